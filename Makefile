@@ -1,0 +1,139 @@
+# septum — top-level build.
+#
+# `make` builds build/septum.elf, build/septum.bin (an arm64 Image: boot it with -kernel) and
+# build/septum-flash.img (64 MiB, for -drive if=pflash / -bios). `make help` lists the targets.
+# Objects go under build/, one tree per side: build/el2 for the hypervisor, build/host for tests.
+
+CROSS    ?= aarch64-linux-gnu-
+CC       := $(CROSS)gcc
+OBJCOPY  := $(CROSS)objcopy
+HOSTCC   ?= gcc
+BUILD    ?= build
+DEPS     ?= $(CURDIR)/.deps
+QEMU     ?= qemu-system-aarch64
+CPUS     ?= 2
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+NEWLIB   := $(DEPS)/newlib/aarch64-none-elf
+LIBFDT   := $(DEPS)/libfdt-arm64/usr
+DEPS_OK  := $(DEPS)/newlib/.done $(DEPS)/libfdt-arm64/.done
+
+INCLUDES := -Iarch/aarch64/include -Imm/include -Icore/include -Ivdev/include \
+            -Iplatform/qemu-virt/include -I.
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+            -Wpointer-arith -Wundef -Wvla -Wimplicit-fallthrough -Wformat=2 -Wcast-qual \
+            -Wnull-dereference -Wmissing-declarations -Wredundant-decls
+
+# The hypervisor: freestanding C11 on newlib's headers, no FP/SIMD at EL2, strict alignment
+# (hardware faults unaligned accesses while the MMU is off), linked position-independent so the
+# same image runs wherever it was loaded (-kernel) or copied (flash).
+EL2_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pie -mgeneral-regs-only -mstrict-align \
+              -mno-outline-atomics -fno-asynchronous-unwind-tables -fno-unwind-tables \
+              -fno-stack-protector -ffunction-sections -fdata-sections -fno-common \
+              -march=armv8-a $(WARN) $(INCLUDES) -isystem $(NEWLIB)/include \
+              -isystem $(LIBFDT)/include -DSEPTUM_VERSION='"$(VERSION)"' -MMD -MP
+EL2_ASFLAGS := -D__ASSEMBLY__ $(INCLUDES) -g -MMD -MP
+EL2_LDFLAGS := -nostdlib -static-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,--gc-sections \
+               -Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack \
+               -Wl,--no-warn-rwx-segments -T linker/septum.ld
+EL2_LIBS := $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
+
+# Sources of the hypervisor, room by room.
+EL2_SRCS := $(wildcard boot/*.S) \
+            $(wildcard arch/aarch64/*.S) $(wildcard arch/aarch64/*.c) \
+            $(wildcard mm/*.c) $(wildcard core/*.c) $(wildcard vdev/*.c) \
+            $(wildcard platform/qemu-virt/*.c)
+EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
+
+# Host unit tests (cmocka): each tests/unit/test_X.c is linked with the sources units.mk lists
+# for it, built with the host compiler and sanitizers against the fake arch.
+HOST_CFLAGS := -std=c11 -O1 -g -DSEPTUM_HOST=1 $(WARN) -Wno-missing-prototypes \
+               -Wno-missing-declarations -Itests/unit/include $(INCLUDES) \
+               -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP \
+               -DSEPTUM_VERSION='"$(VERSION)"'
+HOST_LIBS := -lcmocka -lfdt
+include tests/unit/units.mk
+UNIT_BINS := $(patsubst %,$(BUILD)/host/%,$(UNIT_TESTS))
+
+.PHONY: all deps help run run-flash debug test unit clean distclean format
+all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
+
+help:
+	@echo "septum targets:"
+	@echo "  make            build build/septum.elf, build/septum.bin, build/septum-flash.img"
+	@echo "  make run        boot septum in QEMU (-kernel flow), console on this terminal"
+	@echo "  make run-flash  boot septum as a flashed firmware image (pflash at 0x0)"
+	@echo "  make debug      like run, QEMU waits for gdb on :1234 (-s -S)"
+	@echo "  make test       host unit tests + QEMU system tests; ends with 'N passed, N failed'"
+	@echo "  make unit       host unit tests only"
+	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
+	@echo "  make clean      remove build/ (keeps the .deps cache)"
+	@echo "variables: CPUS=n (default $(CPUS)), QEMU_EXTRA='...', DEPS=dir"
+
+deps: $(DEPS_OK)
+$(DEPS_OK):
+	@tools/deps.sh
+
+$(BUILD)/el2/%.c.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(EL2_CFLAGS) -c $< -o $@
+
+$(BUILD)/el2/%.S.o: %.S | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(EL2_ASFLAGS) -c $< -o $@
+
+$(BUILD)/septum.elf: $(EL2_OBJS) linker/septum.ld | $(DEPS_OK)
+	$(CC) $(EL2_CFLAGS) $(EL2_LDFLAGS) -o $@ $(EL2_OBJS) $(EL2_LIBS)
+	@tools/check-image.sh $@
+
+$(BUILD)/septum.bin: $(BUILD)/septum.elf
+	$(OBJCOPY) -O binary $< $@
+
+# The flashed firmware image: septum at offset 0 of a 64 MiB bank, zero-padded.
+$(BUILD)/septum-flash.img: $(BUILD)/septum.bin
+	cp $< $@.tmp && truncate -s 64M $@.tmp && mv $@.tmp $@
+
+QEMU_BASE := $(QEMU) -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G \
+             -smp $(CPUS) -display none -no-reboot
+run: $(BUILD)/septum.bin
+	$(QEMU_BASE) -serial mon:stdio -kernel $< $(QEMU_EXTRA)
+run-flash: $(BUILD)/septum-flash.img
+	$(QEMU_BASE) -serial mon:stdio -drive if=pflash,format=raw,file=$< $(QEMU_EXTRA)
+debug: $(BUILD)/septum.bin
+	@echo "QEMU waits for gdb: gdb-multiarch $(BUILD)/septum.elf -ex 'target remote :1234'"
+	$(QEMU_BASE) -serial mon:stdio -kernel $< -s -S $(QEMU_EXTRA)
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+define unit_rule
+$(BUILD)/host/$(1): $(BUILD)/host/tests/unit/$(1).o $(patsubst %.c,$(BUILD)/host/%.o,$($(1)_SRCS))
+	$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ $$^ $$(HOST_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+# Real board device trees, dumped by QEMU itself, for the DT-parsing unit tests.
+TEST_DTBS := $(BUILD)/dtb/virt-gicv3-smp1.dtb $(BUILD)/dtb/virt-gicv3-smp4.dtb \
+             $(BUILD)/dtb/virt-gicv2-smp2.dtb
+$(BUILD)/dtb/virt-gicv%.dtb:
+	@mkdir -p $(dir $@)
+	$(QEMU) -M virt,virtualization=on,gic-version=$(word 1,$(subst -smp, ,$*)),dumpdtb=$@ \
+	  -cpu cortex-a57 -m 1G -smp $(word 2,$(subst -smp, ,$*)) -display none >/dev/null
+
+unit: $(UNIT_BINS) $(TEST_DTBS)
+	@tests/run.sh --unit-only $(UNIT_BINS)
+
+test: all $(UNIT_BINS) $(TEST_DTBS)
+	@tests/run.sh $(UNIT_BINS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+distclean: clean
+	rm -rf $(DEPS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

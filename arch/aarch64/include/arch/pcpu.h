@@ -1,0 +1,27 @@
+/*
+ * The per-CPU word the exception vectors need before any C runs: TPIDR_EL2 points at this CPU's
+ * arch_pcpu_t, whose first field is the top of its exception stack.
+ */
+#ifndef ARCH_PCPU_H
+#define ARCH_PCPU_H
+
+#define PCPU_OFF_EXC_SP 0
+#define PCPU_OFF_INDEX  8
+#define PCPU_SIZE       16
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+typedef struct arch_pcpu {
+    uint64_t exc_sp; /* top of the stack used for exceptions taken from EL2 itself */
+    uint64_t index;  /* septum's logical CPU number (0 = boot CPU) */
+} arch_pcpu_t;
+_Static_assert(sizeof(arch_pcpu_t) == PCPU_SIZE, "arch_pcpu_t layout is used by assembly");
+
+static inline arch_pcpu_t *arch_pcpu(void)
+{
+    arch_pcpu_t *p;
+    __asm__("mrs %0, tpidr_el2" : "=r"(p));
+    return p;
+}
+#endif
+#endif

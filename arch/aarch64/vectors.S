@@ -1,0 +1,96 @@
+/*
+ * EL2 exception vectors. Exceptions taken from EL2 itself are always fatal in septum: the entry
+ * moves to the CPU's exception stack first (the faulting stack may be the problem, e.g. an
+ * overflow into its guard page), saves a full frame and calls exception_fatal() for a register
+ * dump. Entries from lower ELs will carry guest traps; until VMs exist they are fatal too.
+ */
+#include <arch/pcpu.h>
+#include <arch/regs.h>
+
+/* Save x0-x30, then the interrupted sp (in x1) and the exception syndrome registers at sp. */
+.macro save_frame
+    stp     x2, x3, [sp, #REGS_OFF_X(2)]
+    stp     x4, x5, [sp, #REGS_OFF_X(4)]
+    stp     x6, x7, [sp, #REGS_OFF_X(6)]
+    stp     x8, x9, [sp, #REGS_OFF_X(8)]
+    stp     x10, x11, [sp, #REGS_OFF_X(10)]
+    stp     x12, x13, [sp, #REGS_OFF_X(12)]
+    stp     x14, x15, [sp, #REGS_OFF_X(14)]
+    stp     x16, x17, [sp, #REGS_OFF_X(16)]
+    stp     x18, x19, [sp, #REGS_OFF_X(18)]
+    stp     x20, x21, [sp, #REGS_OFF_X(20)]
+    stp     x22, x23, [sp, #REGS_OFF_X(22)]
+    stp     x24, x25, [sp, #REGS_OFF_X(24)]
+    stp     x26, x27, [sp, #REGS_OFF_X(26)]
+    stp     x28, x29, [sp, #REGS_OFF_X(28)]
+    str     x30, [sp, #REGS_OFF_X(30)]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    stp     x2, x3, [sp, #REGS_OFF_ELR]
+    mrs     x2, esr_el2
+    mrs     x3, far_el2
+    stp     x2, x3, [sp, #REGS_OFF_ESR]
+    mrs     x2, hpfar_el2
+    str     x2, [sp, #REGS_OFF_HPFAR]
+.endm
+
+/* An exception from EL2: switch to the exception stack, keeping x0, x1 and sp in the frame.
+ * SP_EL0 and TPIDR_EL0 are scratch here: nothing resumes after a fatal EL2 exception. */
+.macro el2_fatal vec
+    .balign 0x80
+    msr     sp_el0, x0
+    mov     x0, sp
+    msr     tpidr_el0, x0
+    mrs     x0, tpidr_el2
+    ldr     x0, [x0, #PCPU_OFF_EXC_SP]
+    mov     sp, x0
+    sub     sp, sp, #REGS_SIZE
+    str     x1, [sp, #REGS_OFF_X(1)]
+    mrs     x0, sp_el0
+    str     x0, [sp, #REGS_OFF_X(0)]
+    mrs     x1, tpidr_el0
+    b       el2_fatal_common_\vec
+.endm
+
+/* An exception from a lower EL: SP_EL2 is this CPU's hypervisor stack. */
+.macro lower_entry vec
+    .balign 0x80
+    sub     sp, sp, #REGS_SIZE
+    stp     x0, x1, [sp, #REGS_OFF_X(0)]
+    mrs     x1, sp_el1
+    b       lower_common_\vec
+.endm
+
+.macro common_tail label, vec
+\label\()_\vec:
+    save_frame
+    str     x1, [sp, #REGS_OFF_SP]
+    mov     x0, sp
+    mov     x1, #\vec
+    bl      exception_fatal
+1:  wfi
+    b       1b
+.endm
+
+    .section .text.vectors, "ax"
+    .balign 0x800
+    .global el2_vectors
+el2_vectors:
+    el2_fatal   (VEC_CUR_SP0 | VEC_SYNC)
+    el2_fatal   (VEC_CUR_SP0 | VEC_IRQ)
+    el2_fatal   (VEC_CUR_SP0 | VEC_FIQ)
+    el2_fatal   (VEC_CUR_SP0 | VEC_SERROR)
+    el2_fatal   (VEC_CUR_SPX | VEC_SYNC)
+    el2_fatal   (VEC_CUR_SPX | VEC_IRQ)
+    el2_fatal   (VEC_CUR_SPX | VEC_FIQ)
+    el2_fatal   (VEC_CUR_SPX | VEC_SERROR)
+    lower_entry (VEC_LOWER_64 | VEC_SYNC)
+    lower_entry (VEC_LOWER_64 | VEC_IRQ)
+    lower_entry (VEC_LOWER_64 | VEC_FIQ)
+    lower_entry (VEC_LOWER_64 | VEC_SERROR)
+    lower_entry (VEC_LOWER_32 | VEC_SYNC)
+    lower_entry (VEC_LOWER_32 | VEC_IRQ)
+    lower_entry (VEC_LOWER_32 | VEC_FIQ)
+    lower_entry (VEC_LOWER_32 | VEC_SERROR)
+
+    common_tail el2_fatal_common, (VEC_CUR_SP0 | VEC_SYNC)

@@ -1,0 +1,192 @@
+/*
+ * septum's entry at EL2, for both boot flows.
+ *
+ * Kernel flow: a loader put the image in RAM (QEMU -kernel) and passes the DTB in x0.
+ * Flash flow: the CPU starts at 0x0 in flash with x0 = 0; QEMU left the DTB at the start of RAM.
+ * The image then copies itself to the first 2 MiB boundary after the DTB and continues there, so
+ * both flows run the same code from RAM. In RAM: zero bss, apply the image's own relative
+ * relocations (it is linked at 0), take CPU 0's stack and call septum_main().
+ * Secondary CPUs enter at boot_secondary_entry through PSCI CPU_ON with x0 = their index.
+ */
+#include <arch/sysreg.h>
+#include <boot/layout.h>
+#include <platform/platform.h>
+
+#define R_AARCH64_RELATIVE 1027
+#define FDT_MAGIC_LE       0xedfe0dd0 /* 0xd00dfeed stored big-endian, read little-endian */
+#define FDT_MIN_SIZE       40         /* the size of a DTB header */
+#define SZ_2M              0x200000
+
+    .section .text.head, "ax"
+    .global _start
+_start:
+    b       boot_entry
+    nop
+
+    .section .text.boot, "ax"
+boot_entry:
+    msr     daifset, #DAIF_ALL
+    mov     x19, x0                 /* DTB (kernel flow) or 0 */
+    adr     x20, _start             /* where the image runs now */
+    mov     x22, xzr                /* flash base: none */
+    mrs     x1, CurrentEL
+    cmp     x1, #CURRENTEL_EL2
+    b.ne    not_el2
+    cbz     x19, flash_flow
+    mov     x21, #BOOT_FLOW_KERNEL
+    b       in_ram
+
+flash_flow:
+    /* Find QEMU's DTB at its platform address; a missing or absurd one is reported from C
+     * (x19 = 0), but the image still needs a RAM home, so it goes 2 MiB past the DTB slot. */
+    mov     x21, #BOOT_FLOW_FLASH
+    mov     x22, x20
+    ldr     x19, =PLAT_FLASH_DTB_ADDR
+    add     x3, x19, #SZ_2M         /* destination if the DTB is not usable */
+    ldr     w1, [x19]
+    ldr     w2, =FDT_MAGIC_LE
+    cmp     w1, w2
+    b.ne    1f
+    ldr     w1, [x19, #4]           /* totalsize, big-endian */
+    rev     w1, w1
+    cmp     x1, #FDT_MIN_SIZE
+    b.lo    1f
+    ldr     x2, =PLAT_DTB_MAX_SIZE
+    cmp     x1, x2
+    b.hi    1f
+    add     x3, x19, x1             /* first 2 MiB boundary after the DTB */
+    add     x3, x3, #(SZ_2M - 1)
+    and     x3, x3, #~(SZ_2M - 1)
+    b       2f
+1:  mov     x19, xzr                /* no usable DTB: C says so and stops */
+2:  cmp     x3, x20
+    b.eq    in_ram                  /* already there (started from RAM with x0 = 0) */
+    /* copy [_start, __image_file_end) to x3, 16 bytes at a time (both ends 16-aligned) */
+    adrp    x4, __image_file_end
+    add     x4, x4, :lo12:__image_file_end
+    sub     x5, x4, x20             /* bytes */
+    mov     x6, x20
+    mov     x7, x3
+3:  ldp     x8, x9, [x6], #16
+    stp     x8, x9, [x7], #16
+    subs    x5, x5, #16
+    b.hi    3b
+    dsb     sy
+    ic      iallu
+    dsb     sy
+    isb
+    adr     x4, in_ram
+    sub     x4, x4, x20
+    add     x4, x4, x3              /* in_ram in the copy */
+    br      x4
+
+in_ram:
+    adr     x20, _start
+    /* zero bss */
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
+1:  cmp     x1, x2
+    b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    b       1b
+2:  /* apply relocations: *(base + offset) = base + addend */
+    adrp    x1, __rela_start
+    add     x1, x1, :lo12:__rela_start
+    adrp    x2, __rela_end
+    add     x2, x2, :lo12:__rela_end
+3:  cmp     x1, x2
+    b.hs    4f
+    ldp     x3, x4, [x1], #24       /* r_offset, r_info */
+    ldur    x5, [x1, #-8]           /* r_addend */
+    cmp     w4, #R_AARCH64_RELATIVE
+    b.ne    bad_reloc
+    add     x5, x5, x20
+    str     x5, [x20, x3]
+    b       3b
+4:  /* CPU 0's stack and exception vectors, then C */
+    adrp    x1, boot_stacks
+    add     x1, x1, :lo12:boot_stacks
+    add     x1, x1, #(STACK_OFF_STACK + STACK_SIZE)
+    mov     sp, x1
+    adrp    x1, el2_vectors
+    add     x1, x1, :lo12:el2_vectors
+    msr     vbar_el2, x1
+    isb
+    /* boot_info_t on the stack */
+    sub     sp, sp, #32
+    stp     x19, x21, [sp]
+    stp     x20, x22, [sp, #16]
+    mov     x0, sp
+    bl      septum_main
+    b       park
+
+/* Not entered at EL2: nothing septum can do; say so on the early UART and park. */
+not_el2:
+    adr     x0, msg_not_el2
+    bl      early_puts
+    b       park
+bad_reloc:
+    adr     x0, msg_bad_reloc
+    bl      early_puts
+park:
+    wfi
+    b       park
+
+/* Print a NUL-terminated string on the platform's early UART, polling TXFF (no stack). */
+early_puts:
+    ldr     x1, =PLAT_EARLY_UART_BASE
+1:  ldrb    w2, [x0], #1
+    cbz     w2, 3f
+2:  ldr     w3, [x1, #0x18]         /* UARTFR */
+    tbnz    w3, #5, 2b              /* TXFF */
+    str     w2, [x1]                /* UARTDR */
+    b       1b
+3:  ret
+
+/* PSCI CPU_ON entry for secondaries: x0 = CPU index. MMU settings come from boot_mmu. */
+    .global boot_secondary_entry
+boot_secondary_entry:
+    msr     daifset, #DAIF_ALL
+    mov     x19, x0
+    cmp     x19, #CPU_MAX
+    b.hs    park
+    adrp    x1, boot_stacks
+    add     x1, x1, :lo12:boot_stacks
+    mov     x2, #STACK_STRIDE
+    madd    x1, x19, x2, x1
+    add     x1, x1, #(STACK_OFF_STACK + STACK_SIZE)
+    mov     sp, x1
+    adrp    x1, el2_vectors
+    add     x1, x1, :lo12:el2_vectors
+    msr     vbar_el2, x1
+    adrp    x1, boot_mmu
+    add     x1, x1, :lo12:boot_mmu
+    ldp     x2, x3, [x1]            /* mair, tcr */
+    ldp     x4, x5, [x1, #16]       /* ttbr0, sctlr */
+    msr     mair_el2, x2
+    msr     tcr_el2, x3
+    msr     ttbr0_el2, x4
+    isb
+    tlbi    alle2
+    dsb     nsh
+    isb
+    msr     sctlr_el2, x5
+    isb
+    mov     x0, x19
+    bl      septum_secondary_main
+    b       park
+
+    .section .rodata.boot, "a"
+msg_not_el2:
+    .asciz  "septum: not entered at EL2; cannot run a hypervisor here\r\n"
+msg_bad_reloc:
+    .asciz  "septum: image has a relocation other than R_AARCH64_RELATIVE\r\n"
+
+/* All CPUs' stacks: never part of the image file, never zeroed. */
+    .section .stacks, "aw", %nobits
+    .balign PAGE_SIZE
+    .global boot_stacks
+boot_stacks:
+    .space  CPU_MAX * STACK_STRIDE

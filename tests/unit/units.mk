@@ -1,0 +1,7 @@
+# Host unit tests: one line per test binary naming the hypervisor sources it links.
+# Each tests/unit/<name>.c is a cmocka program built by the host compiler with sanitizers.
+UNIT_TESTS := test_pt test_el2map test_board
+
+test_pt_SRCS     := mm/pt.c
+test_el2map_SRCS := mm/pt.c mm/el2map.c
+test_board_SRCS  := core/board.c
