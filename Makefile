@@ -18,8 +18,8 @@ NEWLIB   := $(DEPS)/newlib/aarch64-none-elf
 LIBFDT   := $(DEPS)/libfdt-arm64/usr
 DEPS_OK  := $(DEPS)/newlib/.done $(DEPS)/libfdt-arm64/.done
 
-INCLUDES := -Iarch/aarch64/include -Imm/include -Icore/include -Ivdev/include \
-            -Iplatform/qemu-virt/include -I.
+INCLUDES := -Iarch/aarch64/include -Iboot/include -Imm/include -Icore/include -Ivdev/include \
+            -Iplatform/qemu-virt/include -Iplatform/include
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wundef -Wvla -Wimplicit-fallthrough -Wformat=2 -Wcast-qual \
@@ -31,6 +31,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototy
 EL2_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pie -mgeneral-regs-only -mstrict-align \
               -mno-outline-atomics -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -fno-stack-protector -ffunction-sections -fdata-sections -fno-common \
+              -fno-tree-loop-distribute-patterns \
               -march=armv8-a $(WARN) $(INCLUDES) -isystem $(NEWLIB)/include \
               -isystem $(LIBFDT)/include -DSEPTUM_VERSION='"$(VERSION)"' -MMD -MP
 EL2_ASFLAGS := -D__ASSEMBLY__ $(INCLUDES) -g -MMD -MP
@@ -43,7 +44,7 @@ EL2_LIBS := $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 EL2_SRCS := $(wildcard boot/*.S) \
             $(wildcard arch/aarch64/*.S) $(wildcard arch/aarch64/*.c) \
             $(wildcard mm/*.c) $(wildcard core/*.c) $(wildcard vdev/*.c) \
-            $(wildcard platform/qemu-virt/*.c)
+            $(wildcard platform/*.c) $(wildcard platform/qemu-virt/*.c)
 EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
 
 # Host unit tests (cmocka): each tests/unit/test_X.c is linked with the sources units.mk lists

@@ -8,6 +8,7 @@
  * relocations (it is linked at 0), take CPU 0's stack and call septum_main().
  * Secondary CPUs enter at boot_secondary_entry through PSCI CPU_ON with x0 = their index.
  */
+#include <arch/pcpu.h>
 #include <arch/sysreg.h>
 #include <boot/layout.h>
 #include <platform/platform.h>
@@ -16,6 +17,21 @@
 #define FDT_MAGIC_LE       0xedfe0dd0 /* 0xd00dfeed stored big-endian, read little-endian */
 #define FDT_MIN_SIZE       40         /* the size of a DTB header */
 #define SZ_2M              0x200000
+
+/* Point TPIDR_EL2 at boot_pcpus[\idx] and fill in its exception-stack top and index, so the
+ * vectors can switch stacks before any C runs. Clobbers x1-x3. */
+.macro set_pcpu idx
+    adrp    x1, boot_stacks
+    add     x1, x1, :lo12:boot_stacks
+    mov     x2, #STACK_STRIDE
+    madd    x1, \idx, x2, x1
+    add     x1, x1, #(STACK_OFF_EXC + EXC_STACK_SIZE)
+    adrp    x2, boot_pcpus
+    add     x2, x2, :lo12:boot_pcpus
+    add     x2, x2, \idx, lsl #4          /* PCPU_SIZE == 16 */
+    stp     x1, \idx, [x2, #PCPU_OFF_EXC_SP]
+    msr     tpidr_el2, x2
+.endm
 
     .section .text.head, "ax"
     .global _start
@@ -37,8 +53,9 @@ boot_entry:
     b       in_ram
 
 flash_flow:
-    /* Find QEMU's DTB at its platform address; a missing or absurd one is reported from C
-     * (x19 = 0), but the image still needs a RAM home, so it goes 2 MiB past the DTB slot. */
+    /* QEMU's DTB is at its platform address. If what is there does not look like a DTB, C
+     * reports exactly what is wrong with it; the image still needs a RAM home, so it goes
+     * 2 MiB past the DTB slot. */
     mov     x21, #BOOT_FLOW_FLASH
     mov     x22, x20
     ldr     x19, =PLAT_FLASH_DTB_ADDR
@@ -55,12 +72,15 @@ flash_flow:
     cmp     x1, x2
     b.hi    1f
     add     x3, x19, x1             /* first 2 MiB boundary after the DTB */
-    add     x3, x3, #(SZ_2M - 1)
-    and     x3, x3, #~(SZ_2M - 1)
-    b       2f
-1:  mov     x19, xzr                /* no usable DTB: C says so and stops */
-2:  cmp     x3, x20
-    b.eq    in_ram                  /* already there (started from RAM with x0 = 0) */
+    ldr     x4, =(SZ_2M - 1)
+    add     x3, x3, x4
+    bic     x3, x3, x4
+1:  ldr     x4, =(PLAT_FLASH_BASE + PLAT_FLASH_SIZE)
+    cmp     x20, x4
+    b.lo    2f
+    mov     x22, x20                /* started from RAM with x0 = 0 (a debugger or loader): */
+    b       in_ram                  /* run where it is, nothing was copied */
+2:
     /* copy [_start, __image_file_end) to x3, 16 bytes at a time (both ends 16-aligned) */
     adrp    x4, __image_file_end
     add     x4, x4, :lo12:__image_file_end
@@ -105,7 +125,9 @@ in_ram:
     add     x5, x5, x20
     str     x5, [x20, x3]
     b       3b
-4:  /* CPU 0's stack and exception vectors, then C */
+4:  /* CPU 0's per-CPU word, stack and exception vectors, then C */
+    mov     x0, xzr
+    set_pcpu x0
     adrp    x1, boot_stacks
     add     x1, x1, :lo12:boot_stacks
     add     x1, x1, #(STACK_OFF_STACK + STACK_SIZE)
@@ -174,6 +196,9 @@ boot_secondary_entry:
     isb
     msr     sctlr_el2, x5
     isb
+    /* only now, with the data cache on, write this CPU's word: a non-cacheable write could be
+     * lost under a neighbour's dirty cache line */
+    set_pcpu x19
     mov     x0, x19
     bl      septum_secondary_main
     b       park
@@ -183,6 +208,12 @@ msg_not_el2:
     .asciz  "septum: not entered at EL2; cannot run a hypervisor here\r\n"
 msg_bad_reloc:
     .asciz  "septum: image has a relocation other than R_AARCH64_RELATIVE\r\n"
+
+    .section .bss.pcpus, "aw", %nobits
+    .balign 16
+    .global boot_pcpus
+boot_pcpus:
+    .space  CPU_MAX * PCPU_SIZE
 
 /* All CPUs' stacks: never part of the image file, never zeroed. */
     .section .stacks, "aw", %nobits

@@ -49,27 +49,19 @@
     mrs     x0, sp_el0
     str     x0, [sp, #REGS_OFF_X(0)]
     mrs     x1, tpidr_el0
-    b       el2_fatal_common_\vec
+    mov     x0, #(\vec)
+    b       fatal_common
 .endm
 
-/* An exception from a lower EL: SP_EL2 is this CPU's hypervisor stack. */
+/* An exception from a lower EL: SP_EL2 is this CPU's hypervisor stack. Until VMs exist every
+ * such exception is unexpected and therefore fatal too. */
 .macro lower_entry vec
     .balign 0x80
     sub     sp, sp, #REGS_SIZE
     stp     x0, x1, [sp, #REGS_OFF_X(0)]
     mrs     x1, sp_el1
-    b       lower_common_\vec
-.endm
-
-.macro common_tail label, vec
-\label\()_\vec:
-    save_frame
-    str     x1, [sp, #REGS_OFF_SP]
-    mov     x0, sp
-    mov     x1, #\vec
-    bl      exception_fatal
-1:  wfi
-    b       1b
+    mov     x0, #(\vec)
+    b       fatal_common
 .endm
 
     .section .text.vectors, "ax"
@@ -93,4 +85,13 @@ el2_vectors:
     lower_entry (VEC_LOWER_32 | VEC_FIQ)
     lower_entry (VEC_LOWER_32 | VEC_SERROR)
 
-    common_tail el2_fatal_common, (VEC_CUR_SP0 | VEC_SYNC)
+/* x0 = vector number, x1 = interrupted sp, frame at sp with x0/x1 already stored. */
+fatal_common:
+    save_frame
+    str     x1, [sp, #REGS_OFF_SP]
+    mov     x1, x0
+    mov     x0, sp
+    mov     x29, xzr                /* end the frame-pointer chain for debuggers */
+    bl      exception_fatal
+1:  wfi
+    b       1b

@@ -25,6 +25,11 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
+#include <arch/pcpu.h>
+
+/* Per-CPU words (TPIDR_EL2 points at this CPU's), filled in by boot/head.S. */
+extern arch_pcpu_t boot_pcpus[CPU_MAX];
+
 /* Stacks of all CPUs (boot/head.S); never in the image file, never zeroed. */
 extern uint8_t boot_stacks[CPU_MAX][STACK_STRIDE];
 
@@ -33,7 +38,7 @@ typedef struct boot_info {
     uint64_t dtb;        /* physical address of the board DTB (0 if none was found) */
     uint64_t flow;       /* BOOT_FLOW_* */
     uint64_t image_base; /* where septum runs from (RAM) */
-    uint64_t flash_base; /* where the image was in flash (flash flow only), else 0 */
+    uint64_t flash_base; /* where the image started (flash flow; == image_base if not copied) */
 } boot_info_t;
 
 /* C entry points called by boot/head.S. */

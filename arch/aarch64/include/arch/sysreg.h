@@ -110,7 +110,24 @@
 #define ESR_ISS_FSC_MASK  0x3fUL
 #define ESR_ISS_FNV       BIT(10)
 
-#ifndef __ASSEMBLY__
+/* Fault status codes (ESR ISS DFSC/IFSC) beyond the translation/access/permission families */
+#define FSC_SEA          0x10
+#define FSC_SEA_TTW0     0x14 /* + level */
+#define FSC_PARITY       0x18
+#define FSC_ALIGN        0x21
+#define FSC_TLB_CONFLICT 0x30
+#define FSC_ATOMIC       0x31
+
+/* SPSR_EL2.M[3:0]: the mode the exception came from */
+#define SPSR_M_MASK 0xfUL
+#define SPSR_EL2H   0x9UL
+#define SPSR_EL1H   0x5UL
+
+/* CNTHCTL_EL2 / generic timer */
+#define CNTHCTL_EL1PCTEN BIT(0)
+#define CNTHCTL_EL1PCEN  BIT(1)
+
+#if !defined(__ASSEMBLY__) && !defined(SEPTUM_HOST)
 #include <stdint.h>
 
 #define read_sysreg(reg)                                                                          \

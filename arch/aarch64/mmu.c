@@ -1,0 +1,101 @@
+/*
+ * EL2 stage-1 MMU bring-up and maintenance. The tables themselves are built by mm/pt; this file
+ * only programs MAIR/TCR/TTBR0/SCTLR and does the cache and TLB maintenance around them.
+ */
+#include <arch/mmu.h>
+#include <arch/pte.h>
+#include <arch/sysreg.h>
+
+#define CACHE_LINE_MIN 4 /* CTR_EL0.DminLine is log2(words) */
+
+unsigned arch_pa_bits(void)
+{
+    static const unsigned bits[] = PARANGE_BITS_TABLE;
+    uint64_t r = read_sysreg(id_aa64mmfr0_el1) & MMFR0_PARANGE_MASK;
+    if (r >= sizeof(bits) / sizeof(bits[0]))
+        r = sizeof(bits) / sizeof(bits[0]) - 1;
+    return bits[r];
+}
+
+static uint64_t dcache_line(void)
+{
+    uint64_t ctr = read_sysreg(ctr_el0);
+    return (uint64_t)CACHE_LINE_MIN << ((ctr >> 16) & 0xf);
+}
+
+void arch_dcache_clean(const void *p, uint64_t size)
+{
+    uint64_t line = dcache_line();
+    uint64_t a = (uint64_t)p & ~(line - 1);
+    for (; a < (uint64_t)p + size; a += line)
+        __asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");
+    dsb_sy();
+}
+
+void arch_dcache_inval(const void *p, uint64_t size)
+{
+    uint64_t line = dcache_line();
+    uint64_t a = (uint64_t)p & ~(line - 1);
+    /* clean+invalidate: a partial line at either end may hold someone else's live data */
+    for (; a < (uint64_t)p + size; a += line)
+        __asm__ volatile("dc civac, %0" ::"r"(a) : "memory");
+    dsb_sy();
+}
+
+void arch_tlb_inval_el2(uint64_t va, uint64_t size)
+{
+    dsb_ishst();
+    if (size > (64UL << 12)) {
+        __asm__ volatile("tlbi alle2is" ::: "memory");
+    } else {
+        for (uint64_t a = va; a < va + size; a += 4096)
+            __asm__ volatile("tlbi vae2is, %0" ::"r"(a >> 12) : "memory");
+    }
+    dsb_ish();
+    isb();
+}
+
+static uint64_t mmu_mair(void)
+{
+    return (MAIR_NORMAL_WB << (8 * MAIR_IDX_NORMAL)) |
+           (MAIR_DEVICE_nGnRE << (8 * MAIR_IDX_DEVICE)) |
+           (MAIR_NORMAL_NC << (8 * MAIR_IDX_NORMAL_NC));
+}
+
+static uint64_t mmu_tcr(unsigned va_bits)
+{
+    uint64_t ps = read_sysreg(id_aa64mmfr0_el1) & MMFR0_PARANGE_MASK;
+    if (ps > 5) /* 52-bit PA needs 64 KiB pages or LPA2; septum stays at 48 */
+        ps = 5;
+    return TCR_T0SZ(va_bits) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K |
+           (ps << TCR_PS_SHIFT) | TCR_EL2_RES1;
+}
+
+static uint64_t mmu_sctlr(void)
+{
+    return SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN;
+}
+
+void arch_mmu_settings(uint64_t *mair, uint64_t *tcr, uint64_t *sctlr)
+{
+    *mair = read_sysreg(mair_el2);
+    *tcr = read_sysreg(tcr_el2);
+    *sctlr = read_sysreg(sctlr_el2);
+}
+
+void arch_mmu_enable(uint64_t root_pa, unsigned va_bits)
+{
+    write_sysreg(mmu_mair(), mair_el2);
+    write_sysreg(mmu_tcr(va_bits), tcr_el2);
+    write_sysreg(root_pa, ttbr0_el2);
+    isb();
+    __asm__ volatile("tlbi alle2" ::: "memory");
+    dsb_sy();
+    /* The tables were written with the MMU (and so the data cache) off; the walker reads them
+     * as cacheable once the MMU is on, so no stale line may shadow them: invalidate first. */
+    __asm__ volatile("ic iallu" ::: "memory");
+    dsb_sy();
+    isb();
+    write_sysreg(mmu_sctlr(), sctlr_el2);
+    isb();
+}

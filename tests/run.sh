@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# run.sh [--unit-only] UNIT_BIN... — septum's test runner.
+#
+# Runs the host unit tests (cmocka, each test case reported on its own) and then the system
+# tests in tests/system/*.sh, which boot septum under QEMU and check its console. Every QEMU run
+# is bounded by a timeout; consoles and unit-test output are kept under build/logs/. Prints one
+# line per test and ends with "N passed, N failed" (", N skipped" if any); exits non-zero on any
+# failure.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+QEMU=${QEMU:-qemu-system-aarch64}
+LOGS=$BUILD/logs
+mkdir -p "$LOGS/unit" "$LOGS/system"
+export SEPTUM_DTB_DIR=$BUILD/dtb
+
+passed=0 failed=0 skipped=0
+failures=()
+report() { # report RESULT NAME [DETAIL]
+  case $1 in
+    PASS) passed=$((passed + 1)) ;;
+    FAIL) failed=$((failed + 1)); failures+=("$2") ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+  esac
+  printf '%-4s %s%s\n' "$1" "$2" "${3:+  ($3)}"
+}
+
+unit_only=0
+if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
+
+# ---- host unit tests: cmocka in TAP mode, one result per test case ---------------------------
+for bin in "$@"; do
+  name=$(basename "$bin")
+  log=$LOGS/unit/$name.log
+  CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 5 300 "$bin" >"$log" 2>&1
+  rc=$?
+  n=0
+  while IFS= read -r line; do
+    if [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
+      report PASS "unit/$name/${BASH_REMATCH[1]}"; n=$((n + 1))
+    elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
+      report FAIL "unit/$name/${BASH_REMATCH[1]}" "see $log"; n=$((n + 1))
+    fi
+  done <"$log"
+  # a crash, a sanitizer report or a non-zero exit is a failure even if every case said ok
+  if [ $rc -ne 0 ] || grep -q 'ERROR: AddressSanitizer\|runtime error:' "$log"; then
+    report FAIL "unit/$name" "exit $rc or sanitizer report; see $log"
+  elif [ $n -eq 0 ]; then
+    report FAIL "unit/$name" "no test results; see $log"
+  fi
+done
+
+# ---- system tests under QEMU ---------------------------------------------------------------
+# qemu_case NAME TIMEOUT "QEMU ARGS" CHECK... — boots QEMU with ARGS, console to a log, then
+# checks: "+REGEX" must match a console line, "-REGEX" must match none, "exit=N" QEMU's status
+# (default 0).
+qemu_case() {
+  local name=$1 limit=$2 args=$3; shift 3
+  local log=$LOGS/system/$name.log want_rc=0 why=""
+  rm -f "$log"
+  # shellcheck disable=SC2086
+  timeout -k 5 "$limit" $QEMU -display none -no-reboot -monitor none -serial "file:$log" \
+    $args </dev/null >"$log.qemu" 2>&1
+  local rc=$?
+  touch "$log"
+  tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
+  for check in "$@"; do
+    case $check in
+      exit=*) want_rc=${check#exit=} ;;
+      +*) grep -Eq -- "${check:1}" "$log" || { why="missing: ${check:1}"; break; } ;;
+      -*) if grep -Eq -- "${check:1}" "$log"; then why="unexpected: $(grep -Em1 -- "${check:1}" "$log")"; break; fi ;;
+    esac
+  done
+  if [ -z "$why" ] && [ $rc -eq 124 ]; then why="timed out after ${limit}s"; fi
+  if [ -z "$why" ] && [ "$rc" != "$want_rc" ]; then why="QEMU exit $rc, expected $want_rc"; fi
+  if [ -n "$why" ]; then report FAIL "system/$name" "$why; console in $log"; else report PASS "system/$name"; fi
+}
+
+if [ $unit_only -eq 0 ]; then
+  for f in tests/system/*.sh; do
+    # shellcheck source=/dev/null
+    . "$f"
+  done
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "failed:"
+  printf '  %s\n' "${failures[@]}"
+fi
+summary="$passed passed, $failed failed"
+[ $skipped -gt 0 ] && summary+=", $skipped skipped"
+echo "$summary"
+[ $failed -eq 0 ]
