@@ -2,7 +2,7 @@
  * EL2 exception vectors. Exceptions taken from EL2 itself are always fatal in septum: the entry
  * moves to the CPU's exception stack first (the faulting stack may be the problem, e.g. an
  * overflow into its guard page), saves a full frame and calls exception_fatal() for a register
- * dump. Entries from lower ELs will carry guest traps; until VMs exist they are fatal too.
+ * dump. Entries from lower ELs are guest traps: trap_lower() handles them and the guest resumes.
  */
 #include <arch/pcpu.h>
 #include <arch/regs.h>
@@ -53,15 +53,14 @@
     b       fatal_common
 .endm
 
-/* An exception from a lower EL: SP_EL2 is this CPU's hypervisor stack. Until VMs exist every
- * such exception is unexpected and therefore fatal too. */
+/* An exception from a lower EL (a guest): SP_EL2 is this CPU's hypervisor stack, empty while
+ * the guest runs, so the frame always lands at the same place: the top of that stack. */
 .macro lower_entry vec
     .balign 0x80
     sub     sp, sp, #REGS_SIZE
     stp     x0, x1, [sp, #REGS_OFF_X(0)]
-    mrs     x1, sp_el1
     mov     x0, #(\vec)
-    b       fatal_common
+    b       lower_common
 .endm
 
     .section .text.vectors, "ax"
@@ -84,6 +83,54 @@ el2_vectors:
     lower_entry (VEC_LOWER_32 | VEC_IRQ)
     lower_entry (VEC_LOWER_32 | VEC_FIQ)
     lower_entry (VEC_LOWER_32 | VEC_SERROR)
+
+/* Guest trap: save the vCPU's registers, let C handle it, return to the guest. */
+lower_common:
+    save_frame
+    mrs     x1, sp_el1
+    str     x1, [sp, #REGS_OFF_SP]
+    mov     x1, x0
+    mov     x0, sp
+    mov     x29, xzr
+    bl      trap_lower
+    b       vcpu_return
+
+/* Restore the frame at sp and return to the guest; C may have changed x0-x30, ELR and SPSR. */
+vcpu_return:
+    ldp     x2, x3, [sp, #REGS_OFF_ELR]
+    msr     elr_el2, x2
+    msr     spsr_el2, x3
+    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
+    ldp     x6, x7, [sp, #REGS_OFF_X(6)]
+    ldp     x8, x9, [sp, #REGS_OFF_X(8)]
+    ldp     x10, x11, [sp, #REGS_OFF_X(10)]
+    ldp     x12, x13, [sp, #REGS_OFF_X(12)]
+    ldp     x14, x15, [sp, #REGS_OFF_X(14)]
+    ldp     x16, x17, [sp, #REGS_OFF_X(16)]
+    ldp     x18, x19, [sp, #REGS_OFF_X(18)]
+    ldp     x20, x21, [sp, #REGS_OFF_X(20)]
+    ldp     x22, x23, [sp, #REGS_OFF_X(22)]
+    ldp     x24, x25, [sp, #REGS_OFF_X(24)]
+    ldp     x26, x27, [sp, #REGS_OFF_X(26)]
+    ldp     x28, x29, [sp, #REGS_OFF_X(28)]
+    ldr     x30, [sp, #REGS_OFF_X(30)]
+    add     sp, sp, #REGS_SIZE
+    eret
+
+/* arch_vcpu_enter(regs = x0, stack_top = x1): copy the frame to the top of this CPU's stack and
+ * return to the guest from it. */
+    .global arch_vcpu_enter
+arch_vcpu_enter:
+    sub     x2, x1, #REGS_SIZE
+    mov     sp, x2
+    mov     x3, #(REGS_SIZE / 16)
+1:  ldp     x4, x5, [x0], #16
+    stp     x4, x5, [x2], #16
+    subs    x3, x3, #1
+    b.ne    1b
+    b       vcpu_return
 
 /* x0 = vector number, x1 = interrupted sp, frame at sp with x0/x1 already stored. */
 fatal_common:

@@ -56,6 +56,30 @@
 #define HCR_TSW  BIT(22)
 #define HCR_TVM  BIT(26)
 #define HCR_RW   BIT(31)
+#define HCR_PTW  BIT(2)
+#define HCR_VSE  BIT(8)
+#define HCR_FB   BIT(9)
+#define HCR_BSU_INNER (1UL << 10)
+#define HCR_TIDCP BIT(20)
+#define HCR_TTLB BIT(25)
+
+/* VTCR_EL2 */
+#define VTCR_T0SZ(bits)   ((64UL - (bits)) << 0)
+#define VTCR_SL0_SHIFT    6
+#define VTCR_IRGN0_WBWA   (1UL << 8)
+#define VTCR_ORGN0_WBWA   (1UL << 10)
+#define VTCR_SH0_INNER    (3UL << 12)
+#define VTCR_TG0_4K       (0UL << 14)
+#define VTCR_PS_SHIFT     16
+#define VTCR_RES1         BIT(31)
+#define VTTBR_VMID_SHIFT  48
+
+/* SCTLR_EL1 at reset: MMU and caches off, RES1 bits set */
+#define SCTLR_EL1_RESET   0x30d00800UL
+/* SPSR for entering EL1h with all of DAIF masked */
+#define SPSR_EL1H_DAIF    (SPSR_EL1H | (DAIF_ALL << 6))
+/* MPIDR bit 31 is RES1 */
+#define MPIDR_RES1        BIT(31)
 
 /* SPSR / DAIF */
 #define DAIF_ALL 0xfUL

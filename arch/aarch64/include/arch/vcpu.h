@@ -1,0 +1,46 @@
+/*
+ * A vCPU's architectural state and the switch into and out of it. While a vCPU runs, its
+ * general registers live in the trap frame at the top of its physical CPU's hypervisor stack
+ * (vectors.S saves them there on every trap and restores them on return); its EL1 system
+ * registers live in the CPU, and are saved into arch_el1_t only when the physical CPU switches
+ * to another vCPU or the VM is stopped.
+ */
+#ifndef ARCH_VCPU_H
+#define ARCH_VCPU_H
+#include <arch/regs.h>
+#include <stdint.h>
+
+typedef struct arch_el1 {
+    uint64_t sctlr, actlr, cpacr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+    uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, sp_el0, sp_el1, elr_el1, spsr_el1;
+    uint64_t esr, far, afsr0, afsr1, par, cntkctl, csselr, cntv_ctl, cntv_cval, mdscr;
+} arch_el1_t;
+
+/* What stays fixed for a vCPU while it runs: its VM's stage 2 and its identity. */
+typedef struct arch_vm_cfg {
+    uint64_t vttbr; /* stage-2 root | VMID << 48 */
+    uint64_t vtcr;
+    uint64_t hcr;
+} arch_vm_cfg_t;
+
+/* Reset state for a vCPU entering at EL1h with MMU off at pc, x0 = arg. */
+void arch_vcpu_reset(arch_regs_t *regs, arch_el1_t *el1, uint64_t pc, uint64_t x0);
+void arch_el1_save(arch_el1_t *el1);
+void arch_el1_restore(const arch_el1_t *el1);
+/* Program HCR/VTCR/VTTBR/VMPIDR for this vCPU on this physical CPU. */
+void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr);
+
+/* Enter the guest with the given registers; never returns (traps come back through the vectors
+ * to trap_lower(), and from there to the guest again). The frame is copied to the top of this
+ * CPU's hypervisor stack, which is abandoned. */
+_Noreturn void arch_vcpu_enter(const arch_regs_t *regs, uint64_t stack_top);
+
+/* Called by the vectors for every exception from a lower EL (vector as in arch/regs.h). The
+ * frame is the vCPU's registers; changes to it (x0, elr...) take effect on return. */
+void trap_lower(arch_regs_t *frame, uint64_t vector);
+
+/* HCR_EL2 for a guest: stage 2 on, physical interrupts to EL2, SMC trapped, AArch64 EL1. */
+uint64_t arch_guest_hcr(void);
+/* VTCR_EL2 for a stage-2 table with ipa_bits and the given start level (0..2). */
+uint64_t arch_vtcr(unsigned ipa_bits, unsigned start_level);
+#endif

@@ -1,0 +1,116 @@
+/*
+ * vCPU state handling at EL2: reset values, saving and restoring the EL1 system registers a
+ * guest owns, and programming the per-vCPU controls (HCR_EL2, stage 2, virtual MPIDR).
+ */
+#include <arch/vcpu.h>
+#include <arch/sysreg.h>
+#include <string.h>
+
+void arch_vcpu_reset(arch_regs_t *regs, arch_el1_t *el1, uint64_t pc, uint64_t x0)
+{
+    memset(regs, 0, sizeof(*regs));
+    memset(el1, 0, sizeof(*el1));
+    regs->x[0] = x0;
+    regs->elr = pc;
+    regs->spsr = SPSR_EL1H_DAIF;
+    el1->sctlr = SCTLR_EL1_RESET;
+}
+
+#define SAVE(field, reg) el1->field = read_sysreg(reg)
+#define LOAD(field, reg) write_sysreg(el1->field, reg)
+
+void arch_el1_save(arch_el1_t *el1)
+{
+    SAVE(sctlr, sctlr_el1);
+    SAVE(actlr, actlr_el1);
+    SAVE(cpacr, cpacr_el1);
+    SAVE(ttbr0, ttbr0_el1);
+    SAVE(ttbr1, ttbr1_el1);
+    SAVE(tcr, tcr_el1);
+    SAVE(mair, mair_el1);
+    SAVE(amair, amair_el1);
+    SAVE(vbar, vbar_el1);
+    SAVE(contextidr, contextidr_el1);
+    SAVE(tpidr_el0, tpidr_el0);
+    SAVE(tpidrro_el0, tpidrro_el0);
+    SAVE(tpidr_el1, tpidr_el1);
+    SAVE(sp_el0, sp_el0);
+    SAVE(sp_el1, sp_el1);
+    SAVE(elr_el1, elr_el1);
+    SAVE(spsr_el1, spsr_el1);
+    SAVE(esr, esr_el1);
+    SAVE(far, far_el1);
+    SAVE(afsr0, afsr0_el1);
+    SAVE(afsr1, afsr1_el1);
+    SAVE(par, par_el1);
+    SAVE(cntkctl, cntkctl_el1);
+    SAVE(csselr, csselr_el1);
+    SAVE(cntv_ctl, cntv_ctl_el0);
+    SAVE(cntv_cval, cntv_cval_el0);
+    SAVE(mdscr, mdscr_el1);
+}
+
+void arch_el1_restore(const arch_el1_t *el1)
+{
+    LOAD(sctlr, sctlr_el1);
+    LOAD(actlr, actlr_el1);
+    LOAD(cpacr, cpacr_el1);
+    LOAD(ttbr0, ttbr0_el1);
+    LOAD(ttbr1, ttbr1_el1);
+    LOAD(tcr, tcr_el1);
+    LOAD(mair, mair_el1);
+    LOAD(amair, amair_el1);
+    LOAD(vbar, vbar_el1);
+    LOAD(contextidr, contextidr_el1);
+    LOAD(tpidr_el0, tpidr_el0);
+    LOAD(tpidrro_el0, tpidrro_el0);
+    LOAD(tpidr_el1, tpidr_el1);
+    LOAD(sp_el0, sp_el0);
+    LOAD(sp_el1, sp_el1);
+    LOAD(elr_el1, elr_el1);
+    LOAD(spsr_el1, spsr_el1);
+    LOAD(esr, esr_el1);
+    LOAD(far, far_el1);
+    LOAD(afsr0, afsr0_el1);
+    LOAD(afsr1, afsr1_el1);
+    LOAD(par, par_el1);
+    LOAD(cntkctl, cntkctl_el1);
+    LOAD(csselr, csselr_el1);
+    LOAD(cntv_ctl, cntv_ctl_el0);
+    LOAD(cntv_cval, cntv_cval_el0);
+    LOAD(mdscr, mdscr_el1);
+    isb();
+}
+
+uint64_t arch_guest_hcr(void)
+{
+    /* SMC and implementation-defined registers trap; set/way operations trap (they cannot be
+     * virtualised safely); TLB and cache maintenance is broadcast in the inner-shareable
+     * domain; physical interrupts and SErrors go to EL2. */
+    return HCR_VM | HCR_SWIO | HCR_PTW | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_INNER |
+           HCR_TSC | HCR_TIDCP | HCR_TSW | HCR_RW;
+}
+
+uint64_t arch_vtcr(unsigned ipa_bits, unsigned start_level)
+{
+    uint64_t ps = read_sysreg(id_aa64mmfr0_el1) & MMFR0_PARANGE_MASK;
+    if (ps > 5)
+        ps = 5;
+    /* SL0 for a 4 KiB granule: 2 = start at level 0, 1 = level 1, 0 = level 2 */
+    uint64_t sl0 = 2 - start_level;
+    return VTCR_T0SZ(ipa_bits) | (sl0 << VTCR_SL0_SHIFT) | VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA |
+           VTCR_SH0_INNER | VTCR_TG0_4K | (ps << VTCR_PS_SHIFT) | VTCR_RES1;
+}
+
+void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
+{
+    write_sysreg(cfg->vtcr, vtcr_el2);
+    write_sysreg(cfg->vttbr, vttbr_el2);
+    write_sysreg(read_sysreg(midr_el1), vpidr_el2);
+    write_sysreg(vmpidr | MPIDR_RES1, vmpidr_el2);
+    write_sysreg(cfg->hcr, hcr_el2);
+    /* the guest reads the physical counter; the physical timer stays septum's */
+    write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
+    write_sysreg(0, cntvoff_el2);
+    isb();
+}
