@@ -86,7 +86,7 @@ $(BUILD)/el2/%.S.o: %.S | $(DEPS_OK)
 
 $(BUILD)/septum.elf: $(EL2_OBJS) linker/septum.ld | $(DEPS_OK)
 	$(CC) $(EL2_CFLAGS) $(EL2_LDFLAGS) -o $@ $(EL2_OBJS) $(EL2_LIBS)
-	@tools/check-image.sh $@
+	@CHECK_IMAGE_LIBS='$(filter %.a,$(EL2_LIBS))' tools/check-image.sh $@
 
 $(BUILD)/septum.bin: $(BUILD)/septum.elf
 	$(OBJCOPY) -O binary $< $@
