@@ -123,10 +123,16 @@ $(BUILD)/dtb/virt-gicv%.dtb:
 	$(QEMU) -M virt,virtualization=on,gic-version=$(word 1,$(subst -smp, ,$*)),dumpdtb=$@ \
 	  -cpu cortex-a57 -m 1G -smp $(word 2,$(subst -smp, ,$*)) -display none >/dev/null
 
+# The stand-in loader the device-tree system tests boot septum through (tests/system/jump.S).
+$(BUILD)/tests/jump.bin: tests/system/jump.S | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) -nostdlib -static -Wl,-Ttext=0x40100000 -o $(BUILD)/tests/jump.elf $<
+	$(OBJCOPY) -O binary -j .text $(BUILD)/tests/jump.elf $@
+
 unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
-test: all $(UNIT_BINS) $(TEST_DTBS)
+test: all $(UNIT_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin
 	@tests/run.sh $(UNIT_BINS)
 
 format:

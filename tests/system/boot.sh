@@ -48,29 +48,28 @@ qemu_case panic-hook 30 "$virt -m 1G -smp 1 $kernel -append septum.test=panic" \
   '+^septum: PANIC on cpu 0: test hook asked for a panic$' '+^septum: stopped; powering off$'
 
 # Missing and malformed device trees: a clear message and a clean stop, never a silent hang.
-# septum is put in RAM by QEMU's generic loader and entered with x0 = 0, as from flash, so it
-# looks for the DTB at 0x40000000, where each case places (or does not place) one.
+# tests/system/jump.S enters septum's kernel flow with x0 = 0x44000000, where each case places
+# (or does not place) a blob.
 dtb=$BUILD/dtb
 mkdir -p "$dtb"
 good=$dtb/virt-gicv3-smp1.dtb
 cp "$good" "$dtb/bad-nomem.dtb" && fdtput -r "$dtb/bad-nomem.dtb" /memory@40000000
 cp "$good" "$dtb/bad-nogic.dtb" && fdtput -r "$dtb/bad-nogic.dtb" /intc@8000000
+cp "$good" "$dtb/bad-cpureg.dtb" && fdtput -d "$dtb/bad-cpureg.dtb" /cpus/cpu@0 reg
 head -c 4096 /dev/zero | tr '\0' 'A' >"$dtb/bad-magic.dtb"
 # a valid header whose totalsize (4 MiB) is beyond what a board DTB may be
 { printf '\xd0\x0d\xfe\xed\x00\x40\x00\x00'; tail -c +9 "$good"; } >"$dtb/bad-size.dtb"
 # a valid header whose structure block offset points past the end
 { head -c 8 "$good"; printf '\x00\x0f\xff\x00'; tail -c +13 "$good"; } >"$dtb/bad-struct.dtb"
-load="$virt -m 1G -smp 1 -device loader,file=$BUILD/septum.bin,addr=0x40200000,cpu-num=0"
+load="$virt -m 1G -smp 1 -device loader,file=$BUILD/septum.bin,addr=0x40200000
+  -device loader,file=$BUILD/tests/jump.bin,addr=0x40100000,cpu-num=0"
+blob() { echo "-device loader,file=$dtb/$1,addr=0x44000000,force-raw=on"; }
+unusable='+^error: device tree at 0x44000000 is unusable: '
 stop='+^septum: stopped; powering off$'
-qemu_case dtb-missing 30 "$load" "$(banner flash)" \
-  '+^error: device tree at 0x40000000 is unusable: .*magic' "$stop"
-qemu_case dtb-bad-magic 30 "$load -device loader,file=$dtb/bad-magic.dtb,addr=0x40000000,force-raw=on" \
-  '+^error: device tree at 0x40000000 is unusable: .*magic' "$stop"
-qemu_case dtb-too-big 30 "$load -device loader,file=$dtb/bad-size.dtb,addr=0x40000000,force-raw=on" \
-  '+^error: device tree at 0x40000000 is unusable: .*totalsize' "$stop"
-qemu_case dtb-bad-struct 30 "$load -device loader,file=$dtb/bad-struct.dtb,addr=0x40000000,force-raw=on" \
-  '+^error: device tree at 0x40000000 is unusable: ' "$stop"
-qemu_case dtb-no-memory 30 "$load -device loader,file=$dtb/bad-nomem.dtb,addr=0x40000000,force-raw=on" \
-  '+^error: device tree at 0x40000000 is unusable: .*memory' "$stop"
-qemu_case dtb-no-gic 30 "$load -device loader,file=$dtb/bad-nogic.dtb,addr=0x40000000,force-raw=on" \
-  '+^error: device tree at 0x40000000 is unusable: .*GIC' "$stop"
+qemu_case dtb-missing 30 "$load" "$(banner kernel)" "${unusable}DTB: bad magic" "$stop"
+qemu_case dtb-bad-magic 30 "$load $(blob bad-magic.dtb)" "${unusable}DTB: bad magic 0x41414141" "$stop"
+qemu_case dtb-too-big 30 "$load $(blob bad-size.dtb)" "${unusable}DTB: totalsize 4194304 exceeds" "$stop"
+qemu_case dtb-bad-struct 30 "$load $(blob bad-struct.dtb)" "${unusable}DTB: (header|structure) check failed" "$stop"
+qemu_case dtb-no-memory 30 "$load $(blob bad-nomem.dtb)" "${unusable}no memory node" "$stop"
+qemu_case dtb-no-gic 30 "$load $(blob bad-nogic.dtb)" "${unusable}no GIC found" "$stop"
+qemu_case dtb-cpu-no-reg 30 "$load $(blob bad-cpureg.dtb)" "${unusable}/cpus/cpu@0: no reg" "$stop"
