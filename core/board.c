@@ -401,8 +401,8 @@ static int parse_chosen(parse_t *p)
         if (bad)
             return fail(p, -EINVAL, "/chosen: bootargs is not a string");
         if (args && strlen(args) >= sizeof(b->bootargs))
-            return fail(p, -E2BIG, "/chosen: bootargs longer than %zu bytes",
-                        sizeof(b->bootargs) - 1);
+            return fail(p, -E2BIG, "/chosen: bootargs longer than %lu bytes",
+                        (unsigned long)(sizeof(b->bootargs) - 1));
         if (args)
             strcpy(b->bootargs, args);
         if ((rc = read_addr_prop(p, chosen, "linux,initrd-start", &b->initrd_start)) ||
@@ -426,7 +426,8 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
         return fail(&p, -EINVAL, "DTB: bad magic 0x%08x (FDT_ERR_BADMAGIC)", fdt_magic(fdt));
     uint32_t size = fdt_totalsize(fdt);
     if (size > max_size)
-        return fail(&p, -E2BIG, "DTB: totalsize %u exceeds limit %zu", size, max_size);
+        return fail(&p, -E2BIG, "DTB: totalsize %u exceeds limit %lu", size,
+                    (unsigned long)max_size);
     int rc = fdt_check_header(fdt);
     if (rc)
         return fail(&p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));

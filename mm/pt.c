@@ -280,10 +280,10 @@ int pt_map(pt_t *pt, uint64_t va, paddr_t pa, uint64_t size, unsigned prot)
         ((prot & PT_DEVICE) && (prot & (PT_X | PT_NC))))
         return -EINVAL;
     if (pt->kind == PT_STAGE1_EL2) {
-        if (!(prot & PT_R))
-            return -EINVAL;
         if ((prot & PT_W) && (prot & PT_X))
             return -EPERM;
+        if (!(prot & PT_R))
+            return -EINVAL;
     }
     return map_level(pt, pt->root, pt->start_level, va, pa, size, pt_leaf_attrs(pt->kind, prot));
 }

@@ -68,7 +68,7 @@ unusable='+^error: device tree at 0x44000000 is unusable: '
 stop='+^septum: stopped; powering off$'
 qemu_case dtb-missing 30 "$load" "$(banner kernel)" "${unusable}DTB: bad magic" "$stop"
 qemu_case dtb-bad-magic 30 "$load $(blob bad-magic.dtb)" "${unusable}DTB: bad magic 0x41414141" "$stop"
-qemu_case dtb-too-big 30 "$load $(blob bad-size.dtb)" "${unusable}DTB: totalsize 4194304 exceeds" "$stop"
+qemu_case dtb-too-big 30 "$load $(blob bad-size.dtb)" "${unusable}DTB: totalsize 4194304 exceeds limit 1048576$" "$stop"
 qemu_case dtb-bad-struct 30 "$load $(blob bad-struct.dtb)" "${unusable}DTB: (header|structure) check failed" "$stop"
 qemu_case dtb-no-memory 30 "$load $(blob bad-nomem.dtb)" "${unusable}no memory node" "$stop"
 qemu_case dtb-no-gic 30 "$load $(blob bad-nogic.dtb)" "${unusable}no GIC found" "$stop"
