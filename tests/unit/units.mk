@@ -1,7 +1,8 @@
 # Host unit tests: one line per test binary naming the hypervisor sources it links.
 # Each tests/unit/<name>.c is a cmocka program built by the host compiler with sanitizers.
-UNIT_TESTS := test_pt test_el2map test_board
+UNIT_TESTS := test_pt test_el2map test_board test_esr
 
 test_pt_SRCS     := mm/pt.c
 test_el2map_SRCS := mm/pt.c mm/el2map.c
 test_board_SRCS  := core/board.c
+test_esr_SRCS    := arch/aarch64/esr.c
