@@ -13,9 +13,10 @@ fail=0
 # so any such function must come from the libraries (newlib, libfdt), which septum calls only at
 # boot or from slow paths that first set the guest's FP/SIMD state aside (docs/design.md).
 libs=${CHECK_IMAGE_LIBS:-}
-simd_funcs=$(${cross}objdump -d --no-show-raw-insn "$elf" | sed 's@//.*@@; s@<[^>]*>@@g' |
-  awk '/^[0-9a-f]+ .*:$/ { f = $0; sub(/^[0-9a-f]+ /, "", f); sub(/:$/, "", f); next }
-       /^ +[0-9a-f]+:/ && /[ ,\[](v[0-9]+\.|[qdsh][0-9]+\b|fpcr|fpsr)/ { print f }' | sort -u)
+simd_funcs=$(${cross}objdump -d --no-show-raw-insn "$elf" |
+  awk '/^[0-9a-f]+ <.*>:$/ { f = $2; gsub(/[<>:]/, "", f); next }
+       /^ +[0-9a-f]+:/ { sub(/^ +[0-9a-f]+:/, ""); sub(/\/\/.*/, ""); gsub(/[0-9a-f]+ <[^>]*>/, "")
+         if ($0 ~ /[\t ,[](v[0-9]+\.|[qdsh][0-9]+([^0-9a-z_]|$)|fpcr|fpsr)/) print f }' | sort -u)
 allowed=$( { for l in $libs; do ${cross}nm --defined-only "$l" 2>/dev/null | awk '$2 ~ /[TtWw]/ {print $3}'; done; } | sort -u)
 bad_simd=$(comm -23 <(echo "$simd_funcs" | sed '/^$/d') <(echo "$allowed" | sed '/^$/d'))
 if [ -n "$bad_simd" ]; then

@@ -16,6 +16,7 @@ say() { printf 'deps: %s\n' "$*"; }
 # ---- host packages --------------------------------------------------------------------------
 need_pkgs=()
 have() { command -v "$1" >/dev/null 2>&1; }
+have gcc                      || need_pkgs+=(gcc libc6-dev)
 have ${cross}-gcc             || need_pkgs+=(gcc-aarch64-linux-gnu)
 have qemu-system-aarch64      || need_pkgs+=(qemu-system-arm)
 have dtc                      || need_pkgs+=(device-tree-compiler)
