@@ -16,7 +16,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 NEWLIB   := $(DEPS)/newlib/aarch64-none-elf
 LIBFDT   := $(DEPS)/libfdt-arm64/usr
-DEPS_OK  := $(DEPS)/newlib/.done $(DEPS)/libfdt-arm64/.done
+DEPS_OK  := $(DEPS)/.ready
 
 INCLUDES := -Iarch/aarch64/include -Iboot/include -Imm/include -Icore/include -Ivdev/include \
             -Iplatform/qemu-virt/include -Iplatform/include
@@ -73,8 +73,11 @@ help:
 	@echo "variables: CPUS=n (default $(CPUS)), QEMU_EXTRA='...', DEPS=dir"
 
 deps: $(DEPS_OK)
-$(DEPS_OK):
-	@tools/deps.sh
+# One stamp, so a parallel make runs the script once; it re-runs (a no-op if all is there)
+# whenever the script changes.
+$(DEPS_OK): tools/deps.sh
+	@SEPTUM_DEPS=$(DEPS) tools/deps.sh
+	@touch $@
 
 $(BUILD)/el2/%.c.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -105,7 +108,7 @@ debug: $(BUILD)/septum.bin
 	@echo "QEMU waits for gdb: gdb-multiarch $(BUILD)/septum.elf -ex 'target remote :1234'"
 	$(QEMU_BASE) -serial mon:stdio -kernel $< -s -S $(QEMU_EXTRA)
 
-$(BUILD)/host/%.o: %.c
+$(BUILD)/host/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
@@ -118,7 +121,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 # Real board device trees, dumped by QEMU itself, for the DT-parsing unit tests.
 TEST_DTBS := $(BUILD)/dtb/virt-gicv3-smp1.dtb $(BUILD)/dtb/virt-gicv3-smp4.dtb \
              $(BUILD)/dtb/virt-gicv2-smp2.dtb
-$(BUILD)/dtb/virt-gicv%.dtb:
+$(BUILD)/dtb/virt-gicv%.dtb: | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(QEMU) -M virt,virtualization=on,gic-version=$(word 1,$(subst -smp, ,$*)),dumpdtb=$@ \
 	  -cpu cortex-a57 -m 1G -smp $(word 2,$(subst -smp, ,$*)) -display none >/dev/null
