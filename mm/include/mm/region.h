@@ -1,0 +1,82 @@
+/*
+ * The region table of one VM, after QNX's gasp_region_set / gasp_region_set_soft /
+ * gasp_region_info: the VM's guest-physical address space as an ordered set of non-overlapping
+ * regions, each with one contiguous host backing (or none, for an emulated region), a type and
+ * guest permissions. Changes split regions so that this stays true, merge neighbours that became
+ * equal, and report every changed piece through ops->changed so stage 2 follows at once.
+ */
+#ifndef MM_REGION_H
+#define MM_REGION_H
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { REGION_RAM, REGION_ROM, REGION_DEVICE, REGION_EMULATED } region_type_t;
+
+#define REGION_R       0x1u /* guest may read */
+#define REGION_W       0x2u /* guest may write */
+#define REGION_X       0x4u /* guest may execute */
+#define REGION_NC      0x8u /* normal memory, non-cacheable (RAM and ROM only) */
+#define REGION_FLAGS   (REGION_R | REGION_W | REGION_X | REGION_NC)
+#define REGION_NO_HOST UINT64_MAX
+
+typedef struct region {
+    uint64_t gpa, len;
+    uint64_t hpa; /* REGION_NO_HOST for emulated regions */
+    region_type_t type;
+    unsigned flags;
+} region_t;
+
+typedef enum { REGION_ADD, REGION_MODIFY, REGION_DELETE } region_op_t;
+
+typedef struct region_req {
+    region_op_t op;
+    region_t r; /* MODIFY: hpa REGION_NO_HOST keeps the backing; DELETE: only gpa/len count */
+} region_req_t;
+
+enum {
+    REGION_OK = 0,
+    REGION_EZERO = -1,    /* zero length */
+    REGION_EALIGN = -2,   /* gpa, len or hpa not page-aligned */
+    REGION_EWRAP = -3,    /* range wraps around */
+    REGION_ERANGE = -4,   /* beyond the VM's IPA size */
+    REGION_EOVERLAP = -5, /* ADD over an existing region */
+    REGION_EHOST = -6,    /* host range not the VM's own */
+    REGION_ENOENT = -7,   /* MODIFY/DELETE of a range not fully covered by regions */
+    REGION_EFULL = -8,    /* no room in the table */
+    REGION_EFLAGS = -9,   /* bad type or flag combination */
+    REGION_EOP = -10,     /* unknown operation */
+};
+const char *region_strerror(int err);
+
+#define REGION_MAX 64
+
+typedef struct region_ops {
+    /* May this VM use host [hpa, hpa + len) as this type? */
+    bool (*host_ok)(void *ctx, uint64_t hpa, uint64_t len, region_type_t type);
+    /* [gpa, gpa + len) now maps as r (exactly that range), or is unmapped (r NULL). */
+    void (*changed)(void *ctx, uint64_t gpa, uint64_t len, const region_t *r);
+    /* region_set's fatal error: stop that VM. */
+    void (*fatal)(void *ctx, int err, unsigned index);
+    void (*lock)(void *ctx);
+    void (*unlock)(void *ctx);
+    void *ctx;
+} region_ops_t;
+
+typedef struct region_table {
+    region_t r[REGION_MAX];
+    unsigned num;
+    uint64_t ipa_size;
+    const region_ops_t *ops;
+} region_table_t;
+
+void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t *ops);
+/* Apply requests in order under the lock. On the first error, return it and set *failed to its
+ * index; earlier requests stay applied (as QNX's gasp_region_set_soft). */
+int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed);
+/* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index). */
+void region_set(region_table_t *t, unsigned n, const region_req_t *req);
+/* The region containing gpa (REGION_ENOENT if none). */
+int region_info(const region_table_t *t, uint64_t gpa, region_t *out);
+/* Lookup for the fault path (binary search); NULL if gpa is in no region. */
+const region_t *region_find(const region_table_t *t, uint64_t gpa);
+#endif
