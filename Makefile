@@ -19,7 +19,7 @@ LIBFDT   := $(DEPS)/libfdt-arm64/usr
 DEPS_OK  := $(DEPS)/.ready
 
 INCLUDES := -Iarch/aarch64/include -Iboot/include -Imm/include -Icore/include -Ivdev/include \
-            -Iplatform/qemu-virt/include -Iplatform/include
+            -Iplatform/qemu-virt/include -Iplatform/include -Iguest/include
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wundef -Wvla -Wimplicit-fallthrough -Wformat=2 -Wcast-qual \

@@ -3,7 +3,7 @@
  * under one lock, so every line reaches the UART whole even when all CPUs print at once.
  */
 #include <core/console.h>
-#include <core/spinlock.h>
+#include <arch/spinlock.h>
 #include <platform/pl011.h>
 #include <platform/platform.h>
 #include <stdbool.h>

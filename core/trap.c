@@ -1,9 +1,81 @@
 /*
- * Guest traps: every exception taken from a lower EL arrives here from the vectors, and is
- * dispatched on its exception class. Until VMs run, no lower EL exists, so any such exception
- * is unexpected and reported like an EL2 fault.
+ * Guest traps: every exception taken from a lower EL arrives here from the vectors and is
+ * dispatched on its exception class. Hypercalls go to core/hvc.c; aborts outside the guest's
+ * regions are the isolation rule: logged with VM, address and access, then an external abort
+ * is injected (or the VM stopped, if its description says so).
  */
+#include <arch/esr.h>
+#include <arch/inject.h>
 #include <arch/regs.h>
+#include <arch/sysreg.h>
 #include <arch/vcpu.h>
+#include <core/console.h>
+#include <core/hvc.h>
+#include <core/panic.h>
+#include <core/vm.h>
 
-void trap_lower(arch_regs_t *frame, uint64_t vector) { exception_fatal(frame, vector); }
+#define HPFAR_FIPA_SHIFT 8
+#define HPFAR_FIPA_MASK  0x00000ffffffffff0UL
+#define PAGE_OFFSET_MASK 0xfffUL
+
+/* The faulting IPA: page from HPFAR_EL2, offset from FAR_EL2. */
+static uint64_t fault_ipa(const arch_regs_t *f)
+{
+    return ((f->hpfar & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) | (f->far & PAGE_OFFSET_MASK);
+}
+
+static void guest_abort(vcpu_t *v, arch_regs_t *f, bool instruction)
+{
+    vm_t *vm = v->vm;
+    uint64_t esr = f->esr, ipa = fault_ipa(f);
+    bool write = !instruction && (esr & ESR_ISS_WNR);
+    char fsc[64];
+    const region_t *r = region_find(&vm->regions, ipa);
+    vm->faults++;
+    log_warn("vm %s vcpu %u: %s at IPA 0x%lx (VA 0x%lx, pc 0x%lx): %s, %s\n", vm->cfg.name,
+             v->id, instruction ? "instruction fetch" : write ? "write" : "read",
+             (unsigned long)ipa, (unsigned long)f->far, (unsigned long)f->elr,
+             esr_fsc_name(esr & ESR_ISS_FSC_MASK, fsc, sizeof(fsc)),
+             r ? "not permitted by its region" : "outside its regions");
+    if (vm->cfg.stop_on_fault)
+        vm_stop(vm, "access outside its regions");
+    arch_inject_abort(f, instruction, f->far, write);
+}
+
+void trap_lower(arch_regs_t *f, uint64_t vector)
+{
+    vcpu_t *v = vcpu_current();
+    if (!v)
+        exception_fatal(f, vector); /* no guest runs on this CPU: cannot happen */
+    if ((vector & 3) != VEC_SYNC) {
+        if ((vector & 3) == VEC_SERROR) {
+            log_error("vm %s vcpu %u: SError (ESR 0x%lx)\n", v->vm->cfg.name, v->id,
+                      (unsigned long)f->esr);
+            vm_stop(v->vm, "SError");
+        }
+        return; /* physical interrupts: none are enabled yet */
+    }
+    switch (ESR_EC(f->esr)) {
+    case EC_HVC64:
+        hvc_dispatch(v, f, f->esr & 0xffff);
+        break;
+    case EC_SMC64:
+        /* SMC traps before it executes: step over it, then answer as for HVC #0 */
+        f->elr += 4;
+        hvc_dispatch(v, f, 0);
+        break;
+    case EC_DABT_LOW:
+        guest_abort(v, f, false);
+        break;
+    case EC_IABT_LOW:
+        guest_abort(v, f, true);
+        break;
+    default:
+        log_warn("vm %s vcpu %u: %s at pc 0x%lx (ESR 0x%lx) not emulated; undefined instruction "
+                 "injected\n",
+                 v->vm->cfg.name, v->id, esr_class_name(f->esr), (unsigned long)f->elr,
+                 (unsigned long)f->esr);
+        arch_inject_undef(f);
+        break;
+    }
+}

@@ -99,3 +99,29 @@ void arch_mmu_enable(uint64_t root_pa, unsigned va_bits)
     write_sysreg(mmu_sctlr(), sctlr_el2);
     isb();
 }
+
+void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size)
+{
+    /* TLBI by IPA acts on the VMID in VTTBR_EL2, so that VM's value is loaded for the duration */
+    uint64_t old = read_sysreg(vttbr_el2);
+    if (old != vttbr) {
+        write_sysreg(vttbr, vttbr_el2);
+        isb();
+    }
+    dsb_ishst();
+    if (size > (64UL << 12)) {
+        __asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+    } else {
+        for (uint64_t a = ipa; a < ipa + size; a += 4096)
+            __asm__ volatile("tlbi ipas2e1is, %0" ::"r"(a >> 12) : "memory");
+        dsb_ish();
+        /* stage-1 entries cached with the old stage-2 result go too */
+        __asm__ volatile("tlbi vmalle1is" ::: "memory");
+    }
+    dsb_ish();
+    isb();
+    if (old != vttbr) {
+        write_sysreg(old, vttbr_el2);
+        isb();
+    }
+}

@@ -142,3 +142,14 @@ fatal_common:
     bl      exception_fatal
 1:  wfi
     b       1b
+
+/* arch_stack_reset_call(stack_top = x0, fn = x1, arg = x2): abandon the current stack (a guest's
+ * trap frame, a finished boot) and call fn(arg) on a fresh one; fn must not return. */
+    .global arch_stack_reset_call
+arch_stack_reset_call:
+    mov     sp, x0
+    mov     x0, x2
+    mov     x29, xzr
+    blr     x1
+2:  wfi
+    b       2b

@@ -22,4 +22,8 @@ void arch_dcache_inval(const void *p, uint64_t size);
 
 /* Invalidate EL2 stage-1 TLB entries for [va, va + size), all CPUs (inner shareable). */
 void arch_tlb_inval_el2(uint64_t va, uint64_t size);
+
+/* Invalidate stage-2 (and combined) TLB entries of the VM whose VTTBR_EL2 value is given, for
+ * IPAs [ipa, ipa + size), on all CPUs. */
+void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size);
 #endif

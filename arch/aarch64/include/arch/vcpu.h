@@ -35,6 +35,9 @@ void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr);
  * CPU's hypervisor stack, which is abandoned. */
 _Noreturn void arch_vcpu_enter(const arch_regs_t *regs, uint64_t stack_top);
 
+/* Call fn(arg) on a fresh stack at stack_top; never returns. */
+_Noreturn void arch_stack_reset_call(uint64_t stack_top, void (*fn)(uint64_t), uint64_t arg);
+
 /* Called by the vectors for every exception from a lower EL (vector as in arch/regs.h). The
  * frame is the vCPU's registers; changes to it (x0, elr...) take effect on return. */
 void trap_lower(arch_regs_t *frame, uint64_t vector);

@@ -2,8 +2,8 @@
  * A fair ticket spinlock on C11-style atomics (inline LDAXR/STLXR; no outline atomics).
  * Only valid once the MMU and data cache are on: exclusives need cacheable normal memory.
  */
-#ifndef CORE_SPINLOCK_H
-#define CORE_SPINLOCK_H
+#ifndef ARCH_SPINLOCK_H
+#define ARCH_SPINLOCK_H
 #include <stdint.h>
 
 typedef struct spinlock {
@@ -13,8 +13,11 @@ typedef struct spinlock {
 static inline void spin_lock(spinlock_t *l)
 {
     uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
+#ifndef SEPTUM_HOST
         __asm__ volatile("yield" ::: "memory");
+#endif
+    }
 }
 
 static inline void spin_unlock(spinlock_t *l)

@@ -1,0 +1,14 @@
+/*
+ * Exceptions septum injects into a guest: a synchronous external abort (for an access outside
+ * the guest's regions) and an undefined-instruction exception (for a trapped instruction septum
+ * does not emulate). Both are delivered to EL1 exactly as the hardware would: ESR_EL1, FAR_EL1,
+ * ELR_EL1, SPSR_EL1 written and the guest resumed at its vector.
+ */
+#ifndef ARCH_INJECT_H
+#define ARCH_INJECT_H
+#include <arch/regs.h>
+#include <stdbool.h>
+
+void arch_inject_abort(arch_regs_t *frame, bool instruction, uint64_t far, bool write);
+void arch_inject_undef(arch_regs_t *frame);
+#endif

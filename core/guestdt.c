@@ -1,0 +1,112 @@
+/*
+ * Guest device-tree generation with libfdt's sequential writer. Addresses of the virtual GIC
+ * follow QEMU virt's, so guests built for that board find it where they expect.
+ */
+#include <core/guestdt.h>
+#include <libfdt.h>
+#include <stdio.h>
+
+#define GUEST_GICD      0x08000000UL
+#define GUEST_GICD_SIZE 0x10000UL
+#define GUEST_GICR      0x080a0000UL
+#define GUEST_GICR_SIZE 0x20000UL /* per vCPU */
+#define GIC_PHANDLE     1
+#define GIC_PPI         1
+#define IRQ_LEVEL_LOW   0xf04 /* all CPUs, level-triggered active-low: the timer's usual flags */
+
+static int prop_cells(void *fdt, const char *name, const uint32_t *v, unsigned n)
+{
+    fdt32_t cells[16];
+    for (unsigned i = 0; i < n && i < 16; i++)
+        cells[i] = cpu_to_fdt32(v[i]);
+    return fdt_property(fdt, name, cells, (int)(n * 4));
+}
+
+static int reg64(void *fdt, const uint64_t *pairs, unsigned n)
+{
+    uint32_t v[8];
+    for (unsigned i = 0; i < n && i < 4; i++) {
+        v[2 * i] = (uint32_t)(pairs[i] >> 32);
+        v[2 * i + 1] = (uint32_t)pairs[i];
+    }
+    return prop_cells(fdt, "reg", v, 2 * n);
+}
+
+#define TRY(x)                                                                                    \
+    do {                                                                                          \
+        int rc_ = (x);                                                                            \
+        if (rc_)                                                                                  \
+            return rc_;                                                                           \
+    } while (0)
+
+int guestdt_build(const vm_t *vm, void *buf, size_t size)
+{
+    char name[48];
+    TRY(fdt_create(buf, (int)size));
+    TRY(fdt_finish_reservemap(buf));
+    TRY(fdt_begin_node(buf, ""));
+    TRY(fdt_property_u32(buf, "#address-cells", 2));
+    TRY(fdt_property_u32(buf, "#size-cells", 2));
+    TRY(fdt_property_string(buf, "compatible", "septum,guest"));
+    snprintf(name, sizeof(name), "septum VM %s", vm->cfg.name);
+    TRY(fdt_property_string(buf, "model", name));
+    TRY(fdt_property_u32(buf, "interrupt-parent", GIC_PHANDLE));
+
+    TRY(fdt_begin_node(buf, "chosen"));
+    TRY(fdt_property_string(buf, "bootargs", vm->cfg.bootargs));
+    TRY(fdt_end_node(buf));
+
+    snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->cfg.ram_gpa);
+    TRY(fdt_begin_node(buf, name));
+    TRY(fdt_property_string(buf, "device_type", "memory"));
+    uint64_t mem[2] = {vm->cfg.ram_gpa, vm->cfg.ram_size};
+    TRY(reg64(buf, mem, 2));
+    TRY(fdt_end_node(buf));
+
+    TRY(fdt_begin_node(buf, "cpus"));
+    TRY(fdt_property_u32(buf, "#address-cells", 1));
+    TRY(fdt_property_u32(buf, "#size-cells", 0));
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
+        snprintf(name, sizeof(name), "cpu@%u", i);
+        TRY(fdt_begin_node(buf, name));
+        TRY(fdt_property_string(buf, "device_type", "cpu"));
+        TRY(fdt_property_string(buf, "compatible", "arm,armv8"));
+        TRY(fdt_property_u32(buf, "reg", i));
+        TRY(fdt_property_string(buf, "enable-method", "psci"));
+        TRY(fdt_end_node(buf));
+    }
+    TRY(fdt_end_node(buf));
+
+    TRY(fdt_begin_node(buf, "psci"));
+    static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
+    TRY(fdt_property(buf, "compatible", psci_compat, sizeof(psci_compat)));
+    TRY(fdt_property_string(buf, "method", "hvc"));
+    TRY(fdt_end_node(buf));
+
+    TRY(fdt_begin_node(buf, "timer"));
+    TRY(fdt_property_string(buf, "compatible", "arm,armv8-timer"));
+    static const uint32_t timer_irqs[] = {GIC_PPI, 13, IRQ_LEVEL_LOW, GIC_PPI, 14, IRQ_LEVEL_LOW,
+                                          GIC_PPI, 11, IRQ_LEVEL_LOW, GIC_PPI, 10, IRQ_LEVEL_LOW};
+    TRY(prop_cells(buf, "interrupts", timer_irqs, 12));
+    TRY(fdt_property(buf, "always-on", NULL, 0));
+    TRY(fdt_end_node(buf));
+
+    snprintf(name, sizeof(name), "intc@%lx", GUEST_GICD);
+    TRY(fdt_begin_node(buf, name));
+    TRY(fdt_property_string(buf, "compatible", "arm,gic-v3"));
+    TRY(fdt_property_u32(buf, "#interrupt-cells", 3));
+    TRY(fdt_property(buf, "interrupt-controller", NULL, 0));
+    uint64_t gic[4] = {GUEST_GICD, GUEST_GICD_SIZE, GUEST_GICR,
+                       GUEST_GICR_SIZE * vm->cfg.vcpu_num};
+    TRY(reg64(buf, gic, 4));
+    TRY(fdt_property_u32(buf, "phandle", GIC_PHANDLE));
+    TRY(fdt_end_node(buf));
+
+    TRY(fdt_begin_node(buf, "hypervisor"));
+    TRY(fdt_property_string(buf, "compatible", "septum,hypervisor"));
+    TRY(fdt_property_string(buf, "septum,console", "hvc"));
+    TRY(fdt_end_node(buf));
+
+    TRY(fdt_end_node(buf));
+    return fdt_finish(buf);
+}

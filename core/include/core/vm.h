@@ -1,0 +1,89 @@
+/*
+ * VMs and vCPUs. Static partitioning: each vCPU is pinned to one physical CPU and each physical
+ * CPU runs at most one vCPU, so a vCPU's registers simply stay in its CPU while it runs. A VM is
+ * its region table (and the stage 2 built from it), its images and its vCPUs.
+ */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+#include <arch/regs.h>
+#include <arch/spinlock.h>
+#include <arch/vcpu.h>
+#include <boot/layout.h>
+#include <mm/region.h>
+#include <mm/s2.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VM_MAX       4
+#define VM_VCPU_MAX  4
+#define VM_NAME_MAX  24
+#define VM_ARGS_MAX  128
+#define VM_DTB_SIZE  0x10000UL /* the guest device tree's slot at the top of RAM */
+
+typedef enum { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNING } vcpu_state_t;
+typedef enum { VM_STOPPED, VM_RUNNING } vm_state_t;
+
+struct vm;
+typedef struct vcpu {
+    struct vm *vm;
+    unsigned id;   /* within the VM; its virtual MPIDR Aff0 */
+    unsigned pcpu; /* the physical CPU it is pinned to */
+    uint32_t state;          /* vcpu_state_t, changed atomically */
+    uint64_t entry, context; /* where CPU_ON (or the VM's start) sends it, and its x0 */
+} vcpu_t;
+
+/* What the system description says about one VM (core/sysdesc.c fills it). */
+typedef struct vm_config {
+    char name[VM_NAME_MAX];
+    char node[48];                /* its node in the description, for messages */
+    unsigned vcpu_num;
+    unsigned pcpu[VM_VCPU_MAX];
+    uint64_t ram_gpa, ram_size;
+    char kernel[48];              /* bundle entry */
+    uint64_t kernel_load;         /* guest-physical load address = entry */
+    bool kernel_xip;              /* map in place, read-only, from where the bundle is */
+    char bootargs[VM_ARGS_MAX];
+    bool stop_on_fault;           /* stop the VM instead of injecting an abort */
+    bool test_control;            /* may change its own regions (SEPTUM_HC_REGION_SET) */
+} vm_config_t;
+
+typedef struct vm {
+    unsigned id;
+    vm_config_t cfg;
+    region_table_t regions;
+    region_ops_t region_ops;
+    s2_t s2;
+    arch_vm_cfg_t arch;
+    spinlock_t lock;
+    uint64_t ram_hpa;
+    uint64_t dtb_gpa;
+    const void *kernel_data;      /* the image in the bundle */
+    uint64_t kernel_size;
+    uint32_t state;               /* vm_state_t */
+    vcpu_t vcpu[VM_VCPU_MAX];
+    char line[VM_ARGS_MAX];       /* console output waiting for its newline */
+    unsigned line_len;
+    uint64_t faults;              /* aborts injected */
+} vm_t;
+
+extern vm_t vms[VM_MAX];
+extern unsigned vm_num;
+
+/* Create every VM of the description: RAM, region table, stage 2, images, device tree. Returns
+ * the number created, or a negative errno after printing why (naming the VM). */
+int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle);
+/* The vCPU this physical CPU runs, or NULL. */
+vcpu_t *vcpu_of_pcpu(unsigned pcpu);
+/* The vCPU running on the calling CPU (valid in trap handlers). */
+vcpu_t *vcpu_current(void);
+/* Start a VM's vCPU 0 (others wait for PSCI CPU_ON). */
+void vm_start(vm_t *vm);
+/* Stop the VM (every vCPU); when the caller is one of its vCPUs, this does not return. */
+void vm_stop(vm_t *vm, const char *why);
+/* Restart the VM from its images (PSCI SYSTEM_RESET); does not return to the caller's guest. */
+_Noreturn void vm_reset(vm_t *vm);
+/* Each physical CPU's loop: run its vCPU whenever that is on; never returns. */
+_Noreturn void pcpu_loop(uint64_t pcpu);
+/* The calling vCPU is off (CPU_OFF, VM stopped): drop its trap frame and go back to the loop. */
+_Noreturn void vcpu_exit(void);
+#endif

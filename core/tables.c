@@ -1,0 +1,141 @@
+/*
+ * Table-page pools (see core/tables.h): each pool is a run of identity-mapped pages with a
+ * one-byte-per-page use map; allocation is first fit on natural alignment.
+ */
+#include <arch/spinlock.h>
+#include <arch/sysreg.h>
+#include <core/tables.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define PAGE        4096UL
+#define BOOT_PAGES  32
+#define POOL_MAX    4
+#define POOL_PAGES  512
+
+typedef struct pool {
+    paddr_t base;
+    unsigned npages;
+    uint8_t used[POOL_PAGES];
+} pool_t;
+
+static uint8_t boot_pages[BOOT_PAGES][PAGE] __attribute__((aligned(PAGE)));
+static pool_t pools[POOL_MAX];
+static unsigned pool_num;
+static spinlock_t tables_lock;
+static bool locking;
+
+static void lock(void)
+{
+    if (locking)
+        spin_lock(&tables_lock);
+}
+
+static void unlock(void)
+{
+    if (locking)
+        spin_unlock(&tables_lock);
+}
+
+void tables_boot_pool(void **base, uint64_t *size)
+{
+    *base = boot_pages;
+    *size = sizeof(boot_pages);
+}
+
+static void boot_pool_init(void)
+{
+    if (pool_num == 0) {
+        pools[0].base = (paddr_t)(uintptr_t)boot_pages;
+        pools[0].npages = BOOT_PAGES;
+        pool_num = 1;
+    }
+}
+
+int tables_add_pool(paddr_t base, unsigned npages)
+{
+    boot_pool_init();
+    if (pool_num >= POOL_MAX || npages > POOL_PAGES || base % PAGE)
+        return -EINVAL;
+    pools[pool_num].base = base;
+    pools[pool_num].npages = npages;
+    memset(pools[pool_num].used, 0, sizeof(pools[pool_num].used));
+    pool_num++;
+    /* a second pool exists only once the MMU is on: exclusives work from now on */
+    locking = true;
+    return 0;
+}
+
+static void *t_alloc(void *ctx, unsigned npages, paddr_t *pa)
+{
+    (void)ctx;
+    boot_pool_init();
+    lock();
+    for (unsigned p = 0; p < pool_num; p++) {
+        pool_t *pl = &pools[p];
+        for (unsigned i = 0; npages && i + npages <= pl->npages; i += npages) {
+            paddr_t at = pl->base + i * PAGE;
+            if (at % (npages * PAGE))
+                continue; /* concatenated roots are aligned to their size */
+            unsigned j = 0;
+            while (j < npages && !pl->used[i + j])
+                j++;
+            if (j < npages)
+                continue;
+            memset(&pl->used[i], 1, npages);
+            unlock();
+            memset((void *)(uintptr_t)at, 0, npages * PAGE);
+            *pa = at;
+            return (void *)(uintptr_t)at;
+        }
+    }
+    unlock();
+    return NULL;
+}
+
+static void t_free(void *ctx, void *va, paddr_t pa, unsigned npages)
+{
+    (void)ctx;
+    (void)va;
+    lock();
+    for (unsigned p = 0; p < pool_num; p++) {
+        pool_t *pl = &pools[p];
+        if (pa >= pl->base && pa < pl->base + pl->npages * PAGE) {
+            unsigned i = (unsigned)((pa - pl->base) / PAGE);
+            memset(&pl->used[i], 0, npages);
+        }
+    }
+    unlock();
+}
+
+static void *t_p2v(void *ctx, paddr_t pa)
+{
+    (void)ctx;
+    return (void *)(uintptr_t)pa;
+}
+
+static void t_sync(void *ctx)
+{
+    (void)ctx;
+    dsb_ishst();
+}
+
+const pt_ops_t tables_ops = {t_alloc, t_free, t_p2v, NULL, t_sync, NULL};
+
+unsigned tables_used(void)
+{
+    unsigned n = 0;
+    for (unsigned p = 0; p < pool_num; p++)
+        for (unsigned i = 0; i < pools[p].npages; i++)
+            n += pools[p].used[i];
+    return n;
+}
+
+unsigned tables_total(void)
+{
+    unsigned n = 0;
+    for (unsigned p = 0; p < pool_num; p++)
+        n += pools[p].npages;
+    return n;
+}

@@ -1,0 +1,266 @@
+/*
+ * VM creation, start, stop and reset, and each physical CPU's run loop. A VM's RAM is one
+ * contiguous run of frames owned by it; its images are copied in through firmware maps (or, for
+ * execute-in-place, mapped read-only straight from the bundle); its device tree goes in the last
+ * VM_DTB_SIZE bytes of its RAM.
+ */
+#include <arch/mmu.h>
+#include <arch/pcpu.h>
+#include <arch/sysreg.h>
+#include <core/bundle.h>
+#include <core/console.h>
+#include <core/firmware.h>
+#include <core/guestdt.h>
+#include <core/tables.h>
+#include <core/vm.h>
+#include <errno.h>
+#include <mm/frame.h>
+#include <mm/fwmap.h>
+#include <string.h>
+
+vm_t vms[VM_MAX];
+unsigned vm_num;
+static vcpu_t *pcpu_vcpus[CPU_MAX];
+static spinlock_t frame_lock;
+static unsigned ipa_bits;
+
+#define PAGE  4096UL
+#define SZ_2M 0x200000UL
+
+vcpu_t *vcpu_of_pcpu(unsigned pcpu) { return pcpu < CPU_MAX ? pcpu_vcpus[pcpu] : NULL; }
+vcpu_t *vcpu_current(void) { return pcpu_vcpus[arch_pcpu()->index]; }
+
+/* ---- region table hooks ---- */
+
+static bool vm_host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type)
+{
+    vm_t *vm = ctx;
+    if (type == REGION_RAM)
+        return frame_range_owned(hpa, len, (uint16_t)(FRAME_VM0 + vm->id));
+    if (type == REGION_ROM && vm->cfg.kernel_xip) {
+        /* only the pages of its own execute-in-place image */
+        uint64_t img = (uint64_t)(uintptr_t)vm->kernel_data;
+        uint64_t img_end = img + ((vm->kernel_size + PAGE - 1) & ~(PAGE - 1));
+        return hpa >= img && hpa + len <= img_end && hpa + len > hpa;
+    }
+    return false; /* pass-through devices arrive with the description's device nodes */
+}
+
+static void vm_changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r)
+{
+    s2_changed(&((vm_t *)ctx)->s2, gpa, len, r);
+}
+
+static void vm_fatal(void *ctx, int err, unsigned index)
+{
+    vm_t *vm = ctx;
+    log_error("vm %s: region change %u failed: %s\n", vm->cfg.name, index, region_strerror(err));
+    vm_stop(vm, "fatal region-table error");
+}
+
+static void vm_lock(void *ctx) { spin_lock(&((vm_t *)ctx)->lock); }
+static void vm_unlock(void *ctx) { spin_unlock(&((vm_t *)ctx)->lock); }
+
+/* ---- creation ---- */
+
+static int vm_fail(vm_t *vm, const char *what, int rc)
+{
+    log_error("vm %s (%s): %s (error %d)\n", vm->cfg.name, vm->cfg.node, what, rc);
+    return rc < 0 ? rc : -rc;
+}
+
+/* Copy the kernel and write the device tree through firmware maps: septum touches guest memory
+ * only through the VM's own region table. */
+static int vm_load(vm_t *vm)
+{
+    gasp_map_handle_t h;
+    int rc;
+    if (!vm->cfg.kernel_xip) {
+        rc = gasp_map_firmware(&vm->regions, vm->cfg.kernel_load, vm->kernel_size, GMF_W, &h);
+        if (rc != EOK)
+            return vm_fail(vm, "cannot map memory for the kernel", rc);
+        memcpy(gasp_get_vaddr(h), vm->kernel_data, vm->kernel_size);
+        arch_dcache_clean(gasp_get_vaddr(h), vm->kernel_size); /* the guest starts uncached */
+        gasp_unmap_handle(h);
+    }
+    rc = gasp_map_firmware(&vm->regions, vm->dtb_gpa, VM_DTB_SIZE, GMF_W, &h);
+    if (rc != EOK)
+        return vm_fail(vm, "cannot map memory for the device tree", rc);
+    rc = guestdt_build(vm, gasp_get_vaddr(h), VM_DTB_SIZE);
+    arch_dcache_clean(gasp_get_vaddr(h), VM_DTB_SIZE);
+    gasp_unmap_handle(h);
+    return rc ? vm_fail(vm, "cannot build the device tree", rc) : 0;
+}
+
+static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->id = (unsigned)(vm - vms);
+    vm->cfg = *cfg;
+    vm->dtb_gpa = cfg->ram_gpa + cfg->ram_size - VM_DTB_SIZE;
+    int err;
+    const bundle_entry_t *e = bundle_find(bundle, cfg->kernel, &err);
+    if (!e)
+        return vm_fail(vm, "kernel image missing from the bundle", err);
+    vm->kernel_data = (const uint8_t *)bundle + e->offset;
+    vm->kernel_size = e->size;
+
+    /* RAM: contiguous, 2 MiB-aligned where possible so stage 2 can use blocks */
+    uint64_t npages = cfg->ram_size / PAGE;
+    spin_lock(&frame_lock);
+    int rc = frame_alloc(npages, SZ_2M / PAGE, (uint16_t)(FRAME_VM0 + vm->id), &vm->ram_hpa);
+    if (rc)
+        rc = frame_alloc(npages, 1, (uint16_t)(FRAME_VM0 + vm->id), &vm->ram_hpa);
+    spin_unlock(&frame_lock);
+    if (rc)
+        return vm_fail(vm, "not enough free RAM", rc);
+
+    rc = s2_init(&vm->s2, (uint16_t)(vm->id + 1), ipa_bits, &tables_ops);
+    if (rc)
+        return vm_fail(vm, "cannot allocate stage-2 tables", rc);
+    vm->region_ops = (region_ops_t){vm_host_ok, vm_changed, vm_fatal, vm_lock, vm_unlock, vm};
+    region_table_init(&vm->regions, 1UL << ipa_bits, &vm->region_ops);
+    region_req_t req[2] = {
+        {REGION_ADD, {cfg->ram_gpa, cfg->ram_size, vm->ram_hpa, REGION_RAM,
+                      REGION_R | REGION_W | REGION_X}},
+        {REGION_ADD, {cfg->kernel_load, (e->size + PAGE - 1) & ~(PAGE - 1),
+                      (uint64_t)(uintptr_t)vm->kernel_data, REGION_ROM, REGION_R | REGION_X}},
+    };
+    unsigned failed;
+    rc = region_set_soft(&vm->regions, cfg->kernel_xip ? 2 : 1, req, &failed);
+    if (rc)
+        return vm_fail(vm, region_strerror(rc), rc);
+    if (vm->s2.error)
+        return vm_fail(vm, "cannot build stage 2", vm->s2.error);
+    vm->arch.vttbr = vm->s2.vttbr;
+    vm->arch.vtcr = arch_vtcr(ipa_bits, vm->s2.pt.start_level);
+    vm->arch.hcr = arch_guest_hcr();
+
+    for (unsigned i = 0; i < cfg->vcpu_num; i++) {
+        vcpu_t *v = &vm->vcpu[i];
+        v->vm = vm;
+        v->id = i;
+        v->pcpu = cfg->pcpu[i];
+        v->state = VCPU_OFF;
+        pcpu_vcpus[v->pcpu] = v;
+    }
+    if ((rc = vm_load(vm)))
+        return rc;
+    log_info("vm %s: %u vCPU%s on CPU", cfg->name, cfg->vcpu_num, cfg->vcpu_num == 1 ? "" : "s");
+    for (unsigned i = 0; i < cfg->vcpu_num; i++)
+        log_info("%s%u", i ? "," : " ", cfg->pcpu[i]);
+    log_info(", RAM 0x%lx+%lu MiB at host 0x%lx, %s 0x%lx (%lu KiB%s), dtb 0x%lx\n",
+             (unsigned long)cfg->ram_gpa, (unsigned long)(cfg->ram_size >> 20),
+             (unsigned long)vm->ram_hpa, cfg->kernel, (unsigned long)cfg->kernel_load,
+             (unsigned long)((vm->kernel_size + 1023) / 1024), cfg->kernel_xip ? ", in place" : "",
+             (unsigned long)vm->dtb_gpa);
+    return 0;
+}
+
+int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle)
+{
+    unsigned pa = arch_pa_bits();
+    ipa_bits = pa > 48 ? 48 : pa;
+    if (ipa_bits < 40) {
+        log_error("the CPU has %u physical address bits; septum needs 40 for guests\n", pa);
+        return -ENOTSUP;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int rc = vm_create(&vms[i], &cfg[i], bundle);
+        if (rc)
+            return rc;
+        vm_num = i + 1;
+    }
+    return (int)n;
+}
+
+/* ---- running ---- */
+
+void vm_start(vm_t *vm)
+{
+    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+    vcpu_t *v = &vm->vcpu[0];
+    v->entry = vm->cfg.kernel_load;
+    v->context = vm->dtb_gpa;
+    __atomic_store_n(&v->state, VCPU_ON_PENDING, __ATOMIC_RELEASE);
+    dsb_ish();
+    sev();
+}
+
+static uint64_t stack_top(unsigned pcpu)
+{
+    return (uint64_t)(uintptr_t)boot_stacks[pcpu] + STACK_OFF_STACK + STACK_SIZE;
+}
+
+static _Noreturn void run_vcpu(vcpu_t *v)
+{
+    arch_regs_t regs;
+    arch_el1_t el1;
+    arch_vcpu_reset(&regs, &el1, v->entry, v->context);
+    arch_el1_restore(&el1);
+    arch_vcpu_load(&v->vm->arch, v->id);
+    __atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
+    arch_vcpu_enter(&regs, stack_top(v->pcpu));
+}
+
+void pcpu_loop(uint64_t pcpu)
+{
+    vcpu_t *v = pcpu_vcpus[pcpu];
+    if (!v) {
+        /* nothing to run here, ever: park (interrupts stay masked) */
+        for (;;)
+            wfi();
+    }
+    for (;;) {
+        if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_ON_PENDING &&
+            __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING)
+            run_vcpu(v);
+        wfe();
+    }
+}
+
+void vcpu_exit(void)
+{
+    unsigned pcpu = (unsigned)arch_pcpu()->index;
+    /* stage 2 off while no vCPU runs here */
+    write_sysreg(0, hcr_el2);
+    isb();
+    arch_stack_reset_call(stack_top(pcpu), pcpu_loop, pcpu);
+}
+
+static bool all_stopped(void)
+{
+    for (unsigned i = 0; i < vm_num; i++)
+        if (__atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) != VM_STOPPED)
+            return false;
+    return true;
+}
+
+void vm_stop(vm_t *vm, const char *why)
+{
+    uint32_t was = __atomic_exchange_n(&vm->state, VM_STOPPED, __ATOMIC_ACQ_REL);
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++)
+        __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
+    if (was != VM_STOPPED)
+        log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
+    if (all_stopped()) {
+        log_info("all VMs have stopped; powering off\n");
+        fw_system_off();
+    }
+    vcpu_t *cur = vcpu_current();
+    if (cur && cur->vm == vm)
+        vcpu_exit();
+}
+
+void vm_reset(vm_t *vm)
+{
+    log_info("vm %s: reset\n", vm->cfg.name);
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++)
+        __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
+    if (vm_load(vm) != 0) {
+        vm_stop(vm, "reset failed");
+        vcpu_exit();
+    }
+    vm_start(vm);
+    vcpu_exit();
+}

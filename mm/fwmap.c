@@ -1,0 +1,150 @@
+/*
+ * Firmware maps (see mm/fwmap.h). A small table of handles and a first-fit list of free window
+ * space; each map is page-granular in the window and returns the byte address inside it.
+ */
+#include <arch/spinlock.h>
+#include <errno.h>
+#include <mm/fwmap.h>
+
+#define PAGE 4096ULL
+
+typedef struct fwmap {
+    bool live;
+    uint8_t gen;
+    uint64_t va, size; /* page-rounded mapping in the window */
+    uint64_t offset;   /* of the first byte within the first page */
+} fwmap_t;
+
+static pt_t *fw_pt;
+static uint64_t fw_base, fw_size;
+static fwmap_t maps[FWMAP_MAX];
+static spinlock_t fw_lock;
+
+int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size)
+{
+    if ((va_base | va_size) & (PAGE - 1) || !va_size)
+        return -EINVAL;
+    fw_pt = el2;
+    fw_base = va_base;
+    fw_size = va_size;
+    for (unsigned i = 0; i < FWMAP_MAX; i++)
+        maps[i].live = false;
+    return 0;
+}
+
+/* First free window range of size bytes (window space is only used by live maps). */
+static bool window_alloc(uint64_t size, uint64_t *va)
+{
+    uint64_t cand = fw_base;
+    for (;;) {
+        if (cand + size > fw_base + fw_size || cand + size < cand)
+            return false;
+        bool clash = false;
+        for (unsigned i = 0; i < FWMAP_MAX; i++)
+            if (maps[i].live && cand < maps[i].va + maps[i].size && maps[i].va < cand + size) {
+                cand = maps[i].va + maps[i].size;
+                clash = true;
+            }
+        if (!clash) {
+            *va = cand;
+            return true;
+        }
+    }
+}
+
+static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
+                  bool guest_supplied, gasp_map_handle_t *h)
+{
+    if (!vm || !h || !fw_pt || length == 0 || gpa + length < gpa)
+        return ENXIO;
+    if ((prot & ~GMF_ALL) || !(prot & (GMF_R | GMF_W)) || (prot & GMF_X))
+        return ENXIO;
+    const region_t *r = region_find(vm, gpa);
+    if (!r || r->type == REGION_EMULATED || r->hpa == REGION_NO_HOST)
+        return ENXIO;
+    /* one region means one contiguous host backing; adjacent equal regions are merged */
+    if (gpa + length > r->gpa + r->len)
+        return ENXIO;
+    if (guest_supplied && (r->type != REGION_RAM && !(r->type == REGION_ROM && !(prot & GMF_W))))
+        return ENXIO;
+    if (r->type == REGION_DEVICE && !(prot & GMF_NOCACHE))
+        return ENXIO; /* device memory only ever uncached */
+
+    uint64_t page = gpa & ~(PAGE - 1);
+    uint64_t size = ((gpa + length + PAGE - 1) & ~(PAGE - 1)) - page;
+    uint64_t hpa = r->hpa + (page - r->gpa);
+    unsigned pt_prot = PT_R | ((prot & GMF_W) ? PT_W : 0);
+    if (r->type == REGION_DEVICE)
+        pt_prot |= PT_DEVICE;
+    else if (prot & GMF_NOCACHE)
+        pt_prot |= PT_NC;
+
+    spin_lock(&fw_lock);
+    unsigned slot = FWMAP_MAX;
+    for (unsigned i = 0; i < FWMAP_MAX && slot == FWMAP_MAX; i++)
+        if (!maps[i].live)
+            slot = i;
+    uint64_t va;
+    int rc = ENOMEM;
+    if (slot < FWMAP_MAX && window_alloc(size, &va)) {
+        rc = pt_map(fw_pt, va, hpa, size, pt_prot) ? ENOMEM : EOK;
+        if (rc != EOK) {
+            pt_unmap(fw_pt, va, size);
+        } else {
+            fwmap_t *m = &maps[slot];
+            m->live = true;
+            m->gen++;
+            m->va = va;
+            m->size = size;
+            m->offset = gpa - page;
+            *h = (slot + 1) | ((uint32_t)m->gen << 8);
+        }
+    }
+    spin_unlock(&fw_lock);
+    return rc;
+}
+
+int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
+                      gasp_map_handle_t *h)
+{
+    return do_map(vm, gpa, length, prot, false, h);
+}
+
+int gasp_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
+             gasp_map_handle_t *h)
+{
+    return do_map(vm, gpa, length, prot, true, h);
+}
+
+static fwmap_t *lookup(gasp_map_handle_t h)
+{
+    unsigned slot = (h & 0xff) - 1;
+    if (slot >= FWMAP_MAX || !maps[slot].live || maps[slot].gen != (uint8_t)(h >> 8))
+        return NULL;
+    return &maps[slot];
+}
+
+void *gasp_get_vaddr(gasp_map_handle_t h)
+{
+    fwmap_t *m = lookup(h);
+    return m ? (void *)(uintptr_t)(m->va + m->offset) : NULL;
+}
+
+void gasp_unmap_handle(gasp_map_handle_t h)
+{
+    spin_lock(&fw_lock);
+    fwmap_t *m = lookup(h);
+    if (m) {
+        pt_unmap(fw_pt, m->va, m->size);
+        m->live = false;
+    }
+    spin_unlock(&fw_lock);
+}
+
+unsigned fwmap_live(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < FWMAP_MAX; i++)
+        n += maps[i].live;
+    return n;
+}

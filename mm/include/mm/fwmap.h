@@ -1,0 +1,44 @@
+/*
+ * Firmware maps, after QNX's gasp_map_firmware / gasp_map / gasp_get_vaddr / gasp_unmap_handle:
+ * a guest-physical range of a VM mapped into septum's own (EL2) address space, so septum can
+ * load images, build device trees and emulate devices. Mappings live in a VA window of their
+ * own, each handle exactly its range, so two maps of the same memory never interfere.
+ */
+#ifndef MM_FWMAP_H
+#define MM_FWMAP_H
+#include <mm/pt.h>
+#include <mm/region.h>
+
+#define GMF_R       0x01u /* septum may read */
+#define GMF_W       0x02u /* septum may write */
+#define GMF_X       0x04u /* septum may execute: never granted at EL2 (refused with ENXIO) */
+#define GMF_NOCACHE 0x08u /* map non-cacheable */
+#define GMF_MAP_ANY 0x10u /* any VA will do (every map is placed in the window anyway) */
+#define GMF_ALL     (GMF_R | GMF_W | GMF_X | GMF_NOCACHE | GMF_MAP_ANY)
+
+#ifndef EOK
+#define EOK 0
+#endif
+#define FWMAP_MAX 32
+
+/* A handle; 0 is never valid. Handles carry a generation, so a stale one is recognised. */
+typedef uint32_t gasp_map_handle_t;
+
+/* Use [va_base, va_base + va_size) of the EL2 table el2 for maps. */
+int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size);
+/* Map [gpa, gpa + length) of the VM whose regions are vm (septum chose the address). EOK, or
+ * ENXIO: no region there, no host backing, not one contiguous backing, or bad prot. ENOMEM: no
+ * window space or table memory. */
+int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
+                      gasp_map_handle_t *h);
+/* The checked variant for addresses a guest supplied: only that guest's RAM (never ROM when
+ * writing, never a device, never an emulated range). */
+int gasp_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
+             gasp_map_handle_t *h);
+/* Septum's VA for the mapping's first byte; NULL for a handle that is not live. */
+void *gasp_get_vaddr(gasp_map_handle_t h);
+/* Unmap; a stale or repeated handle is ignored. */
+void gasp_unmap_handle(gasp_map_handle_t h);
+/* Live maps, for accounting and tests. */
+unsigned fwmap_live(void);
+#endif

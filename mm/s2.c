@@ -1,0 +1,92 @@
+/*
+ * Stage 2 from the region table. Emulated regions stay unmapped, so every access to them
+ * faults into EL2 and reaches its fault callback; everything else maps with the region's
+ * permissions: RAM and ROM as normal memory (ROM never writable), devices as Device-nGnRE.
+ */
+#include <errno.h>
+#include <mm/s2.h>
+
+#define VTTBR_VMID_SHIFT 48
+
+#ifdef SEPTUM_HOST
+void s2_host_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size); /* the test provides it */
+#define s2_hw_inval s2_host_tlb_inval
+#else
+#include <arch/mmu.h>
+#define s2_hw_inval arch_s2_tlb_inval
+#endif
+
+static void *fwd_alloc(void *ctx, unsigned npages, paddr_t *pa)
+{
+    const pt_ops_t *t = ((s2_t *)ctx)->tables;
+    return t->alloc_table(t->ctx, npages, pa);
+}
+
+static void fwd_free(void *ctx, void *va, paddr_t pa, unsigned npages)
+{
+    const pt_ops_t *t = ((s2_t *)ctx)->tables;
+    t->free_table(t->ctx, va, pa, npages);
+}
+
+static void *fwd_p2v(void *ctx, paddr_t pa)
+{
+    const pt_ops_t *t = ((s2_t *)ctx)->tables;
+    return t->phys_to_virt(t->ctx, pa);
+}
+
+static void fwd_sync(void *ctx)
+{
+    const pt_ops_t *t = ((s2_t *)ctx)->tables;
+    if (t->sync)
+        t->sync(t->ctx);
+}
+
+static void s2_tlb_inval(void *ctx, uint64_t ipa, uint64_t size)
+{
+    s2_t *s2 = ctx;
+    s2_hw_inval(s2->vttbr, ipa, size);
+}
+
+int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_ops)
+{
+    s2->tables = table_ops;
+    s2->ops = (pt_ops_t){fwd_alloc, fwd_free, fwd_p2v, s2_tlb_inval, fwd_sync, s2};
+    s2->vmid = vmid;
+    s2->error = 0;
+    int rc = pt_init(&s2->pt, PT_STAGE2, ipa_bits, &s2->ops);
+    if (rc)
+        return rc;
+    s2->vttbr = s2->pt.root_pa | ((uint64_t)vmid << VTTBR_VMID_SHIFT);
+    return 0;
+}
+
+unsigned s2_prot(const region_t *r)
+{
+    if (!r || r->type == REGION_EMULATED)
+        return 0;
+    unsigned prot = 0;
+    if (r->flags & REGION_R)
+        prot |= PT_R;
+    if ((r->flags & REGION_W) && r->type != REGION_ROM)
+        prot |= PT_W;
+    if ((r->flags & REGION_X) && r->type != REGION_DEVICE)
+        prot |= PT_X;
+    if (!prot)
+        return 0;
+    if (r->type == REGION_DEVICE)
+        prot |= PT_DEVICE;
+    else if (r->flags & REGION_NC)
+        prot |= PT_NC;
+    return prot;
+}
+
+void s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r)
+{
+    unsigned prot = s2_prot(r);
+    int rc = prot ? pt_map(&s2->pt, gpa, r->hpa + (gpa - r->gpa), len, prot)
+                  : pt_unmap(&s2->pt, gpa, len);
+    if (rc && !s2->error)
+        s2->error = rc;
+}
+
+void s2_destroy(s2_t *s2) { pt_destroy(&s2->pt); }
