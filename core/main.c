@@ -11,6 +11,12 @@
 #include <arch/timer.h>
 #include <boot/layout.h>
 #include <core/board.h>
+#include <core/bundle.h>
+#include <core/sysdesc.h>
+#include <core/tables.h>
+#include <core/vm.h>
+#include <mm/frame.h>
+#include <mm/fwmap.h>
 #include <core/console.h>
 #include <core/firmware.h>
 #include <core/panic.h>
@@ -21,56 +27,22 @@
 #include <stdio.h>
 #include <string.h>
 
-extern char __image_start[], __text_end[], __rodata_end[], __stacks_start[], __image_end[];
+extern char __image_start[], __text_end[], __rodata_end[], __stacks_start[], __image_end[],
+    __image_file_end[];
 
 boot_mmu_t boot_mmu;
 
 static board_t board;
 static uint64_t cpu_mpidr[CPU_MAX];
 static uint32_t cpu_online[CPU_MAX];
+static uint32_t vms_ready; /* secondaries wait for it before looking for their vCPU */
 
 #define CPU_ON_TIMEOUT_MS 1000
 #define MiB               (1024UL * 1024UL)
 
-/* ---- septum's own page-table pages: a small static pool (the frame allocator comes later) ---- */
+/* ---- septum's own map ---- */
 
-#define EL2_TABLE_PAGES 32
-static uint8_t el2_tables[EL2_TABLE_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-static bool el2_table_used[EL2_TABLE_PAGES];
 static bool el2_mmu_on;
-
-static void *el2_alloc_table(void *ctx, unsigned npages, paddr_t *pa)
-{
-    (void)ctx;
-    for (unsigned i = 0; npages && i + npages <= EL2_TABLE_PAGES; i += npages) {
-        unsigned j = 0;
-        while (j < npages && !el2_table_used[i + j])
-            j++;
-        if (j < npages)
-            continue;
-        for (j = 0; j < npages; j++)
-            el2_table_used[i + j] = true;
-        memset(el2_tables[i], 0, (size_t)npages * PAGE_SIZE);
-        *pa = (paddr_t)(uintptr_t)el2_tables[i]; /* identity map: VA == PA */
-        return el2_tables[i];
-    }
-    return NULL;
-}
-
-static void el2_free_table(void *ctx, void *va, paddr_t pa, unsigned npages)
-{
-    (void)ctx;
-    (void)pa;
-    unsigned i = (unsigned)(((uint8_t *)va - el2_tables[0]) / PAGE_SIZE);
-    for (unsigned j = 0; j < npages && i + j < EL2_TABLE_PAGES; j++)
-        el2_table_used[i + j] = false;
-}
-
-static void *el2_phys_to_virt(void *ctx, paddr_t pa)
-{
-    (void)ctx;
-    return (void *)(uintptr_t)pa;
-}
 
 static void el2_tlb_inval(void *ctx, uint64_t va, uint64_t size)
 {
@@ -79,19 +51,7 @@ static void el2_tlb_inval(void *ctx, uint64_t va, uint64_t size)
         arch_tlb_inval_el2(va, size);
 }
 
-static void el2_sync(void *ctx)
-{
-    (void)ctx;
-    dsb_ishst();
-}
-
-static const pt_ops_t el2_pt_ops = {
-    .alloc_table = el2_alloc_table,
-    .free_table = el2_free_table,
-    .phys_to_virt = el2_phys_to_virt,
-    .tlb_inval = el2_tlb_inval,
-    .sync = el2_sync,
-};
+static pt_ops_t el2_pt_ops;
 static pt_t el2_pt;
 
 /* ---- boot arguments (/chosen/bootargs): septum.* options ---- */
@@ -161,6 +121,8 @@ static void build_el2_map(const boot_info_t *info, unsigned ncpus)
                               align_up(info->dtb + board.dtb_size, PAGE_SIZE), PT_R, "dtb"};
 
     unsigned va_bits = arch_pa_bits() > 48 ? 48 : arch_pa_bits();
+    el2_pt_ops = tables_ops;
+    el2_pt_ops.tlb_inval = el2_tlb_inval;
     if (pt_init(&el2_pt, PT_STAGE1_EL2, va_bits, &el2_pt_ops) != 0)
         panic("cannot allocate the EL2 root table");
     if (el2map_build(&el2_pt, r, n, why, sizeof(why)) != 0)
@@ -170,7 +132,10 @@ static void build_el2_map(const boot_info_t *info, unsigned ncpus)
         panic("EL2 map has %u writable+executable mappings", rep.wx);
 
     /* the tables were written with the data cache off; the walker will read them cached */
-    arch_dcache_inval(el2_tables, sizeof(el2_tables));
+    void *pool;
+    uint64_t pool_size;
+    tables_boot_pool(&pool, &pool_size);
+    arch_dcache_inval(pool, pool_size);
     arch_mmu_enable(el2_pt.root_pa, va_bits);
     el2_mmu_on = true;
     console_enable_locking();
@@ -298,8 +263,9 @@ void septum_secondary_main(uint64_t cpu)
     uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
     log_info("cpu %lu: mpidr 0x%lx online\n", (unsigned long)cpu, (unsigned long)mpidr);
     __atomic_store_n(&cpu_online[cpu], 1, __ATOMIC_RELEASE);
-    for (;;)
+    while (!__atomic_load_n(&vms_ready, __ATOMIC_ACQUIRE))
         wfe();
+    pcpu_loop(cpu);
 }
 
 /* ---- test hooks (septum.test=...), for the system tests of the fatal paths ---- */
@@ -331,6 +297,116 @@ static void run_test_hook(void)
     } else {
         log_warn("unknown test hook '%s'\n", test_hook);
     }
+}
+
+/* ---- VMs ---- */
+
+#define TABLE_POOL_PAGES 512           /* 2 MiB of page-table pages for stage 2 and EL2 */
+#define FWMAP_WINDOW     (1UL << 30)   /* EL2 VA space for firmware maps */
+
+static void take(frame_range_t *t, unsigned *n, uint64_t base, uint64_t size)
+{
+    if (size)
+        t[(*n)++] = (frame_range_t){base, size};
+}
+
+/* All RAM minus septum, the DTB, reserved ranges and a bundle in RAM goes to the frame
+ * allocator; page tables get a pool of it; firmware maps get a VA window above all RAM. */
+static void setup_memory(const boot_info_t *info)
+{
+    frame_range_t ram[BOARD_MEM_MAX], taken[BOARD_RESV_MAX + 3];
+    unsigned nt = 0;
+    for (unsigned i = 0; i < board.mem_num; i++)
+        ram[i] = (frame_range_t){board.mem[i].base, board.mem[i].size};
+    take(taken, &nt, (uint64_t)__image_start, (uint64_t)(__image_end - __image_start));
+    take(taken, &nt, info->dtb, board.dtb_size);
+    take(taken, &nt, board.initrd_start, board.initrd_end - board.initrd_start);
+    for (unsigned i = 0; i < board.resv_num; i++)
+        take(taken, &nt, board.resv[i].base, board.resv[i].size);
+    if (frame_init(ram, board.mem_num, taken, nt, FRAME_SEPTUM) != 0)
+        panic("frame allocator: the memory map is inconsistent");
+
+    paddr_t pool;
+    if (frame_alloc(TABLE_POOL_PAGES, TABLE_POOL_PAGES, FRAME_TABLES, &pool) != 0 ||
+        pt_map(&el2_pt, pool, pool, TABLE_POOL_PAGES * PAGE_SIZE, PT_R | PT_W) != 0 ||
+        tables_add_pool(pool, TABLE_POOL_PAGES) != 0)
+        panic("cannot set up the page-table pool");
+
+    uint64_t top = 0;
+    for (unsigned i = 0; i < board.mem_num; i++)
+        if (board.mem[i].base + board.mem[i].size > top)
+            top = board.mem[i].base + board.mem[i].size;
+    uint64_t window = align_up(top, FWMAP_WINDOW);
+    if (window < (1UL << 39)) /* keep clear of the low devices and flash too */
+        window = 1UL << 39;
+    if (fwmap_init(&el2_pt, window, FWMAP_WINDOW) != 0 || window + FWMAP_WINDOW > (1UL << el2_pt.va_bits))
+        panic("no room for the firmware-map window");
+    log_info("frames: %lu MiB free of %lu MiB, %u table pages\n",
+             (unsigned long)(frame_count(FRAME_FREE) * PAGE_SIZE / MiB),
+             (unsigned long)(frame_total() * PAGE_SIZE / MiB), tables_total());
+}
+
+/* The bundle: after septum in flash (flash flow) or the initrd (kernel flow). Mapped
+ * read-only into EL2; NULL if there is none. */
+static const void *find_bundle(const boot_info_t *info, uint64_t *max)
+{
+    uint64_t base, end;
+    if (info->flow == BOOT_FLOW_FLASH && info->flash_base != info->image_base) {
+        uint64_t file = (uint64_t)(__image_file_end - __image_start);
+        base = info->flash_base + align_up(file, BUNDLE_FLASH_ALIGN);
+        end = info->flash_base + PLAT_FLASH_SIZE;
+    } else if (board.initrd_end > board.initrd_start) {
+        base = board.initrd_start;
+        end = board.initrd_end;
+    } else {
+        return NULL;
+    }
+    uint64_t mb = align_down(base, PAGE_SIZE), me = align_up(end, PAGE_SIZE);
+    if (pt_map(&el2_pt, mb, mb, me - mb, PT_R) != 0)
+        panic("cannot map the bundle at 0x%lx", (unsigned long)base);
+    *max = end - base;
+    return (const void *)(uintptr_t)base;
+}
+
+static void setup_vms(const boot_info_t *info, unsigned online)
+{
+    static vm_config_t cfg[VM_MAX];
+    char why[200];
+    unsigned n;
+    uint64_t max;
+
+    setup_memory(info);
+    const void *bundle = find_bundle(info, &max);
+    if (!bundle) {
+        log_info("no bundle (system description and guest images) was given: nothing to run; "
+                 "powering off\n");
+        fw_system_off();
+    }
+    if (bundle_check(bundle, max, why, sizeof(why)) != 0) {
+        log_error("%s\n", why);
+        septum_stop();
+    }
+    int err;
+    const bundle_entry_t *sd = bundle_find(bundle, BUNDLE_SYSDESC, &err);
+    if (!sd) {
+        log_error("bundle: no valid %s (error %d)\n", BUNDLE_SYSDESC, err);
+        septum_stop();
+    }
+    unsigned ipa = arch_pa_bits() > 48 ? 48 : arch_pa_bits();
+    if (sysdesc_parse((const uint8_t *)bundle + sd->offset, sd->size, online, ipa, bundle, cfg, &n,
+                      why, sizeof(why)) != 0) {
+        log_error("%s\n", why);
+        septum_stop();
+    }
+    if (vm_create_all(cfg, n, bundle) < 0)
+        septum_stop();
+    for (unsigned i = 0; i < vm_num; i++)
+        vm_start(&vms[i]);
+    log_info("starting %u VM%s\n", vm_num, vm_num == 1 ? "" : "s");
+    __atomic_store_n(&vms_ready, 1, __ATOMIC_RELEASE);
+    dsb_ish();
+    sev();
+    pcpu_loop(0);
 }
 
 /* ---- boot CPU ---- */
@@ -377,6 +453,5 @@ void septum_main(const boot_info_t *info)
     unsigned online = start_secondaries(self);
     log_info("%u of %u CPUs online\n", online, board.cpu_num);
 
-    log_info("no VMs to run yet; powering off\n");
-    fw_system_off();
+    setup_vms(info, online);
 }
