@@ -57,7 +57,54 @@ HOST_LIBS := -lcmocka -lfdt
 include tests/unit/units.mk
 UNIT_BINS := $(patsubst %,$(BUILD)/host/%,$(UNIT_TESTS))
 
-.PHONY: all deps help run run-flash debug test unit clean distclean format
+# Bare-metal test guests (tests/guests/*.c) on the guest SDK (guest/), and the systems that run
+# them: configs/*.dts and tests/system/configs/*.dts, each packed with the guests into a bundle
+# (-initrd for the kernel flow) and a 64 MiB flash image (septum + bundle).
+GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pie -mstrict-align -mno-outline-atomics \
+                -fno-asynchronous-unwind-tables -fno-stack-protector -march=armv8-a $(WARN) \
+                -Wno-missing-prototypes -Iguest/include -isystem $(NEWLIB)/include \
+                -isystem $(LIBFDT)/include
+GUESTS   := $(patsubst tests/guests/%.c,%,$(wildcard tests/guests/*.c))
+GUEST_LOAD_DEFAULT := 0x40080000
+isolation_LOAD := 0x80080000
+GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS))
+SYSTEMS  := $(patsubst configs/%.dts,%,$(wildcard configs/*.dts)) \
+            $(patsubst tests/system/configs/%.dts,%,$(wildcard tests/system/configs/*.dts))
+PACKS    := $(patsubst %,$(BUILD)/systems/%.pack,$(SYSTEMS)) \
+            $(patsubst %,$(BUILD)/systems/%-flash.img,$(SYSTEMS))
+PACKER   := $(BUILD)/tools/septum-pack
+
+$(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
+	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=GUEST_LOAD=$(or $($*_LOAD),$(GUEST_LOAD_DEFAULT)) -o $@ guest/crt0.S \
+	  guest/lib.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
+
+$(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
+	$(OBJCOPY) -O binary $< $@
+
+$(PACKER): tools/septum-pack.c core/bundle.c core/include/core/bundle.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O2 $(WARN) -Wno-missing-prototypes -Icore/include -Itools -o $@ \
+	  tools/septum-pack.c core/bundle.c
+
+$(BUILD)/systems/%.dtb: | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $(firstword $(wildcard configs/$*.dts tests/system/configs/$*.dts))
+
+# every guest goes into every bundle: a description names the ones it runs
+$(BUILD)/systems/%.pack: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER)
+	$(PACKER) -o $@ system.dtb=$< $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
+
+$(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(BUILD)/septum.bin
+	$(PACKER) -o $@ --flash $(BUILD)/septum.bin system.dtb=$< \
+	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
+
+.SECONDARY:
+SYSTEM   ?= default
+guests: $(GUEST_BINS) $(PACKS)
+
+.PHONY: all deps help run run-flash debug test unit clean distclean format guests
 all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 
 help:
@@ -100,13 +147,13 @@ $(BUILD)/septum-flash.img: $(BUILD)/septum.bin
 
 QEMU_BASE := $(QEMU) -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G \
              -smp $(CPUS) -display none -no-reboot
-run: $(BUILD)/septum.bin
-	$(QEMU_BASE) -serial mon:stdio -kernel $< $(QEMU_EXTRA)
-run-flash: $(BUILD)/septum-flash.img
+run: $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
+	$(QEMU_BASE) -serial mon:stdio -kernel $< -initrd $(BUILD)/systems/$(SYSTEM).pack $(QEMU_EXTRA)
+run-flash: $(BUILD)/systems/$(SYSTEM)-flash.img
 	$(QEMU_BASE) -serial mon:stdio -drive if=pflash,format=raw,file=$< $(QEMU_EXTRA)
-debug: $(BUILD)/septum.bin
+debug: $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
 	@echo "QEMU waits for gdb: gdb-multiarch $(BUILD)/septum.elf -ex 'target remote :1234'"
-	$(QEMU_BASE) -serial mon:stdio -kernel $< -s -S $(QEMU_EXTRA)
+	$(QEMU_BASE) -serial mon:stdio -kernel $< -initrd $(BUILD)/systems/$(SYSTEM).pack -s -S $(QEMU_EXTRA)
 
 $(BUILD)/host/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -135,7 +182,7 @@ $(BUILD)/tests/jump.bin: tests/system/jump.S | $(DEPS_OK)
 unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
-test: all $(UNIT_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin
+test: all $(UNIT_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests
 	@tests/run.sh $(UNIT_BINS)
 
 format:

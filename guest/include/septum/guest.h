@@ -1,0 +1,41 @@
+/*
+ * septum's guest SDK for bare-metal programs: hypercalls, console output, PSCI, and catching
+ * the exceptions septum injects. Link with guest/crt0.S, guest/lib.c and guest/guest.ld; write
+ * `int main(const void *dtb)`.
+ */
+#ifndef SEPTUM_GUEST_H
+#define SEPTUM_GUEST_H
+#include <septum/abi.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct guest_frame {
+    uint64_t x[31];
+    uint64_t elr;
+} guest_frame_t;
+
+/* An SMCCC call over HVC #0: function ID and up to six arguments; x0-x3 come back in ret. */
+int64_t septum_hvc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                   uint64_t a6, uint64_t ret[4]);
+
+int guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void guest_puts(const char *s); /* buffered; flushed at '\n' */
+
+int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
+_Noreturn void psci_system_off(void);
+_Noreturn void psci_system_reset(void);
+
+/* The last synchronous exception caught (ESR_EL1, FAR_EL1), and how many so far. With
+ * guest_expect_abort set, a data abort is recorded and the faulting instruction skipped;
+ * otherwise any exception is reported and the VM powers off. */
+extern volatile bool guest_expect_abort;
+extern volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
+
+/* The bootargs from the device tree ("" if none). */
+const char *guest_bootargs(void);
+/* Find "key=" in the bootargs and parse what follows as a number; false if absent. */
+bool guest_arg(const char *key, uint64_t *value);
+
+int main(const void *dtb);
+#endif

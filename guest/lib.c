@@ -1,0 +1,159 @@
+/*
+ * The guest SDK (see guest/include/septum/guest.h): hypercalls, console over
+ * SEPTUM_HC_CONSOLE_WRITE (bytes in registers, so septum never reads guest memory for it),
+ * PSCI, exception capture, and the device tree's bootargs through libfdt.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <septum/guest.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PSCI_CPU_ON_64    0xc4000003U
+#define PSCI_SYSTEM_OFF   0x84000008U
+#define PSCI_SYSTEM_RESET 0x84000009U
+#define ESR_EC(esr)       (((esr) >> 26) & 0x3f)
+#define EC_DABT_CUR       0x25
+
+volatile bool guest_expect_abort;
+volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
+static const void *guest_dtb;
+
+int64_t septum_hvc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                   uint64_t a6, uint64_t ret[4])
+{
+    register uint64_t x0 __asm__("x0") = fid;
+    register uint64_t x1 __asm__("x1") = a1;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
+    register uint64_t x4 __asm__("x4") = a4;
+    register uint64_t x5 __asm__("x5") = a5;
+    register uint64_t x6 __asm__("x6") = a6;
+    __asm__ volatile("hvc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
+                     :
+                     : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+                       "memory");
+    if (ret) {
+        ret[0] = x0;
+        ret[1] = x1;
+        ret[2] = x2;
+        ret[3] = x3;
+    }
+    return (int64_t)x0;
+}
+
+static void console_send(const char *s, size_t n)
+{
+    while (n) {
+        uint64_t w[5] = {0};
+        size_t k = n < SEPTUM_CONSOLE_WRITE_MAX ? n : SEPTUM_CONSOLE_WRITE_MAX;
+        memcpy(w, s, k);
+        septum_hvc(SEPTUM_HC_CONSOLE_WRITE, k, w[0], w[1], w[2], w[3], w[4], NULL);
+        s += k;
+        n -= k;
+    }
+}
+
+void guest_puts(const char *s) { console_send(s, strlen(s)); }
+
+int guest_printf(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    guest_puts(buf);
+    return n;
+}
+
+int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
+{
+    return septum_hvc(PSCI_CPU_ON_64, mpidr, entry, context, 0, 0, 0, NULL);
+}
+
+void psci_system_off(void)
+{
+    septum_hvc(PSCI_SYSTEM_OFF, 0, 0, 0, 0, 0, 0, NULL);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+void psci_system_reset(void)
+{
+    septum_hvc(PSCI_SYSTEM_RESET, 0, 0, 0, 0, 0, 0, NULL);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+void guest_exception(guest_frame_t *f, uint64_t kind);
+void guest_exception(guest_frame_t *f, uint64_t kind)
+{
+    uint64_t esr, far;
+    __asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
+    __asm__ volatile("mrs %0, far_el1" : "=r"(far));
+    guest_last_esr = esr;
+    guest_last_far = far;
+    guest_exceptions++;
+    if (guest_expect_abort && (kind & 3) == 0 && ESR_EC(esr) == EC_DABT_CUR) {
+        f->elr += 4; /* skip the access that faulted */
+        return;
+    }
+    guest_printf("unexpected exception: vector %lu, ESR 0x%lx, FAR 0x%lx, ELR 0x%lx\n",
+                 (unsigned long)kind, (unsigned long)esr, (unsigned long)far,
+                 (unsigned long)f->elr);
+    psci_system_off();
+}
+
+const char *guest_bootargs(void)
+{
+    int chosen = guest_dtb ? fdt_path_offset(guest_dtb, "/chosen") : -1;
+    const char *args = chosen >= 0 ? fdt_getprop(guest_dtb, chosen, "bootargs", NULL) : NULL;
+    return args ? args : "";
+}
+
+bool guest_arg(const char *key, uint64_t *value)
+{
+    const char *args = guest_bootargs();
+    size_t kl = strlen(key);
+    for (const char *p = args; (p = strstr(p, key)) != NULL; p += kl) {
+        if ((p == args || p[-1] == ' ') && p[kl] == '=') {
+            *value = strtoull(p + kl + 1, NULL, 0);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* newlib's needs */
+void *_sbrk(ptrdiff_t incr);
+void *_sbrk(ptrdiff_t incr)
+{
+    extern char __heap_start[], __heap_end[];
+    static char *brk = __heap_start;
+    if (incr < 0 || incr > __heap_end - brk) {
+        errno = ENOMEM;
+        return (void *)-1;
+    }
+    char *p = brk;
+    brk += incr;
+    return p;
+}
+uintptr_t __stack_chk_guard = 0x6e73c0de5eed1234UL;
+_Noreturn void __stack_chk_fail(void);
+void __stack_chk_fail(void)
+{
+    guest_puts("stack smashed\n");
+    psci_system_off();
+}
+
+void guest_main_entry(const void *dtb);
+void guest_main_entry(const void *dtb)
+{
+    guest_dtb = (dtb && fdt_check_header(dtb) == 0) ? dtb : NULL;
+    int rc = main(dtb);
+    guest_printf("exit %d\n", rc);
+}
