@@ -1,9 +1,8 @@
 /*
  * System description parsing (see core/sysdesc.h). Format, one node per VM under the root:
  *
- *   vm@0 {
+ *   alpha {                                           the VM's name
  *       compatible = "septum,vm";
- *       name = "alpha";
  *       cpus = <1>;                                   physical CPU per vCPU
  *       memory = <0x0 0x40000000 0x0 0x1000000>;      guest-physical RAM base, size
  *       kernel = "hello.bin";                         bundle entry
@@ -76,12 +75,14 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->node, sizeof(cfg->node), "%s", c->node);
 
-    const char *name = str(c, node, "name", &bs);
-    if (!name || !name[0] || strlen(name) >= VM_NAME_MAX)
-        return bad(c, "needs a name of 1..%d characters", VM_NAME_MAX - 1);
+    /* the node name is the VM's name */
+    int nlen;
+    const char *name = fdt_get_name(c->fdt, node, &nlen);
+    if (!name || nlen <= 0 || nlen >= VM_NAME_MAX)
+        return bad(c, "the node name (the VM's name) must have 1..%d characters", VM_NAME_MAX - 1);
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-            return bad(c, "name \"%s\": use a-z, 0-9, - and _", name);
+            return bad(c, "VM name \"%s\": use a-z, 0-9, - and _ (no unit address)", name);
     strcpy(cfg->name, name);
     c->vm = cfg->name;
     for (unsigned i = 0; i < idx; i++)

@@ -39,6 +39,15 @@ static void guest_abort(vcpu_t *v, arch_regs_t *f, bool instruction)
              r ? "not permitted by its region" : "outside its regions");
     if (vm->cfg.stop_on_fault)
         vm_stop(vm, "access outside its regions");
+    /* an abort can only be delivered to a vector the guest can execute: otherwise delivering
+     * it would fault again, forever */
+    const region_t *vr = region_find(&vm->regions, arch_inject_target(f));
+    if (!vr || !(vr->flags & REGION_X) || vr->type == REGION_EMULATED) {
+        log_error("vm %s vcpu %u: its exception vector 0x%lx is not executable memory; the abort "
+                  "cannot be delivered\n",
+                  vm->cfg.name, v->id, (unsigned long)arch_inject_target(f));
+        vm_stop(vm, "undeliverable abort");
+    }
     arch_inject_abort(f, instruction, f->far, write);
 }
 

@@ -11,16 +11,22 @@
 #define SPSR_EL1T       0x4UL
 #define SPSR_M_EL0T     0x0UL
 
-static void deliver(arch_regs_t *f, uint64_t esr)
+uint64_t arch_inject_target(const arch_regs_t *f)
 {
     uint64_t mode = f->spsr & SPSR_M_MASK;
     uint64_t off = mode == SPSR_EL1H ? VEC_OFF_CUR_SPX
                    : mode == SPSR_EL1T ? VEC_OFF_CUR_SP0
                                        : VEC_OFF_LOWER64;
+    return read_sysreg(vbar_el1) + off;
+}
+
+static void deliver(arch_regs_t *f, uint64_t esr)
+{
+    uint64_t target = arch_inject_target(f);
     write_sysreg(esr, esr_el1);
     write_sysreg(f->elr, elr_el1);
     write_sysreg(f->spsr, spsr_el1);
-    f->elr = read_sysreg(vbar_el1) + off;
+    f->elr = target;
     f->spsr = SPSR_EL1H_DAIF;
 }
 

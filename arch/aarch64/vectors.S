@@ -124,12 +124,24 @@ vcpu_return:
     .global arch_vcpu_enter
 arch_vcpu_enter:
     sub     x2, x1, #REGS_SIZE
-    mov     sp, x2
     mov     x3, #(REGS_SIZE / 16)
-1:  ldp     x4, x5, [x0], #16
-    stp     x4, x5, [x2], #16
+    cmp     x0, x2
+    b.hs    2f
+    /* the source lies below the frame (a deeper stack frame) and may overlap it: copy from the
+     * end backwards, as memmove would */
+    add     x0, x0, #REGS_SIZE
+    add     x4, x2, #REGS_SIZE
+1:  ldp     x5, x6, [x0, #-16]!
+    stp     x5, x6, [x4, #-16]!
     subs    x3, x3, #1
     b.ne    1b
+    b       3f
+2:  mov     x4, x2
+4:  ldp     x5, x6, [x0], #16
+    stp     x5, x6, [x4], #16
+    subs    x3, x3, #1
+    b.ne    4b
+3:  mov     sp, x2
     b       vcpu_return
 
 /* x0 = vector number, x1 = interrupted sp, frame at sp with x0/x1 already stored. */

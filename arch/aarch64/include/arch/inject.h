@@ -11,4 +11,6 @@
 
 void arch_inject_abort(arch_regs_t *frame, bool instruction, uint64_t far, bool write);
 void arch_inject_undef(arch_regs_t *frame);
+/* Where an exception injected now would enter the guest (its VBAR_EL1 plus the offset). */
+uint64_t arch_inject_target(const arch_regs_t *frame);
 #endif
