@@ -365,7 +365,12 @@ static const void *find_bundle(const boot_info_t *info, uint64_t *max)
     if (pt_map(&el2_pt, mb, mb, me - mb, PT_R) != 0)
         panic("cannot map the bundle at 0x%lx", (unsigned long)base);
     *max = end - base;
-    return (const void *)(uintptr_t)base;
+    /* erased or zero-filled flash after septum means no bundle, not a broken one */
+    const uint8_t *p = (const uint8_t *)(uintptr_t)base;
+    bool blank = true;
+    for (unsigned i = 0; i < sizeof(bundle_header_t) && blank; i++)
+        blank = p[i] == p[0] && (p[0] == 0 || p[0] == 0xff);
+    return blank ? NULL : p;
 }
 
 static void setup_vms(const boot_info_t *info, unsigned online)

@@ -22,6 +22,7 @@ vm_t vms[VM_MAX];
 unsigned vm_num;
 static vcpu_t *pcpu_vcpus[CPU_MAX];
 static spinlock_t frame_lock;
+static uint32_t vms_running; /* the CPU that brings it to zero powers the machine off */
 static unsigned ipa_bits;
 
 #define PAGE  4096UL
@@ -178,7 +179,8 @@ int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle)
 
 void vm_start(vm_t *vm)
 {
-    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+    if (__atomic_exchange_n(&vm->state, VM_RUNNING, __ATOMIC_ACQ_REL) != VM_RUNNING)
+        __atomic_add_fetch(&vms_running, 1, __ATOMIC_ACQ_REL);
     vcpu_t *v = &vm->vcpu[0];
     v->entry = vm->cfg.kernel_load;
     v->context = vm->dtb_gpa;
@@ -228,24 +230,17 @@ void vcpu_exit(void)
     arch_stack_reset_call(stack_top(pcpu), pcpu_loop, pcpu);
 }
 
-static bool all_stopped(void)
-{
-    for (unsigned i = 0; i < vm_num; i++)
-        if (__atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) != VM_STOPPED)
-            return false;
-    return true;
-}
-
 void vm_stop(vm_t *vm, const char *why)
 {
     uint32_t was = __atomic_exchange_n(&vm->state, VM_STOPPED, __ATOMIC_ACQ_REL);
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++)
         __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
-    if (was != VM_STOPPED)
+    if (was != VM_STOPPED) {
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
-    if (all_stopped()) {
-        log_info("all VMs have stopped; powering off\n");
-        fw_system_off();
+        if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
+            log_info("all VMs have stopped; powering off\n");
+            fw_system_off();
+        }
     }
     vcpu_t *cur = vcpu_current();
     if (cur && cur->vm == vm)
@@ -261,6 +256,6 @@ void vm_reset(vm_t *vm)
         vm_stop(vm, "reset failed");
         vcpu_exit();
     }
-    vm_start(vm);
+    vm_start(vm); /* the VM stays counted as running throughout */
     vcpu_exit();
 }

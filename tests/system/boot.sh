@@ -11,7 +11,7 @@ banner() { echo "+^septum [^ ]+ at EL2, boot flow: $1\$"; }
 cpus_up() { # cpus_up N: every CPU reports in, N of N online
   local i out=("+^cpu 0: mpidr 0x0 online \(boot CPU\)\$")
   for ((i = 1; i < $1; i++)); do out+=("+^cpu $i: mpidr 0x$i online\$"); done
-  out+=("+^$1 of $1 CPUs online\$" "+^no VMs to run yet; powering off\$")
+  out+=("+^$1 of $1 CPUs online\$" "+^no bundle \\(system description and guest images\\) was given: nothing to run; powering off\$")
   printf '%s\n' "${out[@]}"
 }
 mapfile -t up1 < <(cpus_up 1)

@@ -1,0 +1,44 @@
+# System tests of VMs: the default system in both flows, isolation between VMs, run-time region
+# changes, and system descriptions septum must refuse. Sourced by tests/run.sh.
+
+virt="-M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G"
+sys=$BUILD/systems
+kern() { echo "$virt -smp ${2:-2} -kernel $BUILD/septum.bin -initrd $sys/$1.pack"; }
+flash() { echo "$virt -smp ${2:-2} -drive if=pflash,format=raw,file=$sys/$1-flash.img"; }
+quiet=(-'^error:' -'^warning:' -'unexpected .* exception' -'PANIC')
+both_done=('+^\[alpha\] hello 3/3 from septum VM alpha \(vm 0, vcpu 0 of 1\)$' '+^\[alpha\] done$'
+  '+^\[beta\] hello 5/5 from septum VM beta \(vm 1, vcpu 0 of 1\)$' '+^\[beta\] done$'
+  '+^vm alpha: stopped \(PSCI SYSTEM_OFF\)$' '+^vm beta: stopped \(PSCI SYSTEM_OFF\)$'
+  '+^all VMs have stopped; powering off$')
+
+qemu_case vms-default-kernel 30 "$(kern default)" '+^starting 2 VMs$' "${both_done[@]}" "${quiet[@]}"
+qemu_case vms-default-flash 30 "$(flash default)" '+boot flow: flash$' "${both_done[@]}" "${quiet[@]}"
+
+# Isolation: every probe of prober aborts, septum names VM, address and access; steady finishes;
+# stopper is stopped on its first fault.
+iso=('+^\[prober\] isolation: 14 of 14 accesses aborted$' -'SUCCEEDED'
+  '+^warning: vm prober vcpu 0: read at IPA 0x40200000 .*outside its regions$'
+  '+^warning: vm prober vcpu 0: write at IPA 0x9000000 .*outside its regions$'
+  '+^\[steady\] hello 40/40 ' '+^\[steady\] done$'
+  '+^vm stopper: stopped \(access outside its regions\)$' -'^\[stopper\] isolation'
+  '+^all VMs have stopped; powering off$')
+qemu_case vms-isolation-kernel 60 "$(kern isolation 3)" "${iso[@]}"
+qemu_case vms-isolation-flash 60 "$(flash isolation 3)" "${iso[@]}"
+
+qemu_case vms-regions 30 "$(kern regions 1)" '+^\[editor\] regions: 0 failed$' -'FAILED' \
+  '+^warning: vm editor vcpu 0: write at IPA 0x[0-9a-f]+ .*permission fault.*not permitted by its region$' \
+  '+^warning: vm editor vcpu 0: read at IPA 0x[0-9a-f]+ .*outside its regions$' \
+  '+^vm editor: stopped \(PSCI SYSTEM_OFF\)$'
+
+# Wrong descriptions: refused at boot with the VM, its node and the problem.
+refused='+^septum: stopped; powering off$'
+qemu_case sysdesc-cpu-twice 30 "$(kern bad-cpu-twice)" \
+  '+^error: system description: /beta \(beta\): physical CPU 0 already runs another vCPU$' "$refused"
+qemu_case sysdesc-too-many-vcpus 30 "$(kern bad-vcpus)" \
+  '+^error: system description: /wide \(wide\): vCPU 2 on physical CPU 2, but only 2 CPUs are online$' "$refused"
+qemu_case sysdesc-memory-outside 30 "$(kern bad-memory)" \
+  '+^error: system description: /far \(far\): memory 0x10000000000000\+0x1000000 lies outside the 44-bit guest address space$' "$refused"
+qemu_case sysdesc-missing-image 30 "$(kern bad-image)" \
+  '+^error: system description: /ghost \(ghost\): image "missing.bin" is not in the bundle$' "$refused"
+qemu_case sysdesc-load-outside 30 "$(kern bad-load)" \
+  '+^error: system description: /stray \(stray\): image "hello.bin" .* does not fit in memory' "$refused"
