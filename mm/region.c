@@ -208,14 +208,11 @@ static void report(const region_table_t *t, uint64_t gpa, uint64_t len, bool map
         t->ops->changed(t->ops->ctx, gpa, len, NULL);
         return;
     }
-    /* one call per region piece inside the range, each with exactly its slice */
+    /* one call per region overlapping the range, each for the whole region: after a merge the
+     * whole region is remapped, so stage 2 can go back to the largest blocks */
     uint64_t end = gpa + len;
-    for (unsigned i = first_after(t, gpa); i < t->num && t->r[i].gpa < end; i++) {
-        uint64_t b = t->r[i].gpa > gpa ? t->r[i].gpa : gpa;
-        uint64_t e = end_of(&t->r[i]) < end ? end_of(&t->r[i]) : end;
-        region_t s = slice(&t->r[i], b, e - b);
-        t->ops->changed(t->ops->ctx, b, e - b, &s);
-    }
+    for (unsigned i = first_after(t, gpa); i < t->num && t->r[i].gpa < end; i++)
+        t->ops->changed(t->ops->ctx, t->r[i].gpa, t->r[i].len, &t->r[i]);
 }
 
 static bool host_ok(const region_table_t *t, const region_t *r)

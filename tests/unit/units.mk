@@ -6,3 +6,7 @@ test_pt_SRCS     := mm/pt.c
 test_el2map_SRCS := mm/pt.c mm/el2map.c
 test_board_SRCS  := core/board.c
 test_esr_SRCS    := arch/aarch64/esr.c
+UNIT_TESTS += test_frame
+test_frame_SRCS  := mm/frame.c
+UNIT_TESTS += test_region
+test_region_SRCS := mm/region.c

@@ -53,7 +53,8 @@ const char *region_strerror(int err);
 typedef struct region_ops {
     /* May this VM use host [hpa, hpa + len) as this type? */
     bool (*host_ok)(void *ctx, uint64_t hpa, uint64_t len, region_type_t type);
-    /* [gpa, gpa + len) now maps as r (exactly that range), or is unmapped (r NULL). */
+    /* [gpa, gpa + len) now maps as r (a whole region, which covers it exactly), or is unmapped
+     * (r NULL). Called after the table is consistent; a merge reports the merged region. */
     void (*changed)(void *ctx, uint64_t gpa, uint64_t len, const region_t *r);
     /* region_set's fatal error: stop that VM. */
     void (*fatal)(void *ctx, int err, unsigned index);
