@@ -49,8 +49,8 @@ EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
 
 # Host unit tests (cmocka): each tests/unit/test_X.c is linked with the sources units.mk lists
 # for it, built with the host compiler and sanitizers against the fake arch.
-HOST_CFLAGS := -std=c11 -O1 -g -DSEPTUM_HOST=1 $(WARN) -Wno-missing-prototypes \
-               -Wno-missing-declarations -Itests/unit/include $(INCLUDES) \
+HOST_CFLAGS := -std=c11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
+               -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
                -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP \
                -DSEPTUM_VERSION='"$(VERSION)"'
 HOST_LIBS := -lcmocka -lfdt

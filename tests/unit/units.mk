@@ -10,3 +10,7 @@ UNIT_TESTS += test_frame
 test_frame_SRCS  := mm/frame.c
 UNIT_TESTS += test_region
 test_region_SRCS := mm/region.c
+UNIT_TESTS += test_s2
+test_s2_SRCS     := mm/pt.c mm/region.c mm/s2.c mm/fwmap.c
+UNIT_TESTS += test_pack
+test_pack_SRCS   := tools/septum-pack.c core/bundle.c

@@ -1,0 +1,246 @@
+/*
+ * Unit tests of mm/s2.c with mm/region.c: stage 2 follows the region table entry by entry:
+ * blocks for aligned RAM, splits into pages when part of a region changes, back to a block when
+ * the change is undone, ROM never writable, devices uncached and never executable, emulated
+ * regions unmapped; every TLB invalidation names the VM's VMID. Also the firmware maps
+ * (mm/fwmap.c): what they map and every ENXIO case.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "fake_pt_ops.h"
+#include <arch/pte.h>
+#include <errno.h>
+#include <mm/fwmap.h>
+#include <mm/s2.h>
+
+#define PG  4096ULL
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+#define RWX (REGION_R | REGION_W | REGION_X)
+
+static unsigned inval_calls, inval_wrong_vmid;
+static uint64_t want_vttbr;
+
+void s2_host_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size)
+{
+    (void)ipa, (void)size;
+    inval_calls++;
+    inval_wrong_vmid += vttbr != want_vttbr;
+}
+
+static bool host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t t)
+{
+    (void)ctx, (void)hpa, (void)len, (void)t;
+    return true;
+}
+
+static void changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r)
+{
+    s2_changed(ctx, gpa, len, r);
+}
+
+typedef struct vmfix {
+    fake_mm_t mm;
+    pt_ops_t tables;
+    s2_t s2;
+    region_ops_t ops;
+    region_table_t rt;
+} vmfix_t;
+
+static vmfix_t *vm_setup(void)
+{
+    static vmfix_t f;
+    f.tables = fake_ops(&f.mm);
+    f.tables.tlb_inval = NULL;
+    assert_int_equal(s2_init(&f.s2, 7, 40, &f.tables), 0);
+    want_vttbr = f.s2.vttbr;
+    assert_int_equal(f.s2.vttbr >> 48, 7);
+    assert_int_equal(f.s2.vttbr & ((1ULL << 48) - 1), f.s2.pt.root_pa);
+    f.ops = (region_ops_t){host_ok, changed, NULL, NULL, NULL, &f.s2};
+    region_table_init(&f.rt, 1ULL << 40, &f.ops);
+    inval_calls = inval_wrong_vmid = 0;
+    return &f;
+}
+
+static int set1(vmfix_t *f, region_op_t op, uint64_t gpa, uint64_t len, uint64_t hpa,
+                region_type_t type, unsigned flags)
+{
+    region_req_t q = {op, {gpa, len, hpa, type, flags}};
+    unsigned failed;
+    return region_set_soft(&f->rt, 1, &q, &failed);
+}
+
+static int leaf_level(const pt_t *pt, uint64_t va, unsigned *prot, paddr_t *pa)
+{
+    uint64_t bs;
+    if (pt_lookup(pt, va, pa, prot, &bs))
+        return -1;
+    return bs == GiB ? 1 : bs == 2 * MiB ? 2 : 3;
+}
+
+static void test_follow_region_table(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup();
+    unsigned prot;
+    paddr_t pa;
+    assert_int_equal(set1(f, REGION_ADD, GiB, GiB, 4 * GiB, REGION_RAM, RWX), 0);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 12345, &prot, &pa), 1);
+    assert_int_equal(prot, PT_R | PT_W | PT_X);
+    assert_int_equal(pa, 4 * GiB + 12345);
+    int tables = f->mm.live_pages;
+
+    /* one page read-only: the GiB block is split down to pages, the rest unchanged */
+    assert_int_equal(set1(f, REGION_MODIFY, GiB + 5 * MiB, PG, REGION_NO_HOST, REGION_RAM,
+                          REGION_R),
+                     0);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 5 * MiB, &prot, &pa), 3);
+    assert_int_equal(prot, PT_R);
+    assert_int_equal(pa, 4 * GiB + 5 * MiB);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 5 * MiB + PG, &prot, &pa), 3);
+    assert_int_equal(prot, PT_R | PT_W | PT_X);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 100 * MiB, &prot, NULL), 2);
+    assert_int_equal(f->mm.live_pages, tables + 2);
+    for (unsigned i = 0; i < f->mm.inval_num; i++)
+        assert_false(f->mm.inval[i].was_mapped);
+
+    /* undo: the regions merge, the whole region is remapped, the GiB block is back */
+    assert_int_equal(set1(f, REGION_MODIFY, GiB + 5 * MiB, PG, REGION_NO_HOST, REGION_RAM, RWX), 0);
+    assert_int_equal(f->rt.num, 1);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 5 * MiB, &prot, &pa), 1);
+    assert_int_equal(f->mm.live_pages, tables);
+
+    /* delete a page: unmapped at once; re-add: mapped again */
+    assert_int_equal(set1(f, REGION_DELETE, GiB + 8 * PG, PG, 0, REGION_RAM, 0), 0);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 8 * PG, NULL, NULL), -1);
+    assert_int_equal(set1(f, REGION_ADD, GiB + 8 * PG, PG, 4 * GiB + 8 * PG, REGION_RAM, RWX), 0);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 8 * PG, &prot, &pa), 1);
+    assert_true(inval_calls > 0);
+    assert_int_equal(inval_wrong_vmid, 0);
+    assert_int_equal(f->s2.error, 0);
+    s2_destroy(&f->s2);
+    assert_int_equal(f->mm.live_pages, 0);
+}
+
+static void test_types(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup();
+    unsigned prot;
+    assert_int_equal(set1(f, REGION_ADD, 0, 2 * MiB, 0, REGION_ROM, REGION_R | REGION_X), 0);
+    leaf_level(&f->s2.pt, 0, &prot, NULL);
+    assert_int_equal(prot, PT_R | PT_X);
+    assert_int_equal(set1(f, REGION_ADD, 0x9000000, PG, 0x9000000, REGION_DEVICE,
+                          REGION_R | REGION_W),
+                     0);
+    leaf_level(&f->s2.pt, 0x9000000, &prot, NULL);
+    assert_int_equal(prot, PT_R | PT_W | PT_DEVICE);
+    assert_int_equal(set1(f, REGION_ADD, 0x8000000, 16 * PG, REGION_NO_HOST, REGION_EMULATED,
+                          REGION_R | REGION_W),
+                     0);
+    assert_int_equal(leaf_level(&f->s2.pt, 0x8000000, NULL, NULL), -1);
+    assert_int_equal(set1(f, REGION_ADD, 0x40000000, PG, 0x50000000, REGION_RAM,
+                          REGION_R | REGION_W | REGION_NC),
+                     0);
+    leaf_level(&f->s2.pt, 0x40000000, &prot, NULL);
+    assert_int_equal(prot, PT_R | PT_W | PT_NC);
+    region_t rom = {0, PG, 0, REGION_ROM, REGION_R | REGION_W};
+    assert_int_equal(s2_prot(&rom), PT_R); /* never writable, whatever the flags */
+    assert_int_equal(s2_prot(NULL), 0);
+    s2_destroy(&f->s2);
+}
+
+/* ---- firmware maps ---- */
+
+static void test_fwmap(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup();
+    static fake_mm_t el2mm;
+    static pt_ops_t el2ops;
+    static pt_t el2;
+    el2ops = fake_ops(&el2mm);
+    assert_int_equal(pt_init(&el2, PT_STAGE1_EL2, 44, &el2ops), 0);
+    const uint64_t win = 1ULL << 40;
+    assert_int_equal(fwmap_init(&el2, win, 64 * PG), 0);
+    assert_int_equal(set1(f, REGION_ADD, 0x40000000, 16 * PG, 0x80000000, REGION_RAM, RWX), 0);
+    assert_int_equal(set1(f, REGION_ADD, 0x40010000, 4 * PG, 0x90000000, REGION_RAM, RWX), 0);
+    assert_int_equal(set1(f, REGION_ADD, 0x9000000, PG, 0x9000000, REGION_DEVICE,
+                          REGION_R | REGION_W),
+                     0);
+    assert_int_equal(set1(f, REGION_ADD, 0x8000000, PG, REGION_NO_HOST, REGION_EMULATED,
+                          REGION_R),
+                     0);
+    assert_int_equal(set1(f, REGION_ADD, 0, PG, 0xa0000000, REGION_ROM, REGION_R), 0);
+
+    gasp_map_handle_t h, h2;
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40001010, 100, GMF_R | GMF_W, &h), EOK);
+    uint64_t va = (uint64_t)(uintptr_t)gasp_get_vaddr(h);
+    assert_int_equal(va, win + 0x10);
+    paddr_t pa;
+    unsigned prot;
+    assert_int_equal(pt_lookup(&el2, win, &pa, &prot, NULL), 0);
+    assert_int_equal(pa, 0x80001000);
+    assert_int_equal(prot, PT_R | PT_W); /* never executable at EL2 */
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, PG, GMF_R, &h2), EOK);
+    assert_int_equal((uint64_t)(uintptr_t)gasp_get_vaddr(h2), win + PG); /* its own VA */
+    assert_int_equal(fwmap_live(), 2);
+    gasp_unmap_handle(h);
+    assert_null(gasp_get_vaddr(h));
+    assert_int_equal(pt_lookup(&el2, win, NULL, NULL, NULL), -ENOENT);
+    gasp_unmap_handle(h); /* a second unmap is harmless */
+    assert_int_equal(fwmap_live(), 1);
+    assert_non_null(gasp_get_vaddr(h2));
+
+    /* ENXIO: no region, emulated, no contiguous backing, bad flags */
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x50000000, PG, GMF_R, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x8000000, PG, GMF_R, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x4000f000, 2 * PG, GMF_R, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, PG, GMF_R | GMF_X, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, PG, 0, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, PG, GMF_R | 0x100, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, 0, GMF_R, &h), ENXIO);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x9000000, PG, GMF_R, &h), ENXIO); /* cached dev */
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x9000000, PG, GMF_R | GMF_NOCACHE, &h), EOK);
+    assert_int_equal(pt_lookup(&el2, (uint64_t)(uintptr_t)gasp_get_vaddr(h), NULL, &prot, NULL), 0);
+    assert_int_equal(prot, PT_R | PT_DEVICE);
+    gasp_unmap_handle(h);
+    /* the checked variant: only the guest's RAM (and ROM for reading) */
+    assert_int_equal(gasp_map(&f->rt, 0x9000000, PG, GMF_R | GMF_NOCACHE, &h), ENXIO);
+    assert_int_equal(gasp_map(&f->rt, 0, PG, GMF_W, &h), ENXIO);
+    assert_int_equal(gasp_map(&f->rt, 0, PG, GMF_R, &h), EOK);
+    gasp_unmap_handle(h);
+    assert_int_equal(gasp_map(&f->rt, 0x40002000, PG, GMF_R | GMF_W | GMF_MAP_ANY, &h), EOK);
+    gasp_unmap_handle(h);
+
+    /* the window fills up: ENOMEM, and space comes back after an unmap */
+    gasp_map_handle_t many[FWMAP_MAX];
+    unsigned got = 0;
+    while (got < FWMAP_MAX && gasp_map_firmware(&f->rt, 0x40000000, 4 * PG, GMF_R, &many[got]) == EOK)
+        got++;
+    assert_true(got < FWMAP_MAX);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, 4 * PG, GMF_R, &h), ENOMEM);
+    gasp_unmap_handle(many[0]);
+    assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, 4 * PG, GMF_R, &h), EOK);
+    gasp_unmap_handle(h);
+    for (unsigned i = 1; i < got; i++)
+        gasp_unmap_handle(many[i]);
+    gasp_unmap_handle(h2);
+    assert_int_equal(fwmap_live(), 0);
+    pt_destroy(&el2);
+    assert_int_equal(el2mm.live_pages, 0);
+    s2_destroy(&f->s2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_follow_region_table),
+        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_fwmap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
