@@ -104,7 +104,7 @@ $(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(B
 SYSTEM   ?= default
 guests: $(GUEST_BINS) $(PACKS)
 
-.PHONY: all deps help run run-flash debug test unit clean distclean format guests
+.PHONY: all deps help run run-flash debug test unit clean distclean format guests bench
 all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 
 help:
@@ -115,6 +115,7 @@ help:
 	@echo "  make debug      like run, QEMU waits for gdb on :1234 (-s -S)"
 	@echo "  make test       host unit tests + QEMU system tests; ends with 'N passed, N failed'"
 	@echo "  make unit       host unit tests only"
+	@echo "  make bench      benchmarks under QEMU -icount shift=0; prints the README's table"
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
 	@echo "variables: CPUS=n (default $(CPUS)), QEMU_EXTRA='...', DEPS=dir"
@@ -184,6 +185,9 @@ unit: $(UNIT_BINS) $(TEST_DTBS)
 
 test: all $(UNIT_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests
 	@tests/run.sh $(UNIT_BINS)
+
+bench: all guests
+	@tests/bench.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -9,6 +9,7 @@
  * Secondary CPUs enter at boot_secondary_entry through PSCI CPU_ON with x0 = their index.
  */
 #include <arch/pcpu.h>
+#include <arch/pmu.h>
 #include <arch/sysreg.h>
 #include <boot/layout.h>
 #include <platform/platform.h>
@@ -17,6 +18,18 @@
 #define FDT_MAGIC_LE       0xedfe0dd0 /* 0xd00dfeed stored big-endian, read little-endian */
 #define FDT_MIN_SIZE       40         /* the size of a DTB header */
 #define SZ_2M              0x200000
+
+/* Start event counter 0 counting EL2 instructions: the clock of `make bench`. Clobbers x1. */
+.macro pmu_start
+    ldr     x1, =PMU_EL2_ONLY
+    msr     pmevtyper0_el0, x1
+    mov     x1, #1
+    msr     pmcntenset_el0, x1
+    mrs     x1, pmcr_el0
+    orr     x1, x1, #(PMCR_E | PMCR_P)
+    msr     pmcr_el0, x1
+    isb
+.endm
 
 /* Point TPIDR_EL2 at boot_pcpus[\idx] and fill in its exception-stack top and index, so the
  * vectors can switch stacks before any C runs. Clobbers x1-x3. */
@@ -48,6 +61,7 @@ boot_entry:
     mrs     x1, CurrentEL
     cmp     x1, #CURRENTEL_EL2
     b.ne    not_el2
+    pmu_start
     cbz     x19, flash_flow
     mov     x21, #BOOT_FLOW_KERNEL
     b       in_ram
@@ -171,6 +185,7 @@ early_puts:
     .global boot_secondary_entry
 boot_secondary_entry:
     msr     daifset, #DAIF_ALL
+    pmu_start
     mov     x19, x0
     cmp     x19, #CPU_MAX
     b.hs    park

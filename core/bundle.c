@@ -7,15 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Byte-at-a-time table, built on first use: about 6 instructions a byte instead of 60. */
+static uint32_t crc_table[256];
+
 uint32_t bundle_crc32(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
+    if (!crc_table[1])
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (unsigned k = 0; k < 8; k++)
+                c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+            crc_table[i] = c;
+        }
     crc = ~crc;
-    while (len--) {
-        crc ^= *p++;
-        for (unsigned k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    }
+    while (len--)
+        crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 
@@ -64,6 +71,10 @@ int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
                      e[i].name, (unsigned long)e[i].offset, (unsigned long)e[i].size);
             return -EINVAL;
         }
+        if (bundle_crc32(0, (const uint8_t *)base + e[i].offset, e[i].size) != e[i].crc) {
+            snprintf(why, why_len, "bundle: entry '%s' is corrupt (CRC mismatch)", e[i].name);
+            return -EIO;
+        }
         for (uint32_t j = 0; j < i; j++) {
             if (!strcmp(e[i].name, e[j].name)) {
                 snprintf(why, why_len, "bundle: entry '%s' appears twice", e[i].name);
@@ -86,10 +97,6 @@ const bundle_entry_t *bundle_find(const void *base, const char *name, int *err)
     for (uint32_t i = 0; i < h->count; i++) {
         if (strcmp(e[i].name, name))
             continue;
-        if (bundle_crc32(0, (const uint8_t *)base + e[i].offset, e[i].size) != e[i].crc) {
-            *err = -EIO;
-            return NULL;
-        }
         *err = 0;
         return &e[i];
     }

@@ -6,6 +6,7 @@
  */
 #include <arch/mmu.h>
 #include <arch/pcpu.h>
+#include <arch/pmu.h>
 #include <arch/psci.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
@@ -408,6 +409,8 @@ static void setup_vms(const boot_info_t *info, unsigned online)
     for (unsigned i = 0; i < vm_num; i++)
         vm_start(&vms[i]);
     log_info("starting %u VM%s\n", vm_num, vm_num == 1 ? "" : "s");
+    log_debug("boot: %lu EL2 instructions from reset until the VMs were released\n",
+              (unsigned long)arch_pmu_insns());
     __atomic_store_n(&vms_ready, 1, __ATOMIC_RELEASE);
     dsb_ish();
     sev();
@@ -418,6 +421,7 @@ static void setup_vms(const boot_info_t *info, unsigned online)
 
 void septum_main(const boot_info_t *info)
 {
+    uint64_t t_entry = arch_pmu_insns();
     unsigned el = (unsigned)(read_sysreg(CurrentEL) >> CURRENTEL_EL_SHIFT);
     log_info("\nseptum %s at EL%u, boot flow: %s\n", SEPTUM_VERSION, el,
              info->flow == BOOT_FLOW_FLASH ? "flash" : "kernel");
@@ -436,6 +440,7 @@ void septum_main(const boot_info_t *info)
         log_error("device tree at 0x%lx is unusable: %s\n", (unsigned long)info->dtb, why);
         septum_stop();
     }
+    uint64_t t_parsed = arch_pmu_insns();
     parse_bootargs(board.bootargs);
     if (board.psci.present)
         fw_use_hvc(board.psci.conduit == BOARD_CONDUIT_HVC);
@@ -445,7 +450,10 @@ void septum_main(const boot_info_t *info)
 
     uint64_t self = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
     unsigned ncpus = board.cpu_num < CPU_MAX ? board.cpu_num : CPU_MAX;
+    uint64_t t_map0 = arch_pmu_insns();
     build_el2_map(info, ncpus);
+    log_debug("boot: C entered at %lu, DTB parsed at %lu, EL2 map started at %lu\n",
+              (unsigned long)t_entry, (unsigned long)t_parsed, (unsigned long)t_map0);
     run_test_hook();
 
     cpu_mpidr[0] = self;
@@ -455,7 +463,10 @@ void septum_main(const boot_info_t *info)
         listed |= board.cpu[i].mpidr == self;
     if (!listed)
         log_warn("the boot CPU (mpidr 0x%lx) is not in the device tree\n", (unsigned long)self);
+    log_debug("boot: %lu EL2 instructions until the MMU was on\n", (unsigned long)arch_pmu_insns());
     unsigned online = start_secondaries(self);
+    log_debug("boot: %lu EL2 instructions until every CPU was online\n",
+              (unsigned long)arch_pmu_insns());
     log_info("%u of %u CPUs online\n", online, board.cpu_num);
 
     setup_vms(info, online);

@@ -129,7 +129,6 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     if (!e)
         return bad(c, "image \"%s\" %s", kernel,
                    !bundle ? "cannot be found: no bundle"
-                   : err == -EIO ? "is corrupt in the bundle (CRC mismatch)"
                                  : "is not in the bundle");
     uint64_t load;
     if (!u64_pair(c, node, "kernel-load", 2, &load))

@@ -6,6 +6,7 @@
  */
 #include <arch/mmu.h>
 #include <arch/pcpu.h>
+#include <arch/pmu.h>
 #include <arch/sysreg.h>
 #include <core/bundle.h>
 #include <core/console.h>
@@ -23,6 +24,7 @@ unsigned vm_num;
 static vcpu_t *pcpu_vcpus[CPU_MAX];
 static spinlock_t frame_lock;
 static uint32_t vms_running; /* the CPU that brings it to zero powers the machine off */
+static uint64_t release_insns[CPU_MAX]; /* each CPU's EL2 instruction count when VMs were released */
 static unsigned ipa_bits;
 
 #define PAGE  4096UL
@@ -202,12 +204,16 @@ static _Noreturn void run_vcpu(vcpu_t *v)
     arch_el1_restore(&el1);
     arch_vcpu_load(&v->vm->arch, v->id);
     __atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
+    if (v->id == 0 && !v->vm->first_insns)
+        v->vm->first_insns = arch_pmu_insns() - release_insns[v->pcpu];
     arch_vcpu_enter(&regs, stack_top(v->pcpu));
 }
 
 void pcpu_loop(uint64_t pcpu)
 {
     vcpu_t *v = pcpu_vcpus[pcpu];
+    if (!release_insns[pcpu])
+        release_insns[pcpu] = arch_pmu_insns();
     if (!v) {
         /* nothing to run here, ever: park (interrupts stay masked) */
         for (;;)
@@ -237,6 +243,9 @@ void vm_stop(vm_t *vm, const char *why)
         __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
     if (was != VM_STOPPED) {
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
+        log_debug("vm %s: its first instruction ran %lu EL2 instructions after the VMs were "
+                  "released, on cpu %u\n",
+                  vm->cfg.name, (unsigned long)vm->first_insns, vm->vcpu[0].pcpu);
         if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
             log_info("all VMs have stopped; powering off\n");
             fw_system_off();

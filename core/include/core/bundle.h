@@ -45,11 +45,11 @@ _Static_assert(sizeof(bundle_entry_t) == 72, "bundle entry layout is an ABI");
 /* CRC-32 (IEEE 802.3, as zlib's crc32). */
 uint32_t bundle_crc32(uint32_t crc, const void *data, size_t len);
 
-/* Check a bundle at base that may span at most max bytes: header, CRC, every entry inside it,
- * aligned, non-overlapping, names terminated. 0 or a negative errno with why filled in. Data
- * CRCs are checked by bundle_find. */
+/* Check a bundle at base that may span at most max bytes: header and its CRC, every entry
+ * inside it, aligned, non-overlapping, named, and its data matching its CRC. 0 or a negative
+ * errno (-EIO for corrupt data) with why filled in. */
 int bundle_check(const void *base, uint64_t max, char *why, size_t why_len);
 
-/* The entry called name in a checked bundle, or NULL; verifies its data CRC (-EIO via *err). */
+/* The entry called name in a checked bundle, or NULL (*err = -ENOENT). */
 const bundle_entry_t *bundle_find(const void *base, const char *name, int *err);
 #endif

@@ -64,6 +64,7 @@ typedef struct vm {
     char line[VM_ARGS_MAX];       /* console output waiting for its newline */
     unsigned line_len;
     uint64_t faults;              /* aborts injected */
+    uint64_t first_insns;         /* EL2 instructions on its vCPU 0's CPU before it first ran */
 } vm_t;
 
 extern vm_t vms[VM_MAX];
