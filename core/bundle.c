@@ -71,10 +71,6 @@ int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
                      e[i].name, (unsigned long)e[i].offset, (unsigned long)e[i].size);
             return -EINVAL;
         }
-        if (bundle_crc32(0, (const uint8_t *)base + e[i].offset, e[i].size) != e[i].crc) {
-            snprintf(why, why_len, "bundle: entry '%s' is corrupt (CRC mismatch)", e[i].name);
-            return -EIO;
-        }
         for (uint32_t j = 0; j < i; j++) {
             if (!strcmp(e[i].name, e[j].name)) {
                 snprintf(why, why_len, "bundle: entry '%s' appears twice", e[i].name);
@@ -87,6 +83,12 @@ int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
             }
         }
     }
+    /* the layout is sound: now the contents */
+    for (uint32_t i = 0; i < h->count; i++)
+        if (bundle_crc32(0, (const uint8_t *)base + e[i].offset, e[i].size) != e[i].crc) {
+            snprintf(why, why_len, "bundle: entry '%s' is corrupt (CRC mismatch)", e[i].name);
+            return -EIO;
+        }
     return 0;
 }
 
