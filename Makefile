@@ -64,9 +64,12 @@ GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pie -mstrict-align -mno-outl
                 -fno-asynchronous-unwind-tables -fno-stack-protector -march=armv8-a $(WARN) \
                 -Wno-missing-prototypes -Iguest/include -isystem $(NEWLIB)/include \
                 -isystem $(LIBFDT)/include
+comma    := ,
 GUESTS   := $(patsubst tests/guests/%.c,%,$(wildcard tests/guests/*.c))
 GUEST_LOAD_DEFAULT := 0x40080000
 isolation_LOAD := 0x80080000
+xip_LOAD       := 0x0
+xip_DATA       := 0x40000000
 GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS))
 SYSTEMS  := $(patsubst configs/%.dts,%,$(wildcard configs/*.dts)) \
             $(patsubst tests/system/configs/%.dts,%,$(wildcard tests/system/configs/*.dts))
@@ -77,7 +80,8 @@ PACKER   := $(BUILD)/tools/septum-pack
 $(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
-	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=GUEST_LOAD=$(or $($*_LOAD),$(GUEST_LOAD_DEFAULT)) -o $@ guest/crt0.S \
+	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=GUEST_LOAD=$(or $($*_LOAD),$(GUEST_LOAD_DEFAULT)) \
+	  $(if $($*_DATA),-Wl$(comma)--defsym=GUEST_DATA=$($*_DATA)) -o $@ guest/crt0.S \
 	  guest/lib.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf

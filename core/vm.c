@@ -152,11 +152,12 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
     log_info("vm %s: %u vCPU%s on CPU", cfg->name, cfg->vcpu_num, cfg->vcpu_num == 1 ? "" : "s");
     for (unsigned i = 0; i < cfg->vcpu_num; i++)
         log_info("%s%u", i ? "," : " ", cfg->pcpu[i]);
-    log_info(", RAM 0x%lx+%lu MiB at host 0x%lx, %s 0x%lx (%lu KiB%s), dtb 0x%lx\n",
-             (unsigned long)cfg->ram_gpa, (unsigned long)(cfg->ram_size >> 20),
-             (unsigned long)vm->ram_hpa, cfg->kernel, (unsigned long)cfg->kernel_load,
-             (unsigned long)((vm->kernel_size + 1023) / 1024), cfg->kernel_xip ? ", in place" : "",
-             (unsigned long)vm->dtb_gpa);
+    log_info(", RAM 0x%lx+%lu MiB at host 0x%lx, %s 0x%lx (%lu KiB", (unsigned long)cfg->ram_gpa,
+             (unsigned long)(cfg->ram_size >> 20), (unsigned long)vm->ram_hpa, cfg->kernel,
+             (unsigned long)cfg->kernel_load, (unsigned long)((vm->kernel_size + 1023) / 1024));
+    if (cfg->kernel_xip)
+        log_info(", in place from host 0x%lx", (unsigned long)(uintptr_t)vm->kernel_data);
+    log_info("), dtb 0x%lx\n", (unsigned long)vm->dtb_gpa);
     return 0;
 }
 

@@ -17,7 +17,18 @@ _start:
     ldr     x1, =guest_vectors
     msr     vbar_el1, x1
     isb
-    ldr     x1, =__bss_start
+    /* initial data: copied to RAM when the image runs in place from ROM */
+    ldr     x1, =__data_load
+    ldr     x2, =__data_start
+    ldr     x3, =__data_end
+    cmp     x1, x2
+    b.eq    5f
+4:  cmp     x2, x3
+    b.hs    5f
+    ldr     x4, [x1], #8
+    str     x4, [x2], #8
+    b       4b
+5:  ldr     x1, =__bss_start
     ldr     x2, =__bss_end
 1:  cmp     x1, x2
     b.hs    2f
@@ -29,6 +40,23 @@ _start:
     hvc     #0
 3:  wfi
     b       3b
+
+/* Secondary vCPUs (PSCI CPU_ON with entry = guest_secondary_start): x0 = the top of a stack
+ * the caller provides. Runs guest_secondary(), then turns the vCPU off. */
+#define PSCI_CPU_OFF 0x84000002
+    .global guest_secondary_start
+guest_secondary_start:
+    mov     sp, x0
+    mov     x1, #(3 << 20)
+    msr     cpacr_el1, x1
+    ldr     x1, =guest_vectors
+    msr     vbar_el1, x1
+    isb
+    bl      guest_secondary
+    ldr     w0, =PSCI_CPU_OFF
+    hvc     #0
+6:  wfi
+    b       6b
 
 /* Every vector: save x0-x30, call guest_exception(frame, kind), restore (ELR may have been
  * changed to skip the faulting instruction), return. */

@@ -157,3 +157,6 @@ void guest_main_entry(const void *dtb)
     int rc = main(dtb);
     guest_printf("exit %d\n", rc);
 }
+
+/* Guests without secondary vCPUs need no code for them. */
+__attribute__((weak)) void guest_secondary(uint64_t stack_top) { (void)stack_top; }

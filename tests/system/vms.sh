@@ -42,3 +42,20 @@ qemu_case sysdesc-missing-image 30 "$(kern bad-image)" \
   '+^error: system description: /ghost \(ghost\): image "missing.bin" is not in the bundle$' "$refused"
 qemu_case sysdesc-load-outside 30 "$(kern bad-load)" \
   '+^error: system description: /stray \(stray\): image "hello.bin" .* does not fit in memory' "$refused"
+
+# PSCI for guests: CPU_ON/OFF/AFFINITY_INFO with their errors in a 2-vCPU VM; SYSTEM_RESET
+# restarts only that VM (from its images), which boots three times.
+qemu_case vms-psci 30 "$(kern psci 3)" '+^\[duo\] smp: 0 failed$' -'WRONG' \
+  '+^\[duo\] vcpu 1 up, context 0x' '+^\[phoenix\] boot 1$' '+^\[phoenix\] boot 2$' \
+  '+^\[phoenix\] boot 3$' '+^vm phoenix: reset$' '+^vm duo: stopped \(PSCI SYSTEM_OFF\)$' \
+  '+^all VMs have stopped; powering off$' "${quiet[@]}"
+
+# Execute in place: mapped read-only from the bundle (RAM in the kernel flow, flash in the
+# flash flow), never copied; writes to it fault in the guest.
+xip=('+^\[rom\] running in place at pc 0x[0-9a-f]{1,4}, data at 0x400000[0-9a-f]{2} \(counter 42\)$'
+  '+^\[rom\] write to its own code: aborted$' '+^\[rom\] done$'
+  '+^warning: vm rom vcpu 0: write at IPA 0x[0-9a-f]+ .*permission fault.*not permitted by its region$')
+qemu_case vms-xip-kernel 30 "$(kern xip 1)" "${xip[@]}" \
+  '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x4[0-9a-f]{7}\)'
+qemu_case vms-xip-flash 30 "$(flash xip 1)" "${xip[@]}" \
+  '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x[0-9a-f]{5}\)'

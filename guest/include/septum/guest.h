@@ -38,4 +38,8 @@ const char *guest_bootargs(void);
 bool guest_arg(const char *key, uint64_t *value);
 
 int main(const void *dtb);
+/* A secondary vCPU's code: start it with psci_cpu_on(mpidr, (uint64_t)guest_secondary_start,
+ * stack_top); when guest_secondary returns, the vCPU turns itself off. */
+void guest_secondary_start(void);
+void guest_secondary(uint64_t stack_top);
 #endif
