@@ -406,6 +406,7 @@ static void setup_vms(const boot_info_t *info, unsigned online)
     }
     if (vm_create_all(cfg, n, bundle) < 0)
         septum_stop();
+    vm_report_frames("with the VMs created");
     for (unsigned i = 0; i < vm_num; i++)
         vm_start(&vms[i]);
     log_info("starting %u VM%s\n", vm_num, vm_num == 1 ? "" : "s");

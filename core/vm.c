@@ -16,6 +16,7 @@
 #include <core/vm.h>
 #include <errno.h>
 #include <mm/frame.h>
+#include <stdio.h>
 #include <mm/fwmap.h>
 #include <string.h>
 
@@ -178,6 +179,21 @@ int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle)
     return (int)n;
 }
 
+/* ---- accounting ---- */
+
+void vm_report_frames(const char *when)
+{
+    char line[160];
+    int n = snprintf(line, sizeof(line), "frames %s: free %lu KiB, septum %lu KiB, tables %lu KiB",
+                     when, (unsigned long)(frame_count(FRAME_FREE) * 4),
+                     (unsigned long)(frame_count(FRAME_SEPTUM) * 4),
+                     (unsigned long)(frame_count(FRAME_TABLES) * 4));
+    for (unsigned i = 0; i < vm_num && n > 0 && (size_t)n < sizeof(line); i++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, ", %s %lu KiB", vms[i].cfg.name,
+                      (unsigned long)(frame_count((uint16_t)(FRAME_VM0 + i)) * 4));
+    log_info("%s\n", line);
+}
+
 /* ---- running ---- */
 
 void vm_start(vm_t *vm)
@@ -248,6 +264,7 @@ void vm_stop(vm_t *vm, const char *why)
                   "released, on cpu %u\n",
                   vm->cfg.name, (unsigned long)vm->first_insns, vm->vcpu[0].pcpu);
         if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
+            vm_report_frames("at the end");
             log_info("all VMs have stopped; powering off\n");
             fw_system_off();
         }

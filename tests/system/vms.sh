@@ -11,7 +11,9 @@ both_done=('+^\[alpha\] hello 3/3 from septum VM alpha \(vm 0, vcpu 0 of 1\)$' '
   '+^vm alpha: stopped \(PSCI SYSTEM_OFF\)$' '+^vm beta: stopped \(PSCI SYSTEM_OFF\)$'
   '+^all VMs have stopped; powering off$')
 
-qemu_case vms-default-kernel 30 "$(kern default)" '+^starting 2 VMs$' "${both_done[@]}" "${quiet[@]}"
+qemu_case vms-default-kernel 30 "$(kern default)" '+^starting 2 VMs$' "${both_done[@]}" "${quiet[@]}" \
+  '+^frames with the VMs created: free [0-9]+ KiB, septum [0-9]+ KiB, tables 2048 KiB, alpha 16384 KiB, beta 16384 KiB$' \
+  '+^vm alpha: 1 vCPU on CPU 0, RAM 0x40000000\+16 MiB at host 0x[0-9a-f]+, hello.bin 0x40080000 \([0-9]+ KiB\), dtb 0x40ff0000$'
 qemu_case vms-default-flash 30 "$(flash default)" '+boot flow: flash$' "${both_done[@]}" "${quiet[@]}"
 
 # Isolation: every probe of prober aborts, septum names VM, address and access; steady finishes;

@@ -83,6 +83,8 @@ void vm_start(vm_t *vm);
 void vm_stop(vm_t *vm, const char *why);
 /* Restart the VM from its images (PSCI SYSTEM_RESET); does not return to the caller's guest. */
 _Noreturn void vm_reset(vm_t *vm);
+/* Print the frame accounting: free, septum, page tables, images and each VM, in KiB. */
+void vm_report_frames(const char *when);
 /* Each physical CPU's loop: run its vCPU whenever that is on; never returns. */
 _Noreturn void pcpu_loop(uint64_t pcpu);
 /* The calling vCPU is off (CPU_OFF, VM stopped): drop its trap frame and go back to the loop. */
