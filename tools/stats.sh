@@ -9,6 +9,6 @@ loc() {
   git ls-files -- "$1" | grep -E '\.(c|h|S|ld|sh|mk)$|Makefile$' | xargs -r cat |
     grep -Ev '^\s*($|//|/?\*|#\s*$)' | wc -l
 }
-for d in arch boot core mm vdev platform linker tests tools; do
+for d in arch boot core mm vdev platform linker guest tests tools; do
   printf '| `%s/` | %s lines |\n' "$d" "$(loc "$d")"
 done
