@@ -41,7 +41,7 @@
     add     x1, x1, #(STACK_OFF_EXC + EXC_STACK_SIZE)
     adrp    x2, boot_pcpus
     add     x2, x2, :lo12:boot_pcpus
-    add     x2, x2, \idx, lsl #4          /* PCPU_SIZE == 16 */
+    add     x2, x2, \idx, lsl #PCPU_SIZE_SHIFT
     stp     x1, \idx, [x2, #PCPU_OFF_EXC_SP]
     msr     tpidr_el2, x2
 .endm

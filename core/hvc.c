@@ -33,7 +33,7 @@ static bool executable_at(vm_t *vm, uint64_t gpa)
     return r && (r->type == REGION_RAM || r->type == REGION_ROM) && (r->flags & REGION_X);
 }
 
-static int64_t psci_cpu_on(vm_t *vm, uint64_t mpidr, uint64_t entry, uint64_t ctx)
+__attribute__((noinline)) static int64_t psci_cpu_on(vm_t *vm, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 {
     vcpu_t *t = vcpu_by_mpidr(vm, mpidr);
     if (!t)
@@ -51,7 +51,7 @@ static int64_t psci_cpu_on(vm_t *vm, uint64_t mpidr, uint64_t entry, uint64_t ct
     return PSCI_SUCCESS;
 }
 
-static int64_t psci_affinity_info(vm_t *vm, uint64_t mpidr, uint64_t level)
+__attribute__((noinline)) static int64_t psci_affinity_info(vm_t *vm, uint64_t mpidr, uint64_t level)
 {
     vcpu_t *t = vcpu_by_mpidr(vm, mpidr);
     if (!t || level != 0)
@@ -86,7 +86,7 @@ static bool psci_known(uint64_t fid)
 }
 
 /* Console bytes arrive in registers; a line is printed whole, prefixed with the VM's name. */
-static int64_t console_write(vm_t *vm, const arch_regs_t *f)
+__attribute__((noinline)) static int64_t console_write(vm_t *vm, const arch_regs_t *f)
 {
     uint64_t n = f->x[1];
     if (n > SEPTUM_CONSOLE_WRITE_MAX)
@@ -109,7 +109,7 @@ static int64_t console_write(vm_t *vm, const arch_regs_t *f)
     return (int64_t)n;
 }
 
-static int64_t region_set_call(vm_t *vm, const arch_regs_t *f)
+__attribute__((noinline)) static int64_t region_set_call(vm_t *vm, const arch_regs_t *f)
 {
     if (!vm->cfg.test_control)
         return SEPTUM_DENIED;

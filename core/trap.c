@@ -51,6 +51,8 @@ static void guest_abort(vcpu_t *v, arch_regs_t *f, bool instruction)
     arch_inject_abort(f, instruction, f->far, write);
 }
 
+void trap_hvc(arch_regs_t *f) { hvc_dispatch(vcpu_current(), f, f->esr & ESR_HVC_IMM_MASK); }
+
 void trap_lower(arch_regs_t *f, uint64_t vector)
 {
     vcpu_t *v = vcpu_current();
@@ -66,7 +68,7 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
     }
     switch (ESR_EC(f->esr)) {
     case EC_HVC64:
-        hvc_dispatch(v, f, f->esr & 0xffff);
+        hvc_dispatch(v, f, f->esr & ESR_HVC_IMM_MASK); /* not reached: vectors.S takes HVC */
         break;
     case EC_SMC64:
         /* SMC traps before it executes: step over it, then answer as for HVC #0 */

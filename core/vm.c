@@ -32,7 +32,7 @@ static unsigned ipa_bits;
 #define SZ_2M 0x200000UL
 
 vcpu_t *vcpu_of_pcpu(unsigned pcpu) { return pcpu < CPU_MAX ? pcpu_vcpus[pcpu] : NULL; }
-vcpu_t *vcpu_current(void) { return pcpu_vcpus[arch_pcpu()->index]; }
+
 
 /* ---- region table hooks ---- */
 
@@ -229,6 +229,7 @@ static _Noreturn void run_vcpu(vcpu_t *v)
 void pcpu_loop(uint64_t pcpu)
 {
     vcpu_t *v = pcpu_vcpus[pcpu];
+    arch_pcpu()->vcpu = v;
     if (!release_insns[pcpu])
         release_insns[pcpu] = arch_pmu_insns();
     if (!v) {

@@ -6,6 +6,7 @@
  */
 #include <arch/pcpu.h>
 #include <arch/regs.h>
+#include <arch/sysreg.h>
 
 /* Save x0-x30, then the interrupted sp (in x1) and the exception syndrome registers at sp. */
 .macro save_frame
@@ -63,6 +64,22 @@
     b       lower_common
 .endm
 
+/* A synchronous exception from a 64-bit guest: HVC, the hypercall, takes a lean path that saves
+ * only what C may clobber (x0-x18, x30); everything else takes the full path. */
+.macro lower64_sync_entry vec
+    .balign 0x80
+    sub     sp, sp, #REGS_SIZE
+    stp     x0, x1, [sp, #REGS_OFF_X(0)]
+    stp     x2, x3, [sp, #REGS_OFF_X(2)]
+    mrs     x1, esr_el2
+    lsr     x2, x1, #ESR_EC_SHIFT
+    cmp     x2, #EC_HVC64
+    b.eq    hvc_fast
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    mov     x0, #(\vec)
+    b       lower_common
+.endm
+
     .section .text.vectors, "ax"
     .balign 0x800
     .global el2_vectors
@@ -75,7 +92,7 @@ el2_vectors:
     el2_fatal   (VEC_CUR_SPX | VEC_IRQ)
     el2_fatal   (VEC_CUR_SPX | VEC_FIQ)
     el2_fatal   (VEC_CUR_SPX | VEC_SERROR)
-    lower_entry (VEC_LOWER_64 | VEC_SYNC)
+    lower64_sync_entry (VEC_LOWER_64 | VEC_SYNC)
     lower_entry (VEC_LOWER_64 | VEC_IRQ)
     lower_entry (VEC_LOWER_64 | VEC_FIQ)
     lower_entry (VEC_LOWER_64 | VEC_SERROR)
@@ -94,6 +111,40 @@ lower_common:
     mov     x29, xzr
     bl      trap_lower
     b       vcpu_return
+
+/*
+ * The hypercall path. x29 and x19-x28 are callee-saved, so C leaves the guest's values in them;
+ * ELR_EL2 and SPSR_EL2 stay as the exception left them, because nothing in a hypercall takes an
+ * exception at EL2 (a fatal one never returns) and no hypercall moves the guest's PC. The frame
+ * therefore holds x0-x18, x30 and ESR only: hypercalls read arguments from x0-x17 and write
+ * results to x0-x3. A hypercall that ends the vCPU (CPU_OFF, SYSTEM_OFF/RESET) never returns.
+ */
+hvc_fast:
+    stp     x4, x5, [sp, #REGS_OFF_X(4)]
+    stp     x6, x7, [sp, #REGS_OFF_X(6)]
+    stp     x8, x9, [sp, #REGS_OFF_X(8)]
+    stp     x10, x11, [sp, #REGS_OFF_X(10)]
+    stp     x12, x13, [sp, #REGS_OFF_X(12)]
+    stp     x14, x15, [sp, #REGS_OFF_X(14)]
+    stp     x16, x17, [sp, #REGS_OFF_X(16)]
+    str     x18, [sp, #REGS_OFF_X(18)]
+    str     x30, [sp, #REGS_OFF_X(30)]
+    str     x1, [sp, #REGS_OFF_ESR]
+    mov     x0, sp
+    bl      trap_hvc
+    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
+    ldp     x6, x7, [sp, #REGS_OFF_X(6)]
+    ldp     x8, x9, [sp, #REGS_OFF_X(8)]
+    ldp     x10, x11, [sp, #REGS_OFF_X(10)]
+    ldp     x12, x13, [sp, #REGS_OFF_X(12)]
+    ldp     x14, x15, [sp, #REGS_OFF_X(14)]
+    ldp     x16, x17, [sp, #REGS_OFF_X(16)]
+    ldr     x18, [sp, #REGS_OFF_X(18)]
+    ldr     x30, [sp, #REGS_OFF_X(30)]
+    add     sp, sp, #REGS_SIZE
+    eret
 
 /* Restore the frame at sp and return to the guest; C may have changed x0-x30, ELR and SPSR. */
 vcpu_return:

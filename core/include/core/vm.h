@@ -5,6 +5,7 @@
  */
 #ifndef CORE_VM_H
 #define CORE_VM_H
+#include <arch/pcpu.h>
 #include <arch/regs.h>
 #include <arch/spinlock.h>
 #include <arch/vcpu.h>
@@ -75,8 +76,8 @@ extern unsigned vm_num;
 int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle);
 /* The vCPU this physical CPU runs, or NULL. */
 vcpu_t *vcpu_of_pcpu(unsigned pcpu);
-/* The vCPU running on the calling CPU (valid in trap handlers). */
-vcpu_t *vcpu_current(void);
+/* The vCPU the calling CPU runs (valid in trap handlers), or NULL. */
+static inline vcpu_t *vcpu_current(void) { return (vcpu_t *)arch_pcpu()->vcpu; }
 /* Start a VM's vCPU 0 (others wait for PSCI CPU_ON). */
 void vm_start(vm_t *vm);
 /* Stop the VM (every vCPU); when the caller is one of its vCPUs, this does not return. */

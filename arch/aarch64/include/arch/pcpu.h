@@ -7,13 +7,17 @@
 
 #define PCPU_OFF_EXC_SP 0
 #define PCPU_OFF_INDEX  8
-#define PCPU_SIZE       16
+#define PCPU_OFF_VCPU   16
+#define PCPU_SIZE_SHIFT 5
+#define PCPU_SIZE       (1 << PCPU_SIZE_SHIFT)
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 typedef struct arch_pcpu {
     uint64_t exc_sp; /* top of the stack used for exceptions taken from EL2 itself */
     uint64_t index;  /* septum's logical CPU number (0 = boot CPU) */
+    void *vcpu;      /* the vCPU this CPU runs (core's vcpu_t), for the trap paths */
+    uint64_t pad;
 } arch_pcpu_t;
 _Static_assert(sizeof(arch_pcpu_t) == PCPU_SIZE, "arch_pcpu_t layout is used by assembly");
 

@@ -129,6 +129,9 @@
 #define EC_BKPT32        0x38
 #define EC_BRK64         0x3c
 
+/* HVC/SMC ISS: the immediate */
+#define ESR_HVC_IMM_MASK 0xffffUL
+
 /* Data/instruction abort ISS */
 #define ESR_ISS_WNR       BIT(6)
 #define ESR_ISS_FSC_MASK  0x3fUL

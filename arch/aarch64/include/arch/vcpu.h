@@ -42,6 +42,10 @@ _Noreturn void arch_stack_reset_call(uint64_t stack_top, void (*fn)(uint64_t), u
  * frame is the vCPU's registers; changes to it (x0, elr...) take effect on return. */
 void trap_lower(arch_regs_t *frame, uint64_t vector);
 
+/* Called by the vectors for HVC from a 64-bit guest: the frame holds x0-x18, x30 and ESR only
+ * (see vectors.S); results go to frame->x[0..3]. */
+void trap_hvc(arch_regs_t *frame);
+
 /* HCR_EL2 for a guest: stage 2 on, physical interrupts to EL2, SMC trapped, AArch64 EL1. */
 uint64_t arch_guest_hcr(void);
 /* VTCR_EL2 for a stage-2 table with ipa_bits and the given start level (0..2). */
