@@ -54,14 +54,28 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
 
     TRY(fdt_begin_node(buf, "chosen"));
     TRY(fdt_property_string(buf, "bootargs", vm->cfg.bootargs));
+    if (vm->initrd_data) {
+        TRY(fdt_property_u64(buf, "linux,initrd-start", vm->cfg.initrd_load));
+        TRY(fdt_property_u64(buf, "linux,initrd-end", vm->cfg.initrd_load + vm->initrd_size));
+    }
     TRY(fdt_end_node(buf));
 
-    snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->cfg.ram_gpa);
-    TRY(fdt_begin_node(buf, name));
-    TRY(fdt_property_string(buf, "device_type", "memory"));
-    uint64_t mem[2] = {vm->cfg.ram_gpa, vm->cfg.ram_size};
-    TRY(reg64(buf, mem, 2));
-    TRY(fdt_end_node(buf));
+    for (unsigned m = 0; m < vm->cfg.mem_num; m++) {
+        snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->cfg.mem[m].gpa);
+        TRY(fdt_begin_node(buf, name));
+        TRY(fdt_property_string(buf, "device_type", "memory"));
+        uint64_t mem[2] = {vm->cfg.mem[m].gpa, vm->cfg.mem[m].size};
+        TRY(reg64(buf, mem, 2));
+        TRY(fdt_end_node(buf));
+    }
+
+    for (unsigned d = 0; d < vm->cfg.dev_num; d++) {
+        TRY(fdt_begin_node(buf, vm->cfg.dev[d].name));
+        TRY(fdt_property_string(buf, "compatible", "septum,passthrough"));
+        uint64_t reg[2] = {vm->cfg.dev[d].base, vm->cfg.dev[d].size};
+        TRY(reg64(buf, reg, 2));
+        TRY(fdt_end_node(buf));
+    }
 
     TRY(fdt_begin_node(buf, "cpus"));
     TRY(fdt_property_u32(buf, "#address-cells", 1));

@@ -120,10 +120,13 @@ __attribute__((noinline)) static int64_t region_set_call(vm_t *vm, const arch_re
     switch (op) {
     case SEPTUM_REGION_OP_ADD:
         /* only pages of the VM's own RAM allocation may come back */
-        if (gpa < vm->cfg.ram_gpa || gpa - vm->cfg.ram_gpa >= vm->cfg.ram_size)
-            return SEPTUM_INVALID;
         q.op = REGION_ADD;
-        q.r.hpa = vm->ram_hpa + (gpa - vm->cfg.ram_gpa);
+        q.r.hpa = REGION_NO_HOST;
+        for (unsigned m = 0; m < vm->cfg.mem_num; m++)
+            if (gpa >= vm->cfg.mem[m].gpa && gpa - vm->cfg.mem[m].gpa < vm->cfg.mem[m].size)
+                q.r.hpa = vm->mem_hpa[m] + (gpa - vm->cfg.mem[m].gpa);
+        if (q.r.hpa == REGION_NO_HOST)
+            return SEPTUM_INVALID;
         break;
     case SEPTUM_REGION_OP_MODIFY:
         q.op = REGION_MODIFY;

@@ -374,6 +374,32 @@ static const void *find_bundle(const boot_info_t *info, uint64_t *max)
     return blank ? NULL : p;
 }
 
+/* A pass-through device must be an MMIO range septum does not use itself and that is no RAM. */
+static const char *host_refuses(void *ctx, uint64_t base, uint64_t size)
+{
+    (void)ctx;
+    const board_range_t own[] = {
+        {align_down(console_uart(), PAGE_SIZE), PAGE_SIZE},
+        board.gic.dist,
+        board.gic.redist,
+        board.gic.cpuif,
+        board.gic.hyp_ctrl,
+        board.gic.vcpuif,
+    };
+    static const char *const why[] = {"it is septum's console", "it is the GIC",
+                                      "it is the GIC", "it is the GIC", "it is the GIC",
+                                      "it is the GIC"};
+    for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (own[i].size && base < own[i].base + own[i].size && own[i].base < base + size)
+            return why[i];
+    for (unsigned i = 0; i < board.mem_num; i++)
+        if (base < board.mem[i].base + board.mem[i].size && board.mem[i].base < base + size)
+            return "it is RAM, not a device";
+    if (base < PLAT_FLASH_BASE + 2 * PLAT_FLASH_SIZE)
+        return "it is flash";
+    return NULL;
+}
+
 static void setup_vms(const boot_info_t *info, unsigned online)
 {
     static vm_config_t cfg[VM_MAX];
@@ -399,8 +425,9 @@ static void setup_vms(const boot_info_t *info, unsigned online)
         septum_stop();
     }
     unsigned ipa = arch_pa_bits() > 48 ? 48 : arch_pa_bits();
-    if (sysdesc_parse((const uint8_t *)bundle + sd->offset, sd->size, online, ipa, bundle, cfg, &n,
-                      why, sizeof(why)) != 0) {
+    const dev_check_t chk = {host_refuses, NULL};
+    if (sysdesc_parse((const uint8_t *)bundle + sd->offset, sd->size, online, ipa, bundle, &chk,
+                      cfg, &n, why, sizeof(why)) != 0) {
         log_error("%s\n", why);
         septum_stop();
     }

@@ -11,6 +11,13 @@
  *       bootargs = "...";                             optional
  *       on-fault = "inject";                          or "stop"
  *       septum,test-control;                          optional: may change its own regions
+ *       initrd = "rootfs.cpio.gz"; initrd-load = <..>;   optional
+ *       dtb = "board.dtb";                            optional: instead of a generated one
+ *       rtc@9010000 {                                 optional pass-through devices
+ *           compatible = "septum,passthrough";
+ *           reg = <0x0 0x9010000 0x0 0x1000>;         same address for guest and host
+ *           interrupts = <2>;                         SPI numbers
+ *       };
  *   };
  */
 #include <core/bundle.h>
@@ -68,8 +75,85 @@ static bool u64_pair(ctx_t *c, int node, const char *name, unsigned cells, uint6
     return true;
 }
 
+/* gpa..gpa+size lies inside one of the VM's memory ranges (the first stops at its DTB slot). */
+static bool in_memory(const vm_config_t *cfg, uint64_t gpa, uint64_t size)
+{
+    for (unsigned m = 0; m < cfg->mem_num; m++) {
+        uint64_t end = cfg->mem[m].gpa + cfg->mem[m].size - (m == 0 ? VM_DTB_SIZE : 0);
+        if (gpa >= cfg->mem[m].gpa && gpa <= end && size <= end - gpa)
+            return true;
+    }
+    return false;
+}
+
+static bool overlaps_memory(const vm_config_t *cfg, uint64_t gpa, uint64_t size)
+{
+    for (unsigned m = 0; m < cfg->mem_num; m++)
+        if (gpa < cfg->mem[m].gpa + cfg->mem[m].size && cfg->mem[m].gpa < gpa + size)
+            return true;
+    return false;
+}
+
+/* A named image of the bundle, or a message. */
+static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *name)
+{
+    int err;
+    const bundle_entry_t *e = bundle ? bundle_find(bundle, name, &err) : NULL;
+    if (!e)
+        bad(c, "image \"%s\" %s", name, bundle ? "is not in the bundle" : "cannot be found: no bundle");
+    return e;
+}
+
+/* Pass-through devices: subnodes with compatible "septum,passthrough", reg = <base size> (guest
+ * and host alike) and optional interrupts = <SPI numbers>. */
+static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t *chk)
+{
+    int d;
+    fdt_for_each_subnode(d, c->fdt, node)
+    {
+        if (fdt_node_check_compatible(c->fdt, d, "septum,passthrough") != 0)
+            continue;
+        int nlen;
+        const char *dname = fdt_get_name(c->fdt, d, &nlen);
+        if (cfg->dev_num >= VM_DEV_MAX)
+            return bad(c, "more than %u pass-through devices", VM_DEV_MAX);
+        uint64_t reg[2];
+        if (!u64_pair(c, d, "reg", 4, reg))
+            return bad(c, "device %s needs reg = <base-hi base-lo size-hi size-lo>",
+                       dname ? dname : "?");
+        if ((reg[0] | reg[1]) % PAGE || !reg[1] || reg[0] + reg[1] < reg[0])
+            return bad(c, "device %s at 0x%lx+0x%lx must be page-aligned and not empty",
+                       dname, (unsigned long)reg[0], (unsigned long)reg[1]);
+        const char *why = chk ? chk->host_refuses(chk->ctx, reg[0], reg[1]) : NULL;
+        if (why)
+            return bad(c, "device %s at 0x%lx: %s", dname, (unsigned long)reg[0], why);
+        if (overlaps_memory(cfg, reg[0], reg[1]))
+            return bad(c, "device %s at 0x%lx overlaps the VM's memory", dname,
+                       (unsigned long)reg[0]);
+        vm_dev_t *dev = &cfg->dev[cfg->dev_num];
+        dev->base = reg[0];
+        dev->size = reg[1];
+        snprintf(dev->name, sizeof(dev->name), "%.*s", nlen, dname);
+        int ilen;
+        const fdt32_t *irq = fdt_getprop(c->fdt, d, "interrupts", &ilen);
+        if (irq && (ilen % 4 || ilen / 4 > VM_DEV_IRQ_MAX))
+            return bad(c, "device %s: interrupts must be 1..%u SPI numbers", dname,
+                       VM_DEV_IRQ_MAX);
+        dev->irq_num = irq ? (unsigned)ilen / 4 : 0;
+        for (unsigned i = 0; i < dev->irq_num; i++) {
+            uint32_t spi = fdt32_ld(&irq[i]);
+            if (spi >= 988)
+                return bad(c, "device %s: SPI %u does not exist", dname, spi);
+            dev->irq[i] = 32 + spi;
+        }
+        cfg->dev_num++;
+    }
+    return 0;
+}
+
 static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const void *bundle,
-                    vm_config_t *cfg, bool *cpu_used, const vm_config_t *all, unsigned idx)
+                    vm_config_t *cfg, bool *cpu_used, const vm_config_t *all, unsigned idx,
+                    const dev_check_t *chk)
 {
     bool bs = false;
     memset(cfg, 0, sizeof(*cfg));
@@ -107,29 +191,40 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         cfg->pcpu[v] = p;
     }
 
-    uint64_t mem[2];
-    if (!u64_pair(c, node, "memory", 4, mem))
-        return bad(c, "needs memory = <base-hi base-lo size-hi size-lo>");
-    cfg->ram_gpa = mem[0];
-    cfg->ram_size = mem[1];
-    if ((cfg->ram_gpa | cfg->ram_size) % PAGE || cfg->ram_size < 2 * VM_DTB_SIZE)
-        return bad(c, "memory 0x%lx+0x%lx must be page-aligned and at least %lu KiB",
-                   (unsigned long)mem[0], (unsigned long)mem[1], 2 * VM_DTB_SIZE / 1024);
-    if (cfg->ram_gpa + cfg->ram_size < cfg->ram_gpa ||
-        cfg->ram_gpa + cfg->ram_size > (1ULL << ipa_bits))
-        return bad(c, "memory 0x%lx+0x%lx lies outside the %u-bit guest address space",
-                   (unsigned long)mem[0], (unsigned long)mem[1], ipa_bits);
+    int mlen;
+    const fdt32_t *mp = fdt_getprop(c->fdt, node, "memory", &mlen);
+    if (!mp || mlen <= 0 || mlen % 16)
+        return bad(c, "needs memory = <base-hi base-lo size-hi size-lo> (one or more ranges)");
+    cfg->mem_num = (unsigned)mlen / 16;
+    if (cfg->mem_num > VM_MEM_MAX)
+        return bad(c, "%u memory ranges; at most %u", cfg->mem_num, VM_MEM_MAX);
+    for (unsigned m = 0; m < cfg->mem_num; m++) {
+        uint64_t gpa = ((uint64_t)fdt32_ld(&mp[4 * m]) << 32) | fdt32_ld(&mp[4 * m + 1]);
+        uint64_t size = ((uint64_t)fdt32_ld(&mp[4 * m + 2]) << 32) | fdt32_ld(&mp[4 * m + 3]);
+        if ((gpa | size) % PAGE || size == 0 || (m == 0 && size < 2 * VM_DTB_SIZE))
+            return bad(c, "memory 0x%lx+0x%lx must be page-aligned and not empty%s",
+                       (unsigned long)gpa, (unsigned long)size,
+                       m == 0 ? " (the first range at least 128 KiB)" : "");
+        if (gpa + size < gpa || gpa + size > (1ULL << ipa_bits))
+            return bad(c, "memory 0x%lx+0x%lx lies outside the %u-bit guest address space",
+                       (unsigned long)gpa, (unsigned long)size, ipa_bits);
+        for (unsigned o = 0; o < m; o++)
+            if (gpa < cfg->mem[o].gpa + cfg->mem[o].size && cfg->mem[o].gpa < gpa + size)
+                return bad(c, "memory ranges 0x%lx and 0x%lx overlap",
+                           (unsigned long)cfg->mem[o].gpa, (unsigned long)gpa);
+        cfg->mem[m].gpa = gpa;
+        cfg->mem[m].size = size;
+    }
+    cfg->ram_gpa = cfg->mem[0].gpa;
+    cfg->ram_size = cfg->mem[0].size;
 
     const char *kernel = str(c, node, "kernel", &bs);
     if (!kernel || !kernel[0] || strlen(kernel) >= sizeof(cfg->kernel))
         return bad(c, "needs kernel = \"<bundle entry>\"");
     strcpy(cfg->kernel, kernel);
-    int err;
-    const bundle_entry_t *e = bundle ? bundle_find(bundle, kernel, &err) : NULL;
+    const bundle_entry_t *e = image(c, bundle, kernel);
     if (!e)
-        return bad(c, "image \"%s\" %s", kernel,
-                   !bundle ? "cannot be found: no bundle"
-                                 : "is not in the bundle");
+        return -EINVAL;
     uint64_t load;
     if (!u64_pair(c, node, "kernel-load", 2, &load))
         return bad(c, "needs kernel-load = <hi lo>");
@@ -141,14 +236,50 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         if (load % PAGE || end < load || end > (1ULL << ipa_bits))
             return bad(c, "execute-in-place image at 0x%lx must be page-aligned and inside the "
                           "guest address space", (unsigned long)load);
-        if (load < cfg->ram_gpa + cfg->ram_size && cfg->ram_gpa < end)
+        if (overlaps_memory(cfg, load, end - load))
             return bad(c, "execute-in-place image at 0x%lx overlaps the VM's memory",
                        (unsigned long)load);
-    } else if (load < cfg->ram_gpa || load > ram_end || e->size > ram_end - load) {
+    } else if (!in_memory(cfg, load, e->size)) {
         return bad(c, "image \"%s\" (%lu bytes at 0x%lx) does not fit in memory below the "
                       "device tree at 0x%lx", kernel, (unsigned long)e->size,
                    (unsigned long)load, (unsigned long)ram_end);
     }
+
+    const char *initrd = str(c, node, "initrd", &bs);
+    if (initrd) {
+        if (!initrd[0] || strlen(initrd) >= sizeof(cfg->initrd))
+            return bad(c, "initrd names no bundle entry");
+        const bundle_entry_t *ie = image(c, bundle, initrd);
+        if (!ie)
+            return -EINVAL;
+        if (!u64_pair(c, node, "initrd-load", 2, &cfg->initrd_load))
+            return bad(c, "initrd needs initrd-load = <hi lo>");
+        if (cfg->initrd_load % PAGE || !in_memory(cfg, cfg->initrd_load, ie->size))
+            return bad(c, "initrd \"%s\" (%lu bytes at 0x%lx) must be page-aligned and fit in "
+                          "memory", initrd, (unsigned long)ie->size,
+                       (unsigned long)cfg->initrd_load);
+        if (!cfg->kernel_xip && cfg->initrd_load < load + e->size &&
+            load < cfg->initrd_load + ie->size)
+            return bad(c, "initrd at 0x%lx overlaps the kernel", (unsigned long)cfg->initrd_load);
+        strcpy(cfg->initrd, initrd);
+    }
+    const char *dtb = str(c, node, "dtb", &bs);
+    if (dtb) {
+        if (!dtb[0] || strlen(dtb) >= sizeof(cfg->dtb))
+            return bad(c, "dtb names no bundle entry");
+        const bundle_entry_t *de = image(c, bundle, dtb);
+        if (!de)
+            return -EINVAL;
+        const void *blob = (const uint8_t *)bundle + de->offset;
+        if (de->size > VM_DTB_SIZE || de->size < FDT_V1_SIZE || fdt_magic(blob) != FDT_MAGIC ||
+            fdt_totalsize(blob) > de->size || fdt_check_full(blob, fdt_totalsize(blob)) != 0)
+            return bad(c, "dtb \"%s\" is not a valid device tree of at most %lu KiB", dtb,
+                       VM_DTB_SIZE / 1024);
+        strcpy(cfg->dtb, dtb);
+    }
+    int rc = parse_devices(c, node, cfg, chk);
+    if (rc)
+        return rc;
 
     const char *args = str(c, node, "bootargs", &bs);
     if (args && strlen(args) >= VM_ARGS_MAX)
@@ -166,7 +297,8 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
 }
 
 int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits,
-                  const void *bundle, vm_config_t *out, unsigned *n, char *why, size_t why_len)
+                  const void *bundle, const dev_check_t *chk, vm_config_t *out, unsigned *n,
+                  char *why, size_t why_len)
 {
     ctx_t c = {fdt, why, why_len, NULL, NULL};
     bool cpu_used[CPU_MAX] = {false};
@@ -189,11 +321,22 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
         if (*n >= VM_MAX)
             return bad(&c, "more than %u VMs", VM_MAX);
         int rc = parse_vm(&c, node, pcpus < CPU_MAX ? pcpus : CPU_MAX, ipa_bits, bundle,
-                          &out[*n], cpu_used, out, *n);
+                          &out[*n], cpu_used, out, *n, chk);
         if (rc)
             return rc;
         (*n)++;
     }
+    for (unsigned a = 0; a < *n; a++)
+        for (unsigned i = 0; i < out[a].dev_num; i++)
+            for (unsigned b = a; b < *n; b++)
+                for (unsigned j = (b == a ? i + 1 : 0); j < out[b].dev_num; j++)
+                    if (out[a].dev[i].base < out[b].dev[j].base + out[b].dev[j].size &&
+                        out[b].dev[j].base < out[a].dev[i].base + out[a].dev[i].size) {
+                        c.node = out[b].node;
+                        c.vm = out[b].name;
+                        return bad(&c, "device %s is already given to %s", out[b].dev[j].name,
+                                   out[a].name);
+                    }
     if (*n == 0) {
         c.node = NULL;
         return bad(&c, "no VM (a node compatible with \"septum,vm\")");

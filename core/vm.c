@@ -47,7 +47,12 @@ static bool vm_host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type
         uint64_t img_end = img + ((vm->kernel_size + PAGE - 1) & ~(PAGE - 1));
         return hpa >= img && hpa + len <= img_end && hpa + len > hpa;
     }
-    return false; /* pass-through devices arrive with the description's device nodes */
+    if (type == REGION_DEVICE)
+        for (unsigned i = 0; i < vm->cfg.dev_num; i++)
+            if (hpa >= vm->cfg.dev[i].base && len <= vm->cfg.dev[i].size &&
+                hpa - vm->cfg.dev[i].base <= vm->cfg.dev[i].size - len)
+                return true;
+    return false;
 }
 
 static void vm_changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r)
@@ -87,10 +92,23 @@ static int vm_load(vm_t *vm)
         arch_dcache_clean(gasp_get_vaddr(h), vm->kernel_size); /* the guest starts uncached */
         gasp_unmap_handle(h);
     }
+    if (vm->initrd_data) {
+        rc = gasp_map_firmware(&vm->regions, vm->cfg.initrd_load, vm->initrd_size, GMF_W, &h);
+        if (rc != EOK)
+            return vm_fail(vm, "cannot map memory for the initrd", rc);
+        memcpy(gasp_get_vaddr(h), vm->initrd_data, vm->initrd_size);
+        arch_dcache_clean(gasp_get_vaddr(h), vm->initrd_size);
+        gasp_unmap_handle(h);
+    }
     rc = gasp_map_firmware(&vm->regions, vm->dtb_gpa, VM_DTB_SIZE, GMF_W, &h);
     if (rc != EOK)
         return vm_fail(vm, "cannot map memory for the device tree", rc);
-    rc = guestdt_build(vm, gasp_get_vaddr(h), VM_DTB_SIZE);
+    if (vm->dtb_data) {
+        memcpy(gasp_get_vaddr(h), vm->dtb_data, vm->dtb_size); /* checked by sysdesc */
+        rc = 0;
+    } else {
+        rc = guestdt_build(vm, gasp_get_vaddr(h), VM_DTB_SIZE);
+    }
     arch_dcache_clean(gasp_get_vaddr(h), VM_DTB_SIZE);
     gasp_unmap_handle(h);
     return rc ? vm_fail(vm, "cannot build the device tree", rc) : 0;
@@ -109,29 +127,57 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
     vm->kernel_data = (const uint8_t *)bundle + e->offset;
     vm->kernel_size = e->size;
 
-    /* RAM: contiguous, 2 MiB-aligned where possible so stage 2 can use blocks */
-    uint64_t npages = cfg->ram_size / PAGE;
-    spin_lock(&frame_lock);
-    int rc = frame_alloc(npages, SZ_2M / PAGE, (uint16_t)(FRAME_VM0 + vm->id), &vm->ram_hpa);
-    if (rc)
-        rc = frame_alloc(npages, 1, (uint16_t)(FRAME_VM0 + vm->id), &vm->ram_hpa);
-    spin_unlock(&frame_lock);
+    if (cfg->initrd[0]) {
+        e = bundle_find(bundle, cfg->initrd, &err);
+        if (!e)
+            return vm_fail(vm, "initrd missing from the bundle", err);
+        vm->initrd_data = (const uint8_t *)bundle + e->offset;
+        vm->initrd_size = e->size;
+    }
+    if (cfg->dtb[0]) {
+        e = bundle_find(bundle, cfg->dtb, &err);
+        if (!e)
+            return vm_fail(vm, "device tree missing from the bundle", err);
+        vm->dtb_data = (const uint8_t *)bundle + e->offset;
+        vm->dtb_size = e->size;
+    }
+
+    /* RAM: each range contiguous, 2 MiB-aligned where possible so stage 2 can use blocks */
+    uint16_t owner = (uint16_t)(FRAME_VM0 + vm->id);
+    int rc = 0;
+    for (unsigned m = 0; m < cfg->mem_num && !rc; m++) {
+        uint64_t npages = cfg->mem[m].size / PAGE;
+        spin_lock(&frame_lock);
+        rc = frame_alloc(npages, SZ_2M / PAGE, owner, &vm->mem_hpa[m]);
+        if (rc)
+            rc = frame_alloc(npages, 1, owner, &vm->mem_hpa[m]);
+        spin_unlock(&frame_lock);
+    }
     if (rc)
         return vm_fail(vm, "not enough free RAM", rc);
+    vm->ram_hpa = vm->mem_hpa[0];
 
     rc = s2_init(&vm->s2, (uint16_t)(vm->id + 1), ipa_bits, &tables_ops);
     if (rc)
         return vm_fail(vm, "cannot allocate stage-2 tables", rc);
     vm->region_ops = (region_ops_t){vm_host_ok, vm_changed, vm_fatal, vm_lock, vm_unlock, vm};
     region_table_init(&vm->regions, 1UL << ipa_bits, &vm->region_ops);
-    region_req_t req[2] = {
-        {REGION_ADD, {cfg->ram_gpa, cfg->ram_size, vm->ram_hpa, REGION_RAM,
-                      REGION_R | REGION_W | REGION_X}},
-        {REGION_ADD, {cfg->kernel_load, (e->size + PAGE - 1) & ~(PAGE - 1),
-                      (uint64_t)(uintptr_t)vm->kernel_data, REGION_ROM, REGION_R | REGION_X}},
-    };
+    region_req_t req[VM_MEM_MAX + VM_DEV_MAX + 1];
+    unsigned n = 0;
+    for (unsigned m = 0; m < cfg->mem_num; m++)
+        req[n++] = (region_req_t){REGION_ADD, {cfg->mem[m].gpa, cfg->mem[m].size, vm->mem_hpa[m],
+                                               REGION_RAM, REGION_R | REGION_W | REGION_X}};
+    for (unsigned d = 0; d < cfg->dev_num; d++)
+        req[n++] = (region_req_t){REGION_ADD, {cfg->dev[d].base, cfg->dev[d].size,
+                                               cfg->dev[d].base, REGION_DEVICE,
+                                               REGION_R | REGION_W}};
+    if (cfg->kernel_xip)
+        req[n++] = (region_req_t){REGION_ADD, {cfg->kernel_load,
+                                               (vm->kernel_size + PAGE - 1) & ~(PAGE - 1),
+                                               (uint64_t)(uintptr_t)vm->kernel_data, REGION_ROM,
+                                               REGION_R | REGION_X}};
     unsigned failed;
-    rc = region_set_soft(&vm->regions, cfg->kernel_xip ? 2 : 1, req, &failed);
+    rc = region_set_soft(&vm->regions, n, req, &failed);
     if (rc)
         return vm_fail(vm, region_strerror(rc), rc);
     if (vm->s2.error)
@@ -158,7 +204,15 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
              (unsigned long)cfg->kernel_load, (unsigned long)((vm->kernel_size + 1023) / 1024));
     if (cfg->kernel_xip)
         log_info(", in place from host 0x%lx", (unsigned long)(uintptr_t)vm->kernel_data);
-    log_info("), dtb 0x%lx\n", (unsigned long)vm->dtb_gpa);
+    log_info("), dtb 0x%lx%s", (unsigned long)vm->dtb_gpa, vm->dtb_data ? " (given)" : "");
+    for (unsigned m = 1; m < cfg->mem_num; m++)
+        log_info(", RAM 0x%lx+%lu KiB", (unsigned long)cfg->mem[m].gpa,
+                 (unsigned long)(cfg->mem[m].size >> 10));
+    if (vm->initrd_data)
+        log_info(", %s 0x%lx", cfg->initrd, (unsigned long)cfg->initrd_load);
+    for (unsigned d = 0; d < cfg->dev_num; d++)
+        log_info(", %s 0x%lx", cfg->dev[d].name, (unsigned long)cfg->dev[d].base);
+    log_info("\n");
     return 0;
 }
 

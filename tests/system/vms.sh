@@ -61,3 +61,13 @@ qemu_case vms-xip-kernel 30 "$(kern xip 1)" "${xip[@]}" \
   '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x4[0-9a-f]{7}\)'
 qemu_case vms-xip-flash 30 "$(flash xip 1)" "${xip[@]}" \
   '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x[0-9a-f]{5}\)'
+
+# Pass-through devices, several memory ranges, an initrd; the device stays the owner's.
+qemu_case vms-devices 30 "$(kern devices)" '+^\[owner\] devices: 0 failed$' -'FAILED' \
+  '+^vm owner: .*, RAM 0x50000000\+1024 KiB, system.dtb 0x40800000, rtc@9010000 0x9010000$' \
+  '+^\[other\] isolation: 4 of 4 accesses aborted$' -'SUCCEEDED' \
+  '+^warning: vm other vcpu 0: read at IPA 0x9010000 .*outside its regions$'
+qemu_case sysdesc-console-passthrough 30 "$(kern bad-console)" \
+  "+^error: system description: /thief \\(thief\\): device uart@9000000 at 0x9000000: it is septum's console$" "$refused"
+qemu_case sysdesc-shared-device 30 "$(kern bad-shared-device)" \
+  '+^error: system description: /two \(two\): device rtc@9010000 is already given to one$' "$refused"

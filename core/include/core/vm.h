@@ -19,7 +19,10 @@
 #define VM_VCPU_MAX  4
 #define VM_NAME_MAX  24
 #define VM_ARGS_MAX  128
-#define VM_DTB_SIZE  0x10000UL /* the guest device tree's slot at the top of RAM */
+#define VM_DTB_SIZE  0x10000UL /* the guest device tree's slot at the top of its first RAM range */
+#define VM_MEM_MAX   4
+#define VM_DEV_MAX   4
+#define VM_DEV_IRQ_MAX 4
 
 typedef enum { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNING } vcpu_state_t;
 typedef enum { VM_STOPPED, VM_RUNNING } vm_state_t;
@@ -33,16 +36,33 @@ typedef struct vcpu {
     uint64_t entry, context; /* where CPU_ON (or the VM's start) sends it, and its x0 */
 } vcpu_t;
 
+/* A pass-through device: the same address for guest and host. */
+typedef struct vm_dev {
+    uint64_t base, size;
+    uint32_t irq[VM_DEV_IRQ_MAX]; /* INTIDs (SPIs); routed to the VM once the vGIC exists */
+    unsigned irq_num;
+    char name[32];
+} vm_dev_t;
+
 /* What the system description says about one VM (core/sysdesc.c fills it). */
 typedef struct vm_config {
     char name[VM_NAME_MAX];
     char node[48];                /* its node in the description, for messages */
     unsigned vcpu_num;
     unsigned pcpu[VM_VCPU_MAX];
-    uint64_t ram_gpa, ram_size;
+    uint64_t ram_gpa, ram_size;   /* the first memory range: the image and device tree go here */
+    struct {
+        uint64_t gpa, size;
+    } mem[VM_MEM_MAX];            /* all memory ranges, mem[0] being the first */
+    unsigned mem_num;
+    vm_dev_t dev[VM_DEV_MAX];
+    unsigned dev_num;
     char kernel[48];              /* bundle entry */
     uint64_t kernel_load;         /* guest-physical load address = entry */
     bool kernel_xip;              /* map in place, read-only, from where the bundle is */
+    char initrd[48];              /* bundle entry, "" if none */
+    uint64_t initrd_load;
+    char dtb[48];                 /* a device tree from the bundle instead of a generated one */
     char bootargs[VM_ARGS_MAX];
     bool stop_on_fault;           /* stop the VM instead of injecting an abort */
     bool test_control;            /* may change its own regions (SEPTUM_HC_REGION_SET) */
@@ -56,7 +76,10 @@ typedef struct vm {
     s2_t s2;
     arch_vm_cfg_t arch;
     spinlock_t lock;
-    uint64_t ram_hpa;
+    uint64_t ram_hpa;             /* host address of mem[0] */
+    uint64_t mem_hpa[VM_MEM_MAX];
+    const void *initrd_data, *dtb_data;
+    uint64_t initrd_size, dtb_size;
     uint64_t dtb_gpa;
     const void *kernel_data;      /* the image in the bundle */
     uint64_t kernel_size;
