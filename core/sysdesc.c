@@ -36,6 +36,7 @@ typedef struct ctx {
     size_t len;
     const char *node;
     const char *vm;
+    const char *bad_prop; /* a string property that was not one: reported before anything else */
 } ctx_t;
 
 static int bad(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -46,6 +47,8 @@ static int bad(ctx_t *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (c->bad_prop)
+        snprintf(msg, sizeof(msg), "%s is not a NUL-terminated string", c->bad_prop);
     snprintf(c->why, c->len, "system description: %s%s%s%s: %s", c->node ? c->node : "/",
              c->vm ? " (" : "", c->vm ? c->vm : "", c->vm ? ")" : "", msg);
     return -EINVAL;
@@ -59,6 +62,8 @@ static const char *str(ctx_t *c, int node, const char *name, bool *bad_str)
         return NULL;
     if (len <= 0 || s[len - 1] != '\0' || strlen(s) + 1 != (size_t)len) {
         *bad_str = true;
+        if (!c->bad_prop)
+            c->bad_prop = name;
         return NULL;
     }
     return s;
@@ -300,7 +305,7 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
                   const void *bundle, const dev_check_t *chk, vm_config_t *out, unsigned *n,
                   char *why, size_t why_len)
 {
-    ctx_t c = {fdt, why, why_len, NULL, NULL};
+    ctx_t c = {fdt, why, why_len, NULL, NULL, NULL};
     bool cpu_used[CPU_MAX] = {false};
     *n = 0;
     if (!fdt || max < FDT_V1_SIZE || fdt_magic(fdt) != FDT_MAGIC || fdt_totalsize(fdt) > max ||

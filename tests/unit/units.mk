@@ -14,3 +14,5 @@ UNIT_TESTS += test_s2
 test_s2_SRCS     := mm/pt.c mm/region.c mm/s2.c mm/fwmap.c
 UNIT_TESTS += test_pack
 test_pack_SRCS   := tools/septum-pack.c core/bundle.c
+UNIT_TESTS += test_sysdesc
+test_sysdesc_SRCS := core/sysdesc.c core/bundle.c tools/septum-pack.c

@@ -1,0 +1,261 @@
+/*
+ * Unit tests of core/sysdesc.c: system descriptions built with libfdt, checked against a bundle
+ * made by the packer. A valid description yields the right configuration; each wrong one is
+ * refused with a message naming the VM's node, the VM and the problem.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "septum-pack.h"
+#include <core/bundle.h>
+#include <core/sysdesc.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t *bundle;
+
+/* A VM node as property overrides: each "name=value" replaces a default; "name=" removes it. */
+typedef struct prop {
+    const char *name;
+    const void *val;
+    int len;
+} prop_t;
+
+#define CELLS(...) ((const fdt32_t[]){__VA_ARGS__}), (int)sizeof((const fdt32_t[]){__VA_ARGS__})
+#define BE(x)      cpu_to_fdt32(x)
+
+static void vm_node(void *fdt, const char *name, const prop_t *over, unsigned n, unsigned cpu)
+{
+    fdt32_t cpus[1] = {BE(cpu)};
+    fdt32_t mem[4] = {0, BE(0x40000000), 0, BE(0x1000000)};
+    fdt32_t load[2] = {0, BE(0x40080000)};
+    const prop_t def[] = {{"compatible", "septum,vm", 10}, {"cpus", cpus, 4},
+                          {"memory", mem, 16},           {"kernel", "hello.bin", 10},
+                          {"kernel-load", load, 8}};
+    assert_int_equal(fdt_begin_node(fdt, name), 0);
+    for (unsigned i = 0; i < 5; i++) {
+        const prop_t *p = &def[i];
+        for (unsigned j = 0; j < n; j++)
+            if (!strcmp(over[j].name, def[i].name))
+                p = &over[j];
+        if (p->val)
+            assert_int_equal(fdt_property(fdt, p->name, p->val, p->len), 0);
+    }
+    for (unsigned j = 0; j < n; j++) {
+        bool is_def = false;
+        for (unsigned i = 0; i < 5; i++)
+            is_def |= !strcmp(over[j].name, def[i].name);
+        if (!is_def && over[j].val)
+            assert_int_equal(fdt_property(fdt, over[j].name, over[j].val, over[j].len), 0);
+    }
+}
+
+static void *begin(void)
+{
+    void *fdt = calloc(1, 65536);
+    assert_int_equal(fdt_create(fdt, 65536), 0);
+    assert_int_equal(fdt_finish_reservemap(fdt), 0);
+    assert_int_equal(fdt_begin_node(fdt, ""), 0);
+    assert_int_equal(fdt_property_string(fdt, "compatible", "septum,system"), 0);
+    return fdt;
+}
+
+static void finish(void *fdt)
+{
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_finish(fdt), 0);
+}
+
+static void *one_vm(const prop_t *over, unsigned n)
+{
+    void *fdt = begin();
+    vm_node(fdt, "alpha", over, n, 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    finish(fdt);
+    return fdt;
+}
+
+static const char *refuse_low(void *ctx, uint64_t base, uint64_t size)
+{
+    (void)ctx, (void)size;
+    return base < 0x9000000 ? "it is the GIC" : NULL;
+}
+static const dev_check_t chk = {refuse_low, NULL};
+
+static int parse(void *fdt, vm_config_t *cfg, unsigned *n, char *why)
+{
+    return sysdesc_parse(fdt, 65536, 2, 40, bundle, &chk, cfg, n, why, 200);
+}
+
+static void expect_refused(void *fdt, const char *needle)
+{
+    static vm_config_t cfg[VM_MAX];
+    unsigned n;
+    char why[200] = "";
+    if (parse(fdt, cfg, &n, why) == 0)
+        fail_msg("accepted, expected: %s", needle);
+    if (!strstr(why, needle))
+        fail_msg("'%s' lacks '%s'", why, needle);
+    assert_non_null(strstr(why, "system description: "));
+    free(fdt);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    static uint8_t img[5000], dtbimg[200];
+    void *d = dtbimg;
+    fdt_create_empty_tree(d, sizeof(dtbimg));
+    pack_input_t in[] = {{"system.dtb", img, 16}, {"hello.bin", img, sizeof(img)},
+                         {"guest.dtb", dtbimg, sizeof(dtbimg)}, {"junk.dtb", img, 64}};
+    size_t len;
+    char why[200];
+    return pack_build(in, 4, &bundle, &len, why, sizeof(why));
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    void *fdt = begin();
+    fdt32_t two[2] = {BE(0), BE(1)};
+    fdt32_t mem2[8] = {0, BE(0x40000000), 0, BE(0x1000000), 0, BE(0x50000000), 0, BE(0x100000)};
+    fdt32_t iload[2] = {0, BE(0x40800000)};
+    prop_t over[] = {{"cpus", two, 8},
+                     {"memory", mem2, 32},
+                     {"bootargs", "x=1", 4},
+                     {"on-fault", "stop", 5},
+                     {"septum,test-control", NULL, 0},
+                     {"initrd", "hello.bin", 10},
+                     {"initrd-load", iload, 8},
+                     {"dtb", "guest.dtb", 10}};
+    vm_node(fdt, "alpha", over, 8, 0);
+    fdt_property(fdt, "septum,test-control", NULL, 0);
+    assert_int_equal(fdt_begin_node(fdt, "rtc@9010000"), 0);
+    fdt_property_string(fdt, "compatible", "septum,passthrough");
+    fdt_property(fdt, "reg", CELLS(0, BE(0x9010000), 0, BE(0x1000)));
+    fdt_property(fdt, "interrupts", CELLS(BE(2)));
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    finish(fdt);
+    vm_config_t cfg[VM_MAX];
+    unsigned n;
+    char why[200] = "";
+    if (parse(fdt, cfg, &n, why) != 0)
+        fail_msg("%s", why);
+    assert_int_equal(n, 1);
+    assert_string_equal(cfg[0].name, "alpha");
+    assert_string_equal(cfg[0].node, "/alpha");
+    assert_int_equal(cfg[0].vcpu_num, 2);
+    assert_int_equal(cfg[0].pcpu[1], 1);
+    assert_int_equal(cfg[0].mem_num, 2);
+    assert_int_equal(cfg[0].mem[1].gpa, 0x50000000);
+    assert_int_equal(cfg[0].kernel_load, 0x40080000);
+    assert_true(cfg[0].stop_on_fault);
+    assert_true(cfg[0].test_control);
+    assert_string_equal(cfg[0].bootargs, "x=1");
+    assert_string_equal(cfg[0].initrd, "hello.bin");
+    assert_string_equal(cfg[0].dtb, "guest.dtb");
+    assert_int_equal(cfg[0].dev_num, 1);
+    assert_int_equal(cfg[0].dev[0].irq[0], 34);
+    free(fdt);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    fdt32_t cpu5[1] = {BE(5)}, cpus5[5] = {BE(0), BE(1), BE(0), BE(1), BE(0)};
+    fdt32_t odd[4] = {0, BE(0x40000800), 0, BE(0x1000000)};
+    fdt32_t far[4] = {BE(0x100), 0, 0, BE(0x1000000)};
+    fdt32_t tiny[4] = {0, BE(0x40000000), 0, BE(0x1000)};
+    fdt32_t ovl[8] = {0, BE(0x40000000), 0, BE(0x1000000), 0, BE(0x40800000), 0, BE(0x1000000)};
+    fdt32_t out[2] = {0, BE(0x60000000)};
+    fdt32_t xip0[2] = {0, BE(0x40000000)};
+    fdt32_t iload[2] = {0, BE(0x40fff000)};
+    char longargs[200];
+    memset(longargs, 'a', sizeof(longargs) - 1);
+    longargs[sizeof(longargs) - 1] = 0;
+
+    expect_refused(one_vm((prop_t[]){{"cpus", cpu5, 4}}, 1), "/alpha (alpha): vCPU 0 on physical CPU 5, but only 2 CPUs are online");
+    expect_refused(one_vm((prop_t[]){{"cpus", cpus5, 20}}, 1), "5 vCPUs; at most 4");
+    expect_refused(one_vm((prop_t[]){{"cpus", NULL, 0}}, 1), "needs cpus");
+    expect_refused(one_vm((prop_t[]){{"memory", odd, 16}}, 1), "must be page-aligned");
+    expect_refused(one_vm((prop_t[]){{"memory", far, 16}}, 1), "outside the 40-bit guest address space");
+    expect_refused(one_vm((prop_t[]){{"memory", tiny, 16}}, 1), "at least 128 KiB");
+    expect_refused(one_vm((prop_t[]){{"memory", ovl, 32}}, 1), "overlap");
+    expect_refused(one_vm((prop_t[]){{"memory", odd, 12}}, 1), "needs memory");
+    expect_refused(one_vm((prop_t[]){{"kernel", "nope.bin", 9}}, 1), "image \"nope.bin\" is not in the bundle");
+    expect_refused(one_vm((prop_t[]){{"kernel", "abc", 3}}, 1), "kernel is not a NUL-terminated string");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", out, 8}}, 1), "does not fit in memory");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", NULL, 0}}, 1), "needs kernel-load");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", xip0, 8}, {"kernel-xip", NULL, 0}, {"kernel-xip", "", 0}}, 3),
+                   "overlaps the VM's memory");
+    expect_refused(one_vm((prop_t[]){{"on-fault", "explode", 8}}, 1), "expected \"inject\" or \"stop\"");
+    expect_refused(one_vm((prop_t[]){{"bootargs", longargs, sizeof(longargs)}}, 1), "bootargs longer");
+    expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}}, 1), "initrd needs initrd-load");
+    expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}, {"initrd-load", iload, 8}}, 2), "must be page-aligned and fit");
+    expect_refused(one_vm((prop_t[]){{"dtb", "junk.dtb", 9}}, 1), "is not a valid device tree");
+
+    void *fdt = begin();
+    vm_node(fdt, "Bad.Name", NULL, 0, 0);
+    fdt_end_node(fdt);
+    finish(fdt);
+    expect_refused(fdt, "use a-z, 0-9, - and _");
+
+    fdt = begin();
+    vm_node(fdt, "alpha", NULL, 0, 0);
+    fdt_end_node(fdt);
+    vm_node(fdt, "beta", NULL, 0, 0);
+    fdt_end_node(fdt);
+    finish(fdt);
+    expect_refused(fdt, "/beta (beta): physical CPU 0 already runs another vCPU");
+
+    fdt = begin();
+    vm_node(fdt, "alpha", NULL, 0, 0);
+    fdt_begin_node(fdt, "gic@8000000");
+    fdt_property_string(fdt, "compatible", "septum,passthrough");
+    fdt_property(fdt, "reg", CELLS(0, BE(0x8000000), 0, BE(0x10000)));
+    fdt_end_node(fdt);
+    fdt_end_node(fdt);
+    finish(fdt);
+    expect_refused(fdt, "device gic@8000000 at 0x8000000: it is the GIC");
+
+    fdt = begin();
+    for (unsigned i = 0; i < 2; i++) {
+        vm_node(fdt, i ? "beta" : "alpha", NULL, 0, i);
+        fdt_begin_node(fdt, "rtc@9010000");
+        fdt_property_string(fdt, "compatible", "septum,passthrough");
+        fdt_property(fdt, "reg", CELLS(0, BE(0x9010000), 0, BE(0x1000)));
+        fdt_end_node(fdt);
+        fdt_end_node(fdt);
+    }
+    finish(fdt);
+    expect_refused(fdt, "/beta (beta): device rtc@9010000 is already given to alpha");
+
+    fdt = begin();
+    finish(fdt);
+    expect_refused(fdt, "no VM");
+
+    fdt = calloc(1, 65536);
+    fdt_create(fdt, 65536);
+    fdt_finish_reservemap(fdt);
+    fdt_begin_node(fdt, "");
+    fdt_property_string(fdt, "compatible", "acme,board");
+    finish(fdt);
+    expect_refused(fdt, "not compatible with \"septum,system\"");
+
+    fdt = calloc(1, 65536);
+    memset(fdt, 0x41, 100);
+    expect_refused(fdt, "not a valid device tree blob");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
