@@ -16,3 +16,5 @@ UNIT_TESTS += test_pack
 test_pack_SRCS   := tools/septum-pack.c core/bundle.c
 UNIT_TESTS += test_sysdesc
 test_sysdesc_SRCS := core/sysdesc.c core/bundle.c tools/septum-pack.c
+UNIT_TESTS += test_mmio
+test_mmio_SRCS   := arch/aarch64/mmio.c
