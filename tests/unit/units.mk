@@ -18,3 +18,5 @@ UNIT_TESTS += test_sysdesc
 test_sysdesc_SRCS := core/sysdesc.c core/bundle.c tools/septum-pack.c
 UNIT_TESTS += test_mmio
 test_mmio_SRCS   := arch/aarch64/mmio.c
+UNIT_TESTS += test_reserve
+test_reserve_SRCS := mm/region.c mm/reserve.c
