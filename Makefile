@@ -92,9 +92,12 @@ $(PACKER): tools/septum-pack.c core/bundle.c core/include/core/bundle.h | $(DEPS
 	$(HOSTCC) -std=c11 -O2 $(WARN) -Wno-missing-prototypes -Icore/include -Itools -o $@ \
 	  tools/septum-pack.c core/bundle.c
 
-$(BUILD)/systems/%.dtb: | $(DEPS_OK)
+$(BUILD)/systems/%.dtb: configs/%.dts | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $(firstword $(wildcard configs/$*.dts tests/system/configs/$*.dts))
+	dtc -q -I dts -O dtb -o $@ $<
+$(BUILD)/systems/%.dtb: tests/system/configs/%.dts | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
 
 # every guest goes into every bundle: a description names the ones it runs
 $(BUILD)/systems/%.pack: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER)

@@ -3,6 +3,7 @@
  * follow QEMU virt's, so guests built for that board find it where they expect.
  */
 #include <core/guestdt.h>
+#include <vdev/vdev.h>
 #include <libfdt.h>
 #include <stdio.h>
 
@@ -54,6 +55,9 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
 
     TRY(fdt_begin_node(buf, "chosen"));
     TRY(fdt_property_string(buf, "bootargs", vm->cfg.bootargs));
+    const char *out = vdev_stdout_path(vm);
+    if (out)
+        TRY(fdt_property_string(buf, "stdout-path", out));
     if (vm->initrd_data) {
         TRY(fdt_property_u64(buf, "linux,initrd-start", vm->cfg.initrd_load));
         TRY(fdt_property_u64(buf, "linux,initrd-end", vm->cfg.initrd_load + vm->initrd_size));
@@ -115,6 +119,8 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
     TRY(reg64(buf, gic, 4));
     TRY(fdt_property_u32(buf, "phandle", GIC_PHANDLE));
     TRY(fdt_end_node(buf));
+
+    TRY(vdev_dt_nodes(vm, buf));
 
     TRY(fdt_begin_node(buf, "hypervisor"));
     TRY(fdt_property_string(buf, "compatible", "septum,hypervisor"));

@@ -93,19 +93,8 @@ __attribute__((noinline)) static int64_t console_write(vm_t *vm, const arch_regs
         return SEPTUM_INVALID;
     char bytes[SEPTUM_CONSOLE_WRITE_MAX];
     memcpy(bytes, &f->x[2], sizeof(bytes)); /* x2..x6, little-endian */
-    spin_lock(&vm->lock);
-    for (uint64_t i = 0; i < n; i++) {
-        char c = bytes[i];
-        bool flush = c == '\n' || vm->line_len == sizeof(vm->line) - 1;
-        if (c != '\n' && c != '\r')
-            vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
-        if (flush) {
-            vm->line[vm->line_len] = '\0';
-            log_info("[%s] %s\n", vm->cfg.name, vm->line);
-            vm->line_len = 0;
-        }
-    }
-    spin_unlock(&vm->lock);
+    for (uint64_t i = 0; i < n; i++)
+        vm_console_putc(vm, bytes[i]);
     return (int64_t)n;
 }
 

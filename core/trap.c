@@ -10,6 +10,7 @@
 #include <arch/sysreg.h>
 #include <arch/vcpu.h>
 #include <core/console.h>
+#include <core/fault.h>
 #include <core/hvc.h>
 #include <core/panic.h>
 #include <core/vm.h>
@@ -28,6 +29,20 @@ static void guest_abort(vcpu_t *v, arch_regs_t *f, bool instruction)
 {
     vm_t *vm = v->vm;
     uint64_t esr = f->esr, ipa = fault_ipa(f);
+    if (!instruction) {
+        switch (fault_emulate(v, f, ipa)) {
+        case FAULT_EMULATED:
+        case FAULT_RETRY:
+            return;
+        case FAULT_REFUSED:
+            log_warn("vm %s vcpu %u: %s at IPA 0x%lx refused by its device\n", vm->cfg.name,
+                     v->id, (esr & ESR_ISS_WNR) ? "write" : "read", (unsigned long)ipa);
+            arch_inject_abort(f, false, f->far, esr & ESR_ISS_WNR);
+            return;
+        case FAULT_NO_DEVICE:
+            break;
+        }
+    }
     bool write = !instruction && (esr & ESR_ISS_WNR);
     char fsc[64];
     const region_t *r = region_find(&vm->regions, ipa);

@@ -14,6 +14,7 @@
 #include <core/guestdt.h>
 #include <core/tables.h>
 #include <core/vm.h>
+#include <vdev/vdev.h>
 #include <errno.h>
 #include <mm/frame.h>
 #include <stdio.h>
@@ -162,6 +163,10 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
         return vm_fail(vm, "cannot allocate stage-2 tables", rc);
     vm->region_ops = (region_ops_t){vm_host_ok, vm_changed, vm_fatal, vm_lock, vm_unlock, vm};
     region_table_init(&vm->regions, 1UL << ipa_bits, &vm->region_ops);
+    if (vm_memory_init(&vm->mem, &vm->regions, VM_ANON_BASE, VM_ANON_SIZE) != 0)
+        return vm_fail(vm, "cannot set up reservations", -EINVAL);
+    if ((rc = vdev_attach_all(vm)) < 0)
+        return vm_fail(vm, "cannot attach its virtual devices", rc);
     region_req_t req[VM_MEM_MAX + VM_DEV_MAX + 1];
     unsigned n = 0;
     for (unsigned m = 0; m < cfg->mem_num; m++)
@@ -231,6 +236,22 @@ int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle)
         vm_num = i + 1;
     }
     return (int)n;
+}
+
+/* ---- console ---- */
+
+void vm_console_putc(vm_t *vm, char c)
+{
+    spin_lock(&vm->lock);
+    bool flush = c == '\n' || vm->line_len == sizeof(vm->line) - 1;
+    if (c != '\n' && c != '\r')
+        vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+    if (flush) {
+        vm->line[vm->line_len] = '\0';
+        log_info("[%s] %s\n", vm->cfg.name, vm->line);
+        vm->line_len = 0;
+    }
+    spin_unlock(&vm->lock);
 }
 
 /* ---- accounting ---- */

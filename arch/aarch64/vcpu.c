@@ -114,3 +114,32 @@ void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
     write_sysreg(0, cntvoff_el2);
     isb();
 }
+
+#define PAR_F        BIT(0)
+#define PAR_PA_MASK  0x0000fffffffff000UL
+
+bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa)
+{
+    uint64_t saved = read_sysreg(par_el1);
+    __asm__ volatile("at s1e1r, %0" ::"r"(va) : "memory");
+    isb();
+    uint64_t par = read_sysreg(par_el1);
+    write_sysreg(saved, par_el1);
+    if (par & PAR_F)
+        return false;
+    *ipa = (par & PAR_PA_MASK) | (va & 0xfffUL);
+    return true;
+}
+
+uint64_t arch_guest_sp(const arch_regs_t *f)
+{
+    return (f->spsr & SPSR_M_MASK) == SPSR_EL1H ? read_sysreg(sp_el1) : read_sysreg(sp_el0);
+}
+
+void arch_set_guest_sp(const arch_regs_t *f, uint64_t sp)
+{
+    if ((f->spsr & SPSR_M_MASK) == SPSR_EL1H)
+        write_sysreg(sp, sp_el1);
+    else
+        write_sysreg(sp, sp_el0);
+}

@@ -20,7 +20,7 @@ qemu_case vms-default-flash 30 "$(flash default)" '+boot flow: flash$' "${both_d
 # stopper is stopped on its first fault.
 iso=('+^\[prober\] isolation: 14 of 14 accesses aborted$' -'SUCCEEDED'
   '+^warning: vm prober vcpu 0: read at IPA 0x40200000 .*outside its regions$'
-  '+^warning: vm prober vcpu 0: write at IPA 0x9000000 .*outside its regions$'
+  '+^warning: vm prober vcpu 0: write at IPA 0x9030000 .*outside its regions$'
   '+^\[steady\] hello 40/40 ' '+^\[steady\] done$'
   '+^vm stopper: stopped \(access outside its regions\)$' -'^\[stopper\] isolation'
   '+^all VMs have stopped; powering off$')
@@ -71,3 +71,10 @@ qemu_case sysdesc-console-passthrough 30 "$(kern bad-console)" \
   "+^error: system description: /thief \\(thief\\): device uart@9000000 at 0x9000000: it is septum's console$" "$refused"
 qemu_case sysdesc-shared-device 30 "$(kern bad-shared-device)" \
   '+^error: system description: /two \(two\): device rtc@9010000 is already given to one$' "$refused"
+
+# Fault routing: the VM's virtual PL011, reached by ISV=1 stores and by instructions septum
+# decodes itself (pairs, writeback, sign extension, xzr); refused accesses abort the guest.
+qemu_case vdev-pl011 30 "$(kern uart 1)" '+^\[talker\] through the virtual PL011$' \
+  '+^\[talker\] uart: 0 failed$' -'FAILED' \
+  '+^warning: vm talker vcpu 0: read at IPA 0x9000020 refused by its device$' \
+  '+^warning: vm talker vcpu 0: write at IPA 0x9000018 refused by its device$'

@@ -11,6 +11,7 @@
 #include <arch/vcpu.h>
 #include <boot/layout.h>
 #include <mm/region.h>
+#include <mm/reserve.h>
 #include <mm/s2.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,6 +74,7 @@ typedef struct vm {
     vm_config_t cfg;
     region_table_t regions;
     region_ops_t region_ops;
+    vm_memory_t mem;              /* reservations: where virtual devices live */
     s2_t s2;
     arch_vm_cfg_t arch;
     spinlock_t lock;
@@ -107,6 +109,13 @@ void vm_start(vm_t *vm);
 void vm_stop(vm_t *vm, const char *why);
 /* Restart the VM from its images (PSCI SYSTEM_RESET); does not return to the caller's guest. */
 _Noreturn void vm_reset(vm_t *vm);
+/* The VM's console: bytes become lines on septum's console, prefixed with the VM's name. */
+void vm_console_putc(vm_t *vm, char c);
+
+/* Guest-physical space for anonymous reservations (above any RAM a description may give). */
+#define VM_ANON_BASE 0x4000000000UL
+#define VM_ANON_SIZE 0x40000000UL
+
 /* Print the frame accounting: free, septum, page tables, images and each VM, in KiB. */
 void vm_report_frames(const char *when);
 /* Each physical CPU's loop: run its vCPU whenever that is on; never returns. */

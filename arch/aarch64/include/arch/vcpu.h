@@ -8,6 +8,7 @@
 #ifndef ARCH_VCPU_H
 #define ARCH_VCPU_H
 #include <arch/regs.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct arch_el1 {
@@ -45,6 +46,13 @@ void trap_lower(arch_regs_t *frame, uint64_t vector);
 /* Called by the vectors for HVC from a 64-bit guest: the frame holds x0-x18, x30 and ESR only
  * (see vectors.S); results go to frame->x[0..3]. */
 void trap_hvc(arch_regs_t *frame);
+
+/* Translate a guest virtual address through the guest's own stage 1 (AT S1E1R), keeping the
+ * guest's PAR_EL1; false if the guest's tables do not map it. */
+bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa);
+/* The guest's stack pointer for its current mode (SP_EL1 for EL1h, else SP_EL0). */
+uint64_t arch_guest_sp(const arch_regs_t *frame);
+void arch_set_guest_sp(const arch_regs_t *frame, uint64_t sp);
 
 /* HCR_EL2 for a guest: stage 2 on, physical interrupts to EL2, SMC trapped, AArch64 EL1. */
 uint64_t arch_guest_hcr(void);

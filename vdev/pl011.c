@@ -1,0 +1,147 @@
+/*
+ * A virtual Arm PL011 UART per VM at the guest address QEMU's virt board uses, multiplexed onto
+ * septum's console: what a guest transmits comes out as its own lines, prefixed with its name.
+ * Registers follow the PL011 TRM (DDI 0183): data, flags, the baud/line/control registers
+ * (stored, no effect), interrupt mask/status/clear, and the peripheral and PrimeCell IDs that
+ * Linux's amba bus probes. Receive has no input yet (RXFE stays set); interrupts reach the guest
+ * once the vGIC exists.
+ */
+#include <libfdt.h>
+#include <vdev/vdev.h>
+
+#define VPL011_BASE  0x09000000UL
+#define VPL011_SIZE  0x1000UL
+#define VPL011_SPI   1
+#define VPL011_CLOCK 24000000
+#define CLK_PHANDLE  2
+
+#define UARTDR    0x000
+#define UARTRSR   0x004
+#define UARTFR    0x018
+#define UARTILPR  0x020
+#define UARTIBRD  0x024
+#define UARTFBRD  0x028
+#define UARTLCR_H 0x02c
+#define UARTCR    0x030
+#define UARTIFLS  0x034
+#define UARTIMSC  0x038
+#define UARTRIS   0x03c
+#define UARTMIS   0x040
+#define UARTICR   0x044
+#define UARTDMACR 0x048
+#define UARTID    0xfe0 /* PeriphID0..3, then PCellID0..3 */
+
+#define FR_RXFE (1u << 4)
+#define FR_TXFE (1u << 7)
+#define INT_TX  (1u << 5)
+
+typedef struct vpl011 {
+    bool present;
+    uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
+} vpl011_t;
+
+static vpl011_t uarts[VM_MAX];
+static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+
+static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vm_t *vm = cookie;
+    vpl011_t *u = &uarts[vm->id];
+    uint64_t off = a->addr - VPL011_BASE;
+    (void)mem;
+    if (a->size > 4 || (off & (a->size - 1)))
+        return FAULT_UNHANDLED; /* the PL011 has 32-bit registers and no 64-bit access */
+    uint32_t v = (uint32_t)a->value;
+    if (a->write) {
+        switch (off & ~3UL) {
+        case UARTDR:
+            vm_console_putc(vm, (char)v);
+            u->ris |= INT_TX; /* the (virtual) FIFO drains at once */
+            break;
+        case UARTRSR: break; /* clears errors: there are none */
+        case UARTILPR: u->ilpr = v & 0xff; break;
+        case UARTIBRD: u->ibrd = v & 0xffff; break;
+        case UARTFBRD: u->fbrd = v & 0x3f; break;
+        case UARTLCR_H: u->lcr_h = v & 0xff; break;
+        case UARTCR: u->cr = v & 0xffff; break;
+        case UARTIFLS: u->ifls = v & 0x3f; break;
+        case UARTIMSC: u->imsc = v & 0x7ff; break;
+        case UARTICR: u->ris &= ~v; break;
+        case UARTDMACR: u->dmacr = v & 0x7; break;
+        default:
+            return FAULT_UNHANDLED; /* read-only or reserved */
+        }
+        return FAULT_HANDLED;
+    }
+    uint32_t r;
+    switch (off & ~3UL) {
+    case UARTDR: r = 0; break; /* nothing received */
+    case UARTRSR: r = 0; break;
+    case UARTFR: r = FR_RXFE | FR_TXFE; break;
+    case UARTILPR: r = u->ilpr; break;
+    case UARTIBRD: r = u->ibrd; break;
+    case UARTFBRD: r = u->fbrd; break;
+    case UARTLCR_H: r = u->lcr_h; break;
+    case UARTCR: r = u->cr; break;
+    case UARTIFLS: r = u->ifls; break;
+    case UARTIMSC: r = u->imsc; break;
+    case UARTRIS: r = u->ris; break;
+    case UARTMIS: r = u->ris & u->imsc; break;
+    case UARTDMACR: r = u->dmacr; break;
+    default:
+        if (off >= UARTID && off < UARTID + 0x20) {
+            r = ids[(off - UARTID) / 4];
+            break;
+        }
+        return FAULT_UNHANDLED;
+    }
+    a->value = r >> (8 * (off & 3));
+    return FAULT_HANDLED;
+}
+
+static int vpl011_attach(vm_t *vm)
+{
+    /* a pass-through device at the same address wins */
+    for (unsigned d = 0; d < vm->cfg.dev_num; d++)
+        if (vm->cfg.dev[d].base < VPL011_BASE + VPL011_SIZE &&
+            VPL011_BASE < vm->cfg.dev[d].base + vm->cfg.dev[d].size)
+            return 1;
+    uarts[vm->id] = (vpl011_t){.present = true, .cr = 0x300, .ifls = 0x12};
+    if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, vm))
+        return -1;
+    return 0;
+}
+
+static int vpl011_dt_nodes(const vm_t *vm, void *fdt)
+{
+    if (!uarts[vm->id].present)
+        return 0;
+    int rc;
+    if ((rc = fdt_begin_node(fdt, "apb-pclk")) || (rc = fdt_property_string(fdt, "compatible", "fixed-clock")) ||
+        (rc = fdt_property_u32(fdt, "#clock-cells", 0)) ||
+        (rc = fdt_property_u32(fdt, "clock-frequency", VPL011_CLOCK)) ||
+        (rc = fdt_property_string(fdt, "clock-output-names", "clk24mhz")) ||
+        (rc = fdt_property_u32(fdt, "phandle", CLK_PHANDLE)) || (rc = fdt_end_node(fdt)))
+        return rc;
+    static const char compat[] = "arm,pl011\0arm,primecell";
+    static const char clock_names[] = "uartclk\0apb_pclk";
+    fdt32_t reg[4] = {0, cpu_to_fdt32(VPL011_BASE), 0, cpu_to_fdt32(VPL011_SIZE)};
+    fdt32_t irq[3] = {0, cpu_to_fdt32(VPL011_SPI), cpu_to_fdt32(4)};
+    fdt32_t clocks[2] = {cpu_to_fdt32(CLK_PHANDLE), cpu_to_fdt32(CLK_PHANDLE)};
+    if ((rc = fdt_begin_node(fdt, "pl011@9000000")) ||
+        (rc = fdt_property(fdt, "compatible", compat, sizeof(compat))) ||
+        (rc = fdt_property(fdt, "reg", reg, sizeof(reg))) ||
+        (rc = fdt_property(fdt, "interrupts", irq, sizeof(irq))) ||
+        (rc = fdt_property(fdt, "clocks", clocks, sizeof(clocks))) ||
+        (rc = fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names))) ||
+        (rc = fdt_end_node(fdt)))
+        return rc;
+    return 0;
+}
+
+static const char *vpl011_stdout_path(const vm_t *vm)
+{
+    return uarts[vm->id].present ? "/pl011@9000000" : NULL;
+}
+
+const vdev_type_t vdev_pl011 = {"pl011", vpl011_attach, vpl011_dt_nodes, vpl011_stdout_path};
