@@ -4,6 +4,7 @@
 # build/septum-flash.img (64 MiB, for -drive if=pflash / -bios). `make help` lists the targets.
 # Objects go under build/, one tree per side: build/el2 for the hypervisor, build/host for tests.
 
+.DEFAULT_GOAL := all
 CROSS    ?= aarch64-linux-gnu-
 CC       := $(CROSS)gcc
 OBJCOPY  := $(CROSS)objcopy
@@ -23,7 +24,8 @@ INCLUDES := -Iarch/aarch64/include -Iboot/include -Imm/include -Icore/include -I
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wundef -Wvla -Wimplicit-fallthrough -Wformat=2 -Wcast-qual \
-            -Wnull-dereference -Wmissing-declarations -Wredundant-decls
+            -Wnull-dereference -Wmissing-declarations -Wredundant-decls \
+            -Wno-missing-field-initializers
 
 # The hypervisor: freestanding C11 on newlib's headers, no FP/SIMD at EL2, strict alignment
 # (hardware faults unaligned accesses while the MMU is off), linked position-independent so the

@@ -41,7 +41,8 @@ fault_outcome_t fault_emulate(vcpu_t *v, arch_regs_t *f, uint64_t ipa)
 
     if (iss.s1ptw)
         return FAULT_NO_DEVICE; /* the guest's page tables live outside its RAM */
-    if (!region_find(&vm->regions, ipa) || region_find(&vm->regions, ipa)->type != REGION_EMULATED)
+    const region_t *region = region_find(&vm->regions, ipa);
+    if (!region || region->type != REGION_EMULATED)
         return FAULT_NO_DEVICE;
     if (iss.isv) {
         op = (mmio_op_t){.count = 1, .size = 1u << iss.sas, .load = !iss.wnr,
@@ -65,7 +66,8 @@ fault_outcome_t fault_emulate(vcpu_t *v, arch_regs_t *f, uint64_t ipa)
         mem_access_t a = {first + k * op.size, op.size, !op.load, 0, v->id};
         if (!op.load)
             a.value = mmio_extend(reg_read(f, op.rt[k]), op.size, false, true);
-        memory_fault_result_t r = vm_memory_handle_fault(&vm->mem, &a);
+        memory_fault_result_t r = k == 0 ? vm_memory_handle_fault_at(&vm->mem, region, &a)
+                                         : vm_memory_handle_fault(&vm->mem, &a);
         if (r == FAULT_RESTART)
             return FAULT_RETRY;
         if (r != FAULT_HANDLED)

@@ -130,7 +130,7 @@ static region_t slice(const region_t *r, uint64_t gpa, uint64_t len)
 
 static bool mergeable(const region_t *a, const region_t *b)
 {
-    if (end_of(a) != b->gpa || a->type != b->type || a->flags != b->flags)
+    if (end_of(a) != b->gpa || a->type != b->type || a->flags != b->flags || a->owner != b->owner)
         return false;
     return !has_host(a->type) || a->hpa + a->len == b->hpa;
 }

@@ -38,7 +38,7 @@ reservation_t *vm_reserve_memory_at(vm_memory_t *vm, uintptr_t addr, size_t size
     if (!r)
         return NULL;
     region_req_t q = {REGION_ADD, {addr, size, REGION_NO_HOST, REGION_EMULATED,
-                                   REGION_R | REGION_W}};
+                                   REGION_R | REGION_W, r}};
     unsigned failed;
     if (region_set_soft(vm->regions, 1, &q, &failed) != REGION_OK)
         return NULL;
@@ -116,6 +116,7 @@ int vm_map_reservation(vm_memory_t *vm, reservation_t *r, memory_map_iterator_fn
                 region_set_soft(vm->regions, 1, &undo, &failed);
             q[0].op = REGION_ADD;
             q[0].r.flags = REGION_R | REGION_W;
+            q[0].r.owner = r;
             region_set_soft(vm->regions, 1, q, &failed);
             return rc == REGION_EHOST ? -EPERM : -ENOSPC;
         }
@@ -128,6 +129,17 @@ void vm_get_reservation_memory_region(reservation_t *r, uintptr_t *addr, size_t 
 {
     *addr = (uintptr_t)r->addr;
     *size = (size_t)r->size;
+}
+
+memory_fault_result_t vm_memory_handle_fault_at(vm_memory_t *vm, const region_t *region,
+                                                mem_access_t *a)
+{
+    reservation_t *r = region ? region->owner : NULL;
+    if (!r || r < vm->res || r >= vm->res + RESERVATION_MAX || !r->live || r->mapped)
+        return vm_memory_handle_fault(vm, a);
+    if (a->addr < r->addr || a->addr - r->addr >= r->size || a->size > r->addr + r->size - a->addr)
+        return FAULT_UNHANDLED;
+    return r->callback(vm, a, r->cookie);
 }
 
 memory_fault_result_t vm_memory_handle_fault(vm_memory_t *vm, mem_access_t *a)

@@ -17,6 +17,21 @@ static inline uint64_t insns(void)
     return v;
 }
 
+/* A store to the virtual PL011's IBRD register, against the same loop storing to RAM. */
+static uint64_t run_mmio(bool device)
+{
+    static volatile uint32_t ram_reg;
+    uint64_t addr = device ? 0x09000024 : (uint64_t)(uintptr_t)&ram_reg;
+    uint64_t t0 = insns(), n = ITER;
+    __asm__ volatile("1: str w1, [%1]\n"
+                     "   subs %0, %0, #1\n"
+                     "   b.ne 1b"
+                     : "+r"(n)
+                     : "r"(addr)
+                     : "x1", "memory");
+    return insns() - t0;
+}
+
 static uint64_t run(bool hvc)
 {
     uint64_t t0 = insns(), n = ITER;
@@ -48,5 +63,15 @@ int main(const void *dtb)
     uint64_t with = run(true), without = run(false);
     guest_printf("bench: null hypercall round trip: %lu instructions\n",
                  (unsigned long)((with - without) / ITER));
+    run_mmio(true);
+    uint64_t el2_0;
+    __asm__ volatile("isb; mrs %0, pmevcntr0_el0" : "=r"(el2_0));
+    uint64_t dev = run_mmio(true), ram = run_mmio(false);
+    uint64_t el2_1;
+    __asm__ volatile("isb; mrs %0, pmevcntr0_el0" : "=r"(el2_1));
+    guest_printf("bench: EL2 instructions per MMIO store (septum's own counter): %lu\n",
+                 (unsigned long)((el2_1 - el2_0) / ITER));
+    guest_printf("bench: MMIO store round trip: %lu instructions\n",
+                 (unsigned long)((dev - ram) / ITER));
     return 0;
 }

@@ -24,6 +24,7 @@ typedef struct region {
     uint64_t hpa; /* REGION_NO_HOST for emulated regions */
     region_type_t type;
     unsigned flags;
+    void *owner; /* emulated regions: the reservation behind them (mm/reserve.c), else NULL */
 } region_t;
 
 typedef enum { REGION_ADD, REGION_MODIFY, REGION_DELETE } region_op_t;

@@ -73,4 +73,7 @@ void vm_get_reservation_memory_region(reservation_t *reservation, uintptr_t *add
 
 /* The fault path: route an access to the reservation covering it. FAULT_UNHANDLED if none. */
 memory_fault_result_t vm_memory_handle_fault(vm_memory_t *vm, mem_access_t *access);
+/* The same, when the caller already found the region (its owner is the reservation). */
+memory_fault_result_t vm_memory_handle_fault_at(vm_memory_t *vm, const region_t *region,
+                                                mem_access_t *access);
 #endif
