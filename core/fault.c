@@ -41,13 +41,33 @@ fault_outcome_t fault_emulate(vcpu_t *v, arch_regs_t *f, uint64_t ipa)
 
     if (iss.s1ptw)
         return FAULT_NO_DEVICE; /* the guest's page tables live outside its RAM */
-    const region_t *region = region_find(&vm->regions, ipa);
-    if (!region || region->type != REGION_EMULATED)
-        return FAULT_NO_DEVICE;
+    /* a device is usually hit many times in a row: try the last one before searching */
+    reservation_t *res = v->mmio_last;
+    if (!reservation_covers(res, ipa, 1)) {
+        const region_t *region = region_find(&vm->regions, ipa);
+        if (!region || region->type != REGION_EMULATED || !region->owner)
+            return FAULT_NO_DEVICE;
+        res = v->mmio_last = region->owner;
+    }
     if (iss.isv) {
-        op = (mmio_op_t){.count = 1, .size = 1u << iss.sas, .load = !iss.wnr,
-                         .sign_extend = iss.sse, .ext64 = iss.sf, .rt = {iss.srt, 0}};
-    } else {
+        /* the common case, kept short: one access the hardware fully described */
+        unsigned size = 1u << iss.sas;
+        mem_access_t a = {ipa, size, iss.wnr, 0, v->id};
+        if (a.write)
+            a.value = mmio_extend(reg_read(f, iss.srt), size, false, true);
+        if (!reservation_covers(res, ipa, size))
+            return FAULT_REFUSED; /* straddles the end of the device */
+        memory_fault_result_t r = res->callback(&vm->mem, &a, res->cookie);
+        if (r == FAULT_RESTART)
+            return FAULT_RETRY;
+        if (r != FAULT_HANDLED)
+            return FAULT_REFUSED;
+        if (!a.write)
+            reg_write(f, iss.srt, mmio_extend(a.value, size, iss.sse, iss.sf));
+        f->elr += 4;
+        return FAULT_EMULATED;
+    }
+    {
         uint32_t insn;
         if (!fetch_insn(vm, f->elr, &insn) || !mmio_decode_insn(insn, &op, f->x)) {
             log_warn("vm %s vcpu %u: access at IPA 0x%lx by an instruction septum does not "
@@ -66,8 +86,9 @@ fault_outcome_t fault_emulate(vcpu_t *v, arch_regs_t *f, uint64_t ipa)
         mem_access_t a = {first + k * op.size, op.size, !op.load, 0, v->id};
         if (!op.load)
             a.value = mmio_extend(reg_read(f, op.rt[k]), op.size, false, true);
-        memory_fault_result_t r = k == 0 ? vm_memory_handle_fault_at(&vm->mem, region, &a)
-                                         : vm_memory_handle_fault(&vm->mem, &a);
+        memory_fault_result_t r = reservation_covers(res, a.addr, a.size)
+                                      ? res->callback(&vm->mem, &a, res->cookie)
+                                      : vm_memory_handle_fault(&vm->mem, &a);
         if (r == FAULT_RESTART)
             return FAULT_RETRY;
         if (r != FAULT_HANDLED)

@@ -25,23 +25,17 @@ static uint64_t fault_ipa(const arch_regs_t *f)
     return ((f->hpfar & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) | (f->far & PAGE_OFFSET_MASK);
 }
 
-static void guest_abort(vcpu_t *v, arch_regs_t *f, bool instruction)
+/* The slow path of an abort: a device refused it, or nothing is there (isolation). */
+static __attribute__((noinline)) void guest_abort(vcpu_t *v, arch_regs_t *f, bool instruction,
+                                                  bool refused)
 {
     vm_t *vm = v->vm;
     uint64_t esr = f->esr, ipa = fault_ipa(f);
-    if (!instruction) {
-        switch (fault_emulate(v, f, ipa)) {
-        case FAULT_EMULATED:
-        case FAULT_RETRY:
-            return;
-        case FAULT_REFUSED:
-            log_warn("vm %s vcpu %u: %s at IPA 0x%lx refused by its device\n", vm->cfg.name,
-                     v->id, (esr & ESR_ISS_WNR) ? "write" : "read", (unsigned long)ipa);
-            arch_inject_abort(f, false, f->far, esr & ESR_ISS_WNR);
-            return;
-        case FAULT_NO_DEVICE:
-            break;
-        }
+    if (refused) {
+        log_warn("vm %s vcpu %u: %s at IPA 0x%lx refused by its device\n", vm->cfg.name, v->id,
+                 (esr & ESR_ISS_WNR) ? "write" : "read", (unsigned long)ipa);
+        arch_inject_abort(f, false, f->far, esr & ESR_ISS_WNR);
+        return;
     }
     bool write = !instruction && (esr & ESR_ISS_WNR);
     char fsc[64];
@@ -90,11 +84,15 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
         f->elr += 4;
         hvc_dispatch(v, f, 0);
         break;
-    case EC_DABT_LOW:
-        guest_abort(v, f, false);
+    case EC_DABT_LOW: {
+        /* the fast path: an emulated device */
+        fault_outcome_t o = fault_emulate(v, f, fault_ipa(f));
+        if (o != FAULT_EMULATED && o != FAULT_RETRY)
+            guest_abort(v, f, false, o == FAULT_REFUSED);
         break;
+    }
     case EC_IABT_LOW:
-        guest_abort(v, f, true);
+        guest_abort(v, f, true, false);
         break;
     default:
         log_warn("vm %s vcpu %u: %s at pc 0x%lx (ESR 0x%lx) not emulated; undefined instruction "

@@ -7,35 +7,6 @@
 
 #define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
 
-dabt_iss_t mmio_decode_iss(uint64_t esr)
-{
-    uint32_t iss = (uint32_t)(esr & ESR_ISS_MASK);
-    dabt_iss_t d = {0};
-    d.isv = BITS(iss, 24, 24);
-    d.sas = BITS(iss, 23, 22);
-    d.sse = BITS(iss, 21, 21);
-    d.srt = BITS(iss, 20, 16);
-    d.sf = BITS(iss, 15, 15);
-    d.ar = BITS(iss, 14, 14);
-    d.fnv = BITS(iss, 10, 10);
-    d.s1ptw = BITS(iss, 7, 7);
-    d.wnr = BITS(iss, 6, 6);
-    d.dfsc = BITS(iss, 5, 0);
-    return d;
-}
-
-uint64_t mmio_extend(uint64_t raw, unsigned size, bool sign, bool ext64)
-{
-    unsigned bits = size * 8;
-    if (bits < 64)
-        raw &= (1ULL << bits) - 1;
-    if (sign && bits < 64 && (raw >> (bits - 1)) & 1)
-        raw |= ~0ULL << bits;
-    if (!ext64)
-        raw &= 0xffffffffULL;
-    return raw;
-}
-
 static int64_t sext(uint64_t v, unsigned bits) { return (int64_t)(v << (64 - bits)) >> (64 - bits); }
 
 /* LDR/STR family (not pairs): size in bits 31:30, opc in 23:22 decide load/sign. */

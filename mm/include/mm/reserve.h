@@ -73,6 +73,13 @@ void vm_get_reservation_memory_region(reservation_t *reservation, uintptr_t *add
 
 /* The fault path: route an access to the reservation covering it. FAULT_UNHANDLED if none. */
 memory_fault_result_t vm_memory_handle_fault(vm_memory_t *vm, mem_access_t *access);
+/* Whether a live, unmapped reservation covers [addr, addr + size). */
+static inline bool reservation_covers(const reservation_t *r, uint64_t addr, unsigned size)
+{
+    return r && r->live && !r->mapped && addr >= r->addr && addr - r->addr < r->size &&
+           size <= r->addr + r->size - addr;
+}
+
 /* The same, when the caller already found the region (its owner is the reservation). */
 memory_fault_result_t vm_memory_handle_fault_at(vm_memory_t *vm, const region_t *region,
                                                 mem_access_t *access);

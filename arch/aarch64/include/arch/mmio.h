@@ -22,7 +22,22 @@ typedef struct dabt_iss {
     unsigned dfsc; /* fault status */
 } dabt_iss_t;
 
-dabt_iss_t mmio_decode_iss(uint64_t esr);
+static inline dabt_iss_t mmio_decode_iss(uint64_t esr)
+{
+    uint32_t iss = (uint32_t)esr;
+    dabt_iss_t d;
+    d.isv = (iss >> 24) & 1;
+    d.sas = (iss >> 22) & 3;
+    d.sse = (iss >> 21) & 1;
+    d.srt = (iss >> 16) & 31;
+    d.sf = (iss >> 15) & 1;
+    d.ar = (iss >> 14) & 1;
+    d.fnv = (iss >> 10) & 1;
+    d.s1ptw = (iss >> 7) & 1;
+    d.wnr = (iss >> 6) & 1;
+    d.dfsc = iss & 0x3f;
+    return d;
+}
 
 #define MMIO_XZR 31 /* register number 31 as a data register */
 #define MMIO_SP  32 /* register number 31 as a base register */
@@ -48,5 +63,15 @@ typedef struct mmio_op {
 bool mmio_decode_insn(uint32_t insn, mmio_op_t *op, const uint64_t *xregs);
 
 /* The value a load of size bytes puts in a register: zero- or sign-extended. */
-uint64_t mmio_extend(uint64_t raw, unsigned size, bool sign, bool ext64);
+static inline uint64_t mmio_extend(uint64_t raw, unsigned size, bool sign, bool ext64)
+{
+    unsigned bits = size * 8;
+    if (bits < 64)
+        raw &= (1ULL << bits) - 1;
+    if (sign && bits < 64 && (raw >> (bits - 1)) & 1)
+        raw |= ~0ULL << bits;
+    if (!ext64)
+        raw &= 0xffffffffULL;
+    return raw;
+}
 #endif
