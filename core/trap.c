@@ -62,6 +62,16 @@ static __attribute__((noinline)) void guest_abort(vcpu_t *v, arch_regs_t *f, boo
 
 void trap_hvc(arch_regs_t *f) { hvc_dispatch(vcpu_current(), f, f->esr & ESR_HVC_IMM_MASK); }
 
+void trap_dabt(arch_regs_t *f)
+{
+    vcpu_t *v = vcpu_current();
+    f->far = read_sysreg(far_el2);
+    f->hpfar = read_sysreg(hpfar_el2);
+    fault_outcome_t o = fault_emulate(v, f, fault_ipa(f));
+    if (o != FAULT_EMULATED && o != FAULT_RETRY)
+        guest_abort(v, f, false, o == FAULT_REFUSED);
+}
+
 void trap_lower(arch_regs_t *f, uint64_t vector)
 {
     vcpu_t *v = vcpu_current();

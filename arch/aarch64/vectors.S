@@ -75,6 +75,9 @@
     lsr     x2, x1, #ESR_EC_SHIFT
     cmp     x2, #EC_HVC64
     b.eq    hvc_fast
+    cmp     x2, #EC_DABT_LOW
+    b.eq    dabt_maybe_fast
+lower64_sync_slow:
     ldp     x2, x3, [sp, #REGS_OFF_X(2)]
     mov     x0, #(\vec)
     b       lower_common
@@ -132,6 +135,56 @@ hvc_fast:
     str     x1, [sp, #REGS_OFF_ESR]
     mov     x0, sp
     bl      trap_hvc
+    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
+    ldp     x6, x7, [sp, #REGS_OFF_X(6)]
+    ldp     x8, x9, [sp, #REGS_OFF_X(8)]
+    ldp     x10, x11, [sp, #REGS_OFF_X(10)]
+    ldp     x12, x13, [sp, #REGS_OFF_X(12)]
+    ldp     x14, x15, [sp, #REGS_OFF_X(14)]
+    ldp     x16, x17, [sp, #REGS_OFF_X(16)]
+    ldr     x18, [sp, #REGS_OFF_X(18)]
+    ldr     x30, [sp, #REGS_OFF_X(30)]
+    add     sp, sp, #REGS_SIZE
+    eret
+
+/*
+ * A data abort the hardware described (ISV) whose register is one C may clobber (x0-x18, x30)
+ * or xzr takes a lean path too: the frame holds x0-x18, x30, ELR, SPSR and ESR; C may change
+ * ELR and SPSR (step the PC, inject an abort) and the registers in the frame. Everything else
+ * (ISV = 0, x19-x28) takes the full path, where C may need any register.
+ */
+dabt_maybe_fast:
+    tbz     x1, #ESR_ISS_ISV_BIT, dabt_slow
+    ubfx    x3, x1, #ESR_ISS_SRT_SHIFT, #5
+    cmp     x3, #19
+    b.lo    dabt_fast
+    cmp     x3, #30
+    b.hs    dabt_fast
+dabt_slow:
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    mov     x0, #(VEC_LOWER_64 | VEC_SYNC)
+    b       lower_common
+dabt_fast:
+    stp     x4, x5, [sp, #REGS_OFF_X(4)]
+    stp     x6, x7, [sp, #REGS_OFF_X(6)]
+    stp     x8, x9, [sp, #REGS_OFF_X(8)]
+    stp     x10, x11, [sp, #REGS_OFF_X(10)]
+    stp     x12, x13, [sp, #REGS_OFF_X(12)]
+    stp     x14, x15, [sp, #REGS_OFF_X(14)]
+    stp     x16, x17, [sp, #REGS_OFF_X(16)]
+    str     x18, [sp, #REGS_OFF_X(18)]
+    str     x30, [sp, #REGS_OFF_X(30)]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    stp     x2, x3, [sp, #REGS_OFF_ELR]
+    str     x1, [sp, #REGS_OFF_ESR]
+    mov     x0, sp
+    bl      trap_dabt
+    ldp     x2, x3, [sp, #REGS_OFF_ELR]
+    msr     elr_el2, x2
+    msr     spsr_el2, x3
     ldp     x0, x1, [sp, #REGS_OFF_X(0)]
     ldp     x2, x3, [sp, #REGS_OFF_X(2)]
     ldp     x4, x5, [sp, #REGS_OFF_X(4)]
