@@ -20,3 +20,5 @@ UNIT_TESTS += test_mmio
 test_mmio_SRCS   := arch/aarch64/mmio.c
 UNIT_TESTS += test_reserve
 test_reserve_SRCS := mm/region.c mm/reserve.c
+UNIT_TESTS += test_gnttab
+test_gnttab_SRCS  := core/gnttab.c
