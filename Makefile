@@ -189,11 +189,18 @@ $(BUILD)/tests/jump.bin: tests/system/jump.S | $(DEPS_OK)
 	$(CC) -nostdlib -static -Wl,-Ttext=0x40100000 -o $(BUILD)/tests/jump.elf $<
 	$(OBJCOPY) -O binary -j .text $(BUILD)/tests/jump.elf $@
 
+# Fuzz harnesses (libFuzzer, clang), run for a bounded number of inputs by the test runner.
+FUZZ_BINS := $(BUILD)/host/fuzz_gnttab
+$(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/gnttab.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -Itests/unit/include $(INCLUDES) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^
+
 unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
-test: all $(UNIT_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests
-	@tests/run.sh $(UNIT_BINS)
+test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests
+	@FUZZ_BINS='$(FUZZ_BINS)' tests/run.sh $(UNIT_BINS)
 
 bench: all guests
 	@tests/bench.sh

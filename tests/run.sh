@@ -52,6 +52,18 @@ for bin in "$@"; do
   fi
 done
 
+# ---- fuzz harnesses: a bounded, seeded run each; any crash or sanitizer report fails ------------
+for bin in ${FUZZ_BINS:-}; do
+  name=$(basename "$bin")
+  log=$LOGS/unit/$name.log
+  runs=${FUZZ_RUNS:-20000}
+  if timeout -k 5 600 "$bin" -runs="$runs" -seed=1 -max_len=2048 >"$log" 2>&1; then
+    report PASS "fuzz/$name" "$runs inputs"
+  else
+    report FAIL "fuzz/$name" "see $log"
+  fi
+done
+
 # ---- system tests under QEMU ---------------------------------------------------------------
 # qemu_case NAME TIMEOUT "QEMU ARGS" CHECK... — boots QEMU with ARGS, console to a log, then
 # checks: "+REGEX" must match a console line, "-REGEX" must match none, "exit=N" QEMU's status

@@ -24,6 +24,9 @@ have dtc                      || need_pkgs+=(device-tree-compiler)
 [ -f /usr/include/libfdt.h ]  || need_pkgs+=(libfdt-dev)
 [ -f /usr/src/newlib/newlib-3.3.0.tar.xz ] || need_pkgs+=(newlib-source)
 have cpio                     || need_pkgs+=(cpio)
+have clang                    || need_pkgs+=(clang)
+[ -n "$(find /usr/lib/llvm-* -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null | head -n 1)" ] ||
+  need_pkgs+=(libclang-rt-14-dev)
 have xz                       || need_pkgs+=(xz-utils)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing Debian packages: ${need_pkgs[*]}"
