@@ -206,7 +206,13 @@ static int16_t copy_side(gnttab_t *g, gnttab_dom_t *me, const struct gnttab_copy
         *pinned = NULL;
         return GNTST_bad_page;
     }
-    *ptr = env->frame_ptr(env->ctx, hpa);
+    *ptr = env->frame_map(env->ctx, hpa, write);
+    if (!*ptr) {
+        if (*pinned)
+            unpin(*pinned, p->u.ref, !write);
+        *pinned = NULL;
+        return GNTST_general_error;
+    }
     return GNTST_okay;
 }
 
@@ -223,8 +229,11 @@ static int16_t copy_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_copy *op)
     if (st != GNTST_okay)
         return st;
     st = copy_side(g, me, &op->dest, op->flags & GNTCOPY_dest_gref, true, &dst, &pd);
-    if (st == GNTST_okay)
+    if (st == GNTST_okay) {
         memmove(dst + op->dest.offset, src + op->source.offset, op->len);
+        g->env->frame_unmap(g->env->ctx, dst);
+    }
+    g->env->frame_unmap(g->env->ctx, src);
     if (pd)
         unpin(pd, op->dest.u.ref, false);
     if (ps)

@@ -125,6 +125,11 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
     TRY(fdt_begin_node(buf, "hypervisor"));
     TRY(fdt_property_string(buf, "compatible", "septum,hypervisor"));
     TRY(fdt_property_string(buf, "septum,console", "hvc"));
+    /* the Xen-compatible grant-table ABI and where foreign frames may be mapped */
+    TRY(fdt_property_string(buf, "septum,xen-abi", "grant-table-v1"));
+    TRY(fdt_property_u32(buf, "septum,domid", vm->cfg.domid));
+    uint64_t win[2] = {VM_GRANT_WINDOW, VM_GRANT_WINDOW_SIZE};
+    TRY(reg64(buf, win, 2));
     TRY(fdt_end_node(buf));
 
     TRY(fdt_end_node(buf));

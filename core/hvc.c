@@ -6,6 +6,8 @@
 #include <arch/sysreg.h>
 #include <core/console.h>
 #include <core/hvc.h>
+#include <core/xen.h>
+#include <septum/xen.h>
 #include <septum/abi.h>
 #include <string.h>
 
@@ -15,8 +17,6 @@
 #define AFFINITY_OFF        1
 #define AFFINITY_ON_PENDING 2
 #define MIGRATE_NONE        2 /* no Trusted OS needing migration */
-#define XEN_HVC_IMM         0xea1
-#define XEN_ENOSYS          (-38)
 
 /* The vCPU of vm with virtual MPIDR mpidr (Aff0 = vCPU id, all else 0), or NULL. */
 static vcpu_t *vcpu_by_mpidr(vm_t *vm, uint64_t mpidr)
@@ -140,7 +140,7 @@ void hvc_dispatch(vcpu_t *v, arch_regs_t *f, uint64_t imm)
     int64_t ret = PSCI_NOT_SUPPORTED;
 
     if (imm == XEN_HVC_IMM) {
-        f->x[0] = (uint64_t)(int64_t)XEN_ENOSYS; /* the Xen ABI arrives with grant tables */
+        xen_hypercall(v, f);
         return;
     }
     if (imm != 0) {

@@ -296,6 +296,24 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         return bad(c, "on-fault = \"%s\": expected \"inject\" or \"stop\"", on_fault);
     cfg->stop_on_fault = on_fault && !strcmp(on_fault, "stop");
     cfg->test_control = fdt_getprop(c->fdt, node, "septum,test-control", NULL) != NULL;
+    int dlen;
+    const fdt32_t *dp = fdt_getprop(c->fdt, node, "domid", &dlen);
+    cfg->domid = (uint16_t)(idx + 1);
+    if (dp) {
+        uint32_t d = dlen == 4 ? fdt32_ld(dp) : 0;
+        if (d == 0 || d >= 0x7ff0)
+            return bad(c, "domid must be one cell between 1 and 0x7fef");
+        cfg->domid = (uint16_t)d;
+    }
+    for (unsigned i = 0; i < idx; i++)
+        if (all[i].domid == cfg->domid)
+            return bad(c, "domid %u is already %s's", cfg->domid, all[i].name);
+    const fdt32_t *pp = fdt_getprop(c->fdt, node, "grant-peers", &dlen);
+    if (pp && (dlen % 4 || dlen / 4 > VM_MAX))
+        return bad(c, "grant-peers must be 1..%u domain ids", VM_MAX);
+    cfg->peer_num = pp ? (unsigned)dlen / 4 : 0;
+    for (unsigned i = 0; i < cfg->peer_num; i++)
+        cfg->peers[i] = (uint16_t)fdt32_ld(&pp[i]);
     if (bs)
         return bad(c, "a string property is not NUL-terminated");
     return 0;

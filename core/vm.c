@@ -14,6 +14,7 @@
 #include <core/guestdt.h>
 #include <core/tables.h>
 #include <core/vm.h>
+#include <core/xen.h>
 #include <vdev/vdev.h>
 #include <errno.h>
 #include <mm/frame.h>
@@ -41,7 +42,8 @@ static bool vm_host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type
 {
     vm_t *vm = ctx;
     if (type == REGION_RAM)
-        return frame_range_owned(hpa, len, (uint16_t)(FRAME_VM0 + vm->id));
+        return frame_range_owned(hpa, len, (uint16_t)(FRAME_VM0 + vm->id)) ||
+               (hpa == vm->foreign_ok && len == PAGE); /* a grant septum is mapping */
     if (type == REGION_ROM && vm->cfg.kernel_xip) {
         /* only the pages of its own execute-in-place image */
         uint64_t img = (uint64_t)(uintptr_t)vm->kernel_data;
@@ -121,6 +123,7 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
     vm->id = (unsigned)(vm - vms);
     vm->cfg = *cfg;
     vm->dtb_gpa = cfg->ram_gpa + cfg->ram_size - VM_DTB_SIZE;
+    vm->foreign_ok = REGION_NO_HOST;
     int err;
     const bundle_entry_t *e = bundle_find(bundle, cfg->kernel, &err);
     if (!e)
@@ -199,6 +202,8 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
         v->state = VCPU_OFF;
         pcpu_vcpus[v->pcpu] = v;
     }
+    if ((rc = xen_vm_init(vm)) < 0)
+        return vm_fail(vm, "cannot set up its grant table", rc);
     if ((rc = vm_load(vm)))
         return rc;
     log_info("vm %s: %u vCPU%s on CPU", cfg->name, cfg->vcpu_num, cfg->vcpu_num == 1 ? "" : "s");
@@ -336,6 +341,7 @@ void vm_stop(vm_t *vm, const char *why)
         __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
     if (was != VM_STOPPED) {
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
+        xen_vm_stopped(vm);
         log_debug("vm %s: its first instruction ran %lu EL2 instructions after the VMs were "
                   "released, on cpu %u\n",
                   vm->cfg.name, (unsigned long)vm->first_insns, vm->vcpu[0].pcpu);
@@ -353,6 +359,7 @@ void vm_stop(vm_t *vm, const char *why)
 void vm_reset(vm_t *vm)
 {
     log_info("vm %s: reset\n", vm->cfg.name);
+    xen_vm_stopped(vm);
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++)
         __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
     if (vm_load(vm) != 0) {

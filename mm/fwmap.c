@@ -52,6 +52,35 @@ static bool window_alloc(uint64_t size, uint64_t *va)
     }
 }
 
+/* Put [hpa, hpa + size) into a free part of the window; the handle points offset bytes in. */
+static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t offset,
+                      gasp_map_handle_t *h)
+{
+    spin_lock(&fw_lock);
+    unsigned slot = FWMAP_MAX;
+    for (unsigned i = 0; i < FWMAP_MAX && slot == FWMAP_MAX; i++)
+        if (!maps[i].live)
+            slot = i;
+    uint64_t va;
+    int rc = ENOMEM;
+    if (slot < FWMAP_MAX && window_alloc(size, &va)) {
+        rc = pt_map(fw_pt, va, hpa, size, pt_prot) ? ENOMEM : EOK;
+        if (rc != EOK) {
+            pt_unmap(fw_pt, va, size);
+        } else {
+            fwmap_t *m = &maps[slot];
+            m->live = true;
+            m->gen++;
+            m->va = va;
+            m->size = size;
+            m->offset = offset;
+            *h = (slot + 1) | ((uint32_t)m->gen << 8);
+        }
+    }
+    spin_unlock(&fw_lock);
+    return rc;
+}
+
 static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
                   bool guest_supplied, gasp_map_handle_t *h)
 {
@@ -79,29 +108,24 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
     else if (prot & GMF_NOCACHE)
         pt_prot |= PT_NC;
 
-    spin_lock(&fw_lock);
-    unsigned slot = FWMAP_MAX;
-    for (unsigned i = 0; i < FWMAP_MAX && slot == FWMAP_MAX; i++)
-        if (!maps[i].live)
-            slot = i;
-    uint64_t va;
-    int rc = ENOMEM;
-    if (slot < FWMAP_MAX && window_alloc(size, &va)) {
-        rc = pt_map(fw_pt, va, hpa, size, pt_prot) ? ENOMEM : EOK;
-        if (rc != EOK) {
-            pt_unmap(fw_pt, va, size);
-        } else {
-            fwmap_t *m = &maps[slot];
-            m->live = true;
-            m->gen++;
-            m->va = va;
-            m->size = size;
-            m->offset = gpa - page;
-            *h = (slot + 1) | ((uint32_t)m->gen << 8);
+    return map_window(hpa, size, pt_prot, gpa - page, h);
+}
+
+int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h)
+{
+    if (!fw_pt || hpa % PAGE || npages == 0 || npages > fw_size / PAGE)
+        return ENXIO;
+    return map_window(hpa, npages * PAGE, PT_R | (write ? PT_W : 0), 0, h);
+}
+
+void fwmap_unmap_vaddr(const void *va)
+{
+    uint64_t a = (uint64_t)(uintptr_t)va;
+    for (unsigned i = 0; i < FWMAP_MAX; i++)
+        if (maps[i].live && a >= maps[i].va && a < maps[i].va + maps[i].size) {
+            gasp_unmap_handle((gasp_map_handle_t)((i + 1) | ((uint32_t)maps[i].gen << 8)));
+            return;
         }
-    }
-    spin_unlock(&fw_lock);
-    return rc;
 }
 
 int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,

@@ -92,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         check_invariants();
+        assert(fake_frames_mapped == 0);
     }
     return 0;
 }

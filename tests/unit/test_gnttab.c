@@ -218,6 +218,7 @@ static void test_copy(void **state)
     gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1);
     fake_from(NULL, 2, &o, OPS_GPA, sizeof(o));
     assert_int_equal(o.status, GNTST_permission_denied);
+    assert_int_equal(fake_frames_mapped, 0); /* every frame septum mapped for a copy is released */
 }
 
 static void test_size_and_version(void **state)

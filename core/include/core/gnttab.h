@@ -29,8 +29,9 @@ typedef struct gnttab_env {
     /* Change dom's stage 2: map hpa at gpa (read-only or not), or unmap gpa. 0 or -1. */
     int (*map)(void *ctx, domid_t dom, uint64_t gpa, uint64_t hpa, bool readonly);
     int (*unmap)(void *ctx, domid_t dom, uint64_t gpa);
-    /* septum's pointer to a host frame (for GNTTABOP_copy). */
-    void *(*frame_ptr)(void *ctx, uint64_t hpa);
+    /* septum's pointer to a host frame for GNTTABOP_copy, and its release. */
+    void *(*frame_map)(void *ctx, uint64_t hpa, bool write);
+    void (*frame_unmap)(void *ctx, void *ptr);
     /* Whether the description lets a and b share memory. */
     bool (*may_talk)(void *ctx, domid_t a, domid_t b);
     void *ctx;

@@ -68,6 +68,9 @@ typedef struct vm_config {
     char bootargs[VM_ARGS_MAX];
     bool stop_on_fault;           /* stop the VM instead of injecting an abort */
     bool test_control;            /* may change its own regions (SEPTUM_HC_REGION_SET) */
+    uint16_t domid;               /* its Xen-ABI domain id (default: its index + 1) */
+    uint16_t peers[VM_MAX];       /* domains it may share memory with (grant-peers) */
+    unsigned peer_num;
 } vm_config_t;
 
 typedef struct vm {
@@ -91,6 +94,9 @@ typedef struct vm {
     char line[VM_ARGS_MAX];       /* console output waiting for its newline */
     unsigned line_len;
     uint64_t faults;              /* aborts injected */
+    uint64_t foreign_ok;          /* a host frame septum is about to map for grants, else ~0 */
+    uint64_t gnt_hpa;             /* its grant-table frames */
+    void *gnt_table;              /* ... as septum sees them */
     uint64_t first_insns;         /* EL2 instructions on its vCPU 0's CPU before it first ran */
 } vm_t;
 
@@ -116,6 +122,9 @@ void vm_console_putc(vm_t *vm, char c);
 /* Guest-physical space for anonymous reservations (above any RAM a description may give). */
 #define VM_ANON_BASE 0x4000000000UL
 #define VM_ANON_SIZE 0x40000000UL
+/* Guest-physical window the guest device tree offers for grant mappings and its table. */
+#define VM_GRANT_WINDOW      0x3000000000UL
+#define VM_GRANT_WINDOW_SIZE 0x40000000UL
 
 /* Print the frame accounting: free, septum, page tables, images and each VM, in KiB. */
 void vm_report_frames(const char *when);

@@ -106,6 +106,20 @@ static void *fake_frame_ptr(void *ctx, uint64_t hpa)
     return fake_doms[hpa >> 32].ram[(hpa & 0xffffffff) / XEN_PAGE_SIZE];
 }
 
+static int fake_frames_mapped;
+static void *fake_frame_map(void *ctx, uint64_t hpa, bool write)
+{
+    (void)write;
+    fake_frames_mapped++;
+    return fake_frame_ptr(ctx, hpa);
+}
+
+static void fake_frame_unmap(void *ctx, void *p)
+{
+    (void)ctx, (void)p;
+    fake_frames_mapped--;
+}
+
 static bool fake_may_talk(void *ctx, domid_t a, domid_t b)
 {
     (void)ctx;
@@ -113,7 +127,8 @@ static bool fake_may_talk(void *ctx, domid_t a, domid_t b)
 }
 
 static const gnttab_env_t fake_env = {fake_from, fake_to, fake_own_frame, fake_host_addr_ok,
-                                      fake_map, fake_unmap, fake_frame_ptr, fake_may_talk, NULL};
+                                      fake_map, fake_unmap, fake_frame_map, fake_frame_unmap,
+                                      fake_may_talk, NULL};
 
 static void fake_gnttab_setup(gnttab_t *g)
 {
