@@ -79,12 +79,12 @@ PACKS    := $(patsubst %,$(BUILD)/systems/%.pack,$(SYSTEMS)) \
             $(patsubst %,$(BUILD)/systems/%-flash.img,$(SYSTEMS))
 PACKER   := $(BUILD)/tools/septum-pack
 
-$(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
+$(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/gnttab.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
 	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=GUEST_LOAD=$(or $($*_LOAD),$(GUEST_LOAD_DEFAULT)) \
 	  $(if $($*_DATA),-Wl$(comma)--defsym=GUEST_DATA=$($*_DATA)) -o $@ guest/crt0.S \
-	  guest/lib.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
+	  guest/lib.c guest/gnttab.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

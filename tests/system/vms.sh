@@ -78,3 +78,13 @@ qemu_case vdev-pl011 30 "$(kern uart 1)" '+^\[talker\] through the virtual PL011
   '+^\[talker\] uart: 0 failed$' -'FAILED' \
   '+^warning: vm talker vcpu 0: read at IPA 0x9000020 refused by its device$' \
   '+^warning: vm talker vcpu 0: write at IPA 0x9000018 refused by its device$'
+
+# Grant tables between VMs (Xen ABI): grant, map, write, read back, unmap, end access; read-only
+# grants fault on write in the mapping VM; a VM without permission is refused; every bad
+# argument gets its status; no dangling mapping after unmap.
+grants=('+^\[granter\] granter: 0 failed$' '+^\[mapper\] mapper: 0 failed$' -'FAILED'
+  '+^\[granter\] peer says: pong$' '+^\[mapper\] granter says: ping from the granter$'
+  '+^\[nosy\] map of another domain.s grant: permission denied$' '+^\[nosy\] outsider: 0 failed$'
+  '+^\[granter\] console_io works$' '+^all VMs have stopped; powering off$')
+qemu_case grants-kernel 60 "$(kern grants 3)" "${grants[@]}"
+qemu_case grants-flash 60 "$(flash grants 3)" "${grants[@]}"

@@ -12,6 +12,7 @@
 #include <boot/layout.h>
 #include <mm/region.h>
 #include <mm/reserve.h>
+#include <septum/abi.h>
 #include <mm/s2.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -123,8 +124,8 @@ void vm_console_putc(vm_t *vm, char c);
 #define VM_ANON_BASE 0x4000000000UL
 #define VM_ANON_SIZE 0x40000000UL
 /* Guest-physical window the guest device tree offers for grant mappings and its table. */
-#define VM_GRANT_WINDOW      0x3000000000UL
-#define VM_GRANT_WINDOW_SIZE 0x40000000UL
+#define VM_GRANT_WINDOW      SEPTUM_GRANT_WINDOW
+#define VM_GRANT_WINDOW_SIZE SEPTUM_GRANT_WINDOW_SIZE
 
 /* Print the frame accounting: free, septum, page tables, images and each VM, in KiB. */
 void vm_report_frames(const char *when);

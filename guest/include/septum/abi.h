@@ -26,6 +26,11 @@
 #define SEPTUM_REGION_W 0x2
 #define SEPTUM_REGION_X 0x4
 
+/* Where a guest finds its grant window (also in its device tree, /hypervisor reg): its grant
+ * table frames and foreign mappings go there. */
+#define SEPTUM_GRANT_WINDOW      0x3000000000ULL
+#define SEPTUM_GRANT_WINDOW_SIZE 0x40000000ULL
+
 /* Return values (SMCCC style) */
 #define SEPTUM_OK             0
 #define SEPTUM_NOT_SUPPORTED  (-1)
