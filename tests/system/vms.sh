@@ -6,14 +6,16 @@ sys=$BUILD/systems
 kern() { echo "$virt -smp ${2:-2} -kernel $BUILD/septum.bin -initrd $sys/$1.pack"; }
 flash() { echo "$virt -smp ${2:-2} -drive if=pflash,format=raw,file=$sys/$1-flash.img"; }
 quiet=(-'^error:' -'^warning:' -'unexpected .* exception' -'PANIC')
-both_done=('+^\[alpha\] hello 3/3 from septum VM alpha \(vm 0, vcpu 0 of 1\)$' '+^\[alpha\] done$'
-  '+^\[beta\] hello 5/5 from septum VM beta \(vm 1, vcpu 0 of 1\)$' '+^\[beta\] done$'
+both_done=('+^\[alpha\] hello 3/3 from vm 0$' '+^\[alpha\] done$'
+  '+^\[beta\] hello 5/5 from vm 1$' '+^\[beta\] done$'
+  '+^\[alpha\] sharing a ring page with domain 2 as grant 8$'
+  '+^\[beta\] received: message 5 of 5$' '+^\[alpha\] all 5 messages delivered; grant revoked$'
   '+^vm alpha: stopped \(PSCI SYSTEM_OFF\)$' '+^vm beta: stopped \(PSCI SYSTEM_OFF\)$'
   '+^all VMs have stopped; powering off$')
 
 qemu_case vms-default-kernel 30 "$(kern default)" '+^starting 2 VMs$' "${both_done[@]}" "${quiet[@]}" \
   '+^frames with the VMs created: free [0-9]+ KiB, septum [0-9]+ KiB, tables 2048 KiB, alpha 16384 KiB, beta 16384 KiB$' \
-  '+^vm alpha: 1 vCPU on CPU 0, RAM 0x40000000\+16 MiB at host 0x[0-9a-f]+, hello.bin 0x40080000 \([0-9]+ KiB\), dtb 0x40ff0000$'
+  '+^vm alpha: 1 vCPU on CPU 0, RAM 0x40000000\+16 MiB at host 0x[0-9a-f]+, ring.bin 0x40080000 \([0-9]+ KiB\), dtb 0x40ff0000$'
 qemu_case vms-default-flash 30 "$(flash default)" '+boot flow: flash$' "${both_done[@]}" "${quiet[@]}"
 
 # Isolation: every probe of prober aborts, septum names VM, address and access; steady finishes;
