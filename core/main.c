@@ -48,7 +48,11 @@ static bool el2_mmu_on;
 static void el2_tlb_inval(void *ctx, uint64_t va, uint64_t size)
 {
     (void)ctx;
-    if (el2_mmu_on)
+    if (!el2_mmu_on)
+        return;
+    if (fwmap_slice(va) == arch_pcpu()->index) /* this CPU's own firmware-map slice */
+        arch_tlb_inval_el2_local(va, size);
+    else
         arch_tlb_inval_el2(va, size);
 }
 
@@ -305,6 +309,8 @@ static void run_test_hook(void)
 #define TABLE_POOL_PAGES 512           /* 2 MiB of page-table pages for stage 2 and EL2 */
 #define FWMAP_WINDOW     (1UL << 30)   /* EL2 VA space for firmware maps */
 
+static unsigned cpu_index(void) { return (unsigned)arch_pcpu()->index; }
+
 static void take(frame_range_t *t, unsigned *n, uint64_t base, uint64_t size)
 {
     if (size)
@@ -340,7 +346,8 @@ static void setup_memory(const boot_info_t *info)
     uint64_t window = align_up(top, FWMAP_WINDOW);
     if (window < (1UL << 39)) /* keep clear of the low devices and flash too */
         window = 1UL << 39;
-    if (fwmap_init(&el2_pt, window, FWMAP_WINDOW) != 0 || window + FWMAP_WINDOW > (1UL << el2_pt.va_bits))
+    if (fwmap_init(&el2_pt, window, FWMAP_WINDOW, CPU_MAX, cpu_index) != 0 ||
+        window + FWMAP_WINDOW > (1UL << el2_pt.va_bits))
         panic("no room for the firmware-map window");
     log_info("frames: %lu MiB free of %lu MiB, %u table pages\n",
              (unsigned long)(frame_count(FRAME_FREE) * PAGE_SIZE / MiB),

@@ -17,13 +17,18 @@ typedef struct fwmap {
 
 static pt_t *fw_pt;
 static uint64_t fw_base, fw_size;
+static unsigned (*fw_cpu)(void);
+static unsigned fw_cpus = 1;
 static fwmap_t maps[FWMAP_MAX];
 static spinlock_t fw_lock;
 
-int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size)
+int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
+               unsigned (*cpu_index)(void))
 {
-    if ((va_base | va_size) & (PAGE - 1) || !va_size)
+    if ((va_base | va_size) & (PAGE - 1) || !va_size || !cpus || (va_size / cpus) % PAGE)
         return -EINVAL;
+    fw_cpus = cpus;
+    fw_cpu = cpu_index;
     fw_pt = el2;
     fw_base = va_base;
     fw_size = va_size;
@@ -32,12 +37,23 @@ int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size)
     return 0;
 }
 
-/* First free window range of size bytes (window space is only used by live maps). */
+uint64_t fwmap_slice(uint64_t va)
+{
+    if (va < fw_base || va >= fw_base + fw_size)
+        return ~0ULL;
+    return (va - fw_base) / (fw_size / fw_cpus);
+}
+
+/* First free range of size bytes in the calling CPU's slice of the window: a CPU maps and
+ * unmaps only in its own slice, so unmapping needs no invalidation on other CPUs. */
 static bool window_alloc(uint64_t size, uint64_t *va)
 {
-    uint64_t cand = fw_base;
+    uint64_t slice = fw_size / fw_cpus;
+    unsigned cpu = fw_cpu ? fw_cpu() : 0;
+    uint64_t base = fw_base + (cpu < fw_cpus ? cpu : 0) * slice;
+    uint64_t cand = base;
     for (;;) {
-        if (cand + size > fw_base + fw_size || cand + size < cand)
+        if (cand + size > base + slice || cand + size < cand)
             return false;
         bool clash = false;
         for (unsigned i = 0; i < FWMAP_MAX; i++)

@@ -55,6 +55,19 @@ void arch_tlb_inval_el2(uint64_t va, uint64_t size)
     isb();
 }
 
+void arch_tlb_inval_el2_local(uint64_t va, uint64_t size)
+{
+    __asm__ volatile("dsb nshst" ::: "memory");
+    if (size > (64UL << 12)) {
+        __asm__ volatile("tlbi alle2" ::: "memory");
+    } else {
+        for (uint64_t a = va; a < va + size; a += 4096)
+            __asm__ volatile("tlbi vae2, %0" ::"r"(a >> 12) : "memory");
+    }
+    __asm__ volatile("dsb nsh" ::: "memory");
+    isb();
+}
+
 static uint64_t mmu_mair(void)
 {
     return (MAIR_NORMAL_WB << (8 * MAIR_IDX_NORMAL)) |

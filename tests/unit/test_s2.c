@@ -165,7 +165,7 @@ static void test_fwmap(void **state)
     el2ops = fake_ops(&el2mm);
     assert_int_equal(pt_init(&el2, PT_STAGE1_EL2, 44, &el2ops), 0);
     const uint64_t win = 1ULL << 40;
-    assert_int_equal(fwmap_init(&el2, win, 64 * PG), 0);
+    assert_int_equal(fwmap_init(&el2, win, 64 * PG, 1, NULL), 0);
     assert_int_equal(set1(f, REGION_ADD, 0x40000000, 16 * PG, 0x80000000, REGION_RAM, RWX), 0);
     assert_int_equal(set1(f, REGION_ADD, 0x40010000, 4 * PG, 0x90000000, REGION_RAM, RWX), 0);
     assert_int_equal(set1(f, REGION_ADD, 0x9000000, PG, 0x9000000, REGION_DEVICE,

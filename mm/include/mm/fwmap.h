@@ -24,8 +24,13 @@
 /* A handle; 0 is never valid. Handles carry a generation, so a stale one is recognised. */
 typedef uint32_t gasp_map_handle_t;
 
-/* Use [va_base, va_base + va_size) of the EL2 table el2 for maps. */
-int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size);
+/* Use [va_base, va_base + va_size) of the EL2 table el2 for maps, one slice per CPU (cpu_index
+ * tells the caller's; NULL means CPU 0). */
+int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
+               unsigned (*cpu_index)(void));
+/* The CPU slice va lies in, or ~0 if it is outside the window: unmapping there needs only a
+ * local TLB invalidation. */
+uint64_t fwmap_slice(uint64_t va);
 /* Map [gpa, gpa + length) of the VM whose regions are vm (septum chose the address). EOK, or
  * ENXIO: no region there, no host backing, not one contiguous backing, or bad prot. ENOMEM: no
  * window space or table memory. */

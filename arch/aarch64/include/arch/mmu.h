@@ -22,6 +22,8 @@ void arch_dcache_inval(const void *p, uint64_t size);
 
 /* Invalidate EL2 stage-1 TLB entries for [va, va + size), all CPUs (inner shareable). */
 void arch_tlb_inval_el2(uint64_t va, uint64_t size);
+/* The same on this CPU only. */
+void arch_tlb_inval_el2_local(uint64_t va, uint64_t size);
 
 /* Invalidate stage-2 (and combined) TLB entries of the VM whose VTTBR_EL2 value is given, for
  * IPAs [ipa, ipa + size), on all CPUs. */
