@@ -37,6 +37,12 @@ int main(const void *dtb)
     check("refs as expected", ra == 8 && rb == 9);
     check("the peer wrote back", wait_for(&a[128], 10000000) && !strcmp(a + 64, "pong"));
     guest_printf("peer says: %s\n", a + 64);
+    uint64_t stop_early = 0;
+    guest_arg("stop_early", &stop_early);
+    if (stop_early) {
+        guest_printf("stopping while the page is still mapped\n");
+        psci_system_off();
+    }
     check("revoking a mapped grant fails", gnttab_end_access(ra) == -EBUSY);
     a[129] = 1; /* let the peer unmap */
     unsigned long tries = 10000000;

@@ -68,6 +68,19 @@ int main(const void *dtb)
     check("message read", !strcmp(page, "ping from the granter"));
     strcpy(page + 64, "pong");
     page[128] = 1;
+    uint64_t teardown = 0;
+    guest_arg("expect_teardown", &teardown);
+    if (teardown) {
+        /* the granter stops without revoking: septum must take the mapping away */
+        gone_page = page;
+        bool gone = false;
+        for (unsigned long t = 0; t < 100000000 && !gone; t++)
+            gone = aborts(read_gone);
+        check("the mapping is gone once the granter stopped", gone);
+        guest_printf("mapper: %u failed\n", failed);
+        guest_printf("done\n");
+        return 0;
+    }
 
     /* the read-only grant */
     char *page2 = gnttab_get_page();

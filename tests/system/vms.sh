@@ -90,3 +90,7 @@ grants=('+^\[granter\] granter: 0 failed$' '+^\[mapper\] mapper: 0 failed$' -'FA
   '+^\[granter\] console_io works$' '+^all VMs have stopped; powering off$')
 qemu_case grants-kernel 60 "$(kern grants 3)" "${grants[@]}"
 qemu_case grants-flash 60 "$(flash grants 3)" "${grants[@]}"
+qemu_case grants-granter-stops 60 "$(kern grants-stop 2)" \
+  '+^\[granter\] stopping while the page is still mapped$' '+^vm granter: stopped \(PSCI SYSTEM_OFF\)$' \
+  '+^\[mapper\] the mapping is gone once the granter stopped: ok$' '+^\[mapper\] mapper: 0 failed$' \
+  '+^warning: vm mapper vcpu 0: read at IPA 0x3000[0-9a-f]+ .*outside its regions$'
