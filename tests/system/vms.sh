@@ -94,3 +94,7 @@ qemu_case grants-granter-stops 60 "$(kern grants-stop 2)" \
   '+^\[granter\] stopping while the page is still mapped$' '+^vm granter: stopped \(PSCI SYSTEM_OFF\)$' \
   '+^\[mapper\] the mapping is gone once the granter stopped: ok$' '+^\[mapper\] mapper: 0 failed$' \
   '+^warning: vm mapper vcpu 0: read at IPA 0x3000[0-9a-f]+ .*outside its regions$'
+qemu_case grants-stress 120 "$(kern grants-stress 5)" \
+  '+^\[stress\] stress: 4 vCPUs x 750 map\+unmap pairs, 0 failures$' \
+  '+^\[granter\] revoked after the stress test: no pin lost: ok$' '+^\[granter\] granter: 0 failed$' \
+  '+^all VMs have stopped; powering off$' -'FAILED'
