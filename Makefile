@@ -119,15 +119,17 @@ all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 help:
 	@echo "septum targets:"
 	@echo "  make            build build/septum.elf, build/septum.bin, build/septum-flash.img"
-	@echo "  make run        boot septum in QEMU (-kernel flow), console on this terminal"
-	@echo "  make run-flash  boot septum as a flashed firmware image (pflash at 0x0)"
+	@echo "  make run        boot septum and the default system in QEMU (-kernel flow + bundle)"
+	@echo "  make run-flash  the same as a flashed firmware image (septum + bundle in pflash)"
+	@echo "  make guests     test guests, and a bundle + flash image per system description"
 	@echo "  make debug      like run, QEMU waits for gdb on :1234 (-s -S)"
 	@echo "  make test       host unit tests + QEMU system tests; ends with 'N passed, N failed'"
 	@echo "  make unit       host unit tests only"
 	@echo "  make bench      benchmarks under QEMU -icount shift=0; prints the README's table"
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
-	@echo "variables: CPUS=n (default $(CPUS)), QEMU_EXTRA='...', DEPS=dir"
+	@echo "variables: SYSTEM=name (configs/ or tests/system/configs/, default $(SYSTEM)),"
+	@echo "           CPUS=n (default $(CPUS)), QEMU_EXTRA='...', DEPS=dir"
 
 deps: $(DEPS_OK)
 # One stamp, so a parallel make runs the script once; it re-runs (a no-op if all is there)
