@@ -108,6 +108,15 @@ void guest_exception(guest_frame_t *f, uint64_t kind)
     psci_system_off();
 }
 
+bool guest_faults(void (*fn)(void))
+{
+    uint64_t before = guest_exceptions;
+    guest_expect_abort = true;
+    fn();
+    guest_expect_abort = false;
+    return guest_exceptions != before;
+}
+
 const char *guest_bootargs(void)
 {
     int chosen = guest_dtb ? fdt_path_offset(guest_dtb, "/chosen") : -1;

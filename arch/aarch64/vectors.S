@@ -35,6 +35,35 @@
     str     x2, [sp, #REGS_OFF_HPFAR]
 .endm
 
+/* The lean paths: x0-x3 are already in the frame; C preserves x19-x29 itself. */
+.macro save_caller_saved
+    stp     x4, x5, [sp, #REGS_OFF_X(4)]
+    stp     x6, x7, [sp, #REGS_OFF_X(6)]
+    stp     x8, x9, [sp, #REGS_OFF_X(8)]
+    stp     x10, x11, [sp, #REGS_OFF_X(10)]
+    stp     x12, x13, [sp, #REGS_OFF_X(12)]
+    stp     x14, x15, [sp, #REGS_OFF_X(14)]
+    stp     x16, x17, [sp, #REGS_OFF_X(16)]
+    str     x18, [sp, #REGS_OFF_X(18)]
+    str     x30, [sp, #REGS_OFF_X(30)]
+.endm
+
+.macro restore_caller_saved_eret
+    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
+    ldp     x6, x7, [sp, #REGS_OFF_X(6)]
+    ldp     x8, x9, [sp, #REGS_OFF_X(8)]
+    ldp     x10, x11, [sp, #REGS_OFF_X(10)]
+    ldp     x12, x13, [sp, #REGS_OFF_X(12)]
+    ldp     x14, x15, [sp, #REGS_OFF_X(14)]
+    ldp     x16, x17, [sp, #REGS_OFF_X(16)]
+    ldr     x18, [sp, #REGS_OFF_X(18)]
+    ldr     x30, [sp, #REGS_OFF_X(30)]
+    add     sp, sp, #REGS_SIZE
+    eret
+.endm
+
 /* An exception from EL2: switch to the exception stack, keeping x0, x1 and sp in the frame.
  * SP_EL0 and TPIDR_EL0 are scratch here: nothing resumes after a fatal EL2 exception. */
 .macro el2_fatal vec
@@ -123,31 +152,11 @@ lower_common:
  * results to x0-x3. A hypercall that ends the vCPU (CPU_OFF, SYSTEM_OFF/RESET) never returns.
  */
 hvc_fast:
-    stp     x4, x5, [sp, #REGS_OFF_X(4)]
-    stp     x6, x7, [sp, #REGS_OFF_X(6)]
-    stp     x8, x9, [sp, #REGS_OFF_X(8)]
-    stp     x10, x11, [sp, #REGS_OFF_X(10)]
-    stp     x12, x13, [sp, #REGS_OFF_X(12)]
-    stp     x14, x15, [sp, #REGS_OFF_X(14)]
-    stp     x16, x17, [sp, #REGS_OFF_X(16)]
-    str     x18, [sp, #REGS_OFF_X(18)]
-    str     x30, [sp, #REGS_OFF_X(30)]
+    save_caller_saved
     str     x1, [sp, #REGS_OFF_ESR]
     mov     x0, sp
     bl      trap_hvc
-    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
-    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
-    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
-    ldp     x6, x7, [sp, #REGS_OFF_X(6)]
-    ldp     x8, x9, [sp, #REGS_OFF_X(8)]
-    ldp     x10, x11, [sp, #REGS_OFF_X(10)]
-    ldp     x12, x13, [sp, #REGS_OFF_X(12)]
-    ldp     x14, x15, [sp, #REGS_OFF_X(14)]
-    ldp     x16, x17, [sp, #REGS_OFF_X(16)]
-    ldr     x18, [sp, #REGS_OFF_X(18)]
-    ldr     x30, [sp, #REGS_OFF_X(30)]
-    add     sp, sp, #REGS_SIZE
-    eret
+    restore_caller_saved_eret
 
 /*
  * A data abort the hardware described (ISV) whose register is one C may clobber (x0-x18, x30)
@@ -167,15 +176,7 @@ dabt_slow:
     mov     x0, #(VEC_LOWER_64 | VEC_SYNC)
     b       lower_common
 dabt_fast:
-    stp     x4, x5, [sp, #REGS_OFF_X(4)]
-    stp     x6, x7, [sp, #REGS_OFF_X(6)]
-    stp     x8, x9, [sp, #REGS_OFF_X(8)]
-    stp     x10, x11, [sp, #REGS_OFF_X(10)]
-    stp     x12, x13, [sp, #REGS_OFF_X(12)]
-    stp     x14, x15, [sp, #REGS_OFF_X(14)]
-    stp     x16, x17, [sp, #REGS_OFF_X(16)]
-    str     x18, [sp, #REGS_OFF_X(18)]
-    str     x30, [sp, #REGS_OFF_X(30)]
+    save_caller_saved
     mrs     x2, elr_el2
     mrs     x3, spsr_el2
     stp     x2, x3, [sp, #REGS_OFF_ELR]
@@ -185,19 +186,7 @@ dabt_fast:
     ldp     x2, x3, [sp, #REGS_OFF_ELR]
     msr     elr_el2, x2
     msr     spsr_el2, x3
-    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
-    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
-    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
-    ldp     x6, x7, [sp, #REGS_OFF_X(6)]
-    ldp     x8, x9, [sp, #REGS_OFF_X(8)]
-    ldp     x10, x11, [sp, #REGS_OFF_X(10)]
-    ldp     x12, x13, [sp, #REGS_OFF_X(12)]
-    ldp     x14, x15, [sp, #REGS_OFF_X(14)]
-    ldp     x16, x17, [sp, #REGS_OFF_X(16)]
-    ldr     x18, [sp, #REGS_OFF_X(18)]
-    ldr     x30, [sp, #REGS_OFF_X(30)]
-    add     sp, sp, #REGS_SIZE
-    eret
+    restore_caller_saved_eret
 
 /* Restore the frame at sp and return to the guest; C may have changed x0-x30, ELR and SPSR. */
 vcpu_return:

@@ -36,14 +36,6 @@ static void write_ro(void) { ro_page[0] = 'x'; }
 static volatile char *gone_page;
 static void read_gone(void) { (void)gone_page[0]; }
 
-static bool aborts(void (*fn)(void))
-{
-    uint64_t before = guest_exceptions;
-    guest_expect_abort = true;
-    fn();
-    guest_expect_abort = false;
-    return guest_exceptions != before;
-}
 
 int main(const void *dtb)
 {
@@ -75,7 +67,7 @@ int main(const void *dtb)
         gone_page = page;
         bool gone = false;
         for (unsigned long t = 0; t < 100000000 && !gone; t++)
-            gone = aborts(read_gone);
+            gone = guest_faults(read_gone);
         check("the mapping is gone once the granter stopped", gone);
         guest_printf("mapper: %u failed\n", failed);
         guest_printf("done\n");
@@ -91,7 +83,7 @@ int main(const void *dtb)
           map1(page2, 9, 1, GNTMAP_host_map | GNTMAP_readonly, &m2) == GNTST_okay);
     check("it reads", !strcmp(page2, "read-only words"));
     ro_page = page2;
-    check("writing it faults in this VM", aborts(write_ro));
+    check("writing it faults in this VM", guest_faults(write_ro));
 
     /* every bad argument */
     char *page3 = gnttab_get_page();
@@ -121,7 +113,7 @@ int main(const void *dtb)
     check("unmap read-only", gnttab_unmap_refs(&m2, 1) == 1 && m2.status == GNTST_okay);
     check("double unmap", gnttab_unmap_refs(&m, 1) == 1 && m.status == GNTST_bad_handle);
     gone_page = page;
-    check("no dangling mapping", aborts(read_gone));
+    check("no dangling mapping", guest_faults(read_gone));
     gnttab_put_page(page);
     gnttab_put_page(page2);
     gnttab_put_page(page3);

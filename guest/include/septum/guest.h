@@ -32,6 +32,9 @@ _Noreturn void psci_system_reset(void);
 extern volatile bool guest_expect_abort;
 extern volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
 
+/* Run fn with guest_expect_abort set; true if it took a data abort (which was skipped). */
+bool guest_faults(void (*fn)(void));
+
 /* The bootargs from the device tree ("" if none). */
 const char *guest_bootargs(void);
 /* Find "key=" in the bootargs and parse what follows as a number; false if absent. */
