@@ -360,3 +360,11 @@ void gnttab_domain_teardown(gnttab_t *g, domid_t id)
                 drop_mapping(g, o, &o->map[i]);
     }
 }
+
+void gnttab_remove_domain(gnttab_t *g, domid_t id)
+{
+    gnttab_domain_teardown(g, id);
+    gnttab_dom_t *d = dom_of(g, id);
+    if (d)
+        d->live = false;
+}

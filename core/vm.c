@@ -334,6 +334,33 @@ void vcpu_exit(void)
     arch_stack_reset_call(stack_top(pcpu), pcpu_loop, pcpu);
 }
 
+/* A stopped VM's memory goes back to the frame allocator: stage 2 first (every region deleted,
+ * with the TLB invalidations that brings), then its frames. Only when no vCPU of it can still
+ * be running somewhere: today, a VM with one vCPU stopping itself (other CPUs cannot be
+ * interrupted until the GIC driver exists). */
+static void vm_release_memory(vm_t *vm)
+{
+    vcpu_t *cur = vcpu_current();
+    if (vm->cfg.vcpu_num != 1 || !cur || cur->vm != vm)
+        return;
+    while (vm->regions.num) {
+        region_req_t q = {REGION_DELETE, {vm->regions.r[0].gpa, vm->regions.r[0].len,
+                                          REGION_NO_HOST, REGION_RAM, 0}};
+        unsigned failed;
+        if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
+            return;
+    }
+    uint64_t kib = 0;
+    spin_lock(&frame_lock);
+    xen_vm_release(vm);
+    for (unsigned m = 0; m < vm->cfg.mem_num; m++)
+        if (frame_free(vm->mem_hpa[m], vm->cfg.mem[m].size / PAGE,
+                       (uint16_t)(FRAME_VM0 + vm->id)) == 0)
+            kib += vm->cfg.mem[m].size / 1024;
+    spin_unlock(&frame_lock);
+    log_info("vm %s: %lu KiB of memory returned\n", vm->cfg.name, (unsigned long)kib);
+}
+
 void vm_stop(vm_t *vm, const char *why)
 {
     uint32_t was = __atomic_exchange_n(&vm->state, VM_STOPPED, __ATOMIC_ACQ_REL);
@@ -342,6 +369,7 @@ void vm_stop(vm_t *vm, const char *why)
     if (was != VM_STOPPED) {
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
         xen_vm_stopped(vm);
+        vm_release_memory(vm);
         log_debug("vm %s: its first instruction ran %lu EL2 instructions after the VMs were "
                   "released, on cpu %u\n",
                   vm->cfg.name, (unsigned long)vm->first_insns, vm->vcpu[0].pcpu);

@@ -250,3 +250,15 @@ void xen_hypercall(vcpu_t *v, arch_regs_t *f)
     }
     f->x[0] = (uint64_t)rc;
 }
+
+void xen_vm_release(vm_t *vm)
+{
+    spin_lock(&gnt_lock);
+    gnttab_remove_domain(&gnt, vm->cfg.domid);
+    spin_unlock(&gnt_lock);
+    if (vm->gnt_table) {
+        fwmap_unmap_vaddr(vm->gnt_table);
+        frame_free(vm->gnt_hpa, GNTTAB_MAX_FRAMES, FRAME_SEPTUM);
+        vm->gnt_table = NULL;
+    }
+}

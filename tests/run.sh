@@ -67,7 +67,7 @@ done
 # ---- system tests under QEMU ---------------------------------------------------------------
 # qemu_case NAME TIMEOUT "QEMU ARGS" CHECK... — boots QEMU with ARGS, console to a log, then
 # checks: "+REGEX" must match a console line, "-REGEX" must match none, "exit=N" QEMU's status
-# (default 0).
+# (default 0), "=A=B" the first groups of regexes A and B must be equal.
 qemu_case() {
   local name=$1 limit=$2 args=$3; shift 3
   local log=$LOGS/system/$name.log want_rc=0 why=""
@@ -81,6 +81,11 @@ qemu_case() {
   for check in "$@"; do
     case $check in
       exit=*) want_rc=${check#exit=} ;;
+      =*) # "=REGEX_A=REGEX_B": the first group of both must be the same text
+        local ra rb a b
+        ra=${check:1}; ra=${ra%%=*}; rb=${check#=*=}
+        a=$(sed -nE "s/$ra/\1/p" "$log" | head -n 1); b=$(sed -nE "s/$rb/\1/p" "$log" | head -n 1)
+        if [ -z "$a" ] || [ "$a" != "$b" ]; then why="'$a' != '$b'"; break; fi ;;
       +*) grep -Eq -- "${check:1}" "$log" || { why="missing: ${check:1}"; break; } ;;
       -*) if grep -Eq -- "${check:1}" "$log"; then why="unexpected: $(grep -Em1 -- "${check:1}" "$log")"; break; fi ;;
     esac

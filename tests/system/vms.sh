@@ -93,7 +93,9 @@ qemu_case grants-flash 60 "$(flash grants 3)" "${grants[@]}"
 qemu_case grants-granter-stops 60 "$(kern grants-stop 2)" \
   '+^\[granter\] stopping while the page is still mapped$' '+^vm granter: stopped \(PSCI SYSTEM_OFF\)$' \
   '+^\[mapper\] the mapping is gone once the granter stopped: ok$' '+^\[mapper\] mapper: 0 failed$' \
-  '+^warning: vm mapper vcpu 0: read at IPA 0x3000[0-9a-f]+ .*outside its regions$'
+  '+^warning: vm mapper vcpu 0: read at IPA 0x3000[0-9a-f]+ .*outside its regions$' \
+  '+^vm granter: 16384 KiB of memory returned$' \
+  '=^frames before the VMs: (free [0-9]+ KiB, septum [0-9]+ KiB, tables [0-9]+ KiB)$=^frames at the end: (free [0-9]+ KiB, septum [0-9]+ KiB, tables [0-9]+ KiB).*$'
 qemu_case grants-stress 120 "$(kern grants-stress 5)" \
   '+^\[stress\] stress: 4 vCPUs x 750 map\+unmap pairs, 0 failures$' \
   '+^\[granter\] revoked after the stress test: no pin lost: ok$' '+^\[granter\] granter: 0 failed$' \

@@ -70,6 +70,8 @@ int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16
 long gnttab_op(gnttab_t *g, domid_t dom, unsigned cmd, uint64_t uop, unsigned count);
 /* Tear down a stopping domain: every mapping it holds, and every mapping of its grants. */
 void gnttab_domain_teardown(gnttab_t *g, domid_t id);
+/* The domain is gone for good: teardown, then its table is forgotten (refs to it: bad_domain). */
+void gnttab_remove_domain(gnttab_t *g, domid_t id);
 /* Xen's message for a GNTST_* status. */
 const char *gnttabop_error(int16_t status);
 #endif

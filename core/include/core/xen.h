@@ -13,4 +13,6 @@ int xen_vm_init(vm_t *vm);
 /* vm stops or restarts: every mapping it holds and every mapping of its pages goes. */
 void xen_vm_stopped(vm_t *vm);
 void xen_hypercall(vcpu_t *v, arch_regs_t *f);
+/* vm will not run again: its grant table goes too (frames back to the allocator). */
+void xen_vm_release(vm_t *vm);
 #endif
