@@ -51,6 +51,11 @@ int main(const void *dtb)
     if (outsider) {
         guest_printf("map of another domain's grant: %s\n", gnttabop_error(st));
         check("an outsider is refused", st == GNTST_permission_denied);
+        /* unmapping someone else's mapping: handles are per domain, so 0 is not ours */
+        static struct gnttab_unmap_grant_ref u __attribute__((aligned(32)));
+        u = (struct gnttab_unmap_grant_ref){0, 0, 0, 99};
+        raw(GNTTABOP_unmap_grant_ref, (uintptr_t)&u, 1);
+        check("unmapping another VM's mapping is refused", u.status == GNTST_bad_handle);
         guest_printf("outsider: %u failed\n", failed);
         guest_printf("done\n");
         return 0;

@@ -87,6 +87,7 @@ qemu_case vdev-pl011 30 "$(kern uart 1)" '+^\[talker\] through the virtual PL011
 grants=('+^\[granter\] granter: 0 failed$' '+^\[mapper\] mapper: 0 failed$' -'FAILED'
   '+^\[granter\] peer says: pong$' '+^\[mapper\] granter says: ping from the granter$'
   '+^\[nosy\] map of another domain.s grant: permission denied$' '+^\[nosy\] outsider: 0 failed$'
+  '+^\[nosy\] unmapping another VM.s mapping is refused: ok$'
   '+^\[granter\] console_io works$' '+^all VMs have stopped; powering off$')
 qemu_case grants-kernel 60 "$(kern grants 3)" "${grants[@]}"
 qemu_case grants-flash 60 "$(flash grants 3)" "${grants[@]}"
