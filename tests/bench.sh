@@ -16,6 +16,7 @@ tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
 get() { sed -nE "s/$1/\\1/p" "$log" | head -n 1; }
 null=$(get '^\[bench\] bench: null hypercall round trip: ([0-9]+) instructions$')
 mmio=$(get '^\[bench\] bench: MMIO store round trip: ([0-9]+) instructions$')
+copy=$(get '^\[bench\] bench: GNTTABOP_copy of 4096 bytes: [0-9]+ instructions, ([0-9.]+) bytes per instruction$')
 boot=$(get '^boot: ([0-9]+) EL2 instructions from reset until the VMs were released$')
 first0=$(get '^vm bench: its first instruction ran ([0-9]+) EL2 instructions after the VMs were released, on cpu 0$')
 first1=$(get '^vm other: its first instruction ran ([0-9]+) EL2 instructions after the VMs were released, on cpu 1$')
@@ -28,6 +29,7 @@ echo "| measure (QEMU 7.2, cortex-a57, -icount shift=0) | septum | Bao (DESIGN.m
 echo "| --- | --- | --- |"
 echo "| null hypercall round trip, guest HVC to return | $null instructions | ~150 |"
 echo "| MMIO store to an emulated register, guest to guest | $mmio instructions | ~225 |"
+echo "| GNTTABOP_copy of a 4 KiB page (between a VM's own pages) | $copy bytes per instruction | |"
 echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructions | |"
 echo "| reset to the first VM's first instruction (cpu 0) | $((boot + first0)) instructions | |"
 echo "| reset to the second VM's first instruction (cpu 1) | $((boot + first1)) instructions | |"
