@@ -158,7 +158,7 @@ $(BUILD)/septum-flash.img: $(BUILD)/septum.bin
 	cp $< $@.tmp && truncate -s 64M $@.tmp && mv $@.tmp $@
 
 QEMU_BASE := $(QEMU) -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G \
-             -smp $(CPUS) -display none -no-reboot
+             -smp $(CPUS) -display none -nic none -no-reboot
 run: $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
 	$(QEMU_BASE) -serial mon:stdio -kernel $< -initrd $(BUILD)/systems/$(SYSTEM).pack $(QEMU_EXTRA)
 run-flash: $(BUILD)/systems/$(SYSTEM)-flash.img
@@ -183,7 +183,7 @@ TEST_DTBS := $(BUILD)/dtb/virt-gicv3-smp1.dtb $(BUILD)/dtb/virt-gicv3-smp4.dtb \
 $(BUILD)/dtb/virt-gicv%.dtb: | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(QEMU) -M virt,virtualization=on,gic-version=$(word 1,$(subst -smp, ,$*)),dumpdtb=$@ \
-	  -cpu cortex-a57 -m 1G -smp $(word 2,$(subst -smp, ,$*)) -display none >/dev/null
+	  -cpu cortex-a57 -m 1G -smp $(word 2,$(subst -smp, ,$*)) -display none -nic none >/dev/null
 
 # The stand-in loader the device-tree system tests boot septum through (tests/system/jump.S).
 $(BUILD)/tests/jump.bin: tests/system/jump.S | $(DEPS_OK)

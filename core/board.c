@@ -1,71 +1,47 @@
 /*
- * Board device-tree parsing with libfdt. The DTB comes from outside septum (a loader, QEMU, a
- * user), so it is validated as a whole (header, then fdt_check_full) before any node is read,
- * and every property is length-checked before use.
+ * Board device-tree parsing with libfdt. The DTB comes from outside septum (QEMU, a loader, a
+ * user), so it is hostile until proven otherwise: its size is checked against the buffer before
+ * anything else is read, then fdt_check_header() and fdt_check_full() validate the header and
+ * the whole structure block (so that later libfdt walks stay inside the blob), and from then on
+ * every property is length-checked before use and every string is checked to end within its
+ * property. Cell counts are taken from the right parent; only identity buses (empty ranges)
+ * are understood. Failures name the node and the problem in the caller's buffer.
  */
 #include <core/board.h>
 #include <errno.h>
 #include <libfdt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define GIC_SPI_BASE 32
-#define GIC_PPI_BASE 16
-#define GIC_IRQ_TYPE_SPI 0
-#define GIC_IRQ_TYPE_PPI 1
-#define PSCI_CPU_ON_64_ID 0xc4000003U
+#define PSCI_0_2_CPU_ON_64 0xc4000003U
+#define MPIDR_AFF_MASK     0xff00ffffffULL /* Aff3 [39:32], Aff2..Aff0 [23:0] */
+#define GIC_PPI(n)         (16U + (n))
+#define GIC_SPI(n)         (32U + (n))
 
 typedef struct parse {
     const void *fdt;
     board_t *b;
     char *why;
     size_t why_len;
+    int gic;             /* offset of the GIC node, once found */
+    unsigned irq_cells;  /* the GIC's #interrupt-cells */
+    char path[128];      /* scratch for one node path per message */
 } parse_t;
 
-static int fail(parse_t *p, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(parse_t *p, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->why, p->why_len, fmt, ap);
-    va_end(ap);
-    return err;
-}
+/* a reg property decoded with its parent's cell sizes */
+typedef struct reg {
+    const fdt32_t *c;
+    unsigned ac, sc, num;
+} reg_t;
 
-static const char *node_path(parse_t *p, int node)
-{
-    static char path[96];
-    if (fdt_get_path(p->fdt, node, path, sizeof(path)) < 0)
-        snprintf(path, sizeof(path), "(node at offset %d)", node);
-    return path;
-}
+/* Fill why and evaluate to err. */
+#define FAIL(p, err, ...) (snprintf((p)->why, (p)->why_len, __VA_ARGS__), (err))
 
-/* A string property, or NULL if absent. *bad is set when present but not a proper string. */
-static const char *prop_str(parse_t *p, int node, const char *name, bool *bad)
+static const char *path_of(parse_t *p, int node)
 {
-    int len;
-    const char *s = fdt_getprop(p->fdt, node, name, &len);
-    if (!s)
-        return NULL;
-    if (len <= 0 || s[len - 1] != '\0') {
-        *bad = true;
-        return NULL;
-    }
-    return s;
-}
-
-/* #address-cells / #size-cells of a node, checked to be what septum can read. */
-static int cells(parse_t *p, int node, unsigned *ac, unsigned *sc, bool size_may_be_zero)
-{
-    int a = fdt_address_cells(p->fdt, node), s = fdt_size_cells(p->fdt, node);
-    if (a < 1 || a > 2)
-        return fail(p, -EINVAL, "%s: #address-cells %d unsupported", node_path(p, node), a);
-    if (s < (size_may_be_zero ? 0 : 1) || s > 2)
-        return fail(p, -EINVAL, "%s: #size-cells %d unsupported", node_path(p, node), s);
-    *ac = (unsigned)a;
-    *sc = (unsigned)s;
-    return 0;
+    if (fdt_get_path(p->fdt, node, p->path, sizeof(p->path)) < 0)
+        snprintf(p->path, sizeof(p->path), "(node at offset %d)", node);
+    return p->path;
 }
 
 static uint64_t read_cells(const fdt32_t *c, unsigned n)
@@ -76,147 +52,207 @@ static uint64_t read_cells(const fdt32_t *c, unsigned n)
     return v;
 }
 
-/* Entry idx of node's reg, with the parent's cell sizes. -ENOENT if it has fewer entries. */
-static int read_reg(parse_t *p, int node, unsigned idx, board_range_t *out)
+static bool wraps(board_range_t r)
 {
-    int parent = fdt_parent_offset(p->fdt, node), len;
-    unsigned ac, sc;
-    if (parent < 0)
-        return fail(p, -EINVAL, "%s: no parent", node_path(p, node));
-    int rc = cells(p, parent, &ac, &sc, false);
-    if (rc)
-        return rc;
-    if (parent != 0) {
-        /* only an identity bus is understood: no address translation through ranges */
-        const void *ranges = fdt_getprop(p->fdt, parent, "ranges", &len);
-        if (ranges && len > 0)
-            return fail(p, -EINVAL, "%s: parent bus translates addresses (ranges); unsupported",
-                        node_path(p, node));
-    }
-    const fdt32_t *reg = fdt_getprop(p->fdt, node, "reg", &len);
-    if (!reg)
-        return fail(p, -ENOENT, "%s: no reg", node_path(p, node));
-    unsigned entry = (ac + sc) * 4;
-    if (len <= 0 || (unsigned)len % entry)
-        return fail(p, -EINVAL, "%s: reg length %d is not a multiple of %u (#address-cells=%u, "
-                    "#size-cells=%u)", node_path(p, node), len, entry, ac, sc);
-    if (idx >= (unsigned)len / entry)
-        return fail(p, -ENOENT, "%s: reg has no entry %u", node_path(p, node), idx);
-    out->base = read_cells(reg + idx * (ac + sc), ac);
-    out->size = read_cells(reg + idx * (ac + sc) + ac, sc);
-    if (out->size && out->base + out->size - 1 < out->base)
-        return fail(p, -EINVAL, "%s: reg entry %u wraps around", node_path(p, node), idx);
-    return 0;
+    return r.size > UINT64_MAX - r.base;
 }
 
-static int reg_count(parse_t *p, int node)
-{
-    int parent = fdt_parent_offset(p->fdt, node), len;
-    unsigned ac, sc;
-    if (parent < 0 || cells(p, parent, &ac, &sc, false))
-        return 0;
-    if (!fdt_getprop(p->fdt, node, "reg", &len) || len <= 0)
-        return 0;
-    return len / (int)((ac + sc) * 4);
-}
-
-/* INTID of interrupts entry idx (GIC three-cell form). */
-static int read_irq(parse_t *p, int node, unsigned idx, uint32_t *intid)
+/* status absent, "okay" or "ok" */
+static bool enabled(parse_t *p, int node)
 {
     int len;
-    const fdt32_t *irq = fdt_getprop(p->fdt, node, "interrupts", &len);
-    if (!irq || len < 0 || (unsigned)len < (idx + 1) * 12)
-        return -ENOENT;
-    uint32_t type = fdt32_ld(&irq[idx * 3]), num = fdt32_ld(&irq[idx * 3 + 1]);
-    if (type == GIC_IRQ_TYPE_SPI && num < 988)
-        *intid = GIC_SPI_BASE + num;
-    else if (type == GIC_IRQ_TYPE_PPI && num < 16)
-        *intid = GIC_PPI_BASE + num;
-    else
-        return fail(p, -EINVAL, "%s: interrupt %u has type %u number %u", node_path(p, node),
-                    idx, type, num);
+    const char *s = fdt_getprop(p->fdt, node, "status", &len);
+    return !s || (len == 5 && !memcmp(s, "okay", 5)) || (len == 3 && !memcmp(s, "ok", 3));
+}
+
+/* First string of a string property, NULL if absent (or empty); *rc is set, with a message,
+ * when the property is there but its strings are not NUL-terminated inside it. */
+static const char *prop_str(parse_t *p, int node, const char *name, int *rc)
+{
+    int len;
+    const char *s = fdt_stringlist_get(p->fdt, node, name, 0, &len);
+    *rc = 0;
+    if (!s && len != -FDT_ERR_NOTFOUND)
+        *rc = FAIL(p, -EINVAL, "%s: %s is not a NUL-terminated string", path_of(p, node), name);
+    return s;
+}
+
+/* #address-cells / #size-cells that node gives its children (absent: 2 and 1, as the DT spec
+ * says); septum reads 1..2 address cells and min_sc..2 size cells. */
+static int cells(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_sc)
+{
+    static const char *const name[2] = {"#address-cells", "#size-cells"};
+    unsigned *out[2] = {ac, sc}, dflt[2] = {2, 1}, min[2] = {1, min_sc};
+    for (unsigned i = 0; i < 2; i++) {
+        int len;
+        const fdt32_t *v = fdt_getprop(p->fdt, node, name[i], &len);
+        *out[i] = v ? fdt32_ld(v) : dflt[i];
+        if (v && len != 4)
+            return FAIL(p, -EINVAL, "%s: %s is %d bytes, expected 4", path_of(p, node), name[i],
+                        len);
+        if (*out[i] < min[i] || *out[i] > 2)
+            return FAIL(p, -ENOTSUP, "%s: %s %u unsupported", path_of(p, node), name[i], *out[i]);
+    }
     return 0;
 }
 
-static int add_range(parse_t *p, board_range_t *arr, unsigned *num, unsigned max,
-                     board_range_t r, const char *what)
+/* node's reg, sized by its parent's cells. Every bus between node and the root must be an
+ * identity bus (empty ranges): translation is not implemented, so it is refused. */
+static int reg_of(parse_t *p, int node, reg_t *r)
+{
+    int depth = fdt_node_depth(p->fdt, node), len, rc;
+    if (depth < 1)
+        return FAIL(p, -EINVAL, "%s: not below the root", path_of(p, node));
+    for (int d = depth - 1; d >= 1; d--) {
+        int bus = fdt_supernode_atdepth_offset(p->fdt, node, d, NULL);
+        const void *ranges = fdt_getprop(p->fdt, bus, "ranges", &len);
+        if (!ranges || len != 0)
+            return FAIL(p, -ENOTSUP, "%s: a parent bus has %s ranges; address translation is "
+                        "unsupported", path_of(p, node), ranges ? "non-empty" : "no");
+    }
+    int parent = fdt_supernode_atdepth_offset(p->fdt, node, depth - 1, NULL);
+    if ((rc = cells(p, parent, &r->ac, &r->sc, 1)))
+        return rc;
+    r->c = fdt_getprop(p->fdt, node, "reg", &len);
+    if (!r->c)
+        return FAIL(p, -EINVAL, "%s: no reg", path_of(p, node));
+    unsigned entry = 4 * (r->ac + r->sc);
+    if (len <= 0 || (unsigned)len % entry)
+        return FAIL(p, -EINVAL, "%s: reg length %d is not a multiple of %u (#address-cells=%u, "
+                    "#size-cells=%u)", path_of(p, node), len, entry, r->ac, r->sc);
+    r->num = (unsigned)len / entry;
+    return 0;
+}
+
+static int reg_get(parse_t *p, int node, const reg_t *r, unsigned i, board_range_t *out)
+{
+    const fdt32_t *c = r->c + i * (r->ac + r->sc);
+    out->base = read_cells(c, r->ac);
+    out->size = read_cells(c + r->ac, r->sc);
+    if (wraps(*out))
+        return FAIL(p, -EINVAL, "%s: reg entry %u (0x%lx+0x%lx) wraps around", path_of(p, node), i,
+                    (unsigned long)out->base, (unsigned long)out->size);
+    return 0;
+}
+
+/* INTID of entry idx of node's interrupts (GIC binding: <type number flags [partition]>).
+ * Outside the GIC node itself, the interrupt parent (node's or its nearest ancestor's
+ * interrupt-parent) must be the GIC. -ENOENT, without a message, if there is no such entry. */
+static int irq_get(parse_t *p, int node, unsigned idx, bool ppi_only, uint32_t *intid)
+{
+    int len, n = node;
+    const fdt32_t *c = fdt_getprop(p->fdt, node, "interrupts", &len);
+    unsigned entry = 4 * p->irq_cells;
+    if (!c || len <= 0)
+        return -ENOENT;
+    if ((unsigned)len % entry)
+        return FAIL(p, -EINVAL, "%s: interrupts length %d is not a multiple of %u "
+                    "(#interrupt-cells=%u)", path_of(p, node), len, entry, p->irq_cells);
+    if ((unsigned)len / entry <= idx)
+        return -ENOENT;
+    while (node != p->gic && n >= 0) {
+        int plen;
+        const fdt32_t *ph = fdt_getprop(p->fdt, n, "interrupt-parent", &plen);
+        if (ph) {
+            n = plen == 4 ? fdt_node_offset_by_phandle(p->fdt, fdt32_ld(ph)) : -1;
+            break;
+        }
+        n = fdt_parent_offset(p->fdt, n);
+    }
+    if (n != p->gic)
+        return FAIL(p, -ENOTSUP, "%s: interrupt parent is not the GIC", path_of(p, node));
+    uint32_t type = fdt32_ld(&c[idx * p->irq_cells]), num = fdt32_ld(&c[idx * p->irq_cells + 1]);
+    if (type == 1 && num < 16)
+        *intid = GIC_PPI(num);
+    else if (type == 0 && num < 988 && !ppi_only)
+        *intid = GIC_SPI(num);
+    else
+        return FAIL(p, -EINVAL, "%s: interrupt %u <%u %u> is not a valid %s", path_of(p, node), idx,
+                    type, num, ppi_only ? "PPI" : "PPI or SPI");
+    return 0;
+}
+
+/* Insert r into arr, kept sorted by base. */
+static int add_range(parse_t *p, board_range_t *arr, unsigned *num, unsigned max, board_range_t r,
+                     const char *what)
 {
     if (*num >= max)
-        return fail(p, -E2BIG, "more than %u %s ranges", max, what);
-    unsigned i = *num;
-    while (i > 0 && arr[i - 1].base > r.base) {
+        return FAIL(p, -E2BIG, "more than %u %s ranges", max, what);
+    unsigned i = (*num)++;
+    for (; i > 0 && arr[i - 1].base > r.base; i--)
         arr[i] = arr[i - 1];
-        i--;
-    }
     arr[i] = r;
-    (*num)++;
     return 0;
 }
 
+/* Zero-sized memory entries are skipped (firmware leaves them for absent banks); anything not
+ * 4 KiB-aligned is refused, as are overlapping banks. */
 static int parse_memory(parse_t *p)
 {
     board_t *b = p->b;
-    int node = -1;
-    bool any = false;
+    int node = -1, rc;
     while ((node = fdt_node_offset_by_prop_value(p->fdt, node, "device_type", "memory", 7)) >= 0) {
-        any = true;
-        int n = reg_count(p, node);
-        if (n == 0) {
-            board_range_t r;
-            return read_reg(p, node, 0, &r); /* says why */
-        }
-        for (int i = 0; i < n; i++) {
-            board_range_t r;
-            int rc = read_reg(p, node, (unsigned)i, &r);
-            if (rc)
+        reg_t r;
+        if (!enabled(p, node))
+            continue;
+        if ((rc = reg_of(p, node, &r)))
+            return rc;
+        for (unsigned i = 0; i < r.num; i++) {
+            board_range_t m;
+            if ((rc = reg_get(p, node, &r, i, &m)))
                 return rc;
-            if (r.size == 0)
+            if (!m.size)
                 continue;
-            if (r.base & 0xfff || r.size & 0xfff)
-                return fail(p, -EINVAL, "%s: memory 0x%lx+0x%lx is not page-aligned",
-                            node_path(p, node), (unsigned long)r.base, (unsigned long)r.size);
-            rc = add_range(p, b->mem, &b->mem_num, BOARD_MEM_MAX, r, "memory");
-            if (rc)
+            if ((m.base | m.size) & 0xfff)
+                return FAIL(p, -EINVAL, "%s: memory 0x%lx+0x%lx is not 4 KiB-aligned",
+                            path_of(p, node), (unsigned long)m.base, (unsigned long)m.size);
+            if ((rc = add_range(p, b->mem, &b->mem_num, BOARD_MEM_MAX, m, "memory")))
                 return rc;
         }
     }
-    if (!any || b->mem_num == 0)
-        return fail(p, -ENOENT, "no memory node (device_type = \"memory\") with a non-empty reg");
+    if (!b->mem_num)
+        return FAIL(p, -ENOENT, "no memory node (device_type \"memory\") with a non-empty reg");
     for (unsigned i = 1; i < b->mem_num; i++)
         if (b->mem[i].base < b->mem[i - 1].base + b->mem[i - 1].size)
-            return fail(p, -EINVAL, "memory ranges at 0x%lx and 0x%lx overlap",
+            return FAIL(p, -EINVAL, "memory ranges at 0x%lx and 0x%lx overlap",
                         (unsigned long)b->mem[i - 1].base, (unsigned long)b->mem[i].base);
     return 0;
 }
 
 static int parse_reserved(parse_t *p)
 {
-    int n = fdt_num_mem_rsv(p->fdt);
+    board_t *b = p->b;
+    int n = fdt_num_mem_rsv(p->fdt), node, rc;
+    if (n < 0)
+        return FAIL(p, -EINVAL, "DTB: /memreserve/ block: %s", fdt_strerror(n));
     for (int i = 0; i < n; i++) {
         board_range_t r;
-        if (fdt_get_mem_rsv(p->fdt, i, &r.base, &r.size) < 0)
-            return fail(p, -EINVAL, "DTB: bad /memreserve/ entry %d", i);
-        if (r.size && r.base + r.size - 1 < r.base)
-            return fail(p, -EINVAL, "/memreserve/ entry %d wraps around", i);
-        int rc = r.size ? add_range(p, p->b->resv, &p->b->resv_num, BOARD_RESV_MAX, r, "reserved")
-                        : 0;
-        if (rc)
+        if ((rc = fdt_get_mem_rsv(p->fdt, i, &r.base, &r.size)) < 0)
+            return FAIL(p, -EINVAL, "DTB: /memreserve/ entry %d: %s", i, fdt_strerror(rc));
+        if (wraps(r))
+            return FAIL(p, -EINVAL, "/memreserve/ entry %d (0x%lx+0x%lx) wraps around", i,
+                        (unsigned long)r.base, (unsigned long)r.size);
+        if ((rc = add_range(p, b->resv, &b->resv_num, BOARD_RESV_MAX, r, "reserved")))
             return rc;
     }
     int rmem = fdt_path_offset(p->fdt, "/reserved-memory");
     if (rmem < 0)
         return 0;
-    int child;
-    fdt_for_each_subnode(child, p->fdt, rmem)
+    fdt_for_each_subnode(node, p->fdt, rmem)
     {
-        board_range_t r;
-        if (!fdt_getprop(p->fdt, child, "reg", NULL))
-            continue; /* dynamically placed: nothing to avoid yet */
-        int rc = read_reg(p, child, 0, &r);
-        if (!rc && r.size)
-            rc = add_range(p, p->b->resv, &p->b->resv_num, BOARD_RESV_MAX, r, "reserved");
-        if (rc)
+        reg_t r;
+        /* without reg, a region is placed dynamically by its user: nothing to avoid */
+        if (!enabled(p, node) || !fdt_getprop(p->fdt, node, "reg", NULL))
+            continue;
+        if ((rc = reg_of(p, node, &r)))
             return rc;
+        for (unsigned i = 0; i < r.num; i++) {
+            board_range_t m;
+            if ((rc = reg_get(p, node, &r, i, &m)))
+                return rc;
+            if (m.size && (rc = add_range(p, b->resv, &b->resv_num, BOARD_RESV_MAX, m, "reserved")))
+                return rc;
+        }
     }
     return 0;
 }
@@ -224,105 +260,119 @@ static int parse_reserved(parse_t *p)
 static int parse_cpus(parse_t *p)
 {
     board_t *b = p->b;
-    int cpus = fdt_path_offset(p->fdt, "/cpus"), node;
+    int cpus = fdt_path_offset(p->fdt, "/cpus"), node, len, rc;
     unsigned ac, sc;
     if (cpus < 0)
-        return fail(p, -ENOENT, "no /cpus node");
-    int rc = cells(p, cpus, &ac, &sc, true);
-    if (rc)
+        return FAIL(p, -ENOENT, "no /cpus node");
+    if ((rc = cells(p, cpus, &ac, &sc, 0)))
         return rc;
     fdt_for_each_subnode(node, p->fdt, cpus)
     {
-        bool bad = false;
-        const char *type = prop_str(p, node, "device_type", &bad);
-        if (bad)
-            return fail(p, -EINVAL, "%s: device_type is not a string", node_path(p, node));
+        const char *type = prop_str(p, node, "device_type", &rc);
+        if (rc)
+            return rc;
         if (!type || strcmp(type, "cpu"))
             continue;
-        if (b->cpu_num >= BOARD_CPU_MAX)
-            return fail(p, -E2BIG, "more than %u CPUs", BOARD_CPU_MAX);
-        int len;
+        if (b->cpu_num == BOARD_CPU_MAX)
+            return FAIL(p, -E2BIG, "more than %u CPUs", BOARD_CPU_MAX);
         const fdt32_t *reg = fdt_getprop(p->fdt, node, "reg", &len);
         if (!reg)
-            return fail(p, -EINVAL, "%s: no reg", node_path(p, node));
-        if (len < (int)(ac * 4))
-            return fail(p, -EINVAL, "%s: reg is %d bytes, expected %u", node_path(p, node), len,
-                        ac * 4);
-        const char *method = prop_str(p, node, "enable-method", &bad);
-        if (bad)
-            return fail(p, -EINVAL, "%s: enable-method is not a string", node_path(p, node));
-        b->cpu[b->cpu_num].mpidr = read_cells(reg, ac);
-        b->cpu[b->cpu_num].psci = method && !strcmp(method, "psci");
+            return FAIL(p, -EINVAL, "%s: no reg", path_of(p, node));
+        if (len <= 0 || (unsigned)len % (4 * ac))
+            return FAIL(p, -EINVAL, "%s: reg length %d is not a multiple of %u (#address-cells=%u)",
+                        path_of(p, node), len, 4 * ac, ac);
+        uint64_t mpidr = read_cells(reg, ac);
+        if (mpidr & ~MPIDR_AFF_MASK)
+            return FAIL(p, -EINVAL, "%s: reg 0x%lx is not an MPIDR affinity value",
+                        path_of(p, node), (unsigned long)mpidr);
         for (unsigned i = 0; i < b->cpu_num; i++)
-            if (b->cpu[i].mpidr == b->cpu[b->cpu_num].mpidr)
-                return fail(p, -EINVAL, "%s: MPIDR 0x%lx listed twice", node_path(p, node),
-                            (unsigned long)b->cpu[i].mpidr);
+            if (b->cpu[i].mpidr == mpidr)
+                return FAIL(p, -EINVAL, "%s: MPIDR 0x%lx listed twice", path_of(p, node),
+                            (unsigned long)mpidr);
+        int m = fdt_stringlist_search(p->fdt, node, "enable-method", "psci");
+        if (m < 0 && m != -FDT_ERR_NOTFOUND)
+            return FAIL(p, -EINVAL, "%s: enable-method is not a NUL-terminated string list",
+                        path_of(p, node));
+        b->cpu[b->cpu_num].mpidr = mpidr;
+        b->cpu[b->cpu_num].psci = m >= 0;
         b->cpu_num++;
     }
-    if (b->cpu_num == 0)
-        return fail(p, -ENOENT, "no CPUs in /cpus");
+    if (!b->cpu_num)
+        return FAIL(p, -ENOENT, "/cpus: no CPU nodes (device_type \"cpu\")");
     return 0;
 }
 
 static int parse_psci(parse_t *p)
 {
-    board_t *b = p->b;
     static const char *const compat[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci"};
-    int node = -1;
-    unsigned i;
-    for (i = 0; i < 3 && node < 0; i++)
+    int node = -FDT_ERR_NOTFOUND, len, rc;
+    for (unsigned i = 0; i < 3 && node < 0; i++)
         node = fdt_node_offset_by_compatible(p->fdt, -1, compat[i]);
     if (node < 0)
         return 0;
-    bool bad = false;
-    const char *method = prop_str(p, node, "method", &bad);
+    const char *method = prop_str(p, node, "method", &rc);
+    if (rc)
+        return rc;
     if (!method)
-        return fail(p, -EINVAL, "%s: no method", node_path(p, node));
-    if (!strcmp(method, "smc"))
-        b->psci.conduit = BOARD_CONDUIT_SMC;
-    else if (!strcmp(method, "hvc"))
-        b->psci.conduit = BOARD_CONDUIT_HVC;
-    else
-        return fail(p, -EINVAL, "%s: method \"%s\" is neither smc nor hvc", node_path(p, node),
+        return FAIL(p, -EINVAL, "%s: no method", path_of(p, node));
+    if (strcmp(method, "smc") && strcmp(method, "hvc"))
+        return FAIL(p, -EINVAL, "%s: method \"%.16s\" is neither smc nor hvc", path_of(p, node),
                     method);
-    b->psci.present = true;
-    b->psci.v0_2 = fdt_node_check_compatible(p->fdt, node, "arm,psci-0.2") == 0 ||
-                   fdt_node_check_compatible(p->fdt, node, "arm,psci-1.0") == 0;
-    if (b->psci.v0_2) {
-        b->psci.cpu_on_id = PSCI_CPU_ON_64_ID;
-    } else {
-        int len;
+    p->b->psci.conduit = method[0] == 's' ? BOARD_CONDUIT_SMC : BOARD_CONDUIT_HVC;
+    p->b->psci.v0_2_or_later = !fdt_node_check_compatible(p->fdt, node, "arm,psci-0.2") ||
+                               !fdt_node_check_compatible(p->fdt, node, "arm,psci-1.0");
+    p->b->psci.cpu_on_id = PSCI_0_2_CPU_ON_64;
+    if (!p->b->psci.v0_2_or_later) {
         const fdt32_t *id = fdt_getprop(p->fdt, node, "cpu_on", &len);
         if (!id || len != 4)
-            return fail(p, -EINVAL, "%s: PSCI 0.1 without a cpu_on ID", node_path(p, node));
-        b->psci.cpu_on_id = fdt32_ld(id);
+            return FAIL(p, -EINVAL, "%s: PSCI 0.1 without a 4-byte cpu_on", path_of(p, node));
+        p->b->psci.cpu_on_id = fdt32_ld(id);
     }
+    p->b->psci.present = true;
     return 0;
 }
 
 static int parse_gic(parse_t *p)
 {
+    static const char *const compat[] = {"arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic"};
     board_t *b = p->b;
-    static const char *const v2[] = {"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a9-gic"};
-    int node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,gic-v3"), rc;
-    if (node >= 0) {
-        b->gic.version = 3;
-        if ((rc = read_reg(p, node, 0, &b->gic.dist)) || (rc = read_reg(p, node, 1, &b->gic.redist)))
+    int node = -FDT_ERR_NOTFOUND, len, rc;
+    for (unsigned i = 0; i < 3 && node < 0; i++)
+        node = fdt_node_offset_by_compatible(p->fdt, -1, compat[i]);
+    if (node < 0)
+        return FAIL(p, -ENOENT, "no GIC found (compatible arm,gic-v3, arm,gic-400 or "
+                    "arm,cortex-a15-gic)");
+    p->gic = node;
+    b->gic.version = fdt_node_check_compatible(p->fdt, node, "arm,gic-v3") ? 2 : 3;
+    const fdt32_t *v = fdt_getprop(p->fdt, node, "#interrupt-cells", &len);
+    if (!v || len != 4)
+        return FAIL(p, -EINVAL, "%s: #interrupt-cells missing or not 4 bytes", path_of(p, node));
+    p->irq_cells = fdt32_ld(v);
+    if (p->irq_cells != 3 && !(p->irq_cells == 4 && b->gic.version == 3))
+        return FAIL(p, -ENOTSUP, "%s: #interrupt-cells %u unsupported", path_of(p, node),
+                    p->irq_cells);
+    if (b->gic.version == 3 && (v = fdt_getprop(p->fdt, node, "#redistributor-regions", &len)) &&
+        (len != 4 || fdt32_ld(v) != 1))
+        return FAIL(p, -ENOTSUP, "%s: only one redistributor region is supported",
+                    path_of(p, node));
+    /* reg order: GICv3 GICD, GICR[, GICC, GICH, GICV]; GICv2 GICD, GICC[, GICH, GICV] */
+    board_range_t *v3[] = {&b->gic.dist, &b->gic.redist, &b->gic.cpuif, &b->gic.hyp_ctrl,
+                           &b->gic.vcpuif};
+    board_range_t *v2[] = {&b->gic.dist, &b->gic.cpuif, &b->gic.hyp_ctrl, &b->gic.vcpuif};
+    board_range_t **dst = b->gic.version == 3 ? v3 : v2;
+    unsigned ndst = b->gic.version == 3 ? 5 : 4;
+    reg_t r;
+    if ((rc = reg_of(p, node, &r)))
+        return rc;
+    if (r.num < 2)
+        return FAIL(p, -EINVAL, "%s: reg has %u entries; a GICv%u needs at least 2",
+                    path_of(p, node), r.num, b->gic.version);
+    for (unsigned i = 0; i < r.num && i < ndst; i++)
+        if ((rc = reg_get(p, node, &r, i, dst[i])))
             return rc;
-    } else {
-        for (unsigned i = 0; i < 3 && node < 0; i++)
-            node = fdt_node_offset_by_compatible(p->fdt, -1, v2[i]);
-        if (node < 0)
-            return fail(p, -ENOENT, "no GIC found (arm,gic-v3 or arm,cortex-a15-gic)");
-        b->gic.version = 2;
-        if ((rc = read_reg(p, node, 0, &b->gic.dist)) || (rc = read_reg(p, node, 1, &b->gic.cpuif)))
-            return rc;
-        /* virtualisation extensions are optional in the binding */
-        if (reg_count(p, node) >= 4 && ((rc = read_reg(p, node, 2, &b->gic.hyp_ctrl)) ||
-                                        (rc = read_reg(p, node, 3, &b->gic.vcpuif))))
-            return rc;
-    }
-    rc = read_irq(p, node, 0, &b->gic.maint_irq);
+    if (!b->gic.dist.size || !dst[1]->size)
+        return FAIL(p, -EINVAL, "%s: empty register frame in reg", path_of(p, node));
+    rc = irq_get(p, node, 0, true, &b->gic.maint_irq);
     return rc == -ENOENT ? 0 : rc;
 }
 
@@ -330,13 +380,11 @@ static int parse_timer(parse_t *p)
 {
     int node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,armv8-timer");
     if (node < 0)
-        node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,armv7-timer");
-    if (node < 0)
         return 0;
     for (unsigned i = 0; i < 4; i++) {
-        int rc = read_irq(p, node, i, &p->b->timer.irq[i]);
+        int rc = irq_get(p, node, i, true, &p->b->timer.irq[i]);
         if (rc == -ENOENT)
-            return fail(p, -EINVAL, "%s: fewer than 4 interrupts", node_path(p, node));
+            return FAIL(p, -EINVAL, "%s: fewer than 4 interrupts", path_of(p, node));
         if (rc)
             return rc;
     }
@@ -344,50 +392,60 @@ static int parse_timer(parse_t *p)
     return 0;
 }
 
-static int parse_uart(parse_t *p, int chosen)
+/* The node stdout-path names: "/full/path" or "alias", options after ':' ignored. Alias
+ * values are checked to be strings here (libfdt would strlen() them unchecked). */
+static int stdout_node(parse_t *p, const char *out)
 {
-    board_t *b = p->b;
-    bool bad = false;
-    int node = -1;
-    const char *out = chosen >= 0 ? prop_str(p, chosen, "stdout-path", &bad) : NULL;
-    if (bad)
-        return fail(p, -EINVAL, "/chosen: stdout-path is not a string");
+    int n = (int)strcspn(out, ":"), len;
+    if (out[0] == '/')
+        return fdt_path_offset_namelen(p->fdt, out, n);
+    int aliases = fdt_path_offset(p->fdt, "/aliases");
+    const char *to = aliases < 0 ? NULL : fdt_getprop_namelen(p->fdt, aliases, out, n, &len);
+    if (!to || len <= 0 || to[len - 1] != '\0' || to[0] != '/')
+        return -FDT_ERR_BADPATH;
+    return fdt_path_offset(p->fdt, to);
+}
+
+/* The console: the PL011 stdout-path names, or without stdout-path the first enabled PL011. */
+static int parse_uart(parse_t *p, const char *out)
+{
+    int node = -1, rc;
     if (out) {
-        /* "path-or-alias[:options]" */
-        const char *colon = strchr(out, ':');
-        int len = colon ? (int)(colon - out) : (int)strlen(out);
-        node = out[0] == '/' ? fdt_path_offset_namelen(p->fdt, out, len) : -1;
-        if (out[0] != '/') {
-            const char *alias = fdt_get_alias_namelen(p->fdt, out, len);
-            node = alias ? fdt_path_offset(p->fdt, alias) : -1;
-        }
-        if (node >= 0 && fdt_node_check_compatible(p->fdt, node, "arm,pl011") != 0)
-            node = -1; /* not a UART septum can drive: fall back to the first PL011 */
+        node = stdout_node(p, out);
+        if (node < 0 || !enabled(p, node) || fdt_node_check_compatible(p->fdt, node, "arm,pl011"))
+            return 0; /* not a console septum can drive: absent, the caller decides */
+    } else {
+        do
+            node = fdt_node_offset_by_compatible(p->fdt, node, "arm,pl011");
+        while (node >= 0 && !enabled(p, node));
+        if (node < 0)
+            return 0;
     }
-    if (node < 0)
-        node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,pl011");
-    if (node < 0)
-        return 0;
-    int rc = read_reg(p, node, 0, &b->uart.reg);
-    if (rc)
+    reg_t r;
+    if ((rc = reg_of(p, node, &r)) || (rc = reg_get(p, node, &r, 0, &p->b->uart.reg)))
         return rc;
-    rc = read_irq(p, node, 0, &b->uart.irq);
+    if (!p->b->uart.reg.size)
+        return FAIL(p, -EINVAL, "%s: empty reg", path_of(p, node));
+    rc = irq_get(p, node, 0, false, &p->b->uart.irq);
     if (rc && rc != -ENOENT)
         return rc;
-    snprintf(b->uart.path, sizeof(b->uart.path), "%s", node_path(p, node));
-    b->uart.present = true;
+    if (fdt_get_path(p->fdt, node, p->b->uart.path, sizeof(p->b->uart.path)) < 0)
+        p->b->uart.path[0] = '\0';
+    p->b->uart.present = true;
     return 0;
 }
 
-static int read_addr_prop(parse_t *p, int node, const char *name, uint64_t *v)
+/* linux,initrd-start/-end: one or two cells, whatever the root's #address-cells. */
+static int addr_prop(parse_t *p, int node, const char *name, uint64_t *v, unsigned *found)
 {
     int len;
     const fdt32_t *c = fdt_getprop(p->fdt, node, name, &len);
     if (!c)
         return 0;
     if (len != 4 && len != 8)
-        return fail(p, -EINVAL, "/chosen: %s is %d bytes, expected 4 or 8", name, len);
+        return FAIL(p, -EINVAL, "/chosen: %s is %d bytes, expected 4 or 8", name, len);
     *v = read_cells(c, (unsigned)len / 4);
+    (*found)++;
     return 0;
 }
 
@@ -395,57 +453,77 @@ static int parse_chosen(parse_t *p)
 {
     board_t *b = p->b;
     int chosen = fdt_path_offset(p->fdt, "/chosen"), rc;
-    if (chosen >= 0) {
-        bool bad = false;
-        const char *args = prop_str(p, chosen, "bootargs", &bad);
-        if (bad)
-            return fail(p, -EINVAL, "/chosen: bootargs is not a string");
-        if (args && strlen(args) >= sizeof(b->bootargs))
-            return fail(p, -E2BIG, "/chosen: bootargs longer than %lu bytes",
-                        (unsigned long)(sizeof(b->bootargs) - 1));
-        if (args)
-            strcpy(b->bootargs, args);
-        if ((rc = read_addr_prop(p, chosen, "linux,initrd-start", &b->initrd_start)) ||
-            (rc = read_addr_prop(p, chosen, "linux,initrd-end", &b->initrd_end)))
-            return rc;
-        if (b->initrd_end < b->initrd_start)
-            return fail(p, -EINVAL, "/chosen: initrd ends before it starts");
-    }
-    return parse_uart(p, chosen);
+    unsigned initrd = 0;
+    if (chosen < 0)
+        return parse_uart(p, NULL);
+    const char *s = prop_str(p, chosen, "bootargs", &rc);
+    if (rc)
+        return rc;
+    if (s && strlen(s) >= sizeof(b->bootargs))
+        return FAIL(p, -E2BIG, "/chosen: bootargs is %lu bytes, longer than %lu",
+                    (unsigned long)strlen(s), (unsigned long)sizeof(b->bootargs) - 1);
+    if (s)
+        memcpy(b->bootargs, s, strlen(s) + 1);
+    if ((rc = addr_prop(p, chosen, "linux,initrd-start", &b->initrd_start, &initrd)) ||
+        (rc = addr_prop(p, chosen, "linux,initrd-end", &b->initrd_end, &initrd)))
+        return rc;
+    if (initrd == 1)
+        return FAIL(p, -EINVAL, "/chosen: only one of linux,initrd-start and linux,initrd-end");
+    if (b->initrd_end < b->initrd_start)
+        return FAIL(p, -EINVAL, "/chosen: initrd ends (0x%lx) before it starts (0x%lx)",
+                    (unsigned long)b->initrd_end, (unsigned long)b->initrd_start);
+    s = prop_str(p, chosen, "stdout-path", &rc);
+    if (!s && !rc)
+        s = prop_str(p, chosen, "linux,stdout-path", &rc);
+    return rc ? rc : parse_uart(p, s);
 }
 
 int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t why_len)
 {
-    parse_t p = {fdt, b, why, why_len};
-    memset(b, 0, sizeof(*b));
-    if (why_len)
+    parse_t p = {.fdt = fdt, .b = b, .why = why_len ? why : NULL, .why_len = why ? why_len : 0};
+    int rc;
+    if (p.why_len)
         why[0] = '\0';
-    if (!fdt || max_size < FDT_V1_SIZE)
-        return fail(&p, -EINVAL, "DTB: none given");
+    if (!b)
+        return FAIL(&p, -EINVAL, "board_parse: no board_t");
+    memset(b, 0, sizeof(*b));
+    /* the header, field by field, before libfdt reads anything else */
+    if (!fdt)
+        return FAIL(&p, -EINVAL, "DTB: none given (NULL)");
+    if ((uintptr_t)fdt & 7)
+        return FAIL(&p, -EINVAL, "DTB: at %p, not 8-byte aligned (FDT_ERR_ALIGNMENT)", fdt);
+    if (max_size < sizeof(struct fdt_header))
+        return FAIL(&p, -EINVAL, "DTB: buffer of %lu bytes is truncated (header is %lu)",
+                    (unsigned long)max_size, (unsigned long)sizeof(struct fdt_header));
     if (fdt_magic(fdt) != FDT_MAGIC)
-        return fail(&p, -EINVAL, "DTB: bad magic 0x%08x (FDT_ERR_BADMAGIC)", fdt_magic(fdt));
-    uint32_t size = fdt_totalsize(fdt);
-    if (size > max_size)
-        return fail(&p, -E2BIG, "DTB: totalsize %u exceeds limit %lu", size,
+        return FAIL(&p, -EINVAL, "DTB: bad magic 0x%08x (FDT_ERR_BADMAGIC)", fdt_magic(fdt));
+    if (fdt_totalsize(fdt) > max_size)
+        return FAIL(&p, -E2BIG, "DTB: totalsize %u exceeds limit %lu", fdt_totalsize(fdt),
                     (unsigned long)max_size);
-    int rc = fdt_check_header(fdt);
-    if (rc)
-        return fail(&p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));
-    rc = fdt_check_full(fdt, size);
-    if (rc)
-        return fail(&p, -EINVAL, "DTB: structure check failed: %s", fdt_strerror(rc));
-    b->dtb_size = size;
+    /* libfdt loads tags and reserve entries as words: misaligned blocks would fault with the
+     * MMU off, and the spec forbids them anyway */
+    if ((fdt_off_dt_struct(fdt) & 3) || (fdt_off_mem_rsvmap(fdt) & 7))
+        return FAIL(&p, -EINVAL, "DTB: misaligned block (structure at 0x%x, memory reserve map "
+                    "at 0x%x)", fdt_off_dt_struct(fdt), fdt_off_mem_rsvmap(fdt));
+    if ((rc = fdt_check_header(fdt)))
+        return FAIL(&p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));
+    if ((rc = fdt_check_full(fdt, fdt_totalsize(fdt))))
+        return FAIL(&p, -EINVAL, "DTB: structure check failed: %s", fdt_strerror(rc));
+    if (!fdt_get_name(fdt, 0, &rc)) /* an FDT_END-only structure block passes the check */
+        return FAIL(&p, -EINVAL, "DTB: no root node (%s)", fdt_strerror(rc));
+    b->dtb_size = fdt_totalsize(fdt);
 
     unsigned ac, sc;
-    if ((rc = cells(&p, 0, &ac, &sc, false)))
+    const char *model = prop_str(&p, 0, "model", &rc);
+    if (rc || (rc = cells(&p, 0, &ac, &sc, 1)))
         return rc;
-    bool bad = false;
-    const char *model = prop_str(&p, 0, "model", &bad);
     if (model)
         snprintf(b->model, sizeof(b->model), "%s", model);
     if ((rc = parse_memory(&p)) || (rc = parse_reserved(&p)) || (rc = parse_cpus(&p)) ||
         (rc = parse_psci(&p)) || (rc = parse_gic(&p)) || (rc = parse_timer(&p)) ||
-        (rc = parse_chosen(&p)))
+        (rc = parse_chosen(&p))) {
+        memset(b, 0, sizeof(*b)); /* nothing half-parsed escapes */
         return rc;
+    }
     return 0;
 }

@@ -1,12 +1,16 @@
 /*
- * Region table rules (see mm/region.h). Each request is validated in full before the table is
- * touched, and applied on a copy of the affected slice, so a failing request changes nothing;
- * the pieces whose mapping changed are reported after the table is consistent again.
+ * Region table rules (see mm/region.h). A request is checked in full first (range, flags,
+ * coverage, every resulting piece, the host check); then the new table is built in a scratch
+ * copy, merging as it goes, so that running out of slots is noticed before anything changes and
+ * a full table still takes a change that merges away. The scratch also records which of the new
+ * regions hold a change, which is what ops->changed is told once the table is in place.
  */
 #include <mm/region.h>
 #include <string.h>
 
-#define PAGE 4096ULL
+#define PAGE_MASK 0xfffULL
+
+_Static_assert(REGION_MAX <= 64, "the changed-region set is one uint64_t bit mask");
 
 static const char *const region_errs[] = {
     "ok",
@@ -38,44 +42,47 @@ void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t 
 
 static bool has_host(region_type_t type) { return type != REGION_EMULATED; }
 
-static int check_flags(const region_t *r)
+static uint64_t end_of(const region_t *r) { return r->gpa + r->len; }
+
+/* The type/flag rules; with_host adds "a backing exactly when the type needs one" (MODIFY
+ * checks that per resulting piece, once it knows the backing each piece keeps). */
+static int check_flags(const region_t *r, bool with_host)
 {
-    if ((unsigned)r->type > REGION_EMULATED || (r->flags & ~REGION_FLAGS))
+    if ((unsigned)r->type > (unsigned)REGION_EMULATED || (r->flags & ~REGION_FLAGS))
         return REGION_EFLAGS;
-    if (has_host(r->type) != (r->hpa != REGION_NO_HOST))
+    if (with_host && has_host(r->type) != (r->hpa != REGION_NO_HOST))
         return REGION_EFLAGS;
     if (r->type == REGION_DEVICE && (r->flags & (REGION_X | REGION_NC)))
         return REGION_EFLAGS;
-    if (r->type == REGION_ROM && (r->flags & REGION_W))
-        return REGION_EFLAGS;
     if (r->type == REGION_EMULATED && (r->flags & REGION_NC))
         return REGION_EFLAGS;
-    if (r->type != REGION_EMULATED && !(r->flags & (REGION_R | REGION_W | REGION_X)))
+    if (r->type == REGION_ROM && (r->flags & REGION_W))
         return REGION_EFLAGS;
+    if (r->type != REGION_EMULATED && !(r->flags & (REGION_R | REGION_W | REGION_X)))
+        return REGION_EFLAGS; /* a mapping nobody may use is a mistake, not a hole */
     return REGION_OK;
 }
 
-static int check_range(const region_table_t *t, uint64_t gpa, uint64_t len)
+static int check_range(const region_table_t *t, const region_t *r, bool with_host)
 {
-    if (len == 0)
+    bool host = with_host && r->hpa != REGION_NO_HOST;
+    if (r->len == 0)
         return REGION_EZERO;
-    if ((gpa | len) & (PAGE - 1))
+    if (((r->gpa | r->len) & PAGE_MASK) || (host && (r->hpa & PAGE_MASK)))
         return REGION_EALIGN;
-    if (gpa + len < gpa)
+    if (r->len > UINT64_MAX - r->gpa || (host && r->len > UINT64_MAX - r->hpa))
         return REGION_EWRAP;
-    if (gpa + len > t->ipa_size)
+    if (r->gpa + r->len > t->ipa_size)
         return REGION_ERANGE;
     return REGION_OK;
 }
 
-static uint64_t end_of(const region_t *r) { return r->gpa + r->len; }
-
-/* First region that ends after gpa (binary search). */
+/* Index of the first region that ends after gpa (binary search). */
 static unsigned first_after(const region_table_t *t, uint64_t gpa)
 {
     unsigned lo = 0, hi = t->num;
     while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
+        unsigned mid = lo + (hi - lo) / 2;
         if (end_of(&t->r[mid]) <= gpa)
             lo = mid + 1;
         else
@@ -99,25 +106,7 @@ int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
     return REGION_OK;
 }
 
-/* [gpa, gpa+len) is fully covered by regions with no hole between them. */
-static bool covered(const region_table_t *t, uint64_t gpa, uint64_t len)
-{
-    uint64_t p = gpa, end = gpa + len;
-    for (unsigned i = first_after(t, gpa); i < t->num && p < end; i++) {
-        if (t->r[i].gpa > p)
-            return false;
-        p = end_of(&t->r[i]);
-    }
-    return p >= end;
-}
-
-static bool overlaps(const region_table_t *t, uint64_t gpa, uint64_t len)
-{
-    unsigned i = first_after(t, gpa);
-    return i < t->num && t->r[i].gpa < gpa + len;
-}
-
-/* The piece of r that covers [gpa, gpa+len) (inside r). */
+/* The part [gpa, gpa + len) of r; its backing moves along with it. */
 static region_t slice(const region_t *r, uint64_t gpa, uint64_t len)
 {
     region_t s = *r;
@@ -135,185 +124,145 @@ static bool mergeable(const region_t *a, const region_t *b)
     return !has_host(a->type) || a->hpa + a->len == b->hpa;
 }
 
-/*
- * Replace the regions overlapping [gpa, gpa+len) by: their parts outside the range (kept), and
- * `with` (if not NULL) for the range itself. Works on a scratch copy so that running out of
- * slots leaves the table as it was.
- */
-static int splice(region_table_t *t, uint64_t gpa, uint64_t len, const region_t *with)
-{
-    region_t out[REGION_MAX];
-    unsigned n = 0, i = 0;
-    uint64_t end = gpa + len;
-    bool placed = false;
-
-    for (; i <= t->num; i++) {
-        const region_t *r = i < t->num ? &t->r[i] : NULL;
-        if (!placed && with && (!r || r->gpa >= gpa)) {
-            /* keep the left part of a region straddling gpa before the new one */
-            if (n == REGION_MAX)
-                return REGION_EFULL;
-            out[n++] = *with;
-            placed = true;
-        }
-        if (!r)
-            break;
-        if (end_of(r) <= gpa || r->gpa >= end) {
-            if (n == REGION_MAX)
-                return REGION_EFULL;
-            out[n++] = *r;
-            continue;
-        }
-        if (r->gpa < gpa) { /* left remainder */
-            if (n == REGION_MAX)
-                return REGION_EFULL;
-            out[n++] = slice(r, r->gpa, gpa - r->gpa);
-            if (with && !placed) {
-                if (n == REGION_MAX)
-                    return REGION_EFULL;
-                out[n++] = *with;
-                placed = true;
-            }
-        }
-        if (end_of(r) > end) { /* right remainder */
-            if (with && !placed) {
-                if (n == REGION_MAX)
-                    return REGION_EFULL;
-                out[n++] = *with;
-                placed = true;
-            }
-            if (n == REGION_MAX)
-                return REGION_EFULL;
-            out[n++] = slice(r, end, end_of(r) - end);
-        }
-    }
-    /* merge neighbours that became equal */
-    unsigned m = 0;
-    for (unsigned k = 0; k < n; k++) {
-        if (m && mergeable(&out[m - 1], &out[k]))
-            out[m - 1].len += out[k].len;
-        else
-            out[m++] = out[k];
-    }
-    memcpy(t->r, out, m * sizeof(out[0]));
-    t->num = m;
-    return REGION_OK;
-}
-
-static void report(const region_table_t *t, uint64_t gpa, uint64_t len, bool mapped)
-{
-    if (!t->ops || !t->ops->changed)
-        return;
-    if (!mapped) {
-        t->ops->changed(t->ops->ctx, gpa, len, NULL);
-        return;
-    }
-    /* one call per region overlapping the range, each for the whole region: after a merge the
-     * whole region is remapped, so stage 2 can go back to the largest blocks */
-    uint64_t end = gpa + len;
-    for (unsigned i = first_after(t, gpa); i < t->num && t->r[i].gpa < end; i++)
-        t->ops->changed(t->ops->ctx, t->r[i].gpa, t->r[i].len, &t->r[i]);
-}
-
 static bool host_ok(const region_table_t *t, const region_t *r)
 {
-    if (!has_host(r->type) || !t->ops || !t->ops->host_ok)
+    if (!t->ops || !t->ops->host_ok)
         return true;
     return t->ops->host_ok(t->ops->ctx, r->hpa, r->len, r->type);
 }
 
-/* MODIFY: each piece of the range keeps its own backing unless a new one is given. */
-static int modify(region_table_t *t, const region_req_t *q)
+/* MODIFY: the part of region i inside the request, before (*old) and after (*now). */
+static void modify_piece(const region_table_t *t, unsigned i, const region_t *w, region_t *old,
+                         region_t *now)
 {
-    const region_t *first = region_find(t, q->r.gpa);
-    region_t want = q->r;
-    unsigned pieces = 0;
-    for (unsigned i = first_after(t, q->r.gpa); i < t->num && t->r[i].gpa < end_of(&q->r); i++)
-        pieces++;
-    if (q->r.hpa != REGION_NO_HOST && pieces == 1 && has_host(first->type) &&
-        q->r.hpa != first->hpa + (q->r.gpa - first->gpa))
-        return REGION_EHOST; /* only the existing backing may be named */
-    if (q->r.hpa != REGION_NO_HOST && pieces != 1)
+    const region_t *r = &t->r[i];
+    uint64_t b = r->gpa > w->gpa ? r->gpa : w->gpa;
+    uint64_t e = end_of(r) < end_of(w) ? end_of(r) : end_of(w);
+    *old = slice(r, b, e - b);
+    *now = *old;
+    now->type = w->type;
+    now->flags = w->flags;
+}
+
+static int check_modify_piece(const region_table_t *t, const region_t *w, const region_t *old,
+                              const region_t *now)
+{
+    /* MODIFY never moves a backing: it may only name the one the piece already has */
+    if (w->hpa != REGION_NO_HOST &&
+        (!has_host(old->type) || old->hpa != w->hpa + (old->gpa - w->gpa)))
         return REGION_EHOST;
-    /* validate every resulting piece before changing anything */
-    region_t pieces_new[REGION_MAX];
-    unsigned n = 0;
-    uint64_t end = end_of(&q->r);
-    for (unsigned i = first_after(t, q->r.gpa); i < t->num && t->r[i].gpa < end; i++) {
-        uint64_t b = t->r[i].gpa > q->r.gpa ? t->r[i].gpa : q->r.gpa;
-        uint64_t e = end_of(&t->r[i]) < end ? end_of(&t->r[i]) : end;
-        region_t s = slice(&t->r[i], b, e - b);
-        s.flags = want.flags;
-        if (s.type != want.type) {
-            if (has_host(s.type) != has_host(want.type))
-                return REGION_EFLAGS; /* cannot give or take away a backing by MODIFY */
-            s.type = want.type;
-            if (!host_ok(t, &s))
-                return REGION_EHOST;
-        }
-        int rc = check_flags(&s);
-        if (rc)
-            return rc;
-        pieces_new[n++] = s;
-    }
-    region_table_t backup = *t;
-    for (unsigned k = 0; k < n; k++) {
-        int rc = splice(t, pieces_new[k].gpa, pieces_new[k].len, &pieces_new[k]);
-        if (rc) {
-            *t = backup;
-            return rc;
-        }
-    }
+    int rc = check_flags(now, true);
+    if (rc)
+        return rc;
+    /* the same frames may be fine as RAM and not as a device, or the other way round */
+    if (now->type != old->type && has_host(now->type) && !host_ok(t, now))
+        return REGION_EHOST;
     return REGION_OK;
 }
 
-static int apply(region_table_t *t, const region_req_t *q)
+/* The table being built: about 2.5 KiB, on the stack because each VM has its own lock. */
+typedef struct build {
+    region_t r[REGION_MAX];
+    unsigned num;
+    uint64_t changed; /* bit i: r[i] holds a page whose mapping changed */
+    bool full;
+} build_t;
+
+static void push(build_t *b, const region_t *r, bool changed)
 {
-    int rc;
-    switch (q->op) {
-    case REGION_ADD:
-        if ((rc = check_range(t, q->r.gpa, q->r.len)))
-            return rc;
-        if (has_host(q->r.type) && q->r.hpa != REGION_NO_HOST) {
-            if (q->r.hpa & (PAGE - 1))
-                return REGION_EALIGN;
-            if (q->r.hpa + q->r.len < q->r.hpa)
-                return REGION_EWRAP;
-        }
-        if ((rc = check_flags(&q->r)))
-            return rc;
-        if (overlaps(t, q->r.gpa, q->r.len))
-            return REGION_EOVERLAP;
-        if (!host_ok(t, &q->r))
-            return REGION_EHOST;
-        if ((rc = splice(t, q->r.gpa, q->r.len, &q->r)))
-            return rc;
-        report(t, q->r.gpa, q->r.len, true);
-        return REGION_OK;
-    case REGION_MODIFY:
-        if ((rc = check_range(t, q->r.gpa, q->r.len)))
-            return rc;
-        if (q->r.hpa != REGION_NO_HOST && (q->r.hpa & (PAGE - 1)))
-            return REGION_EALIGN;
-        if (q->r.flags & ~REGION_FLAGS || (unsigned)q->r.type > REGION_EMULATED)
-            return REGION_EFLAGS;
-        if (!covered(t, q->r.gpa, q->r.len))
-            return REGION_ENOENT;
-        if ((rc = modify(t, q)))
-            return rc;
-        report(t, q->r.gpa, q->r.len, true);
-        return REGION_OK;
-    case REGION_DELETE:
-        if ((rc = check_range(t, q->r.gpa, q->r.len)))
-            return rc;
-        if (!covered(t, q->r.gpa, q->r.len))
-            return REGION_ENOENT;
-        if ((rc = splice(t, q->r.gpa, q->r.len, NULL)))
-            return rc;
-        report(t, q->r.gpa, q->r.len, false);
-        return REGION_OK;
+    if (b->num && mergeable(&b->r[b->num - 1], r)) {
+        b->r[b->num - 1].len += r->len;
+    } else if (b->num == REGION_MAX) {
+        b->full = true;
+        return;
+    } else {
+        b->r[b->num++] = *r;
     }
-    return REGION_EOP;
+    if (changed)
+        b->changed |= 1ULL << (b->num - 1);
+}
+
+/*
+ * Check and apply one request; *changed gets the set of regions (indices in the new table) to
+ * report. Kept out of line so its scratch table is off the stack while the callbacks run.
+ */
+static __attribute__((noinline)) int apply(region_table_t *t, const region_req_t *q,
+                                           uint64_t *changed)
+{
+    const region_t *w = &q->r;
+    if (q->op != REGION_ADD && q->op != REGION_MODIFY && q->op != REGION_DELETE)
+        return REGION_EOP;
+    int rc = check_range(t, w, q->op != REGION_DELETE);
+    if (rc)
+        return rc;
+    uint64_t end = end_of(w);
+    unsigned lo = first_after(t, w->gpa), hi = lo; /* t->r[lo, hi) overlap the range */
+    while (hi < t->num && t->r[hi].gpa < end)
+        hi++;
+    region_t old, now;
+
+    if (q->op == REGION_ADD) {
+        if ((rc = check_flags(w, true)))
+            return rc;
+        if (hi > lo)
+            return REGION_EOVERLAP;
+        if (has_host(w->type) && !host_ok(t, w))
+            return REGION_EHOST;
+    } else {
+        if (q->op == REGION_MODIFY && (rc = check_flags(w, false)))
+            return rc;
+        uint64_t p = w->gpa; /* covered without holes? */
+        for (unsigned i = lo; i < hi && t->r[i].gpa <= p; i++)
+            p = end_of(&t->r[i]);
+        if (p < end)
+            return REGION_ENOENT;
+        for (unsigned i = lo; q->op == REGION_MODIFY && i < hi; i++) {
+            modify_piece(t, i, w, &old, &now);
+            if ((rc = check_modify_piece(t, w, &old, &now)))
+                return rc;
+        }
+    }
+
+    build_t b; /* no initialiser: it would clear the whole scratch table */
+    b.num = lo;
+    b.changed = 0;
+    b.full = false;
+    memcpy(b.r, t->r, lo * sizeof(t->r[0])); /* untouched, and already merged */
+    if (lo < hi && t->r[lo].gpa < w->gpa) {
+        old = slice(&t->r[lo], t->r[lo].gpa, w->gpa - t->r[lo].gpa);
+        push(&b, &old, false);
+    }
+    if (q->op == REGION_ADD)
+        push(&b, w, true);
+    for (unsigned i = lo; q->op == REGION_MODIFY && i < hi; i++) {
+        modify_piece(t, i, w, &old, &now);
+        push(&b, &now, now.type != old.type || now.flags != old.flags);
+    }
+    if (lo < hi && end_of(&t->r[hi - 1]) > end) {
+        old = slice(&t->r[hi - 1], end, end_of(&t->r[hi - 1]) - end);
+        push(&b, &old, false);
+    }
+    for (unsigned i = hi; i < t->num; i++)
+        push(&b, &t->r[i], false);
+    if (b.full)
+        return REGION_EFULL;
+    memcpy(t->r, b.r, b.num * sizeof(b.r[0]));
+    t->num = b.num;
+    *changed = b.changed;
+    return REGION_OK;
+}
+
+static void report(const region_table_t *t, const region_req_t *q, uint64_t changed)
+{
+    if (!t->ops || !t->ops->changed)
+        return;
+    if (q->op == REGION_DELETE) {
+        t->ops->changed(t->ops->ctx, q->r.gpa, q->r.len, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < t->num; i++)
+        if (changed & (1ULL << i))
+            t->ops->changed(t->ops->ctx, t->r[i].gpa, t->r[i].len, &t->r[i]);
 }
 
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed)
@@ -322,12 +271,14 @@ int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsi
     if (t->ops && t->ops->lock)
         t->ops->lock(t->ops->ctx);
     for (unsigned i = 0; i < n; i++) {
-        rc = apply(t, &req[i]);
+        uint64_t changed = 0;
+        rc = apply(t, &req[i], &changed);
         if (rc) {
             if (failed)
                 *failed = i;
             break;
         }
+        report(t, &req[i], changed);
     }
     if (t->ops && t->ops->unlock)
         t->ops->unlock(t->ops->ctx);

@@ -8,7 +8,7 @@ BUILD=${BUILD:-build}
 log=$BUILD/logs/bench.log
 mkdir -p "$(dirname "$log")"
 timeout -k 5 120 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 \
-  -m 1G -smp 2 -icount shift=0 -display none -no-reboot -monitor none -serial "file:$log" \
+  -m 1G -smp 2 -icount shift=0 -display none -nic none -no-reboot -monitor none -serial "file:$log" \
   -kernel "$BUILD/septum.bin" -initrd "$BUILD/systems/bench.pack" \
   -append "septum.loglevel=debug" </dev/null >/dev/null 2>&1 || true
 tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"

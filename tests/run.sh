@@ -73,7 +73,7 @@ qemu_case() {
   local log=$LOGS/system/$name.log want_rc=0 why=""
   rm -f "$log"
   # shellcheck disable=SC2086
-  timeout -k 5 "$limit" $QEMU -display none -no-reboot -monitor none -serial "file:$log" \
+  timeout -k 5 "$limit" $QEMU -display none -nic none -no-reboot -monitor none -serial "file:$log" \
     $args </dev/null >"$log.qemu" 2>&1
   local rc=$?
   touch "$log"

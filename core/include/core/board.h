@@ -1,7 +1,10 @@
 /*
  * The board as its device tree describes it: RAM, reserved ranges, CPUs, PSCI, GIC, console
- * UART, timer and the chosen node. board_parse() treats the blob as hostile: every size, offset,
- * cell count and string is checked, and a failure says which node and what is wrong.
+ * UART, timer and the chosen node. board_parse() treats the blob as hostile: the header and
+ * the whole structure block are validated before any node is read, and every cell count, reg
+ * length, range, interrupt specifier and string is checked; a failure says which node and what
+ * is wrong. Addresses are taken as they are: a node whose parent bus translates addresses
+ * (non-empty ranges) is refused rather than translated.
  */
 #ifndef CORE_BOARD_H
 #define CORE_BOARD_H
@@ -14,49 +17,64 @@
 #define BOARD_CPU_MAX  8
 
 typedef struct board_range {
-    uint64_t base, size;
+    uint64_t base, size; /* base + size never overflows */
 } board_range_t;
 
 typedef enum { BOARD_CONDUIT_NONE, BOARD_CONDUIT_SMC, BOARD_CONDUIT_HVC } board_conduit_t;
 
 typedef struct board {
-    uint32_t dtb_size;
-    char model[64];
-    board_range_t mem[BOARD_MEM_MAX]; /* sorted by base; zero-sized entries are skipped */
+    uint32_t dtb_size; /* the header's totalsize */
+    char model[64];    /* root "model", truncated; "" if absent */
+    /* device_type = "memory" nodes, every reg entry, sorted by base, page-aligned, no overlap;
+     * zero-sized entries and nodes with a status other than "okay" are skipped */
+    board_range_t mem[BOARD_MEM_MAX];
     unsigned mem_num;
-    board_range_t resv[BOARD_RESV_MAX]; /* /memreserve/ entries and /reserved-memory children */
+    /* /memreserve/ entries, then reg entries of enabled /reserved-memory children; sorted */
+    board_range_t resv[BOARD_RESV_MAX];
     unsigned resv_num;
     struct {
-        uint64_t mpidr;
-        bool psci; /* enable-method = "psci" */
-    } cpu[BOARD_CPU_MAX];
+        uint64_t mpidr; /* affinity fields only (Aff3 and Aff2..Aff0) */
+        bool psci;      /* enable-method contains "psci" */
+    } cpu[BOARD_CPU_MAX]; /* in device-tree order */
     unsigned cpu_num;
     struct {
         bool present;
         board_conduit_t conduit;
-        bool v0_2; /* PSCI 0.2 or later: standard function IDs */
-        uint32_t cpu_on_id; /* PSCI 0.1 only: the cpu_on property */
+        uint32_t cpu_on_id; /* CPU_ON function ID: 0xc4000003 for 0.2+, "cpu_on" for 0.1 */
+        bool v0_2_or_later; /* compatible arm,psci-0.2 or arm,psci-1.0: standard IDs */
     } psci;
     struct {
         unsigned version; /* 2 or 3 */
+        /* v3: dist, redist (the only redistributor region); cpuif/hyp_ctrl/vcpuif if listed.
+         * v2: dist, cpuif; hyp_ctrl and vcpuif only with the virtualisation extensions. */
         board_range_t dist, redist, cpuif, hyp_ctrl, vcpuif;
-        uint32_t maint_irq; /* INTID */
+        uint32_t maint_irq; /* INTID of the maintenance PPI, 0 if not given */
     } gic;
     struct {
         bool present;
         board_range_t reg;
         uint32_t irq; /* INTID, 0 if none */
-        char path[64];
+        char path[64]; /* full node path; "" if longer */
     } uart;
     struct {
+        uint32_t irq[4]; /* INTIDs: secure, non-secure physical, virtual, hypervisor physical */
         bool present;
-        uint32_t irq[4]; /* INTIDs: secure, non-secure physical, virtual, hypervisor */
     } timer;
     char bootargs[256];
-    uint64_t initrd_start, initrd_end; /* 0 if absent */
+    uint64_t initrd_start, initrd_end; /* [start, end); both 0 if absent */
 } board_t;
 
-/* Parse the DTB at fdt, at most max_size bytes. 0 on success; else a negative errno and why
- * says what is wrong. A missing UART, PSCI or timer is not an error (the flags say so). */
+/*
+ * Parse the DTB at fdt (8-byte aligned, at most max_size readable bytes) into *b (zeroed
+ * first, and again on failure). Returns 0, or a negative errno with why (NUL-terminated, truncated to why_len;
+ * why may be NULL when why_len is 0) saying what is wrong:
+ *   -EINVAL   malformed blob, node or property
+ *   -E2BIG    over a limit: totalsize > max_size, more than the *_MAX entries, long bootargs
+ *   -ENOENT   a required node is missing: memory, /cpus (or no CPU in it), GIC
+ *   -ENOTSUP  well-formed but unsupported: cell counts above 2, address translation through
+ *             ranges, several GICv3 redistributor regions, #interrupt-cells other than 3/4
+ * A missing UART, PSCI or timer node is not an error: the present flags say so. A stdout-path
+ * that names a missing, disabled or non-PL011 node leaves the UART absent (no fallback).
+ */
 int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t why_len);
 #endif

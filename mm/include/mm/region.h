@@ -3,7 +3,8 @@
  * gasp_region_info: the VM's guest-physical address space as an ordered set of non-overlapping
  * regions, each with one contiguous host backing (or none, for an emulated region), a type and
  * guest permissions. Changes split regions so that this stays true, merge neighbours that became
- * equal, and report every changed piece through ops->changed so stage 2 follows at once.
+ * equal, and report the regions whose mapping changed through ops->changed, so stage 2 follows
+ * at once. The table takes its VM's lock (ops->lock) around every change.
  */
 #ifndef MM_REGION_H
 #define MM_REGION_H
@@ -24,26 +25,31 @@ typedef struct region {
     uint64_t hpa; /* REGION_NO_HOST for emulated regions */
     region_type_t type;
     unsigned flags;
-    void *owner; /* emulated regions: the reservation behind them (mm/reserve.c), else NULL */
+    /* Emulated regions: the reservation behind them (mm/reserve.c), else NULL. Set by ADD, kept
+     * by MODIFY; regions with different owners never merge. Kept last so that initialisers
+     * that stop at flags leave it NULL. */
+    void *owner;
 } region_t;
 
 typedef enum { REGION_ADD, REGION_MODIFY, REGION_DELETE } region_op_t;
 
 typedef struct region_req {
     region_op_t op;
-    region_t r; /* MODIFY: hpa REGION_NO_HOST keeps the backing; DELETE: only gpa/len count */
+    /* ADD: the new region. MODIFY: the range and its new type and flags; hpa REGION_NO_HOST
+     * keeps the backing, or names exactly the backing it has. DELETE: only gpa and len count. */
+    region_t r;
 } region_req_t;
 
 enum {
     REGION_OK = 0,
     REGION_EZERO = -1,    /* zero length */
     REGION_EALIGN = -2,   /* gpa, len or hpa not page-aligned */
-    REGION_EWRAP = -3,    /* range wraps around */
+    REGION_EWRAP = -3,    /* guest or host range wraps around */
     REGION_ERANGE = -4,   /* beyond the VM's IPA size */
     REGION_EOVERLAP = -5, /* ADD over an existing region */
-    REGION_EHOST = -6,    /* host range not the VM's own */
+    REGION_EHOST = -6,    /* host range not the VM's own, or MODIFY names another backing */
     REGION_ENOENT = -7,   /* MODIFY/DELETE of a range not fully covered by regions */
-    REGION_EFULL = -8,    /* no room in the table */
+    REGION_EFULL = -8,    /* the result needs more than REGION_MAX regions */
     REGION_EFLAGS = -9,   /* bad type or flag combination */
     REGION_EOP = -10,     /* unknown operation */
 };
@@ -52,10 +58,15 @@ const char *region_strerror(int err);
 #define REGION_MAX 64
 
 typedef struct region_ops {
-    /* May this VM use host [hpa, hpa + len) as this type? */
+    /* May this VM use host [hpa, hpa + len) as this type? (RAM/ROM: its own frames; device: a
+     * pass-through device assigned to it.) Asked for ADD, and for MODIFY when the type changes. */
     bool (*host_ok)(void *ctx, uint64_t hpa, uint64_t len, region_type_t type);
-    /* [gpa, gpa + len) now maps as r (a whole region, which covers it exactly), or is unmapped
-     * (r NULL). Called after the table is consistent; a merge reports the merged region. */
+    /* [gpa, gpa + len) now maps as r, a whole region of the table that covers exactly that range,
+     * or is unmapped (r NULL: one call for the whole range a DELETE removed). Called after the
+     * table is updated, once per region that holds a change, in address order; a region whose
+     * mapping did not change (the remainders of a split, a MODIFY to the same type and flags) is
+     * not reported. When a changed piece merged with its neighbours the whole merged region is
+     * reported, so stage 2 can go back to the largest blocks. */
     void (*changed)(void *ctx, uint64_t gpa, uint64_t len, const region_t *r);
     /* region_set's fatal error: stop that VM. */
     void (*fatal)(void *ctx, int err, unsigned index);
@@ -65,19 +76,19 @@ typedef struct region_ops {
 } region_ops_t;
 
 typedef struct region_table {
-    region_t r[REGION_MAX];
+    region_t r[REGION_MAX]; /* sorted by gpa, non-overlapping, equal neighbours merged */
     unsigned num;
     uint64_t ipa_size;
-    const region_ops_t *ops;
+    const region_ops_t *ops; /* may be NULL, and so may any of its callbacks */
 } region_table_t;
 
 void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t *ops);
-/* Apply requests in order under the lock. On the first error, return it and set *failed to its
- * index; earlier requests stay applied (as QNX's gasp_region_set_soft). */
+/* Apply requests in order under the lock. On the first error, return it and set *failed (if not
+ * NULL) to its index; that request changed nothing, earlier ones stay applied (as QNX). */
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed);
-/* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index). */
+/* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index), after the unlock. */
 void region_set(region_table_t *t, unsigned n, const region_req_t *req);
-/* The region containing gpa (REGION_ENOENT if none). */
+/* A copy of the region containing gpa, or REGION_ENOENT. */
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out);
 /* Lookup for the fault path (binary search); NULL if gpa is in no region. */
 const region_t *region_find(const region_table_t *t, uint64_t gpa);
