@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# linux-guest.sh OUT — the real-Linux guest for the tests: Debian's arm64 kernel and an initramfs
+# around Debian's busybox-static, fetched with `apt-get download` into a cache under build/
+# (a private arm64 apt state; nothing is installed into the host). Writes OUT/Image (the raw
+# arm64 Image from linux-image-*-arm64) and OUT/initramfs.cpio.gz, whose /init prints the
+# marker "SEPTUM-LINUX-UP" and the facts (uname -a, CPUs online, memory), then powers off.
+set -euo pipefail
+out=$(mkdir -p "${1:?usage: linux-guest.sh OUT}" && cd "$1" && pwd)
+cache=$out/cache
+mkdir -p "$cache/lists/partial" "$cache/archives/partial"
+say() { printf 'linux-guest: %s\n' "$*"; }
+
+if [ ! -f "$out/.done" ]; then
+  o=(-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 "-oDir::State::Lists=$cache/lists"
+     "-oDir::Cache=$cache" -oDebug::NoLocking=1 -oAPT::Sandbox::User=root)
+  say "fetching Debian's linux-image-arm64 and busybox-static for arm64 into $cache"
+  apt-get "${o[@]}" update -qq >/dev/null
+  # the meta package names the versioned image package
+  meta=$(apt-cache "${o[@]}" depends linux-image-arm64 | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+  [ -n "$meta" ] || { echo "linux-guest: cannot resolve linux-image-arm64" >&2; exit 1; }
+  (cd "$cache" && apt-get "${o[@]}" download "$meta" busybox-static >/dev/null)
+  rm -rf "$out/root" "$out/pkg"
+  mkdir -p "$out/pkg"
+  for deb in "$cache"/linux-image-*.deb "$cache"/busybox-static_*.deb; do dpkg -x "$deb" "$out/pkg"; done
+  img=$(find "$out/pkg/boot" -name 'vmlinuz-*' | head -n 1)
+  [ -n "$img" ] || { echo "linux-guest: no vmlinuz in $meta" >&2; exit 1; }
+  # Debian's arm64 vmlinuz is a raw Image; accept a gzip one too
+  if gzip -t "$img" 2>/dev/null; then gzip -dc "$img" >"$out/Image"; else cp "$img" "$out/Image"; fi
+  [ "$(od -An -tx1 -j56 -N4 "$out/Image" | tr -d ' ')" = "41524d64" ] ||
+    { echo "linux-guest: $img is not an arm64 Image" >&2; exit 1; }
+  basename "$img" | sed 's/^vmlinuz-//' >"$out/version"
+
+  # the initramfs: busybox and /init; /dev/console comes from devtmpfs (no mknod needed)
+  root=$out/root
+  mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys"
+  cp "$out/pkg/bin/busybox" "$root/bin/busybox"
+  cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+echo "SEPTUM-LINUX-UP"
+echo "uname: $(uname -a)"
+echo "cpus online: $(cat /sys/devices/system/cpu/online) ($(grep -c ^processor /proc/cpuinfo) CPUs)"
+echo "memory: $(grep MemTotal /proc/meminfo)"
+poweroff -f
+INIT
+  chmod 755 "$root/init"
+  (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet | gzip -9 >"$out/initramfs.cpio.gz")
+  rm -rf "$out/pkg"
+  touch "$out/.done"
+  say "kernel $(cat "$out/version"), initramfs $(stat -c %s "$out/initramfs.cpio.gz") bytes"
+fi
