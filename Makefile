@@ -109,11 +109,37 @@ $(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(B
 	$(PACKER) -o $@ --flash $(BUILD)/septum.bin system.dtb=$< \
 	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
 
+# Real-Linux systems (tests/system/linux/): Debian's kernel and a busybox initramfs, fetched on
+# demand by tools/linux-guest.sh into $(BUILD)/linux, packed with the test guests.
+LINUX     := $(BUILD)/linux
+LINUX_SYSTEMS := $(patsubst tests/system/linux/%.dts,%,$(wildcard tests/system/linux/*.dts))
+LINUX_FILES = Image=$(LINUX)/Image initramfs.cpio.gz=$(LINUX)/initramfs.cpio.gz
+
+$(LINUX)/.done: tools/linux-guest.sh | $(DEPS_OK)
+	tools/linux-guest.sh $(LINUX)
+
+$(BUILD)/systems/%.dtb: tests/system/linux/%.dts | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+$(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)): $(BUILD)/systems/%.pack: \
+  $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(LINUX)/.done
+	$(PACKER) -o $@ system.dtb=$< $(LINUX_FILES) \
+	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
+
+$(patsubst %,$(BUILD)/systems/%-flash.img,$(LINUX_SYSTEMS)): $(BUILD)/systems/%-flash.img: \
+  $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(BUILD)/septum.bin $(LINUX)/.done
+	$(PACKER) -o $@ --flash $(BUILD)/septum.bin system.dtb=$< $(LINUX_FILES) \
+	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
+
+linux: $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)) \
+       $(patsubst %,$(BUILD)/systems/%-flash.img,$(LINUX_SYSTEMS))
+
 .SECONDARY:
 SYSTEM   ?= default
 guests: $(GUEST_BINS) $(PACKS)
 
-.PHONY: all deps help run run-flash debug test unit clean distclean format guests bench
+.PHONY: all deps help run run-flash debug test unit clean distclean format guests bench linux
 all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 
 help:

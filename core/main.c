@@ -12,6 +12,7 @@
 #include <arch/timer.h>
 #include <boot/layout.h>
 #include <core/board.h>
+#include <core/irq.h>
 #include <core/bundle.h>
 #include <core/sysdesc.h>
 #include <core/tables.h>
@@ -105,7 +106,7 @@ static uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1)
 
 static void build_el2_map(const boot_info_t *info, unsigned ncpus)
 {
-    el2map_range_t r[4 + 2 * CPU_MAX];
+    el2map_range_t r[8 + 2 * CPU_MAX];
     unsigned n = 0;
     char why[128];
 
@@ -122,6 +123,13 @@ static void build_el2_map(const boot_info_t *info, unsigned ncpus)
     }
     uint64_t uart = align_down(console_uart(), PAGE_SIZE);
     r[n++] = (el2map_range_t){uart, uart + PAGE_SIZE, PT_R | PT_W | PT_DEVICE, "uart"};
+    if (board.gic.version == 3) {
+        r[n++] = (el2map_range_t){board.gic.dist.base, board.gic.dist.base + board.gic.dist.size,
+                                  PT_R | PT_W | PT_DEVICE, "GIC distributor"};
+        r[n++] = (el2map_range_t){board.gic.redist.base,
+                                  board.gic.redist.base + board.gic.redist.size,
+                                  PT_R | PT_W | PT_DEVICE, "GIC redistributors"};
+    }
     r[n++] = (el2map_range_t){align_down(info->dtb, PAGE_SIZE),
                               align_up(info->dtb + board.dtb_size, PAGE_SIZE), PT_R, "dtb"};
 
@@ -267,6 +275,7 @@ void septum_secondary_main(uint64_t cpu)
 {
     uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
     log_info("cpu %lu: mpidr 0x%lx online\n", (unsigned long)cpu, (unsigned long)mpidr);
+    irq_cpu_init((unsigned)cpu, mpidr);
     __atomic_store_n(&cpu_online[cpu], 1, __ATOMIC_RELEASE);
     while (!__atomic_load_n(&vms_ready, __ATOMIC_ACQUIRE))
         wfe();
@@ -493,6 +502,9 @@ void septum_main(const boot_info_t *info)
     run_test_hook();
 
     cpu_mpidr[0] = self;
+    if (irq_init(board.gic.version, board.gic.dist.base, board.gic.redist.base,
+                 board.gic.redist.size))
+        irq_cpu_init(0, self);
     log_info("cpu 0: mpidr 0x%lx online (boot CPU)\n", (unsigned long)self);
     bool listed = false;
     for (unsigned i = 0; i < board.cpu_num; i++)

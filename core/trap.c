@@ -12,12 +12,25 @@
 #include <core/console.h>
 #include <core/fault.h>
 #include <core/hvc.h>
+#include <core/irq.h>
 #include <core/panic.h>
 #include <core/vm.h>
+#include <vdev/vgic.h>
 
 #define HPFAR_FIPA_SHIFT 8
 #define HPFAR_FIPA_MASK  0x00000ffffffffff0UL
 #define PAGE_OFFSET_MASK 0xfffUL
+
+/* ESR ISS of a trapped MSR/MRS/SYS (EC 0x18): the encoding, without Rt and direction */
+#define ISS_SYSREG_MASK   0x3ffc1eUL
+#define ISS_SYSREG_RT(iss) (((iss) >> 5) & 0x1f)
+#define ISS_SYSREG_READ   1UL
+#define ISS_SYSREG(op0, op1, crn, crm, op2)                                                     \
+    (((uint64_t)(op0) << 20) | ((uint64_t)(op2) << 17) | ((uint64_t)(op1) << 14) |              \
+     ((uint64_t)(crn) << 10) | ((uint64_t)(crm) << 1))
+#define SYSREG_ICC_SGI1R  ISS_SYSREG(3, 0, 12, 11, 5)
+#define SYSREG_ICC_ASGI1R ISS_SYSREG(3, 0, 12, 11, 6)
+#define SYSREG_ICC_SGI0R  ISS_SYSREG(3, 0, 12, 11, 7)
 
 /* The faulting IPA: page from HPFAR_EL2, offset from FAR_EL2. */
 static uint64_t fault_ipa(const arch_regs_t *f)
@@ -60,6 +73,30 @@ static __attribute__((noinline)) void guest_abort(vcpu_t *v, arch_regs_t *f, boo
     arch_inject_abort(f, instruction, f->far, write);
 }
 
+/* A trapped system-register access: SGI generation (HCR_EL2.IMO makes it trap) is the vGIC's;
+ * anything else is undefined for the guest. */
+static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
+{
+    uint64_t iss = f->esr & ESR_ISS_MASK, rt = ISS_SYSREG_RT(iss);
+    uint64_t val = rt == 31 ? 0 : f->x[rt];
+    switch (iss & ISS_SYSREG_MASK) {
+    case SYSREG_ICC_SGI1R:
+    case SYSREG_ICC_ASGI1R:
+    case SYSREG_ICC_SGI0R:
+        if (iss & ISS_SYSREG_READ)
+            break; /* write-only registers */
+        vgic_sgi(v, val);
+        f->elr += 4;
+        return;
+    default:
+        break;
+    }
+    log_warn("vm %s vcpu %u: system register access (ISS 0x%lx) at pc 0x%lx not emulated; "
+             "undefined instruction injected\n",
+             v->vm->cfg.name, v->id, (unsigned long)iss, (unsigned long)f->elr);
+    arch_inject_undef(f);
+}
+
 void trap_hvc(arch_regs_t *f) { hvc_dispatch(vcpu_current(), f, f->esr & ESR_HVC_IMM_MASK); }
 
 void trap_dabt(arch_regs_t *f)
@@ -83,7 +120,9 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
                       (unsigned long)f->esr);
             vm_stop(v->vm, "SError");
         }
-        return; /* physical interrupts: none are enabled yet */
+        if ((vector & 3) == VEC_IRQ)
+            irq_handle(v);
+        return;
     }
     switch (ESR_EC(f->esr)) {
     case EC_HVC64:
@@ -103,6 +142,9 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
     }
     case EC_IABT_LOW:
         guest_abort(v, f, true, false);
+        break;
+    case EC_SYS64:
+        sysreg_trap(v, f);
         break;
     default:
         log_warn("vm %s vcpu %u: %s at pc 0x%lx (ESR 0x%lx) not emulated; undefined instruction "

@@ -16,6 +16,8 @@
 #include <core/vm.h>
 #include <core/xen.h>
 #include <vdev/vdev.h>
+#include <vdev/vgic.h>
+#include <core/irq.h>
 #include <errno.h>
 #include <mm/frame.h>
 #include <stdio.h>
@@ -300,6 +302,7 @@ static _Noreturn void run_vcpu(vcpu_t *v)
     arch_vcpu_reset(&regs, &el1, v->entry, v->context);
     arch_el1_restore(&el1);
     arch_vcpu_load(&v->vm->arch, v->id);
+    vgic_vcpu_reset(v);
     __atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
     if (v->id == 0 && !v->vm->first_insns)
         v->vm->first_insns = arch_pmu_insns() - release_insns[v->pcpu];
@@ -364,8 +367,12 @@ static void vm_release_memory(vm_t *vm)
 void vm_stop(vm_t *vm, const char *why)
 {
     uint32_t was = __atomic_exchange_n(&vm->state, VM_STOPPED, __ATOMIC_ACQ_REL);
-    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++)
-        __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
+    vcpu_t *self = vcpu_current();
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
+        uint32_t st = __atomic_exchange_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_ACQ_REL);
+        if (st == VCPU_RUNNING && &vm->vcpu[i] != self)
+            irq_kick(vm->vcpu[i].pcpu); /* it leaves its guest at once */
+    }
     if (was != VM_STOPPED) {
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
         xen_vm_stopped(vm);
@@ -388,8 +395,12 @@ void vm_reset(vm_t *vm)
 {
     log_info("vm %s: reset\n", vm->cfg.name);
     xen_vm_stopped(vm);
-    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++)
-        __atomic_store_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_RELEASE);
+    vcpu_t *self = vcpu_current();
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
+        uint32_t st = __atomic_exchange_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_ACQ_REL);
+        if (st == VCPU_RUNNING && &vm->vcpu[i] != self)
+            irq_kick(vm->vcpu[i].pcpu);
+    }
     if (vm_load(vm) != 0) {
         vm_stop(vm, "reset failed");
         vcpu_exit();

@@ -8,6 +8,8 @@
  */
 #include <libfdt.h>
 #include <vdev/vdev.h>
+#include <arch/gic.h>
+#include <vdev/vgic.h>
 
 #define VPL011_BASE  0x09000000UL
 #define VPL011_SIZE  0x1000UL
@@ -71,6 +73,7 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
         default:
             return FAULT_UNHANDLED; /* read-only or reserved */
         }
+        vgic_set_level(vm, GIC_PRIV_NUM + VPL011_SPI, (u->ris & u->imsc) != 0);
         return FAULT_HANDLED;
     }
     uint32_t r;

@@ -1,0 +1,27 @@
+/*
+ * Physical interrupts at EL2. They are taken only while a guest runs (septum itself runs with
+ * interrupts masked), arrive through the lower-EL IRQ vector and are dispatched here: the
+ * virtual timer and pass-through SPIs are forwarded to the vCPU, the GIC maintenance interrupt
+ * and kicks bring its list registers up to date, the console UART's input goes to the VM that
+ * has the console.
+ */
+#ifndef CORE_IRQ_H
+#define CORE_IRQ_H
+#include <core/vm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The boot CPU: the physical GIC, if the board has a GICv3 (false otherwise: guests then get no
+ * interrupt controller). */
+bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size);
+/* Each CPU, the boot CPU included, with its MPIDR affinity. */
+void irq_cpu_init(unsigned pcpu, uint64_t mpidr);
+/* Whether guests get a GIC (irq_init succeeded). */
+bool irq_present(void);
+/* Make physical CPU pcpu leave its guest and look at its vCPU's state. */
+void irq_kick(unsigned pcpu);
+/* Route a pass-through SPI to the physical CPU that runs vcpu. */
+void irq_route_spi(uint32_t intid, vcpu_t *vcpu);
+/* The lower-EL IRQ vector's handler. */
+void irq_handle(vcpu_t *v);
+#endif

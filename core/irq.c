@@ -1,0 +1,96 @@
+/*
+ * Physical interrupt dispatch (see core/irq.h). septum's physical CPU interface runs with
+ * EOImode 1: every interrupt gets its priority dropped at once, and is deactivated either here
+ * (when septum consumed it) or by the guest (when it was forwarded through a hardware list
+ * register), so a forwarded level interrupt cannot fire again before the guest has handled it.
+ */
+#include <arch/gic.h>
+#include <arch/mmu.h>
+#include <core/console.h>
+#include <core/irq.h>
+#include <vdev/vgic.h>
+
+#define GICR_FRAME_SIZE 0x20000UL
+
+static bool present;
+static uint64_t pcpu_mpidr[CPU_MAX];
+static vcpu_t *spi_owner[VGIC_INTID_NUM]; /* pass-through SPIs: the vCPU they go to */
+
+bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
+{
+    if (gic_version != 3) {
+        log_warn("GICv%u: septum virtualises only GICv3; guests get no interrupts\n",
+                 gic_version);
+        return false;
+    }
+    gic_init(dist, redist, (unsigned)(redist_size / GICR_FRAME_SIZE));
+    present = true;
+    return true;
+}
+
+bool irq_present(void) { return present; }
+
+void irq_cpu_init(unsigned pcpu, uint64_t mpidr)
+{
+    if (pcpu < CPU_MAX)
+        pcpu_mpidr[pcpu] = mpidr;
+    if (!present)
+        return;
+    if (!gic_cpu_init()) {
+        log_error("cpu %u: no GIC redistributor for mpidr 0x%lx\n", pcpu, (unsigned long)mpidr);
+        return;
+    }
+    gic_enable(GIC_SGI_KICK, 0, true);
+    gic_enable(GIC_INTID_MAINT, 0, false);
+    gic_enable(GIC_INTID_VTIMER, 0, false);
+}
+
+void irq_kick(unsigned pcpu)
+{
+    if (present && pcpu < CPU_MAX)
+        gic_send_sgi(pcpu_mpidr[pcpu], GIC_SGI_KICK);
+}
+
+void irq_route_spi(uint32_t intid, vcpu_t *v)
+{
+    if (!present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM)
+        return;
+    spi_owner[intid] = v;
+    gic_enable(intid, pcpu_mpidr[v->pcpu], false);
+}
+
+void irq_handle(vcpu_t *v)
+{
+    for (;;) {
+        uint32_t id = gic_ack();
+        if (id >= GIC_INTID_SPURIOUS)
+            break;
+        gic_eoi(id);
+        switch (id) {
+        case GIC_SGI_KICK:
+            gic_deactivate(id);
+            vgic_update_current(v);
+            break;
+        case GIC_INTID_MAINT:
+            vgic_update_current(v);
+            gic_deactivate(id); /* after the update: the condition it signals is gone */
+            break;
+        case GIC_INTID_VTIMER:
+            vgic_forward(v, id); /* the guest deactivates it */
+            break;
+        default:
+            if (id < VGIC_INTID_NUM && spi_owner[id] == v) {
+                vgic_forward(v, id);
+                break;
+            }
+            log_warn("cpu %lu: unexpected physical interrupt %u\n",
+                     (unsigned long)arch_pcpu()->index, id);
+            gic_disable(id);
+            gic_deactivate(id);
+            break;
+        }
+    }
+    /* a kick may also mean the VM was stopped or this vCPU switched off */
+    if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_OFF)
+        vcpu_exit();
+}

@@ -1,0 +1,614 @@
+/*
+ * The virtual GICv3 (see vdev/vgic.h). Every interrupt's state lives here (enable, pending,
+ * active, priority, group, configuration, routing) until it is placed in a list register; from
+ * then until the guest deactivates it, the list register holds its pending and active state,
+ * and changes the emulated registers ask for are applied when its vCPU next syncs. When more
+ * interrupts are pending than there are list registers, the rest wait here and the underflow
+ * maintenance interrupt (at most one list register still valid) brings them in. Level-sensitive
+ * interrupts without a hardware line carry the EOI flag, so their deactivation is seen and the
+ * line sampled again.
+ *
+ * Registers: GICv3 architecture specification (IHI 0069), chapters 12.9 (distributor) and
+ * 12.10/12.11 (redistributor). Reserved and unimplemented registers read as zero and ignore
+ * writes, as the specification says; accesses of a size a register does not allow are refused.
+ */
+#include <arch/gic.h>
+#include <arch/spinlock.h>
+#include <core/console.h>
+#include <core/irq.h>
+#include <vdev/vdev.h>
+#include <vdev/vgic.h>
+
+/* distributor */
+#define GICD_CTLR       0x0000
+#define GICD_TYPER      0x0004
+#define GICD_IIDR       0x0008
+#define GICD_TYPER2     0x000c
+#define GICD_IGROUPR    0x0080
+#define GICD_ISENABLER  0x0100
+#define GICD_ICENABLER  0x0180
+#define GICD_ISPENDR    0x0200
+#define GICD_ICPENDR    0x0280
+#define GICD_ISACTIVER  0x0300
+#define GICD_ICACTIVER  0x0380
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR      0x0c00
+#define GICD_IROUTER    0x6000
+#define GICD_PIDR2      0xffe8
+#define GICD_CTLR_EN_G0 (1U << 0)
+#define GICD_CTLR_EN_G1 (1U << 1)
+#define GICD_CTLR_ARE   (1U << 4)
+#define GICD_CTLR_DS    (1U << 6)
+#define GICD_TYPER_IDBITS_SHIFT 19
+#define GICD_TYPER_CPUS_SHIFT   5
+#define GICD_TYPER_NO1N         (1U << 25)
+#define GIC_PIDR2_ARCH_V3       0x3b
+#define VGIC_IIDR               0x0100053b /* implementer "septum" 0x53b, revision 1 */
+#define IROUTER_IRM             (1UL << 31)
+#define IROUTER_MASK            0xff00ffffffUL
+/* redistributor, RD_base frame */
+#define GICR_CTLR       0x0000
+#define GICR_IIDR       0x0004
+#define GICR_TYPER      0x0008
+#define GICR_WAKER      0x0014
+#define GICR_PIDR2      0xffe8
+#define GICR_TYPER_LAST (1UL << 4)
+#define GICR_TYPER_PROC_SHIFT 8
+#define GICR_TYPER_AFF_SHIFT  32
+#define GICR_WAKER_SLEEP  (1U << 1)
+#define GICR_WAKER_ASLEEP (1U << 2)
+#define GICR_SGI_FRAME  0x10000
+
+#define SPI_NUM (VGIC_INTID_NUM - GIC_PRIV_NUM)
+
+/* bit operations on the interrupt bitmaps */
+enum { OP_GROUP, OP_SENABLE, OP_CENABLE, OP_SPEND, OP_CPEND, OP_SACTIVE, OP_CACTIVE };
+/* requests for an interrupt in a list register, applied by its vCPU */
+#define REQ_PEND     1U /* pending again (an edge while it is active) */
+#define REQ_UNPEND   2U
+#define REQ_UNACTIVE 4U
+
+typedef struct virq {
+    uint8_t prio;
+    bool enabled, pending, active, edge, group1, hw, level, in_lr;
+    uint8_t lr, req;
+} virq_t;
+
+typedef struct vgic_cpu {
+    virq_t priv[GIC_PRIV_NUM];
+    uint16_t lr_intid[16];
+    uint32_t lr_used;
+    uint32_t waker;
+} vgic_cpu_t;
+
+typedef struct vgic {
+    bool present;
+    uint32_t ctlr;
+    spinlock_t lock;
+    vm_t *vm;
+    virq_t spi[SPI_NUM];
+    uint64_t irouter[SPI_NUM];
+    vgic_cpu_t cpu[VM_VCPU_MAX];
+    uint64_t overflows;
+} vgic_t;
+
+static vgic_t vgics[VM_MAX];
+static unsigned lr_num;
+
+static vgic_t *gic_of(const vm_t *vm) { return &vgics[vm->id]; }
+
+static virq_t *virq(vgic_t *g, unsigned vcpu, uint32_t intid)
+{
+    return intid < GIC_PRIV_NUM ? &g->cpu[vcpu].priv[intid] : &g->spi[intid - GIC_PRIV_NUM];
+}
+
+/* The vCPU an SPI goes to: IROUTER's Aff0 when it names one of the VM's vCPUs (Aff1-3 are
+ * zero for every vCPU), else vCPU 0; "any" routing (IRM) picks vCPU 0 too. */
+static unsigned spi_target(const vgic_t *g, uint32_t intid)
+{
+    uint64_t r = g->irouter[intid - GIC_PRIV_NUM];
+    if (r & IROUTER_IRM || (r & ~0xffUL) || (r & 0xff) >= g->vm->cfg.vcpu_num)
+        return 0;
+    return (unsigned)(r & 0xff);
+}
+
+static bool owned_by(const vgic_t *g, uint32_t intid, unsigned vcpu)
+{
+    return intid < GIC_PRIV_NUM || spi_target(g, intid) == vcpu;
+}
+
+static uint64_t lr_value(const virq_t *q, uint32_t intid, uint64_t state)
+{
+    uint64_t v = intid | (uint64_t)q->prio << ICH_LR_PRIO_SHIFT | state << ICH_LR_STATE_SHIFT;
+    if (q->group1)
+        v |= ICH_LR_GROUP1;
+    if (q->hw)
+        v |= ICH_LR_HW | (uint64_t)intid << ICH_LR_PINTID_SHIFT;
+    else if (!q->edge)
+        v |= ICH_LR_EOI;
+    return v;
+}
+
+/* Read the list registers back (the caller's CPU runs vcpu), apply requests, free the ones the
+ * guest is done with. Lock held. */
+static void sync_lrs(vgic_t *g, unsigned vcpu)
+{
+    vgic_cpu_t *c = &g->cpu[vcpu];
+    for (uint32_t used = c->lr_used; used; used &= used - 1) {
+        unsigned i = (unsigned)__builtin_ctz(used);
+        uint32_t intid = c->lr_intid[i];
+        virq_t *q = virq(g, vcpu, intid);
+        uint64_t lr = gic_read_lr(i), st = lr >> ICH_LR_STATE_SHIFT;
+        if (q->req & REQ_UNPEND)
+            st &= ~ICH_LR_PENDING;
+        if (q->req & REQ_UNACTIVE) {
+            if (q->hw && (st & ICH_LR_ACTIVE))
+                gic_deactivate(intid);
+            st &= ~ICH_LR_ACTIVE;
+        }
+        if ((q->req & REQ_PEND) && !q->hw)
+            st |= ICH_LR_PENDING;
+        /* a disabled interrupt that the guest has not taken yet leaves the list register */
+        bool retract = !q->enabled && st == ICH_LR_PENDING && !q->hw;
+        q->req = 0;
+        q->pending = st & ICH_LR_PENDING;
+        q->active = st & ICH_LR_ACTIVE;
+        if (st == 0 || retract) {
+            gic_write_lr(i, 0);
+            c->lr_used &= ~(1U << i);
+            q->in_lr = false;
+            if (!q->edge && q->level)
+                q->pending = true; /* the line is still up */
+        } else if (st != lr >> ICH_LR_STATE_SHIFT) {
+            gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
+        }
+    }
+}
+
+/* Put the best waiting interrupts into free list registers; underflow maintenance if some are
+ * left waiting. Lock held; the caller's CPU runs vcpu. */
+static void fill_lrs(vgic_t *g, unsigned vcpu)
+{
+    vgic_cpu_t *c = &g->cpu[vcpu];
+    bool waiting = false;
+    for (;;) {
+        uint32_t best = VGIC_INTID_NUM;
+        unsigned best_prio = 0x100;
+        for (uint32_t id = 0; id < VGIC_INTID_NUM; id++) {
+            virq_t *q = virq(g, vcpu, id);
+            if (!q->pending || !q->enabled || q->in_lr || q->active || !owned_by(g, id, vcpu))
+                continue;
+            if (!(g->ctlr & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
+                continue;
+            if (q->prio < best_prio) {
+                best = id;
+                best_prio = q->prio;
+            }
+        }
+        if (best == VGIC_INTID_NUM)
+            break;
+        uint32_t free = ~c->lr_used & ((1U << lr_num) - 1);
+        if (!free) {
+            waiting = true;
+            g->overflows++;
+            break;
+        }
+        unsigned i = (unsigned)__builtin_ctz(free);
+        virq_t *q = virq(g, vcpu, best);
+        gic_write_lr(i, lr_value(q, best, ICH_LR_PENDING));
+        c->lr_used |= 1U << i;
+        c->lr_intid[i] = (uint16_t)best;
+        q->in_lr = true;
+        q->lr = (uint8_t)i;
+    }
+    gic_set_hcr(ICH_HCR_EN | (waiting ? ICH_HCR_UIE : 0));
+}
+
+static void update_locked(vgic_t *g, unsigned vcpu)
+{
+    sync_lrs(g, vcpu);
+    fill_lrs(g, vcpu);
+}
+
+/* After a change that may concern vcpu: update it here, or kick the CPU it runs on. */
+static void notify(vgic_t *g, unsigned vcpu)
+{
+    vcpu_t *cur = vcpu_current(), *v = &g->vm->vcpu[vcpu];
+    if (cur == v)
+        update_locked(g, vcpu);
+    else if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
+        irq_kick(v->pcpu);
+}
+
+static void notify_all(vgic_t *g)
+{
+    for (unsigned i = 0; i < g->vm->cfg.vcpu_num; i++)
+        notify(g, i);
+}
+
+/* Make q pending (it is vcpu's, or an SPI); lock held. */
+static void set_pending(vgic_t *g, virq_t *q, unsigned vcpu)
+{
+    if (q->in_lr)
+        q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
+    else
+        q->pending = true;
+    notify(g, vcpu);
+}
+
+void vgic_inject(vm_t *vm, vcpu_t *target, uint32_t intid)
+{
+    vgic_t *g = gic_of(vm);
+    if (!g->present || intid >= VGIC_INTID_NUM || (intid < GIC_PRIV_NUM && !target))
+        return;
+    unsigned vcpu = intid < GIC_PRIV_NUM ? target->id : spi_target(g, intid);
+    spin_lock(&g->lock);
+    set_pending(g, virq(g, vcpu, intid), vcpu);
+    spin_unlock(&g->lock);
+}
+
+void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
+{
+    vgic_t *g = gic_of(vm);
+    if (!g->present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM)
+        return;
+    spin_lock(&g->lock);
+    virq_t *q = virq(g, 0, intid);
+    bool rise = level && !q->level;
+    q->level = level;
+    if (rise)
+        set_pending(g, q, spi_target(g, intid));
+    else if (!level && !q->edge && !q->in_lr)
+        q->pending = false; /* a level interrupt not yet delivered goes away with its line */
+    spin_unlock(&g->lock);
+}
+
+void vgic_forward(vcpu_t *v, uint32_t intid)
+{
+    vgic_t *g = gic_of(v->vm);
+    spin_lock(&g->lock);
+    virq_t *q = virq(g, v->id, intid);
+    q->hw = true;
+    q->pending = true;
+    update_locked(g, v->id);
+    spin_unlock(&g->lock);
+}
+
+void vgic_update_current(vcpu_t *v)
+{
+    vgic_t *g = gic_of(v->vm);
+    if (!g->present)
+        return;
+    spin_lock(&g->lock);
+    update_locked(g, v->id);
+    spin_unlock(&g->lock);
+}
+
+void vgic_vcpu_reset(vcpu_t *v)
+{
+    vgic_t *g = gic_of(v->vm);
+    lr_num = gic_lr_num();
+    if (lr_num > 16)
+        lr_num = 16;
+    if (!g->present)
+        return;
+    spin_lock(&g->lock);
+    vgic_cpu_t *c = &g->cpu[v->id];
+    /* a forwarded interrupt the old guest never finished stays active in the GIC: end it */
+    for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
+        if (c->priv[id].hw && (c->priv[id].pending || c->priv[id].active || c->priv[id].in_lr))
+            gic_deactivate(id);
+    for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
+        c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
+    c->lr_used = 0;
+    c->waker = GICR_WAKER_SLEEP;
+    if (v->id == 0) {
+        /* vCPU 0 starting means the VM starts: the distributor is reset too */
+        for (unsigned i = 0; i < SPI_NUM; i++) {
+            if (g->spi[i].hw && (g->spi[i].pending || g->spi[i].active))
+                gic_deactivate(GIC_PRIV_NUM + i);
+            g->spi[i] = (virq_t){0};
+            g->irouter[i] = 0;
+        }
+        g->ctlr = 0;
+    }
+    gic_vcpu_reset();
+    spin_unlock(&g->lock);
+}
+
+void vgic_sgi(vcpu_t *v, uint64_t r)
+{
+    vgic_t *g = gic_of(v->vm);
+    if (!g->present)
+        return;
+    uint32_t intid = (uint32_t)(r >> SGIR_INTID_SHIFT & SGIR_INTID_MASK);
+    spin_lock(&g->lock);
+    for (unsigned t = 0; t < v->vm->cfg.vcpu_num; t++) {
+        bool hit;
+        if (r & SGIR_IRM)
+            hit = t != v->id; /* all but self */
+        else
+            hit = !(r >> SGIR_AFF1_SHIFT & 0xff) && !(r >> SGIR_AFF2_SHIFT & 0xff) &&
+                  !(r >> SGIR_AFF3_SHIFT & 0xff) &&
+                  (r >> SGIR_RS_SHIFT & SGIR_RS_MASK) == t / 16 &&
+                  (r & SGIR_TARGETS_MASK) >> (t % 16) & 1;
+        if (hit && __atomic_load_n(&v->vm->vcpu[t].state, __ATOMIC_ACQUIRE) != VCPU_OFF)
+            set_pending(g, virq(g, t, intid), t);
+    }
+    spin_unlock(&g->lock);
+}
+
+uint64_t vgic_overflows(const vm_t *vm) { return gic_of(vm)->overflows; }
+
+/* ---- register emulation ---- */
+
+/* For reads: the calling CPU runs vcpu, so bring its list-register state in first. */
+static void sync_if_mine(vgic_t *g, unsigned vcpu)
+{
+    vcpu_t *cur = vcpu_current();
+    if (cur && cur->vm == g->vm && cur->id == vcpu)
+        sync_lrs(g, vcpu);
+}
+
+/* 32 interrupts from first (private ones are vcpu's): read one bitmap register. */
+static uint32_t bits_read(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < 32; i++) {
+        const virq_t *q = virq(g, vcpu, first + i);
+        bool b = op == OP_GROUP                        ? q->group1
+                 : op == OP_SENABLE || op == OP_CENABLE ? q->enabled
+                 : op == OP_SPEND || op == OP_CPEND     ? q->pending
+                                                        : q->active;
+        v |= (uint32_t)b << i;
+    }
+    return v;
+}
+
+static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
+{
+    bool any = false;
+    for (unsigned i = 0; i < 32; i++) {
+        if (op != OP_GROUP && !(val >> i & 1))
+            continue;
+        uint32_t id = first + i;
+        virq_t *q = virq(g, vcpu, id);
+        switch (op) {
+        case OP_GROUP: q->group1 = val >> i & 1; break;
+        case OP_SENABLE: q->enabled = true; break;
+        case OP_CENABLE: q->enabled = false; break;
+        case OP_SPEND:
+            if (q->in_lr)
+                q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
+            else
+                q->pending = true;
+            break;
+        case OP_CPEND:
+            if (q->in_lr)
+                q->req = (uint8_t)((q->req & ~REQ_PEND) | REQ_UNPEND);
+            q->pending = false;
+            break;
+        case OP_SACTIVE:
+            if (!q->in_lr)
+                q->active = true;
+            break;
+        case OP_CACTIVE:
+            if (q->in_lr)
+                q->req |= REQ_UNACTIVE;
+            else if (q->active && q->hw)
+                gic_deactivate(id);
+            q->active = false;
+            break;
+        }
+        any = true;
+    }
+    if (any && op != OP_GROUP) {
+        if (first < GIC_PRIV_NUM)
+            notify(g, vcpu);
+        else
+            notify_all(g);
+    }
+}
+
+/* The bitmap and priority/config registers shared by GICD and the GICR SGI frame. off is the
+ * offset within the frame; first_word is the lowest bitmap word this frame has. Returns false
+ * for an offset outside these registers. */
+static bool common_regs(vgic_t *g, unsigned vcpu, uint64_t off, mem_access_t *a, bool priv,
+                        memory_fault_result_t *res)
+{
+    static const struct {
+        uint32_t base;
+        unsigned op;
+    } maps[] = {{GICD_IGROUPR, OP_GROUP},     {GICD_ISENABLER, OP_SENABLE},
+                {GICD_ICENABLER, OP_CENABLE}, {GICD_ISPENDR, OP_SPEND},
+                {GICD_ICPENDR, OP_CPEND},     {GICD_ISACTIVER, OP_SACTIVE},
+                {GICD_ICACTIVER, OP_CACTIVE}};
+    *res = FAULT_HANDLED;
+    for (unsigned m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
+        if (off < maps[m].base || off >= maps[m].base + 0x80)
+            continue;
+        if (a->size != 4) {
+            *res = FAULT_UNHANDLED;
+            return true;
+        }
+        uint32_t word = (uint32_t)(off - maps[m].base) / 4, first = word * 32;
+        /* private interrupts live in the redistributor only; SPIs in the distributor only */
+        if ((priv && word != 0) || (!priv && word == 0) || first >= VGIC_INTID_NUM) {
+            if (!a->write)
+                a->value = 0;
+            return true;
+        }
+        if (a->write) {
+            bits_write(g, vcpu, first, maps[m].op, (uint32_t)a->value);
+        } else {
+            if (priv)
+                sync_if_mine(g, vcpu);
+            else
+                for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
+                    sync_if_mine(g, t);
+            a->value = bits_read(g, vcpu, first, maps[m].op);
+        }
+        return true;
+    }
+    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + VGIC_INTID_NUM) {
+        uint32_t first = (uint32_t)(off - GICD_IPRIORITYR);
+        if ((a->size != 1 && a->size != 4) || (priv ? first >= GIC_PRIV_NUM : first < GIC_PRIV_NUM)) {
+            if (a->size != 1 && a->size != 4)
+                *res = FAULT_UNHANDLED;
+            else if (!a->write)
+                a->value = 0;
+            return true;
+        }
+        for (unsigned i = 0; i < a->size; i++) {
+            virq_t *q = virq(g, vcpu, first + i);
+            if (a->write)
+                q->prio = (uint8_t)(a->value >> (8 * i));
+            else
+                a->value = (i ? a->value : 0) | (uint64_t)q->prio << (8 * i);
+        }
+        return true;
+    }
+    if (off >= GICD_ICFGR && off < GICD_ICFGR + VGIC_INTID_NUM / 4) {
+        uint32_t first = (uint32_t)(off - GICD_ICFGR) * 4;
+        if (a->size != 4) {
+            *res = FAULT_UNHANDLED;
+            return true;
+        }
+        if (priv ? first >= GIC_PRIV_NUM : first < GIC_PRIV_NUM) {
+            if (!a->write)
+                a->value = 0;
+            return true;
+        }
+        uint32_t v = 0;
+        for (unsigned i = 0; i < 16; i++) {
+            virq_t *q = virq(g, vcpu, first + i);
+            if (a->write && first + i >= GIC_SGI_NUM)
+                q->edge = a->value >> (2 * i + 1) & 1; /* SGIs are always edge */
+            v |= (uint32_t)q->edge << (2 * i + 1);
+        }
+        if (!a->write)
+            a->value = v;
+        return true;
+    }
+    return false;
+}
+
+static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_t *g = cookie;
+    uint64_t off = a->addr - VGIC_GICD_BASE;
+    memory_fault_result_t res = FAULT_HANDLED;
+    (void)mem;
+    if (a->size > 8 || (off & (a->size - 1)))
+        return FAULT_UNHANDLED;
+    spin_lock(&g->lock);
+    if (off >= GICD_IROUTER + 8 * GIC_PRIV_NUM && off < GICD_IROUTER + 8 * VGIC_INTID_NUM) {
+        /* 64-bit registers, also written 32 bits at a time */
+        unsigned n = (unsigned)(off - GICD_IROUTER) / 8 - GIC_PRIV_NUM;
+        unsigned shift = (off & 4) ? 32 : 0;
+        if (a->size < 4) {
+            res = FAULT_UNHANDLED;
+        } else if (a->write) {
+            uint64_t mask = a->size == 8 ? ~0UL : 0xffffffffUL << shift;
+            uint64_t was = g->irouter[n];
+            g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) & (IROUTER_MASK | IROUTER_IRM);
+            if (was != g->irouter[n])
+                notify_all(g); /* a pending SPI may now belong to another vCPU */
+        } else {
+            a->value = g->irouter[n] >> shift;
+        }
+    } else if (!common_regs(g, a->vcpu, off, a, false, &res)) {
+        uint32_t v = 0;
+        if (a->size != 4) {
+            res = (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_INTID_NUM) ? FAULT_HANDLED
+                                                                                   : FAULT_UNHANDLED;
+            if (!a->write)
+                a->value = 0;
+        } else {
+            switch (off) {
+            case GICD_CTLR:
+                if (a->write) {
+                    g->ctlr = (uint32_t)a->value & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1);
+                    notify_all(g);
+                }
+                v = g->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+                break;
+            case GICD_TYPER:
+                v = (VGIC_INTID_NUM / 32 - 1) | (9U << GICD_TYPER_IDBITS_SHIFT) |
+                    ((g->vm->cfg.vcpu_num - 1) << GICD_TYPER_CPUS_SHIFT) | GICD_TYPER_NO1N;
+                break;
+            case GICD_IIDR: v = VGIC_IIDR; break;
+            case GICD_PIDR2: v = GIC_PIDR2_ARCH_V3; break;
+            default: break; /* reserved or unimplemented: RAZ/WI */
+            }
+            if (!a->write)
+                a->value = v;
+        }
+    }
+    spin_unlock(&g->lock);
+    return res;
+}
+
+static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_t *g = cookie;
+    uint64_t rel = a->addr - VGIC_GICR_BASE;
+    unsigned vcpu = (unsigned)(rel / VGIC_GICR_STRIDE);
+    uint64_t off = rel % VGIC_GICR_STRIDE;
+    memory_fault_result_t res = FAULT_HANDLED;
+    (void)mem;
+    if (a->size > 8 || (off & (a->size - 1)) || vcpu >= g->vm->cfg.vcpu_num)
+        return FAULT_UNHANDLED;
+    spin_lock(&g->lock);
+    if (off >= GICR_SGI_FRAME) {
+        if (!common_regs(g, vcpu, off - GICR_SGI_FRAME, a, true, &res) && !a->write)
+            a->value = 0; /* RAZ/WI */
+    } else if (off == GICR_TYPER || off == GICR_TYPER + 4) {
+        uint64_t t = (uint64_t)vcpu << GICR_TYPER_AFF_SHIFT | (uint64_t)vcpu << GICR_TYPER_PROC_SHIFT |
+                     (vcpu + 1 == g->vm->cfg.vcpu_num ? GICR_TYPER_LAST : 0);
+        if (a->write)
+            ; /* read-only */
+        else if (a->size == 8)
+            a->value = t;
+        else if (a->size == 4)
+            a->value = (uint32_t)(t >> (off == GICR_TYPER ? 0 : 32));
+        else
+            res = FAULT_UNHANDLED;
+    } else if (a->size != 4) {
+        if (!a->write)
+            a->value = 0;
+    } else {
+        uint32_t v = 0;
+        switch (off) {
+        case GICR_IIDR: v = VGIC_IIDR; break;
+        case GICR_WAKER:
+            if (a->write)
+                g->cpu[vcpu].waker = (uint32_t)a->value & GICR_WAKER_SLEEP;
+            v = g->cpu[vcpu].waker | ((g->cpu[vcpu].waker & GICR_WAKER_SLEEP) ? GICR_WAKER_ASLEEP : 0);
+            break;
+        case GICR_PIDR2: v = GIC_PIDR2_ARCH_V3; break;
+        default: break; /* CTLR (no LPIs), PROPBASER, PENDBASER...: RAZ/WI */
+        }
+        if (!a->write)
+            a->value = v;
+    }
+    spin_unlock(&g->lock);
+    return res;
+}
+
+static int vgic_attach(vm_t *vm)
+{
+    vgic_t *g = gic_of(vm);
+    *g = (vgic_t){.present = irq_present(), .vm = vm};
+    if (!g->present)
+        return 1;
+    if (!vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, gicd_access, g) ||
+        !vm_reserve_memory_at(&vm->mem, VGIC_GICR_BASE, VGIC_GICR_STRIDE * vm->cfg.vcpu_num,
+                              gicr_access, g)) {
+        g->present = false;
+        return -1;
+    }
+    return 0;
+}
+
+const vdev_type_t vdev_vgic = {"gicv3", vgic_attach, NULL, NULL};
