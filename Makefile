@@ -227,7 +227,7 @@ $(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/gnttab.c | $(DEPS_OK)
 unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
-test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests
+test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests linux
 	@FUZZ_BINS='$(FUZZ_BINS)' tests/run.sh $(UNIT_BINS)
 
 bench: all guests

@@ -19,7 +19,7 @@ static vcpu_t *spi_owner[VGIC_INTID_NUM]; /* pass-through SPIs: the vCPU they go
 bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
 {
     if (gic_version != 3) {
-        log_warn("GICv%u: septum virtualises only GICv3; guests get no interrupts\n",
+        log_info("GICv%u: septum virtualises only GICv3; guests get no interrupts\n",
                  gic_version);
         return false;
     }

@@ -67,15 +67,29 @@ done
 # ---- system tests under QEMU ---------------------------------------------------------------
 # qemu_case NAME TIMEOUT "QEMU ARGS" CHECK... — boots QEMU with ARGS, console to a log, then
 # checks: "+REGEX" must match a console line, "-REGEX" must match none, "exit=N" QEMU's status
-# (default 0), "=A=B" the first groups of regexes A and B must be equal.
+# (default 0), "=A=B" the first groups of regexes A and B must be equal, "<A<B" a line matching
+# B comes after the first line matching A. "until=REGEX" ends the run (QEMU stopped, counted as
+# a clean exit) once a console line matches REGEX: for systems with a VM that never stops.
 qemu_case() {
   local name=$1 limit=$2 args=$3; shift 3
-  local log=$LOGS/system/$name.log want_rc=0 why=""
+  local log=$LOGS/system/$name.log want_rc=0 why="" until="" check
+  for check in "$@"; do case $check in until=*) until=${check#until=} ;; esac; done
   rm -f "$log"
   # shellcheck disable=SC2086
   timeout -k 5 "$limit" $QEMU -display none -nic none -no-reboot -monitor none -serial "file:$log" \
-    $args </dev/null >"$log.qemu" 2>&1
-  local rc=$?
+    $args </dev/null >"$log.qemu" 2>&1 &
+  local pid=$! rc
+  if [ -n "$until" ]; then
+    while kill -0 $pid 2>/dev/null; do
+      if [ -f "$log" ] && tr -d '\r' <"$log" | grep -Eq -- "$until"; then
+        sleep 1 # what follows the line reaches the log too
+        pkill -TERM -P $pid 2>/dev/null; kill $pid 2>/dev/null; wait $pid 2>/dev/null
+        pid=""; break
+      fi
+      sleep 0.5
+    done
+  fi
+  if [ -n "$pid" ]; then wait $pid; rc=$?; else rc=0; fi
   touch "$log"
   tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
   for check in "$@"; do
@@ -87,6 +101,12 @@ qemu_case() {
         a=$(sed -nE "s/$ra/\1/p" "$log" | head -n 1); b=$(sed -nE "s/$rb/\1/p" "$log" | head -n 1)
         if [ -z "$a" ] || [ "$a" != "$b" ]; then why="'$a' != '$b'"; break; fi ;;
       +*) grep -Eq -- "${check:1}" "$log" || { why="missing: ${check:1}"; break; } ;;
+      \<*) # "<REGEX_A<REGEX_B": some line matching B after the first line matching A
+        local la lb ra rb
+        ra=${check:1}; ra=${ra%%<*}; rb=${check#<*<}
+        la=$(grep -Enm1 -- "$ra" "$log" | cut -d: -f1); lb=$(grep -En -- "$rb" "$log" | tail -n 1 | cut -d: -f1)
+        if [ -z "$la" ] || [ -z "$lb" ] || [ "$lb" -le "$la" ]; then why="no line matching '$rb' after '$ra'"; break; fi ;;
+      until=*) ;;
       -*) if grep -Eq -- "${check:1}" "$log"; then why="unexpected: $(grep -Em1 -- "${check:1}" "$log")"; break; fi ;;
     esac
   done

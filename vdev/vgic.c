@@ -268,9 +268,12 @@ void vgic_forward(vcpu_t *v, uint32_t intid)
     vgic_t *g = gic_of(v->vm);
     spin_lock(&g->lock);
     virq_t *q = virq(g, v->id, intid);
+    /* the list register that held it last time may not have been read back since the guest
+     * finished with it: sync first, or that stale state would overwrite the new pending */
+    sync_lrs(g, v->id);
     q->hw = true;
     q->pending = true;
-    update_locked(g, v->id);
+    fill_lrs(g, v->id);
     spin_unlock(&g->lock);
 }
 
