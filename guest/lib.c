@@ -19,6 +19,7 @@
 
 volatile bool guest_expect_abort;
 volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
+void (*volatile guest_irq_handler)(void);
 static const void *guest_dtb;
 
 int64_t septum_hvc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
@@ -97,6 +98,10 @@ void guest_exception(guest_frame_t *f, uint64_t kind)
     __asm__ volatile("mrs %0, far_el1" : "=r"(far));
     guest_last_esr = esr;
     guest_last_far = far;
+    if ((kind & 3) == 1 && guest_irq_handler) {
+        guest_irq_handler(); /* an IRQ: the test's handler acknowledges it */
+        return;
+    }
     guest_exceptions++;
     if (guest_expect_abort && (kind & 3) == 0 && ESR_EC(esr) == EC_DABT_CUR) {
         f->elr += 4; /* skip the access that faulted */

@@ -146,19 +146,27 @@ static void sync_lrs(vgic_t *g, unsigned vcpu)
                 gic_deactivate(intid);
             st &= ~ICH_LR_ACTIVE;
         }
-        if ((q->req & REQ_PEND) && !q->hw)
-            st |= ICH_LR_PENDING;
+        /* pending again: into the list register only if the guest may take it from there
+         * (enabled, no hardware line); otherwise it waits here until the register frees */
+        uint8_t keep = 0;
+        if (q->req & REQ_PEND) {
+            if (!q->hw && q->enabled)
+                st |= ICH_LR_PENDING;
+            else
+                keep = REQ_PEND;
+        }
         /* a disabled interrupt that the guest has not taken yet leaves the list register */
         bool retract = !q->enabled && st == ICH_LR_PENDING && !q->hw;
-        q->req = 0;
+        q->req = keep;
         q->pending = st & ICH_LR_PENDING;
         q->active = st & ICH_LR_ACTIVE;
         if (st == 0 || retract) {
             gic_write_lr(i, 0);
             c->lr_used &= ~(1U << i);
             q->in_lr = false;
-            if (!q->edge && q->level)
-                q->pending = true; /* the line is still up */
+            q->req = 0;
+            if (keep || (!q->edge && q->level))
+                q->pending = true; /* pended meanwhile, or the line is still up */
         } else if (st != lr >> ICH_LR_STATE_SHIFT) {
             gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
         }
@@ -188,12 +196,31 @@ static void fill_lrs(vgic_t *g, unsigned vcpu)
         if (best == VGIC_INTID_NUM)
             break;
         uint32_t free = ~c->lr_used & ((1U << lr_num) - 1);
-        if (!free) {
-            waiting = true;
+        unsigned i;
+        if (free) {
+            i = (unsigned)__builtin_ctz(free);
+        } else {
+            /* full: a better interrupt displaces the worst one the guest has not taken yet,
+             * which goes back to waiting here, so delivery follows priority as on hardware */
+            unsigned worst = lr_num, worst_prio = 0;
+            for (unsigned k = 0; k < lr_num; k++) {
+                virq_t *o = virq(g, vcpu, c->lr_intid[k]);
+                if (o->pending && !o->active && o->prio >= worst_prio) {
+                    worst = k;
+                    worst_prio = o->prio;
+                }
+            }
             g->overflows++;
-            break;
+            if (worst == lr_num || worst_prio <= best_prio) {
+                waiting = true;
+                break;
+            }
+            virq_t *o = virq(g, vcpu, c->lr_intid[worst]);
+            gic_write_lr(worst, 0);
+            o->in_lr = false; /* still pending */
+            c->lr_used &= ~(1U << worst);
+            i = worst;
         }
-        unsigned i = (unsigned)__builtin_ctz(free);
         virq_t *q = virq(g, vcpu, best);
         gic_write_lr(i, lr_value(q, best, ICH_LR_PENDING));
         c->lr_used |= 1U << i;

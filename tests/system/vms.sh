@@ -101,3 +101,11 @@ qemu_case grants-stress 120 "$(kern grants-stress 5)" \
   '+^\[stress\] stress: 4 vCPUs x 750 map\+unmap pairs, 0 failures$' \
   '+^\[granter\] revoked after the stress test: no pin lost: ok$' '+^\[granter\] granter: 0 failed$' \
   '+^all VMs have stopped; powering off$' -'FAILED'
+
+# The virtual GICv3 (tests/guests/vgic.c): more pending interrupts than list registers, in
+# priority order; disabling an active interrupt; 32-bit IROUTER halves; SGIs between vCPUs;
+# the virtual timer re-armed from its handler.
+qemu_case vgic 60 "$(kern vgic 2)" '+^\[gic\] vgic: 0 failed$' -'FAILED' \
+  '+^\[gic\] overflow: 16 interrupts delivered, first 7 6 5 4' \
+  '+^\[gic\] sgi: 200 sent to vcpu 1, 200 received there, 200 answers back$' \
+  '+^\[gic\] timer: 50 ticks of 1000 us' '+^vm gic: stopped \(PSCI SYSTEM_OFF\)$' "${quiet[@]}"

@@ -34,6 +34,8 @@ extern volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
 
 /* Run fn with guest_expect_abort set; true if it took a data abort (which was skipped). */
 bool guest_faults(void (*fn)(void));
+/* Called for every IRQ taken at EL1 when set (the handler acknowledges the interrupt). */
+extern void (*volatile guest_irq_handler)(void);
 
 /* The bootargs from the device tree ("" if none). */
 const char *guest_bootargs(void);
