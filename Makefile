@@ -230,7 +230,7 @@ unit: $(UNIT_BINS) $(TEST_DTBS)
 test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests linux
 	@FUZZ_BINS='$(FUZZ_BINS)' tests/run.sh $(UNIT_BINS)
 
-bench: all guests
+bench: all guests linux
 	@tests/bench.sh
 
 format:

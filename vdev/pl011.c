@@ -38,7 +38,7 @@
 #define INT_TX  (1u << 5)
 
 typedef struct vpl011 {
-    bool present;
+    bool present, line;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
 } vpl011_t;
 
@@ -73,7 +73,11 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
         default:
             return FAULT_UNHANDLED; /* read-only or reserved */
         }
-        vgic_set_level(vm, GIC_PRIV_NUM + VPL011_SPI, (u->ris & u->imsc) != 0);
+        bool line = (u->ris & u->imsc) != 0;
+        if (line != u->line) { /* the vGIC hears only of changes: stores stay cheap */
+            u->line = line;
+            vgic_set_level(vm, GIC_PRIV_NUM + VPL011_SPI, line);
+        }
         return FAULT_HANDLED;
     }
     uint32_t r;

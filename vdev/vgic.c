@@ -76,6 +76,9 @@ typedef struct virq {
 
 typedef struct vgic_cpu {
     virq_t priv[GIC_PRIV_NUM];
+    /* interrupts that may wait for a list register: a superset, kept so that filling the list
+     * registers looks only at these instead of every INTID */
+    uint64_t maybe[VGIC_INTID_NUM / 64];
     uint16_t lr_intid[16];
     uint32_t lr_used;
     uint32_t waker;
@@ -115,6 +118,13 @@ static unsigned spi_target(const vgic_t *g, uint32_t intid)
 static bool owned_by(const vgic_t *g, uint32_t intid, unsigned vcpu)
 {
     return intid < GIC_PRIV_NUM || spi_target(g, intid) == vcpu;
+}
+
+/* intid (vcpu's, or an SPI) may now be waiting for a list register. */
+static void mark(vgic_t *g, unsigned vcpu, uint32_t intid)
+{
+    unsigned t = intid < GIC_PRIV_NUM ? vcpu : spi_target(g, intid);
+    g->cpu[t].maybe[intid / 64] |= 1UL << (intid % 64);
 }
 
 static uint64_t lr_value(const virq_t *q, uint32_t intid, uint64_t state)
@@ -167,6 +177,8 @@ static void sync_lrs(vgic_t *g, unsigned vcpu)
             q->req = 0;
             if (keep || (!q->edge && q->level))
                 q->pending = true; /* pended meanwhile, or the line is still up */
+            if (q->pending)
+                mark(g, vcpu, intid);
         } else if (st != lr >> ICH_LR_STATE_SHIFT) {
             gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
         }
@@ -182,9 +194,15 @@ static void fill_lrs(vgic_t *g, unsigned vcpu)
     for (;;) {
         uint32_t best = VGIC_INTID_NUM;
         unsigned best_prio = 0x100;
-        for (uint32_t id = 0; id < VGIC_INTID_NUM; id++) {
+        for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
+        for (uint64_t bits = c->maybe[w]; bits; bits &= bits - 1) {
+            uint32_t id = w * 64 + (uint32_t)__builtin_ctzl(bits);
             virq_t *q = virq(g, vcpu, id);
-            if (!q->pending || !q->enabled || q->in_lr || q->active || !owned_by(g, id, vcpu))
+            if (!q->pending || q->in_lr || q->active || !owned_by(g, id, vcpu)) {
+                c->maybe[w] &= ~(1UL << (id % 64)); /* not waiting (any more) */
+                continue;
+            }
+            if (!q->enabled)
                 continue;
             if (!(g->ctlr & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
                 continue;
@@ -218,6 +236,7 @@ static void fill_lrs(vgic_t *g, unsigned vcpu)
             virq_t *o = virq(g, vcpu, c->lr_intid[worst]);
             gic_write_lr(worst, 0);
             o->in_lr = false; /* still pending */
+            mark(g, vcpu, c->lr_intid[worst]);
             c->lr_used &= ~(1U << worst);
             i = worst;
         }
@@ -254,12 +273,13 @@ static void notify_all(vgic_t *g)
 }
 
 /* Make q pending (it is vcpu's, or an SPI); lock held. */
-static void set_pending(vgic_t *g, virq_t *q, unsigned vcpu)
+static void set_pending(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid)
 {
     if (q->in_lr)
         q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
     else
         q->pending = true;
+    mark(g, vcpu, intid);
     notify(g, vcpu);
 }
 
@@ -270,7 +290,7 @@ void vgic_inject(vm_t *vm, vcpu_t *target, uint32_t intid)
         return;
     unsigned vcpu = intid < GIC_PRIV_NUM ? target->id : spi_target(g, intid);
     spin_lock(&g->lock);
-    set_pending(g, virq(g, vcpu, intid), vcpu);
+    set_pending(g, virq(g, vcpu, intid), vcpu, intid);
     spin_unlock(&g->lock);
 }
 
@@ -284,7 +304,7 @@ void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
     bool rise = level && !q->level;
     q->level = level;
     if (rise)
-        set_pending(g, q, spi_target(g, intid));
+        set_pending(g, q, spi_target(g, intid), intid);
     else if (!level && !q->edge && !q->in_lr)
         q->pending = false; /* a level interrupt not yet delivered goes away with its line */
     spin_unlock(&g->lock);
@@ -300,6 +320,7 @@ void vgic_forward(vcpu_t *v, uint32_t intid)
     sync_lrs(g, v->id);
     q->hw = true;
     q->pending = true;
+    mark(g, v->id, intid);
     fill_lrs(g, v->id);
     spin_unlock(&g->lock);
 }
@@ -332,6 +353,8 @@ void vgic_vcpu_reset(vcpu_t *v)
         c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
     c->lr_used = 0;
     c->waker = GICR_WAKER_SLEEP;
+    for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
+        c->maybe[w] = 0;
     if (v->id == 0) {
         /* vCPU 0 starting means the VM starts: the distributor is reset too */
         for (unsigned i = 0; i < SPI_NUM; i++) {
@@ -363,7 +386,7 @@ void vgic_sgi(vcpu_t *v, uint64_t r)
                   (r >> SGIR_RS_SHIFT & SGIR_RS_MASK) == t / 16 &&
                   (r & SGIR_TARGETS_MASK) >> (t % 16) & 1;
         if (hit && __atomic_load_n(&v->vm->vcpu[t].state, __ATOMIC_ACQUIRE) != VCPU_OFF)
-            set_pending(g, virq(g, t, intid), t);
+            set_pending(g, virq(g, t, intid), t, intid);
     }
     spin_unlock(&g->lock);
 }
@@ -412,6 +435,7 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
                 q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
             else
                 q->pending = true;
+            mark(g, vcpu, id);
             break;
         case OP_CPEND:
             if (q->in_lr)
@@ -542,8 +566,10 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
             uint64_t mask = a->size == 8 ? ~0UL : 0xffffffffUL << shift;
             uint64_t was = g->irouter[n];
             g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) & (IROUTER_MASK | IROUTER_IRM);
-            if (was != g->irouter[n])
-                notify_all(g); /* a pending SPI may now belong to another vCPU */
+            if (was != g->irouter[n]) {
+                mark(g, 0, GIC_PRIV_NUM + n); /* a pending SPI may now be another vCPU's */
+                notify_all(g);
+            }
         } else {
             a->value = g->irouter[n] >> shift;
         }
