@@ -62,3 +62,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
     log_vmsg(level, fmt, ap);
     va_end(ap);
 }
+
+int console_getc(void) { return pl011_getc(console_base); }

@@ -8,6 +8,7 @@
 #include <arch/mmu.h>
 #include <core/console.h>
 #include <core/irq.h>
+#include <platform/pl011.h>
 #include <vdev/vgic.h>
 
 #define GICR_FRAME_SIZE 0x20000UL
@@ -15,6 +16,7 @@
 static bool present;
 static uint64_t pcpu_mpidr[CPU_MAX];
 static vcpu_t *spi_owner[VGIC_INTID_NUM]; /* pass-through SPIs: the vCPU they go to */
+static uint32_t console_irq;
 
 bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
 {
@@ -59,6 +61,15 @@ void irq_route_spi(uint32_t intid, vcpu_t *v)
     gic_enable(intid, pcpu_mpidr[v->pcpu], false);
 }
 
+void irq_console_input(uint32_t intid, vcpu_t *v)
+{
+    if (!present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM || !v)
+        return;
+    console_irq = intid;
+    gic_enable(intid, pcpu_mpidr[v->pcpu], false);
+    pl011_rx_irq(console_uart(), 1);
+}
+
 void irq_handle(vcpu_t *v)
 {
     for (;;) {
@@ -79,6 +90,12 @@ void irq_handle(vcpu_t *v)
             vgic_forward(v, id); /* the guest deactivates it */
             break;
         default:
+            if (id == console_irq && console_irq) {
+                for (int c; (c = console_getc()) >= 0;)
+                    vm_console_input((char)c);
+                gic_deactivate(id);
+                break;
+            }
             if (id < VGIC_INTID_NUM && spi_owner[id] == v) {
                 vgic_forward(v, id);
                 break;

@@ -450,6 +450,11 @@ static void setup_vms(const boot_info_t *info, unsigned online)
     }
     if (vm_create_all(cfg, n, bundle) < 0)
         septum_stop();
+    if (board.uart.present && board.uart.irq && irq_present()) {
+        irq_console_input(board.uart.irq, &vms[0].vcpu[0]);
+        log_info("console input goes to vm %s (Ctrl-A then 1-%u switches)\n", vms[0].cfg.name,
+                 vm_num);
+    }
     vm_report_frames("with the VMs created");
     for (unsigned i = 0; i < vm_num; i++)
         vm_start(&vms[i]);

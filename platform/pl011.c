@@ -1,6 +1,7 @@
 /*
  * Polled Arm PL011 (DDI 0183) driver for septum's console. Register offsets and flag bits are
- * named here once; no interrupts, because septum's console must work inside any exception.
+ * named here once. Output is always polled, because septum's console must work inside any
+ * exception; input can raise an interrupt, which core/irq.c routes to the guests' consoles.
  */
 #include <platform/pl011.h>
 
@@ -14,6 +15,8 @@
 #define UARTCR_UARTEN (1u << 0)
 #define UARTCR_TXE    (1u << 8)
 #define UARTCR_RXE    (1u << 9)
+#define UARTINT_RX    (1u << 4)
+#define UARTINT_RT    (1u << 6)
 
 static inline volatile uint32_t *reg(uint64_t base, unsigned off)
 {
@@ -40,4 +43,9 @@ int pl011_getc(uint64_t base)
     if (*reg(base, UARTFR) & UARTFR_RXFE)
         return -1;
     return (int)(*reg(base, UARTDR) & 0xff);
+}
+
+void pl011_rx_irq(uint64_t base, int on)
+{
+    *reg(base, UARTIMSC) = on ? (UARTINT_RX | UARTINT_RT) : 0;
 }

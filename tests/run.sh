@@ -70,14 +70,24 @@ done
 # (default 0), "=A=B" the first groups of regexes A and B must be equal, "<A<B" a line matching
 # B comes after the first line matching A. "until=REGEX" ends the run (QEMU stopped, counted as
 # a clean exit) once a console line matches REGEX: for systems with a VM that never stops.
+# "input=FILE" types FILE's bytes on the console.
 qemu_case() {
   local name=$1 limit=$2 args=$3; shift 3
-  local log=$LOGS/system/$name.log want_rc=0 why="" until="" check
-  for check in "$@"; do case $check in until=*) until=${check#until=} ;; esac; done
+  local log=$LOGS/system/$name.log want_rc=0 why="" until="" input="" check
+  for check in "$@"; do
+    case $check in until=*) until=${check#until=} ;; input=*) input=${check#input=} ;; esac
+  done
   rm -f "$log"
-  # shellcheck disable=SC2086
-  timeout -k 5 "$limit" $QEMU -display none -nic none -no-reboot -monitor none -serial "file:$log" \
-    $args </dev/null >"$log.qemu" 2>&1 &
+  if [ -n "$input" ]; then
+    # typed input: the console is QEMU's stdio, fed from the file
+    # shellcheck disable=SC2086
+    timeout -k 5 "$limit" $QEMU -display none -nic none -no-reboot -monitor none -serial stdio \
+      $args <"$input" >"$log" 2>"$log.qemu" &
+  else
+    # shellcheck disable=SC2086
+    timeout -k 5 "$limit" $QEMU -display none -nic none -no-reboot -monitor none -serial "file:$log" \
+      $args </dev/null >"$log.qemu" 2>&1 &
+  fi
   local pid=$! rc
   if [ -n "$until" ]; then
     while kill -0 $pid 2>/dev/null; do
@@ -106,7 +116,7 @@ qemu_case() {
         ra=${check:1}; ra=${ra%%<*}; rb=${check#<*<}
         la=$(grep -Enm1 -- "$ra" "$log" | cut -d: -f1); lb=$(grep -En -- "$rb" "$log" | tail -n 1 | cut -d: -f1)
         if [ -z "$la" ] || [ -z "$lb" ] || [ "$lb" -le "$la" ]; then why="no line matching '$rb' after '$ra'"; break; fi ;;
-      until=*) ;;
+      until=*|input=*) ;;
       -*) if grep -Eq -- "${check:1}" "$log"; then why="unexpected: $(grep -Em1 -- "${check:1}" "$log")"; break; fi ;;
     esac
   done

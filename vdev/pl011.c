@@ -3,8 +3,9 @@
  * septum's console: what a guest transmits comes out as its own lines, prefixed with its name.
  * Registers follow the PL011 TRM (DDI 0183): data, flags, the baud/line/control registers
  * (stored, no effect), interrupt mask/status/clear, and the peripheral and PrimeCell IDs that
- * Linux's amba bus probes. Receive has no input yet (RXFE stays set); interrupts reach the guest
- * once the vGIC exists.
+ * Linux's amba bus probes. Input comes from septum's console while this VM has it (see
+ * vm_console_input) into a 32-byte receive FIFO; the interrupt line (SPI 1) follows the masked
+ * status, level-sensitive, through the vGIC.
  */
 #include <libfdt.h>
 #include <vdev/vdev.h>
@@ -34,23 +35,38 @@
 #define UARTID    0xfe0 /* PeriphID0..3, then PCellID0..3 */
 
 #define FR_RXFE (1u << 4)
+#define FR_RXFF (1u << 6)
+#define INT_RX  (1u << 4)
+#define INT_RT  (1u << 6)
+#define RX_FIFO 32
 #define FR_TXFE (1u << 7)
 #define INT_TX  (1u << 5)
 
 typedef struct vpl011 {
     bool present, line;
+    spinlock_t lock;
+    uint8_t rx[RX_FIFO];
+    unsigned rx_head, rx_num;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
 } vpl011_t;
 
 static vpl011_t uarts[VM_MAX];
 static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
-static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+/* The interrupt line follows the masked status; the vGIC hears only of changes, so stores to
+ * other registers stay cheap. */
+static void update_line(vm_t *vm, vpl011_t *u)
 {
-    vm_t *vm = cookie;
-    vpl011_t *u = &uarts[vm->id];
+    bool line = (u->ris & u->imsc) != 0;
+    if (line != u->line) {
+        u->line = line;
+        vgic_set_level(vm, GIC_PRIV_NUM + VPL011_SPI, line);
+    }
+}
+
+static memory_fault_result_t vpl011_access_locked(vm_t *vm, vpl011_t *u, mem_access_t *a)
+{
     uint64_t off = a->addr - VPL011_BASE;
-    (void)mem;
     if (a->size > 4 || (off & (a->size - 1)))
         return FAULT_UNHANDLED; /* the PL011 has 32-bit registers and no 64-bit access */
     uint32_t v = (uint32_t)a->value;
@@ -73,18 +89,23 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
         default:
             return FAULT_UNHANDLED; /* read-only or reserved */
         }
-        bool line = (u->ris & u->imsc) != 0;
-        if (line != u->line) { /* the vGIC hears only of changes: stores stay cheap */
-            u->line = line;
-            vgic_set_level(vm, GIC_PRIV_NUM + VPL011_SPI, line);
-        }
+        update_line(vm, u);
         return FAULT_HANDLED;
     }
     uint32_t r;
     switch (off & ~3UL) {
-    case UARTDR: r = 0; break; /* nothing received */
+    case UARTDR:
+        r = 0;
+        if (u->rx_num) {
+            r = u->rx[u->rx_head];
+            u->rx_head = (u->rx_head + 1) % RX_FIFO;
+            if (--u->rx_num == 0)
+                u->ris &= ~(INT_RX | INT_RT);
+            update_line(vm, u);
+        }
+        break;
     case UARTRSR: r = 0; break;
-    case UARTFR: r = FR_RXFE | FR_TXFE; break;
+    case UARTFR: r = FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0); break;
     case UARTILPR: r = u->ilpr; break;
     case UARTIBRD: r = u->ibrd; break;
     case UARTFBRD: r = u->fbrd; break;
@@ -104,6 +125,33 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
     }
     a->value = r >> (8 * (off & 3));
     return FAULT_HANDLED;
+}
+
+static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vm_t *vm = cookie;
+    vpl011_t *u = &uarts[vm->id];
+    (void)mem;
+    spin_lock(&u->lock);
+    memory_fault_result_t r = vpl011_access_locked(vm, u, a);
+    spin_unlock(&u->lock);
+    return r;
+}
+
+static bool vpl011_console_rx(vm_t *vm, char c)
+{
+    vpl011_t *u = &uarts[vm->id];
+    if (!u->present)
+        return false;
+    spin_lock(&u->lock);
+    bool room = u->rx_num < RX_FIFO;
+    if (room) {
+        u->rx[(u->rx_head + u->rx_num++) % RX_FIFO] = (uint8_t)c;
+        u->ris |= INT_RX | INT_RT;
+        update_line(vm, u);
+    }
+    spin_unlock(&u->lock);
+    return room;
 }
 
 static int vpl011_attach(vm_t *vm)
@@ -151,4 +199,5 @@ static const char *vpl011_stdout_path(const vm_t *vm)
     return uarts[vm->id].present ? "/pl011@9000000" : NULL;
 }
 
-const vdev_type_t vdev_pl011 = {"pl011", vpl011_attach, vpl011_dt_nodes, vpl011_stdout_path};
+const vdev_type_t vdev_pl011 = {"pl011", vpl011_attach, vpl011_dt_nodes, vpl011_stdout_path,
+                                 vpl011_console_rx};

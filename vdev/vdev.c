@@ -45,3 +45,11 @@ const char *vdev_stdout_path(const vm_t *vm)
     }
     return NULL;
 }
+
+bool vdev_console_rx(vm_t *vm, char c)
+{
+    for (unsigned i = 0; i < VDEV_TYPES; i++)
+        if (vdev_types[i]->console_rx && vdev_types[i]->console_rx(vm, c))
+            return true;
+    return false;
+}

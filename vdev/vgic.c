@@ -667,4 +667,4 @@ static int vgic_attach(vm_t *vm)
     return 0;
 }
 
-const vdev_type_t vdev_vgic = {"gicv3", vgic_attach, NULL, NULL};
+const vdev_type_t vdev_vgic = {"gicv3", vgic_attach, NULL, NULL, NULL};

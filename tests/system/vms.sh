@@ -109,3 +109,12 @@ qemu_case vgic 60 "$(kern vgic 2)" '+^\[gic\] vgic: 0 failed$' -'FAILED' \
   '+^\[gic\] overflow: 16 interrupts delivered, first 7 6 5 4' \
   '+^\[gic\] sgi: 200 sent to vcpu 1, 200 received there, 200 answers back$' \
   '+^\[gic\] timer: 50 ticks of 1000 us' '+^vm gic: stopped \(PSCI SYSTEM_OFF\)$' "${quiet[@]}"
+
+# Console input: typed bytes reach the VM that has the input, through its virtual PL011's
+# receive FIFO and interrupt; Ctrl-A 2 and Ctrl-A 1 move the input between the two VMs.
+qemu_case console-input 30 "$(kern input)" input=tests/system/input/echo.txt \
+  '+^console input goes to vm alpha \(Ctrl-A then 1-2 switches\)$' \
+  '+^console input: vm beta$' '+^console input: vm alpha$' \
+  '+^\[alpha\] got: one for alpha$' '+^\[beta\] got: two for beta$' \
+  '+^\[alpha\] got: three for alpha$' -'got: .*(beta.*alpha|alpha.*beta)' \
+  '+^all VMs have stopped; powering off$' "${quiet[@]}"

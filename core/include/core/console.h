@@ -26,6 +26,9 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/* A byte typed on septum's console, or -1 if none is waiting. */
+int console_getc(void);
+
 /* Raw output with no lock and no formatting, for the panic path. */
 void console_puts_unlocked(const char *s);
 #endif

@@ -22,6 +22,9 @@ bool irq_present(void);
 void irq_kick(unsigned pcpu);
 /* Route a pass-through SPI to the physical CPU that runs vcpu. */
 void irq_route_spi(uint32_t intid, vcpu_t *vcpu);
+/* Septum's console UART interrupts (INTID) on the physical CPU that runs vcpu: typed input
+ * then reaches vm_console_input(). */
+void irq_console_input(uint32_t intid, vcpu_t *vcpu);
 /* The lower-EL IRQ vector's handler. */
 void irq_handle(vcpu_t *v);
 #endif

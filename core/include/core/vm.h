@@ -119,6 +119,11 @@ void vm_stop(vm_t *vm, const char *why);
 _Noreturn void vm_reset(vm_t *vm);
 /* The VM's console: bytes become lines on septum's console, prefixed with the VM's name. */
 void vm_console_putc(vm_t *vm, char c);
+/* A byte typed on septum's console: it goes to the VM that has the console input (VM 0 first).
+ * Ctrl-A then 1..9 gives the input to that VM, Ctrl-A n to the next one, Ctrl-A Ctrl-A sends a
+ * Ctrl-A. */
+void vm_console_input(char c);
+#define VM_CONSOLE_ESCAPE 0x01
 
 /* Guest-physical space for anonymous reservations (above any RAM a description may give). */
 #define VM_ANON_BASE 0x4000000000UL

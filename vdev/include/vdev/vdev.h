@@ -15,9 +15,13 @@ typedef struct vdev_type {
     int (*dt_nodes)(const vm_t *vm, void *fdt);
     /* Its node path for /chosen/stdout-path, or NULL. */
     const char *(*stdout_path)(const vm_t *vm);
+    /* A byte typed on the console while this VM has it; true if the device took it. */
+    bool (*console_rx)(vm_t *vm, char c);
 } vdev_type_t;
 
 int vdev_attach_all(vm_t *vm);
 int vdev_dt_nodes(const vm_t *vm, void *fdt);
 const char *vdev_stdout_path(const vm_t *vm);
+/* Give a console byte to the VM's console device; false if it has none (or it is full). */
+bool vdev_console_rx(vm_t *vm, char c);
 #endif

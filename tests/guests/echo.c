@@ -1,0 +1,79 @@
+/*
+ * Test guest: reads lines typed on septum's console through its virtual PL011, interrupt
+ * driven (receive interrupt, SPI 1 = INTID 33, through the virtual GIC), and prints each one
+ * back as "got: LINE". Stops after bootargs lines=N lines (default 2).
+ */
+#include <septum/guest.h>
+
+#define UART       0x09000000UL
+#define UARTDR     0x000
+#define UARTFR     0x018
+#define UARTIMSC   0x038
+#define UARTICR    0x044
+#define FR_RXFE    (1U << 4)
+#define INT_RX     (1U << 4)
+#define INT_RT     (1U << 6)
+#define UART_INTID 33
+#define GICD       0x08000000UL
+#define GICR_SGI   (0x080a0000UL + 0x10000)
+
+static volatile uint32_t *reg(uint64_t a) { return (volatile uint32_t *)a; }
+
+static char line[128];
+static volatile unsigned len, lines_done, irqs;
+static char done[4][128];
+
+static void irq(void)
+{
+    uint64_t id;
+    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
+    id &= 0xffffff;
+    if (id == UART_INTID) {
+        irqs++;
+        while (!(*reg(UART + UARTFR) & FR_RXFE)) {
+            char c = (char)(*reg(UART + UARTDR) & 0xff);
+            if (c == '\r' || c == '\n') {
+                if (len && lines_done < 4) {
+                    line[len] = 0;
+                    for (unsigned i = 0; i <= len; i++)
+                        done[lines_done][i] = line[i];
+                    lines_done++;
+                }
+                len = 0;
+            } else if (len < sizeof(line) - 1) {
+                line[len++] = c;
+            }
+        }
+    }
+    if (id < 1020)
+        __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+}
+
+int main(const void *dtb)
+{
+    uint64_t want = 2;
+    (void)dtb;
+    guest_arg("lines", &want);
+    guest_irq_handler = irq;
+    *reg(GICD) = 0x2;                                   /* group 1 on */
+    reg(GICD + 0x80)[1] = ~0U;                          /* SPIs 32-63: group 1 */
+    *(volatile uint8_t *)(GICD + 0x400 + UART_INTID) = 0x80;
+    reg(GICD + 0x100)[1] = 1U << (UART_INTID - 32);    /* enable */
+    *reg(0x080a0000UL + 0x14) = 0;                      /* GICR_WAKER */
+    *reg(GICR_SGI + 0x80) = ~0U;
+    __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL), "r"(1UL));
+    *reg(UART + UARTIMSC) = INT_RX | INT_RT;
+    guest_printf("waiting for %lu lines\n", (unsigned long)want);
+    __asm__ volatile("msr daifclr, #2" ::: "memory");
+    unsigned shown = 0;
+    while (shown < want) {
+        if (shown < lines_done) {
+            guest_printf("got: %s\n", done[shown]);
+            shown++;
+        } else {
+            __asm__ volatile("wfi");
+        }
+    }
+    guest_printf("done after %u receive interrupts\n", (unsigned)irqs);
+    return 0;
+}
