@@ -109,11 +109,12 @@ $(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(B
 	$(PACKER) -o $@ --flash $(BUILD)/septum.bin system.dtb=$< \
 	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
 
-# Real-Linux systems (tests/system/linux/): Debian's kernel and a busybox initramfs, fetched on
-# demand by tools/linux-guest.sh into $(BUILD)/linux, packed with the test guests.
+# Real-guest systems (tests/system/linux/): Debian's kernel, a busybox initramfs and U-Boot,
+# fetched on demand by tools/linux-guest.sh into $(BUILD)/linux, packed with the test guests.
 LINUX     := $(BUILD)/linux
 LINUX_SYSTEMS := $(patsubst tests/system/linux/%.dts,%,$(wildcard tests/system/linux/*.dts))
-LINUX_FILES = Image=$(LINUX)/Image initramfs.cpio.gz=$(LINUX)/initramfs.cpio.gz
+LINUX_FILES = Image=$(LINUX)/Image initramfs.cpio.gz=$(LINUX)/initramfs.cpio.gz \
+              u-boot.bin=$(LINUX)/u-boot.bin
 
 $(LINUX)/.done: tools/linux-guest.sh | $(DEPS_OK)
 	tools/linux-guest.sh $(LINUX)

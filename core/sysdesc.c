@@ -8,10 +8,12 @@
  *       kernel = "hello.bin";                         bundle entry
  *       kernel-load = <0x0 0x40080000>;               load address and entry
  *       kernel-xip;                                   optional: map read-only in place
+ *       xip-size = <hi lo>;                           optional: its read-only window, zero past it
  *       bootargs = "...";                             optional
  *       on-fault = "inject";                          or "stop"
  *       septum,test-control;                          optional: may change its own regions
  *       initrd = "rootfs.cpio.gz"; initrd-load = <..>;   optional
+ *       dtb-load = <hi lo>;                           optional: where its device tree goes
  *       dtb = "board.dtb";                            optional: instead of a generated one
  *       rtc@9010000 {                                 optional pass-through devices
  *           compatible = "septum,passthrough";
@@ -81,6 +83,8 @@ static bool u64_pair(ctx_t *c, int node, const char *name, unsigned cells, uint6
 }
 
 /* gpa..gpa+size lies inside one of the VM's memory ranges (the first stops at its DTB slot). */
+#define XIP_SIZE_MAX (128UL << 20) /* both flash banks of QEMU's virt board */
+
 static bool in_memory(const vm_config_t *cfg, uint64_t gpa, uint64_t size)
 {
     for (unsigned m = 0; m < cfg->mem_num; m++) {
@@ -241,6 +245,15 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         if (load % PAGE || end < load || end > (1ULL << ipa_bits))
             return bad(c, "execute-in-place image at 0x%lx must be page-aligned and inside the "
                           "guest address space", (unsigned long)load);
+        if (fdt_getprop(c->fdt, node, "xip-size", NULL)) {
+            if (!u64_pair(c, node, "xip-size", 2, &cfg->xip_size) || cfg->xip_size % PAGE ||
+                cfg->xip_size < end - load || cfg->xip_size > XIP_SIZE_MAX)
+                return bad(c, "xip-size must be page-aligned, hold the image and be at most "
+                              "%lu MiB", XIP_SIZE_MAX >> 20);
+            end = load + cfg->xip_size;
+            if (end < load || end > (1ULL << ipa_bits))
+                return bad(c, "xip-size reaches outside the guest address space");
+        }
         if (overlaps_memory(cfg, load, end - load))
             return bad(c, "execute-in-place image at 0x%lx overlaps the VM's memory",
                        (unsigned long)load);
@@ -281,6 +294,18 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
             return bad(c, "dtb \"%s\" is not a valid device tree of at most %lu KiB", dtb,
                        VM_DTB_SIZE / 1024);
         strcpy(cfg->dtb, dtb);
+    }
+    /* where the device tree goes: the top of the first memory range unless dtb-load says (a
+     * firmware such as U-Boot for QEMU looks for it at the start of RAM) */
+    cfg->dtb_load = cfg->ram_gpa + cfg->ram_size - VM_DTB_SIZE;
+    if (fdt_getprop(c->fdt, node, "dtb-load", NULL)) {
+        if (!u64_pair(c, node, "dtb-load", 2, &cfg->dtb_load))
+            return bad(c, "dtb-load = <hi lo> expected");
+        if (cfg->dtb_load % PAGE || !in_memory(cfg, cfg->dtb_load, VM_DTB_SIZE))
+            return bad(c, "dtb-load 0x%lx must be page-aligned with %lu KiB of memory there",
+                       (unsigned long)cfg->dtb_load, VM_DTB_SIZE / 1024);
+        if (!cfg->kernel_xip && cfg->dtb_load < load + e->size && load < cfg->dtb_load + VM_DTB_SIZE)
+            return bad(c, "dtb-load 0x%lx overlaps the kernel", (unsigned long)cfg->dtb_load);
     }
     int rc = parse_devices(c, node, cfg, chk);
     if (rc)

@@ -6,6 +6,7 @@
  */
 #include <arch/esr.h>
 #include <arch/inject.h>
+#include <arch/mmu.h>
 #include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu.h>
@@ -31,6 +32,9 @@
 #define SYSREG_ICC_SGI1R  ISS_SYSREG(3, 0, 12, 11, 5)
 #define SYSREG_ICC_ASGI1R ISS_SYSREG(3, 0, 12, 11, 6)
 #define SYSREG_ICC_SGI0R  ISS_SYSREG(3, 0, 12, 11, 7)
+#define SYSREG_DC_ISW     ISS_SYSREG(1, 0, 7, 6, 2)
+#define SYSREG_DC_CSW     ISS_SYSREG(1, 0, 7, 10, 2)
+#define SYSREG_DC_CISW    ISS_SYSREG(1, 0, 7, 14, 2)
 
 /* The faulting IPA: page from HPFAR_EL2, offset from FAR_EL2. */
 static uint64_t fault_ipa(const arch_regs_t *f)
@@ -73,8 +77,9 @@ static __attribute__((noinline)) void guest_abort(vcpu_t *v, arch_regs_t *f, boo
     arch_inject_abort(f, instruction, f->far, write);
 }
 
-/* A trapped system-register access: SGI generation (HCR_EL2.IMO makes it trap) is the vGIC's;
- * anything else is undefined for the guest. */
+/* A trapped system-register access: SGI generation (HCR_EL2.IMO makes it trap) is the vGIC's,
+ * data-cache maintenance by set/way is done safely here; anything else is undefined for the
+ * guest. */
 static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
 {
     uint64_t iss = f->esr & ESR_ISS_MASK, rt = ISS_SYSREG_RT(iss);
@@ -86,6 +91,14 @@ static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
         if (iss & ISS_SYSREG_READ)
             break; /* write-only registers */
         vgic_sgi(v, val);
+        f->elr += 4;
+        return;
+    case SYSREG_DC_ISW:
+    case SYSREG_DC_CSW:
+    case SYSREG_DC_CISW:
+        /* set/way maintenance (HCR_EL2.TSW): done as clean and invalidate, never a bare
+         * invalidate, which could drop another VM's (or septum's) dirty lines */
+        arch_dcache_cisw(val);
         f->elr += 4;
         return;
     default:

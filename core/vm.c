@@ -97,6 +97,24 @@ static int vm_load(vm_t *vm)
         arch_dcache_clean(gasp_get_vaddr(h), vm->kernel_size); /* the guest starts uncached */
         gasp_unmap_handle(h);
     }
+    if (vm->xip_tail_size) {
+        /* the rest of the execute-in-place window: zero, then read-only like the image */
+        uint64_t at = vm->cfg.kernel_load + vm->cfg.xip_size - vm->xip_tail_size;
+        region_req_t q = {REGION_MODIFY, {at, vm->xip_tail_size, REGION_NO_HOST, REGION_RAM,
+                                          REGION_R | REGION_W}};
+        unsigned failed;
+        if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
+            return vm_fail(vm, "cannot open its execute-in-place window", -EINVAL);
+        rc = gasp_map_firmware(&vm->regions, at, vm->xip_tail_size, GMF_W, &h);
+        if (rc != EOK)
+            return vm_fail(vm, "cannot map its execute-in-place window", rc);
+        memset(gasp_get_vaddr(h), 0, vm->xip_tail_size);
+        arch_dcache_clean(gasp_get_vaddr(h), vm->xip_tail_size);
+        gasp_unmap_handle(h);
+        q.r.flags = REGION_R | REGION_X;
+        if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
+            return vm_fail(vm, "cannot close its execute-in-place window", -EINVAL);
+    }
     if (vm->initrd_data) {
         rc = gasp_map_firmware(&vm->regions, vm->cfg.initrd_load, vm->initrd_size, GMF_W, &h);
         if (rc != EOK)
@@ -124,7 +142,7 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
     memset(vm, 0, sizeof(*vm));
     vm->id = (unsigned)(vm - vms);
     vm->cfg = *cfg;
-    vm->dtb_gpa = cfg->ram_gpa + cfg->ram_size - VM_DTB_SIZE;
+    vm->dtb_gpa = cfg->dtb_load;
     vm->foreign_ok = REGION_NO_HOST;
     int err;
     const bundle_entry_t *e = bundle_find(bundle, cfg->kernel, &err);
@@ -159,6 +177,13 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
             rc = frame_alloc(npages, 1, owner, &vm->mem_hpa[m]);
         spin_unlock(&frame_lock);
     }
+    uint64_t img_bytes = (vm->kernel_size + PAGE - 1) & ~(PAGE - 1);
+    if (!rc && cfg->kernel_xip && cfg->xip_size > img_bytes) {
+        vm->xip_tail_size = cfg->xip_size - img_bytes;
+        spin_lock(&frame_lock);
+        rc = frame_alloc(vm->xip_tail_size / PAGE, 1, owner, &vm->xip_tail_hpa);
+        spin_unlock(&frame_lock);
+    }
     if (rc)
         return vm_fail(vm, "not enough free RAM", rc);
     vm->ram_hpa = vm->mem_hpa[0];
@@ -172,7 +197,7 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
         return vm_fail(vm, "cannot set up reservations", -EINVAL);
     if ((rc = vdev_attach_all(vm)) < 0)
         return vm_fail(vm, "cannot attach its virtual devices", rc);
-    region_req_t req[VM_MEM_MAX + VM_DEV_MAX + 1];
+    region_req_t req[VM_MEM_MAX + VM_DEV_MAX + 2];
     unsigned n = 0;
     for (unsigned m = 0; m < cfg->mem_num; m++)
         req[n++] = (region_req_t){REGION_ADD, {cfg->mem[m].gpa, cfg->mem[m].size, vm->mem_hpa[m],
@@ -182,10 +207,13 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
                                                cfg->dev[d].base, REGION_DEVICE,
                                                REGION_R | REGION_W}};
     if (cfg->kernel_xip)
-        req[n++] = (region_req_t){REGION_ADD, {cfg->kernel_load,
-                                               (vm->kernel_size + PAGE - 1) & ~(PAGE - 1),
+        req[n++] = (region_req_t){REGION_ADD, {cfg->kernel_load, img_bytes,
                                                (uint64_t)(uintptr_t)vm->kernel_data, REGION_ROM,
                                                REGION_R | REGION_X}};
+    if (vm->xip_tail_size) /* writable until zeroed (vm_load) */
+        req[n++] = (region_req_t){REGION_ADD, {cfg->kernel_load + img_bytes, vm->xip_tail_size,
+                                               vm->xip_tail_hpa, REGION_RAM,
+                                               REGION_R | REGION_W}};
     unsigned failed;
     rc = region_set_soft(&vm->regions, n, req, &failed);
     if (rc)
@@ -395,6 +423,9 @@ static void vm_release_memory(vm_t *vm)
         if (frame_free(vm->mem_hpa[m], vm->cfg.mem[m].size / PAGE,
                        (uint16_t)(FRAME_VM0 + vm->id)) == 0)
             kib += vm->cfg.mem[m].size / 1024;
+    if (vm->xip_tail_size &&
+        frame_free(vm->xip_tail_hpa, vm->xip_tail_size / PAGE, (uint16_t)(FRAME_VM0 + vm->id)) == 0)
+        kib += vm->xip_tail_size / 1024;
     spin_unlock(&frame_lock);
     log_info("vm %s: %lu KiB of memory returned\n", vm->cfg.name, (unsigned long)kib);
 }

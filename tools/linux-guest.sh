@@ -3,13 +3,17 @@
 # around Debian's busybox-static, fetched with `apt-get download` into a cache under build/
 # (a private arm64 apt state; nothing is installed into the host). Writes OUT/Image (the raw
 # arm64 Image from linux-image-*-arm64) and OUT/initramfs.cpio.gz, whose /init prints the
-# marker "SEPTUM-LINUX-UP" and the facts (uname -a, CPUs online, memory), then powers off.
+# marker "SEPTUM-LINUX-UP" and the facts (uname -a, CPUs online, memory), then powers off;
+# and OUT/u-boot.bin, the qemu_arm64 U-Boot from Debian's u-boot-qemu (a firmware linked at 0x0
+# to run from flash).
 set -euo pipefail
 out=$(mkdir -p "${1:?usage: linux-guest.sh OUT}" && cd "$1" && pwd)
 cache=$out/cache
 mkdir -p "$cache/lists/partial" "$cache/archives/partial"
 say() { printf 'linux-guest: %s\n' "$*"; }
 
+o=(-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 "-oDir::State::Lists=$cache/lists"
+   "-oDir::Cache=$cache" -oDebug::NoLocking=1 -oAPT::Sandbox::User=root)
 if [ ! -f "$out/.done" ]; then
   o=(-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 "-oDir::State::Lists=$cache/lists"
      "-oDir::Cache=$cache" -oDebug::NoLocking=1 -oAPT::Sandbox::User=root)
@@ -53,3 +57,16 @@ INIT
   touch "$out/.done"
   say "kernel $(cat "$out/version"), initramfs $(stat -c %s "$out/initramfs.cpio.gz") bytes"
 fi
+
+if [ ! -f "$out/u-boot.bin" ]; then
+  say "fetching Debian's u-boot-qemu into $cache"
+  [ -d "$cache/lists/partial" ] && ls "$cache/lists" | grep -q Packages || apt-get "${o[@]}" update -qq >/dev/null
+  (cd "$cache" && apt-get "${o[@]}" download u-boot-qemu >/dev/null)
+  rm -rf "$out/ub"
+  dpkg -x "$cache"/u-boot-qemu_*.deb "$out/ub"
+  cp "$out/ub/usr/lib/u-boot/qemu_arm64/u-boot.bin" "$out/u-boot.bin.tmp"
+  rm -rf "$out/ub"
+  mv "$out/u-boot.bin.tmp" "$out/u-boot.bin"
+  say "u-boot.bin $(stat -c %s "$out/u-boot.bin") bytes"
+fi
+touch "$out/.done"

@@ -25,3 +25,13 @@ for vm in tux1 tux2; do
 done
 qemu_case linux-two-vms 240 "$(lkern linux-two 2)" "${two[@]}" '+^all VMs have stopped; powering off$' \
   -'^error:' -'^warning:' -'PANIC'
+
+# U-Boot (Debian's qemu_arm64 build) as a VM's firmware, executing in place from a read-only
+# mapping (flash in the flash flow); a scripted console stops its autoboot, runs a command at
+# its prompt and powers the VM off with its own poweroff command (PSCI SYSTEM_OFF).
+uboot=(input=tests/system/input/uboot.txt '+^\[boot\] U-Boot 20[0-9]{2}\.'
+  '+^\[boot\] => echo UBOOT-SCRIPTED$' '+^\[boot\] UBOOT-SCRIPTED$' '+^\[boot\] => poweroff$'
+  '+^vm boot: stopped \(PSCI SYSTEM_OFF\)$' '+^all VMs have stopped; powering off$'
+  -'Synchronous Abort' -'^error:' -'^warning:' -'PANIC')
+qemu_case uboot-kernel 60 "$(lkern uboot 1)" "${uboot[@]}"
+qemu_case uboot-flash 60 "$(lflash uboot 1)" '+boot flow: flash$' "${uboot[@]}"

@@ -63,9 +63,12 @@ typedef struct vm_config {
     char kernel[48];              /* bundle entry */
     uint64_t kernel_load;         /* guest-physical load address = entry */
     bool kernel_xip;              /* map in place, read-only, from where the bundle is */
+    uint64_t xip_size;            /* the read-only window it lives in (0: just the image); what
+                                   * lies beyond the image reads as zero, as erased flash would */
     char initrd[48];              /* bundle entry, "" if none */
     uint64_t initrd_load;
     char dtb[48];                 /* a device tree from the bundle instead of a generated one */
+    uint64_t dtb_load;            /* where the device tree goes (VM_DTB_SIZE there) */
     char bootargs[VM_ARGS_MAX];
     bool stop_on_fault;           /* stop the VM instead of injecting an abort */
     bool test_control;            /* may change its own regions (SEPTUM_HC_REGION_SET) */
@@ -85,6 +88,7 @@ typedef struct vm {
     spinlock_t lock;
     uint64_t ram_hpa;             /* host address of mem[0] */
     uint64_t mem_hpa[VM_MEM_MAX];
+    uint64_t xip_tail_hpa, xip_tail_size; /* zeroed frames behind the rest of the window */
     const void *initrd_data, *dtb_data;
     uint64_t initrd_size, dtb_size;
     uint64_t dtb_gpa;

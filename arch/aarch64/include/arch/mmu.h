@@ -28,4 +28,9 @@ void arch_tlb_inval_el2_local(uint64_t va, uint64_t size);
 /* Invalidate stage-2 (and combined) TLB entries of the VM whose VTTBR_EL2 value is given, for
  * IPAs [ipa, ipa + size), on all CPUs. */
 void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size);
+/* DC CISW with a guest's set/way operand (level in bits 3:1). */
+static inline void arch_dcache_cisw(uint64_t setway)
+{
+    __asm__ volatile("dc cisw, %0" ::"r"(setway) : "memory");
+}
 #endif
