@@ -13,6 +13,8 @@
 #define GUEST_GICR_SIZE 0x20000UL /* per vCPU */
 #define GIC_PHANDLE     1
 #define GIC_PPI         1
+#define GIC_SPI_TYPE    0
+#define IRQ_LEVEL_HIGH  4
 #define IRQ_LEVEL_LOW   0xf04 /* all CPUs, level-triggered active-low: the timer's usual flags */
 
 static int prop_cells(void *fdt, const char *name, const uint32_t *v, unsigned n)
@@ -78,6 +80,15 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
         TRY(fdt_property_string(buf, "compatible", "septum,passthrough"));
         uint64_t reg[2] = {vm->cfg.dev[d].base, vm->cfg.dev[d].size};
         TRY(reg64(buf, reg, 2));
+        if (vm->cfg.dev[d].irq_num) {
+            uint32_t irqs[3 * VM_DEV_IRQ_MAX];
+            for (unsigned i = 0; i < vm->cfg.dev[d].irq_num; i++) {
+                irqs[3 * i] = GIC_SPI_TYPE;
+                irqs[3 * i + 1] = vm->cfg.dev[d].irq[i] - 32;
+                irqs[3 * i + 2] = IRQ_LEVEL_HIGH;
+            }
+            TRY(prop_cells(buf, "interrupts", irqs, 3 * vm->cfg.dev[d].irq_num));
+        }
         TRY(fdt_end_node(buf));
     }
 

@@ -232,6 +232,10 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
         v->state = VCPU_OFF;
         pcpu_vcpus[v->pcpu] = v;
     }
+    /* pass-through interrupts: to the physical CPU of vCPU 0, forwarded with the hardware bit */
+    for (unsigned d = 0; d < cfg->dev_num; d++)
+        for (unsigned i = 0; i < cfg->dev[d].irq_num; i++)
+            irq_route_spi(cfg->dev[d].irq[i], &vm->vcpu[0]);
     if ((rc = xen_vm_init(vm)) < 0)
         return vm_fail(vm, "cannot set up its grant table", rc);
     if ((rc = vm_load(vm)))

@@ -322,6 +322,8 @@ void vgic_forward(vcpu_t *v, uint32_t intid)
     q->pending = true;
     mark(g, v->id, intid);
     fill_lrs(g, v->id);
+    if (intid >= GIC_PRIV_NUM && spi_target(g, intid) != v->id)
+        notify(g, spi_target(g, intid)); /* the guest routed it to another vCPU */
     spin_unlock(&g->lock);
 }
 

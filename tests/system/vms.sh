@@ -66,6 +66,7 @@ qemu_case vms-xip-flash 30 "$(flash xip 1)" "${xip[@]}" \
 
 # Pass-through devices, several memory ranges, an initrd; the device stays the owner's.
 qemu_case vms-devices 30 "$(kern devices)" '+^\[owner\] devices: 0 failed$' -'FAILED' \
+  '+^\[owner\] pass-through interrupt: the RTC alarm arrived once: ok$' \
   '+^vm owner: .*, RAM 0x50000000\+1024 KiB, system.dtb 0x40800000, rtc@9010000 0x9010000$' \
   '+^\[other\] isolation: 4 of 4 accesses aborted$' -'SUCCEEDED' \
   '+^warning: vm other vcpu 0: read at IPA 0x9010000 .*outside its regions$'
