@@ -8,6 +8,7 @@
 #include <arch/pcpu.h>
 #include <arch/pmu.h>
 #include <arch/sysreg.h>
+#include <arch/timer.h>
 #include <core/bundle.h>
 #include <core/console.h>
 #include <core/firmware.h>
@@ -370,6 +371,7 @@ static _Noreturn void run_vcpu(vcpu_t *v)
     arch_el1_restore(&el1);
     arch_vcpu_load(&v->vm->arch, v->id);
     vgic_vcpu_reset(v);
+    __atomic_store_n(&v->in_guest, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
     if (v->id == 0 && !v->vm->first_insns)
         v->vm->first_insns = arch_pmu_insns() - release_insns[v->pcpu];
@@ -401,18 +403,35 @@ void vcpu_exit(void)
     /* stage 2 off while no vCPU runs here */
     write_sysreg(0, hcr_el2);
     isb();
+    vcpu_t *v = vcpu_current();
+    if (v)
+        __atomic_store_n(&v->in_guest, 0, __ATOMIC_RELEASE);
     arch_stack_reset_call(stack_top(pcpu), pcpu_loop, pcpu);
 }
 
+#define VCPU_LEAVE_TIMEOUT_MS 100
+
 /* A stopped VM's memory goes back to the frame allocator: stage 2 first (every region deleted,
- * with the TLB invalidations that brings), then its frames. Only when no vCPU of it can still
- * be running somewhere: today, a VM with one vCPU stopping itself (other CPUs cannot be
- * interrupted until the GIC driver exists). */
+ * with the TLB invalidations that brings), then its frames. Only when none of its vCPUs can
+ * still be in the guest: the caller is one of them (so its own CPU has left the guest), and the
+ * others, kicked by vm_stop, are waited for. */
 static void vm_release_memory(vm_t *vm)
 {
     vcpu_t *cur = vcpu_current();
-    if (vm->cfg.vcpu_num != 1 || !cur || cur->vm != vm)
+    if (!cur || cur->vm != vm)
         return;
+    uint64_t limit = arch_counter_freq() / 1000 * VCPU_LEAVE_TIMEOUT_MS, start = arch_counter();
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
+        vcpu_t *o = &vm->vcpu[i];
+        while (o != cur && __atomic_load_n(&o->in_guest, __ATOMIC_ACQUIRE)) {
+            if (arch_counter() - start > limit) {
+                log_warn("vm %s: vcpu %u did not leave its guest; its memory stays allocated\n",
+                         vm->cfg.name, i);
+                return;
+            }
+            cpu_relax();
+        }
+    }
     while (vm->regions.num) {
         region_req_t q = {REGION_DELETE, {vm->regions.r[0].gpa, vm->regions.r[0].len,
                                           REGION_NO_HOST, REGION_RAM, 0}};

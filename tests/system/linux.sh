@@ -8,7 +8,7 @@ lflash() { echo "$lvirt -smp $2 -drive if=pflash,format=raw,file=$BUILD/systems/
 linux_up=('+^\[penguin\] SEPTUM-LINUX-UP$'
   '+^\[penguin\] uname: Linux .* 6\.[0-9]+\.[0-9]+-[0-9]+-arm64 .* aarch64 GNU/Linux$'
   '+^\[penguin\] cpus online: 0-1 \(2 CPUs\)$' '+^\[penguin\] memory: MemTotal: +[0-9]+ kB$'
-  '+^vm penguin: stopped \(PSCI SYSTEM_OFF\)$'
+  '+^vm penguin: stopped \(PSCI SYSTEM_OFF\)$' '+^vm penguin: 262144 KiB of memory returned$'
   '<^\[penguin\] SEPTUM-LINUX-UP$<^\[ticker\] tick [0-9]+$'
   -'^\[penguin\] .*(Kernel panic|BUG:|Oops|WARNING:|SMP: failed to stop)' -'^error:' -'PANIC'
   -'^warning:' 'until=^vm penguin: stopped')

@@ -35,6 +35,7 @@ typedef struct vcpu {
     unsigned id;   /* within the VM; its virtual MPIDR Aff0 */
     unsigned pcpu; /* the physical CPU it is pinned to */
     uint32_t state;          /* vcpu_state_t, changed atomically */
+    uint32_t in_guest;       /* 1 from entering the guest until its CPU is back in pcpu_loop */
     uint64_t entry, context; /* where CPU_ON (or the VM's start) sends it, and its x0 */
     reservation_t *mmio_last; /* the device it last trapped on: tried first on the next fault */
 } vcpu_t;
