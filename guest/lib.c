@@ -174,3 +174,50 @@ void guest_main_entry(const void *dtb)
 
 /* Guests without secondary vCPUs need no code for them. */
 __attribute__((weak)) void guest_secondary(uint64_t stack_top) { (void)stack_top; }
+
+/* ---- sleeping on the virtual timer ---- */
+
+#define GICD_BASE      0x08000000UL
+#define GICR0_BASE     0x080a0000UL
+#define VTIMER_INTID   27
+#define CNTV_CTL_EN    1UL
+#define CNTV_CTL_STAT  4UL
+
+static uint64_t my_redist(void)
+{
+    uint64_t mpidr;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return GICR0_BASE + (mpidr & 0xff) * 0x20000;
+}
+
+void guest_sleep_ms(uint64_t ms)
+{
+    static volatile bool gic_ready[8];
+    uint64_t rd = my_redist(), mpidr, freq, now;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    if (!gic_ready[mpidr & 7]) {
+        volatile uint32_t *gicd = (volatile uint32_t *)GICD_BASE;
+        gicd[0] |= 0x2;                                          /* group 1 on */
+        *(volatile uint32_t *)(rd + 0x14) = 0;                   /* GICR_WAKER */
+        *(volatile uint32_t *)(rd + 0x10000 + 0x80) |= 1U << VTIMER_INTID;
+        *(volatile uint32_t *)(rd + 0x10000 + 0x100) = 1U << VTIMER_INTID;
+        __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL),
+                         "r"(1UL));
+        gic_ready[mpidr & 7] = true;
+    }
+    __asm__ volatile("mrs %0, cntfrq_el0; isb; mrs %1, cntvct_el0" : "=r"(freq), "=r"(now));
+    uint64_t daif;
+    __asm__ volatile("mrs %0, daif; msr daifset, #2" : "=r"(daif)::"memory");
+    __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(now + freq / 1000 * ms),
+                     "r"(CNTV_CTL_EN));
+    uint64_t ctl;
+    do { /* a pending interrupt ends WFI even while masked */
+        __asm__ volatile("wfi; isb; mrs %0, cntv_ctl_el0" : "=r"(ctl)::"memory");
+    } while (!(ctl & CNTV_CTL_STAT));
+    __asm__ volatile("msr cntv_ctl_el0, xzr; isb" ::: "memory");
+    uint64_t id;
+    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
+    if ((id & 0xffffff) < 1020)
+        __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+    __asm__ volatile("msr daif, %0" ::"r"(daif) : "memory");
+}

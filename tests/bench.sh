@@ -17,6 +17,8 @@ get() { sed -nE "s/$1/\\1/p" "$log" | head -n 1; }
 null=$(get '^\[bench\] bench: null hypercall round trip: ([0-9]+) instructions$')
 mmio=$(get '^\[bench\] bench: MMIO store round trip: ([0-9]+) instructions$')
 timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions$')
+gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone.*$')
+gbatch=$(get '^\[bench\] bench: grant map\+unmap pair: [0-9]+ instructions alone, ([0-9]+) per pair in batches of 16$')
 copy=$(get '^\[bench\] bench: GNTTABOP_copy of 4096 bytes: [0-9]+ instructions, ([0-9.]+) bytes per instruction$')
 boot=$(get '^boot: ([0-9]+) EL2 instructions from reset until the VMs were released$')
 first0=$(get '^vm bench: its first instruction ran ([0-9]+) EL2 instructions after the VMs were released, on cpu 0$')
@@ -61,6 +63,8 @@ echo "| null hypercall round trip, guest HVC to return | $null instructions | ~1
 echo "| MMIO store to an emulated register, guest to guest | $mmio instructions | ~225 |"
 echo "| virtual timer interrupt, physical IRQ to the guest's vector | $timer EL2 instructions | |"
 echo "| Debian Linux (2 vCPUs) from QEMU start to its initramfs marker, wall time, best of 3 | $lin_row | |"
+echo "| grant map + unmap pair (another VM's page), one operation per hypercall | $gmap instructions | |"
+echo "| grant map + unmap pair, amortised over batches of 16 | $gbatch instructions | |"
 echo "| GNTTABOP_copy of a 4 KiB page (between a VM's own pages) | $copy bytes per instruction | |"
 echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructions | |"
 echo "| reset to the first VM's first instruction (cpu 0) | $((boot + first0)) instructions | |"

@@ -80,6 +80,63 @@ static uint64_t bench_timer(void)
     return el2_sum / TIMER_TICKS;
 }
 
+/* ---- grant map + unmap, the granter being domain 2 (tests/guests/gntpeer.c, refs 8..23) ---- */
+
+#define GNT_BATCH 16
+#define GNT_ROUNDS 50
+static struct gnttab_map_grant_ref maps[GNT_BATCH] __attribute__((aligned(XEN_PAGE_SIZE)));
+static struct gnttab_unmap_grant_ref unmaps[GNT_BATCH] __attribute__((aligned(XEN_PAGE_SIZE)));
+
+static long gnt_op(unsigned cmd, void *ops, unsigned n)
+{
+    return xen_hypercall(__HYPERVISOR_grant_table_op, cmd, (uintptr_t)ops, n, 0, 0);
+}
+
+/* Map and unmap n grants, each in one hypercall; 0 if every operation succeeded. */
+static int gnt_pair(char *window, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        maps[i] = (struct gnttab_map_grant_ref){(uintptr_t)(window + i * XEN_PAGE_SIZE),
+                                                GNTMAP_host_map, 8 + i, 2, 0, 0, 0};
+    gnt_op(GNTTABOP_map_grant_ref, maps, n);
+    int bad = 0;
+    for (unsigned i = 0; i < n; i++) {
+        bad |= maps[i].status;
+        unmaps[i] = (struct gnttab_unmap_grant_ref){maps[i].host_addr, 0, maps[i].handle, 0};
+    }
+    gnt_op(GNTTABOP_unmap_grant_ref, unmaps, n);
+    for (unsigned i = 0; i < n; i++)
+        bad |= unmaps[i].status;
+    return bad;
+}
+
+static void bench_grants(void)
+{
+    if (gnttab_init() != 0) {
+        guest_printf("bench: grant map+unmap: no grant table\n");
+        return;
+    }
+    char *window = gnttab_get_page();
+    for (unsigned i = 1; i < GNT_BATCH; i++)
+        gnttab_get_page(); /* the next pages of the window: one contiguous run */
+    /* wait (sleeping, not spinning) until the granter has granted */
+    unsigned waited = 0;
+    while (gnt_pair(window, 1) != 0 && waited++ < 1000)
+        guest_sleep_ms(1);
+    uint64_t t0 = insns();
+    int bad = 0;
+    for (unsigned r = 0; r < GNT_ROUNDS; r++)
+        bad |= gnt_pair(window, 1);
+    uint64_t alone = (insns() - t0) / GNT_ROUNDS;
+    t0 = insns();
+    for (unsigned r = 0; r < GNT_ROUNDS; r++)
+        bad |= gnt_pair(window, GNT_BATCH);
+    uint64_t batch = (insns() - t0) / (GNT_ROUNDS * GNT_BATCH);
+    guest_printf("bench: grant map+unmap pair: %lu instructions alone, %lu per pair in batches "
+                 "of %u%s\n", (unsigned long)alone, (unsigned long)batch, GNT_BATCH,
+                 bad ? " (FAILED)" : "");
+}
+
 static uint64_t run(bool hvc)
 {
     uint64_t t0 = insns(), n = ITER;
@@ -140,5 +197,7 @@ int main(const void *dtb)
                  (unsigned long)(4096UL * COPIES * 100 / copy % 100), c.status ? " (FAILED)" : "");
     guest_printf("bench: virtual timer interrupt delivery: %lu EL2 instructions\n",
                  (unsigned long)bench_timer());
+    guest_irq_handler = 0;
+    bench_grants();
     return 0;
 }

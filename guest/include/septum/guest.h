@@ -36,6 +36,8 @@ extern volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
 bool guest_faults(void (*fn)(void));
 /* Called for every IRQ taken at EL1 when set (the handler acknowledges the interrupt). */
 extern void (*volatile guest_irq_handler)(void);
+/* Sleep on the virtual timer (through the virtual GIC, with IRQs masked: no handler needed). */
+void guest_sleep_ms(uint64_t ms);
 
 /* The bootargs from the device tree ("" if none). */
 const char *guest_bootargs(void);
