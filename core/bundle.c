@@ -4,15 +4,25 @@
  */
 #include <core/bundle.h>
 #include <errno.h>
+#if !defined(SEPTUM_HOST) && !defined(PACK_NO_MAIN) && defined(__aarch64__)
+#include <arch/crc.h>
+#define HAVE_ARCH_CRC 1
+#endif
 #include <stdio.h>
 #include <string.h>
 
-/* Byte-at-a-time table, built on first use: about 6 instructions a byte instead of 60. */
+/* The CPU's CRC-32 instructions when it has them (a 34 MB Linux bundle is checked in about
+ * 5M instructions instead of 200M); else a byte-at-a-time table, built on first use: about 6
+ * instructions a byte instead of 60. */
 static uint32_t crc_table[256];
 
 uint32_t bundle_crc32(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
+#ifdef HAVE_ARCH_CRC
+    if (arch_has_crc32())
+        return ~arch_crc32_update(~crc, p, len);
+#endif
     if (!crc_table[1])
         for (uint32_t i = 0; i < 256; i++) {
             uint32_t c = i;
