@@ -18,12 +18,22 @@
 #define GIC_PPI(n)         (16U + (n))
 #define GIC_SPI(n)         (32U + (n))
 
+#define NODE_TABLE_MAX 128
+#define NODE_DEPTH_MAX 32
+
 typedef struct parse {
     const void *fdt;
     board_t *b;
     char *why;
     size_t why_len;
     int gic;             /* offset of the GIC node, once found */
+    uint32_t gic_phandle; /* its phandle (0: none) */
+    /* every node's parent and depth, from one walk: libfdt finds a parent by rescanning the
+     * tree from the root, which made parsing quadratic (node_all false: too many, use libfdt) */
+    int node_off[NODE_TABLE_MAX], node_parent[NODE_TABLE_MAX];
+    uint8_t node_depth[NODE_TABLE_MAX];
+    unsigned node_num;
+    bool node_all;
     unsigned irq_cells;  /* the GIC's #interrupt-cells */
     char path[128];      /* scratch for one node path per message */
 } parse_t;
@@ -42,6 +52,49 @@ static const char *path_of(parse_t *p, int node)
     if (fdt_get_path(p->fdt, node, p->path, sizeof(p->path)) < 0)
         snprintf(p->path, sizeof(p->path), "(node at offset %d)", node);
     return p->path;
+}
+
+static void index_nodes(parse_t *p)
+{
+    int stack[NODE_DEPTH_MAX], depth = 0;
+    p->node_num = 0;
+    p->node_all = true;
+    for (int off = 0; off >= 0 && depth >= 0; off = fdt_next_node(p->fdt, off, &depth)) {
+        if (depth >= NODE_DEPTH_MAX || p->node_num == NODE_TABLE_MAX) {
+            p->node_all = false;
+            return;
+        }
+        stack[depth] = off;
+        p->node_off[p->node_num] = off;
+        p->node_parent[p->node_num] = depth ? stack[depth - 1] : -FDT_ERR_NOTFOUND;
+        p->node_depth[p->node_num++] = (uint8_t)depth;
+    }
+}
+
+/* node's entry in the table (offsets ascend in walk order), or -1 */
+static int node_index(const parse_t *p, int node)
+{
+    unsigned lo = 0, hi = p->node_all ? p->node_num : 0;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (p->node_off[mid] < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->node_num && p->node_all && p->node_off[lo] == node ? (int)lo : -1;
+}
+
+static int parent_of(const parse_t *p, int node)
+{
+    int i = node_index(p, node);
+    return i >= 0 ? p->node_parent[i] : fdt_parent_offset(p->fdt, node);
+}
+
+static int depth_of(const parse_t *p, int node)
+{
+    int i = node_index(p, node);
+    return i >= 0 ? p->node_depth[i] : fdt_node_depth(p->fdt, node);
 }
 
 static uint64_t read_cells(const fdt32_t *c, unsigned n)
@@ -100,17 +153,17 @@ static int cells(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_
  * identity bus (empty ranges): translation is not implemented, so it is refused. */
 static int reg_of(parse_t *p, int node, reg_t *r)
 {
-    int depth = fdt_node_depth(p->fdt, node), len, rc;
+    int depth = depth_of(p, node), len, rc;
     if (depth < 1)
         return FAIL(p, -EINVAL, "%s: not below the root", path_of(p, node));
-    for (int d = depth - 1; d >= 1; d--) {
-        int bus = fdt_supernode_atdepth_offset(p->fdt, node, d, NULL);
+    int bus = parent_of(p, node);
+    for (int d = depth - 1; d >= 1; d--, bus = parent_of(p, bus)) {
         const void *ranges = fdt_getprop(p->fdt, bus, "ranges", &len);
         if (!ranges || len != 0)
             return FAIL(p, -ENOTSUP, "%s: a parent bus has %s ranges; address translation is "
                         "unsupported", path_of(p, node), ranges ? "non-empty" : "no");
     }
-    int parent = fdt_supernode_atdepth_offset(p->fdt, node, depth - 1, NULL);
+    int parent = parent_of(p, node);
     if ((rc = cells(p, parent, &r->ac, &r->sc, 1)))
         return rc;
     r->c = fdt_getprop(p->fdt, node, "reg", &len);
@@ -150,14 +203,16 @@ static int irq_get(parse_t *p, int node, unsigned idx, bool ppi_only, uint32_t *
                     "(#interrupt-cells=%u)", path_of(p, node), len, entry, p->irq_cells);
     if ((unsigned)len / entry <= idx)
         return -ENOENT;
+    /* the phandle is compared with the GIC's, not resolved: resolving one scans the whole tree,
+     * and the timer alone has four interrupts */
     while (node != p->gic && n >= 0) {
         int plen;
         const fdt32_t *ph = fdt_getprop(p->fdt, n, "interrupt-parent", &plen);
         if (ph) {
-            n = plen == 4 ? fdt_node_offset_by_phandle(p->fdt, fdt32_ld(ph)) : -1;
+            n = plen == 4 && p->gic_phandle && fdt32_ld(ph) == p->gic_phandle ? p->gic : -1;
             break;
         }
-        n = fdt_parent_offset(p->fdt, n);
+        n = parent_of(p, n);
     }
     if (n != p->gic)
         return FAIL(p, -ENOTSUP, "%s: interrupt parent is not the GIC", path_of(p, node));
@@ -343,6 +398,7 @@ static int parse_gic(parse_t *p)
         return FAIL(p, -ENOENT, "no GIC found (compatible arm,gic-v3, arm,gic-400 or "
                     "arm,cortex-a15-gic)");
     p->gic = node;
+    p->gic_phandle = fdt_get_phandle(p->fdt, node);
     b->gic.version = fdt_node_check_compatible(p->fdt, node, "arm,gic-v3") ? 2 : 3;
     const fdt32_t *v = fdt_getprop(p->fdt, node, "#interrupt-cells", &len);
     if (!v || len != 4)
@@ -512,6 +568,7 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
     if (!fdt_get_name(fdt, 0, &rc)) /* an FDT_END-only structure block passes the check */
         return FAIL(&p, -EINVAL, "DTB: no root node (%s)", fdt_strerror(rc));
     b->dtb_size = fdt_totalsize(fdt);
+    index_nodes(&p);
 
     unsigned ac, sc;
     const char *model = prop_str(&p, 0, "model", &rc);
