@@ -163,6 +163,29 @@ static void test_valid(void **state)
     free(fdt);
 }
 
+/* dtb-load and xip-size as a firmware like U-Boot needs them */
+static void test_firmware_layout(void **state)
+{
+    (void)state;
+    static vm_config_t cfg[VM_MAX];
+    unsigned n;
+    char why[200] = "";
+    fdt32_t zero[2] = {0, 0}, xs[2] = {0, BE(0x04040000)}, dl[2] = {0, BE(0x40000000)};
+    void *fdt = one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0},
+                                  {"xip-size", xs, 8}, {"dtb-load", dl, 8}}, 4);
+    assert_int_equal(parse(fdt, cfg, &n, why), 0);
+    assert_true(cfg[0].kernel_xip);
+    assert_int_equal(cfg[0].xip_size, 0x04040000);
+    assert_int_equal(cfg[0].dtb_load, 0x40000000);
+    free(fdt);
+    /* without dtb-load the device tree goes to the top of the first memory range */
+    fdt = one_vm(NULL, 0);
+    assert_int_equal(parse(fdt, cfg, &n, why), 0);
+    assert_int_equal(cfg[0].dtb_load, 0x40000000 + 0x1000000 - VM_DTB_SIZE);
+    assert_int_equal(cfg[0].xip_size, 0);
+    free(fdt);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -197,6 +220,27 @@ static void test_refusals(void **state)
     expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}}, 1), "initrd needs initrd-load");
     expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}, {"initrd-load", iload, 8}}, 2), "must be page-aligned and fit");
     expect_refused(one_vm((prop_t[]){{"dtb", "junk.dtb", 9}}, 1), "is not a valid device tree");
+
+    /* dtb-load: aligned, inside memory with room for the device tree, clear of the kernel */
+    fdt32_t dl_odd[2] = {0, BE(0x40000800)}, dl_out[2] = {0, BE(0x60000000)};
+    fdt32_t dl_edge[2] = {0, BE(0x40ff8000)}, dl_kernel[2] = {0, BE(0x40080000)};
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_odd, 8}}, 1), "dtb-load 0x40000800 must be page-aligned");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_out, 8}}, 1), "dtb-load 0x60000000 must be page-aligned with 64 KiB of memory there");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_edge, 8}}, 1), "with 64 KiB of memory there");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_kernel, 8}}, 1), "dtb-load 0x40080000 overlaps the kernel");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_odd, 4}}, 1), "dtb-load = <hi lo> expected");
+
+    /* xip-size: holds the image, page-aligned, at most two flash banks, clear of RAM */
+    fdt32_t zero[2] = {0, 0}, xs_small[2] = {0, BE(0x1000)}, xs_odd[2] = {0, BE(0x10800)};
+    fdt32_t xs_huge[2] = {0, BE(0x10000000)}, xs_ram[2] = {0, BE(0x40001000)};
+    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_small, 8}}, 3),
+                   "xip-size must be page-aligned, hold the image and be at most 128 MiB");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_odd, 8}}, 3),
+                   "xip-size must be page-aligned");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_huge, 8}}, 3),
+                   "at most 128 MiB");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_ram, 8}}, 3),
+                   "at most 128 MiB");
 
     void *fdt = begin();
     vm_node(fdt, "Bad.Name", NULL, 0, 0);
@@ -256,6 +300,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_firmware_layout),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
