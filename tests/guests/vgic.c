@@ -112,6 +112,12 @@ static bool two_50(void) { return count[0][50] >= 2; }
 static bool v1_got_60(void) { return count[1][60] >= 1; }
 static bool all_ticks(void) { return ticks >= TICKS; }
 
+/* hostile accesses: each must abort in the guest, never reach septum's own state */
+static void wide_ctlr(void) { *(volatile uint64_t *)GICD = 3; }
+static void byte_enable(void) { (void)*(volatile uint8_t *)(GICD + ISENABLER + 4); }
+static void missing_redist(void) { (void)r32(GICR(2) + 8); }
+static void unaligned_reg(void) { (void)*(volatile uint32_t *)(GICD + 0x102); }
+
 static uint8_t stack1[8192] __attribute__((aligned(16)));
 static volatile unsigned sgi_round;
 
@@ -148,6 +154,14 @@ int main(const void *dtb)
     check("GICD_CTLR reads ARE and the enables", (r32(GICD) & 0x13) == 0x13);
     check("GICD_PIDR2 says GICv3", (r32(GICD + 0xffe8) & 0xf0) == 0x30);
     check("GICR 1 is the last redistributor", (r32(GICR(1) + 8) & 0x10) && !(r32(GICR(0) + 8) & 0x10));
+
+    check("64-bit write to GICD_CTLR aborts", guest_faults(wide_ctlr));
+    check("byte read of GICD_ISENABLER1 aborts", guest_faults(byte_enable));
+    check("a third vCPU's redistributor is not there", guest_faults(missing_redist));
+    check("unaligned register read aborts", guest_faults(unaligned_reg));
+    check("GICD_CTLR unchanged by the refused write", (r32(GICD) & 0x3) == 0x3);
+    /* an SGI to vCPUs the VM does not have goes nowhere */
+    sysreg_w(icc_sgi1r_el1, (5UL << 24) | 0xfffc);
 
     /* overflow: SGIs 0-7 at falling priorities, SPIs 40-47 below them, all pending at once */
     __asm__ volatile("msr daifset, #2" ::: "memory");

@@ -111,7 +111,12 @@ qemu_case vgic 60 "$(kern vgic 2)" '+^\[gic\] vgic: 0 failed$' -'FAILED' \
   '+^\[gic\] sgi: 200 sent to vcpu 1, 200 received there, 200 answers back$' \
   '+^\[gic\] timer: 50 ticks of 1000 us' '+^vm gic: stopped \(PSCI SYSTEM_OFF\)$' \
   '+^vm gic: 16384 KiB of memory returned$' \
-  '=^frames before the VMs: free ([0-9]+) KiB.*$=^frames at the end: free ([0-9]+) KiB.*$' "${quiet[@]}"
+  '=^frames before the VMs: free ([0-9]+) KiB.*$=^frames at the end: free ([0-9]+) KiB.*$' \
+  '+^warning: vm gic vcpu 0: write at IPA 0x8000000 refused by its device$' \
+  '+^warning: vm gic vcpu 0: read at IPA 0x8000104 refused by its device$' \
+  '+^warning: vm gic vcpu 0: read at IPA 0x80e0008 .*outside its regions$' \
+  '+^warning: vm gic vcpu 0: read at IPA 0x8000102 refused by its device$' \
+  -'^error:' -'unexpected .* exception' -'PANIC'
 
 # Console input: typed bytes reach the VM that has the input, through its virtual PL011's
 # receive FIFO and interrupt; Ctrl-A 2 and Ctrl-A 1 move the input between the two VMs.
