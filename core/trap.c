@@ -6,6 +6,7 @@
  */
 #include <arch/esr.h>
 #include <arch/inject.h>
+#include <arch/mmio.h>
 #include <arch/mmu.h>
 #include <arch/regs.h>
 #include <arch/sysreg.h>
@@ -16,6 +17,7 @@
 #include <core/irq.h>
 #include <core/panic.h>
 #include <core/vm.h>
+#include <mm/reserve.h>
 #include <vdev/vgic.h>
 
 #define HPFAR_FIPA_SHIFT 8
@@ -112,14 +114,45 @@ static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
 
 void trap_hvc(arch_regs_t *f) { hvc_dispatch(vcpu_current(), f, f->esr & ESR_HVC_IMM_MASK); }
 
-void trap_dabt(arch_regs_t *f)
+/* Everything trap_dabt does not finish itself: another device, a refusal, isolation. */
+static __attribute__((noinline)) void dabt_slow(vcpu_t *v, arch_regs_t *f, uint64_t far,
+                                                uint64_t hpfar)
 {
-    vcpu_t *v = vcpu_current();
-    f->far = read_sysreg(far_el2);
-    f->hpfar = read_sysreg(hpfar_el2);
+    f->far = far;
+    f->hpfar = hpfar;
     fault_outcome_t o = fault_emulate(v, f, fault_ipa(f));
     if (o != FAULT_EMULATED && o != FAULT_RETRY)
         guest_abort(v, f, false, o == FAULT_REFUSED);
+}
+
+/* The lean path (vectors.S dabt_fast: ISV = 1, a register C may clobber): the device the vCPU
+ * used last, when it covers the access and handles it, is finished here with nothing stored
+ * that the common case does not need; anything else goes the general way. */
+void trap_dabt(arch_regs_t *f)
+{
+    vcpu_t *v = vcpu_current();
+    uint64_t far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2), esr = f->esr;
+    uint64_t ipa = ((hpfar & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) | (far & PAGE_OFFSET_MASK);
+    reservation_t *res = v->mmio_last;
+    dabt_iss_t iss = mmio_decode_iss(esr);
+    unsigned size = 1u << iss.sas;
+    if (!(esr & ESR_ISS_S1PTW) && reservation_covers(res, ipa, size)) {
+        mem_access_t a = {ipa, size, iss.wnr, 0, v->id};
+        if (a.write)
+            a.value = mmio_extend(iss.srt == MMIO_XZR ? 0 : f->x[iss.srt], size, false, true);
+        memory_fault_result_t r = res->callback(&v->vm->mem, &a, res->cookie);
+        if (r == FAULT_HANDLED) {
+            if (!a.write && iss.srt != MMIO_XZR)
+                f->x[iss.srt] = mmio_extend(a.value, size, iss.sse, iss.sf);
+            f->elr += 4;
+        } else if (r != FAULT_RESTART) { /* refused: the guest gets an abort */
+            f->far = far;
+            f->hpfar = hpfar;
+            guest_abort(v, f, false, true);
+        }
+        return;
+    }
+    dabt_slow(v, f, far, hpfar);
 }
 
 void trap_lower(arch_regs_t *f, uint64_t vector)
