@@ -127,13 +127,24 @@ static memory_fault_result_t vpl011_access_locked(vm_t *vm, vpl011_t *u, mem_acc
     return FAULT_HANDLED;
 }
 
+/* Registers shared with console input (data, flags, interrupt state): under the device's lock. */
+static __attribute__((noinline)) memory_fault_result_t vpl011_access_shared(vm_t *vm,
+                                                                           vpl011_t *u,
+                                                                           mem_access_t *a)
+{
+    spin_lock(&u->lock);
+    memory_fault_result_t r = vpl011_access_locked(vm, u, a);
+    spin_unlock(&u->lock);
+    return r;
+}
+
 static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vm_t *vm = cookie;
     vpl011_t *u = &uarts[vm->id];
     (void)mem;
     /* baud, line and control settings are the guest's alone and touch no shared state: no lock
-     * (a driver programming its baud rate costs a trap, not also a lock round trip) */
+     * and no stack frame (a driver programming its baud rate costs a trap and little more) */
     uint64_t off = a->addr - VPL011_BASE;
     if (a->write && a->size == 4 && !(off & 3)) {
         uint32_t v = (uint32_t)a->value;
@@ -146,10 +157,7 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
         default: break;
         }
     }
-    spin_lock(&u->lock);
-    memory_fault_result_t r = vpl011_access_locked(vm, u, a);
-    spin_unlock(&u->lock);
-    return r;
+    return vpl011_access_shared(vm, u, a);
 }
 
 static bool vpl011_console_rx(vm_t *vm, char c)
