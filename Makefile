@@ -149,6 +149,7 @@ help:
 	@echo "  make run        boot septum and the default system in QEMU (-kernel flow + bundle)"
 	@echo "  make run-flash  the same as a flashed firmware image (septum + bundle in pflash)"
 	@echo "  make guests     test guests, and a bundle + flash image per system description"
+	@echo "  make linux      fetch Debian's Linux, busybox and U-Boot; pack tests/system/linux/*.dts"
 	@echo "  make debug      like run, QEMU waits for gdb on :1234 (-s -S)"
 	@echo "  make test       host unit tests + QEMU system tests; ends with 'N passed, N failed'"
 	@echo "  make unit       host unit tests only"
