@@ -43,7 +43,7 @@ typedef struct vcpu {
 /* A pass-through device: the same address for guest and host. */
 typedef struct vm_dev {
     uint64_t base, size;
-    uint32_t irq[VM_DEV_IRQ_MAX]; /* INTIDs (SPIs); routed to the VM once the vGIC exists */
+    uint32_t irq[VM_DEV_IRQ_MAX]; /* INTIDs (SPIs), forwarded to the VM's vCPU 0 */
     unsigned irq_num;
     char name[32];
 } vm_dev_t;
