@@ -114,45 +114,53 @@ static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
 
 void trap_hvc(arch_regs_t *f) { hvc_dispatch(vcpu_current(), f, f->esr & ESR_HVC_IMM_MASK); }
 
-/* Everything trap_dabt does not finish itself: another device, a refusal, isolation. */
-static __attribute__((noinline)) void dabt_slow(vcpu_t *v, arch_regs_t *f, uint64_t far,
-                                                uint64_t hpfar)
+/* Everything trap_dabt does not finish itself: another device, a refusal, isolation. The frame
+ * gets ELR and SPSR first (the lean entry left them in the registers). Returns 1: the vectors
+ * restore ELR/SPSR from the frame. */
+static __attribute__((noinline)) int dabt_slow(arch_regs_t *f, uint64_t esr, bool refused)
 {
-    f->far = far;
-    f->hpfar = hpfar;
+    vcpu_t *v = vcpu_current();
+    f->esr = esr;
+    f->elr = read_sysreg(elr_el2);
+    f->spsr = read_sysreg(spsr_el2);
+    f->far = read_sysreg(far_el2);
+    f->hpfar = read_sysreg(hpfar_el2);
+    if (refused) {
+        guest_abort(v, f, false, true);
+        return 1;
+    }
     fault_outcome_t o = fault_emulate(v, f, fault_ipa(f));
     if (o != FAULT_EMULATED && o != FAULT_RETRY)
         guest_abort(v, f, false, o == FAULT_REFUSED);
+    return 1;
 }
 
 /* The lean path (vectors.S dabt_fast: ISV = 1, a register C may clobber): the device the vCPU
- * used last, when it covers the access and handles it, is finished here with nothing stored
- * that the common case does not need; anything else goes the general way. */
-void trap_dabt(arch_regs_t *f)
+ * used last, when it covers the access and handles it, is finished here; 0 tells the vectors
+ * to step the PC. Only the frame stays live across the device's callback, so little is saved. */
+int trap_dabt(arch_regs_t *f, uint64_t esr)
 {
     vcpu_t *v = vcpu_current();
-    uint64_t far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2), esr = f->esr;
+    uint64_t far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
     uint64_t ipa = ((hpfar & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) | (far & PAGE_OFFSET_MASK);
     reservation_t *res = v->mmio_last;
     dabt_iss_t iss = mmio_decode_iss(esr);
     unsigned size = 1u << iss.sas;
-    if (!(esr & ESR_ISS_S1PTW) && reservation_covers(res, ipa, size)) {
-        mem_access_t a = {ipa, size, iss.wnr, 0, v->id};
-        if (a.write)
-            a.value = mmio_extend(iss.srt == MMIO_XZR ? 0 : f->x[iss.srt], size, false, true);
-        memory_fault_result_t r = res->callback(&v->vm->mem, &a, res->cookie);
-        if (r == FAULT_HANDLED) {
-            if (!a.write && iss.srt != MMIO_XZR)
-                f->x[iss.srt] = mmio_extend(a.value, size, iss.sse, iss.sf);
-            f->elr += 4;
-        } else if (r != FAULT_RESTART) { /* refused: the guest gets an abort */
-            f->far = far;
-            f->hpfar = hpfar;
-            guest_abort(v, f, false, true);
-        }
-        return;
+    if ((esr & ESR_ISS_S1PTW) || !reservation_covers(res, ipa, size))
+        return dabt_slow(f, esr, false);
+    uint64_t value = iss.wnr && iss.srt != MMIO_XZR ? mmio_mask(f->x[iss.srt], iss.sas) : 0;
+    mem_access_t a = {ipa, size, iss.wnr, value, v->id};
+    memory_fault_result_t r = res->callback(&v->vm->mem, &a, res->cookie);
+    if (r != FAULT_HANDLED)
+        return r == FAULT_RESTART ? (f->elr = read_sysreg(elr_el2),
+                                     f->spsr = read_sysreg(spsr_el2), 1)
+                                  : dabt_slow(f, esr, true);
+    if (!a.write) {
+        dabt_iss_t d = mmio_decode_iss(read_sysreg(esr_el2)); /* again: nothing else stays live */
+        if (d.srt != MMIO_XZR)
+            f->x[d.srt] = mmio_extend(a.value, a.size, d.sse, d.sf);
     }
-    dabt_slow(v, f, far, hpfar);
+    return 0;
 }
 
 void trap_lower(arch_regs_t *f, uint64_t vector)

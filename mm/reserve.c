@@ -42,7 +42,7 @@ reservation_t *vm_reserve_memory_at(vm_memory_t *vm, uintptr_t addr, size_t size
     unsigned failed;
     if (region_set_soft(vm->regions, 1, &q, &failed) != REGION_OK)
         return NULL;
-    *r = (reservation_t){true, false, addr, size, fault_callback, cookie};
+    *r = (reservation_t){true, false, true, addr, size, fault_callback, cookie};
     return r;
 }
 
@@ -84,6 +84,7 @@ int vm_free_reserved_memory(vm_memory_t *vm, reservation_t *r)
     if (rc != REGION_OK)
         return -EIO; /* the table no longer matches the reservation: a bug elsewhere */
     r->live = false;
+    r->trapping = false;
     return 0;
 }
 
@@ -122,6 +123,7 @@ int vm_map_reservation(vm_memory_t *vm, reservation_t *r, memory_map_iterator_fn
         }
     }
     r->mapped = true;
+    r->trapping = false;
     return 0;
 }
 

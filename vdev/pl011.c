@@ -44,6 +44,7 @@
 
 typedef struct vpl011 {
     bool present, line;
+    vm_t *vm;
     spinlock_t lock;
     uint8_t rx[RX_FIFO];
     unsigned rx_head, rx_num;
@@ -140,13 +141,12 @@ static __attribute__((noinline)) memory_fault_result_t vpl011_access_shared(vm_t
 
 static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
-    vm_t *vm = cookie;
-    vpl011_t *u = &uarts[vm->id];
+    vpl011_t *u = cookie; /* the device itself: no lookup on the fast path */
     (void)mem;
     /* baud, line and control settings are the guest's alone and touch no shared state: no lock
      * and no stack frame (a driver programming its baud rate costs a trap and little more) */
-    uint64_t off = a->addr - VPL011_BASE;
-    if (a->write && a->size == 4 && !(off & 3)) {
+    uint64_t off = a->addr & (VPL011_SIZE - 1); /* the reservation is exactly the device */
+    if (a->write && a->size == 4) { /* only aligned offsets match below */
         uint32_t v = (uint32_t)a->value;
         switch (off) {
         case UARTIBRD: u->ibrd = v & 0xffff; return FAULT_HANDLED;
@@ -157,7 +157,7 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
         default: break;
         }
     }
-    return vpl011_access_shared(vm, u, a);
+    return vpl011_access_shared(u->vm, u, a);
 }
 
 static bool vpl011_console_rx(vm_t *vm, char c)
@@ -183,8 +183,8 @@ static int vpl011_attach(vm_t *vm)
         if (vm->cfg.dev[d].base < VPL011_BASE + VPL011_SIZE &&
             VPL011_BASE < vm->cfg.dev[d].base + vm->cfg.dev[d].size)
             return 1;
-    uarts[vm->id] = (vpl011_t){.present = true, .cr = 0x300, .ifls = 0x12};
-    if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, vm))
+    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm, .cr = 0x300, .ifls = 0x12};
+    if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, &uarts[vm->id]))
         return -1;
     return 0;
 }

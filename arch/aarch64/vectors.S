@@ -93,8 +93,9 @@
     b       lower_common
 .endm
 
-/* A synchronous exception from a 64-bit guest: HVC, the hypercall, takes a lean path that saves
- * only what C may clobber (x0-x18, x30); everything else takes the full path. */
+/* A synchronous exception from a 64-bit guest: data aborts the hardware described and HVC, the
+ * hypercall, take lean paths that save only what C may clobber (x0-x18, x30); everything else
+ * takes the full path. */
 .macro lower64_sync_entry vec
     .balign 0x80
     sub     sp, sp, #REGS_SIZE
@@ -102,10 +103,10 @@
     stp     x2, x3, [sp, #REGS_OFF_X(2)]
     mrs     x1, esr_el2
     lsr     x2, x1, #ESR_EC_SHIFT
+    cmp     x2, #EC_DABT_LOW            /* device accesses first: they are the most frequent */
+    b.eq    dabt_maybe_fast
     cmp     x2, #EC_HVC64
     b.eq    hvc_fast
-    cmp     x2, #EC_DABT_LOW
-    b.eq    dabt_maybe_fast
 lower64_sync_slow:
     ldp     x2, x3, [sp, #REGS_OFF_X(2)]
     mov     x0, #(\vec)
@@ -160,9 +161,11 @@ hvc_fast:
 
 /*
  * A data abort the hardware described (ISV) whose register is one C may clobber (x0-x18, x30)
- * or xzr takes a lean path too: the frame holds x0-x18, x30, ELR, SPSR and ESR; C may change
- * ELR and SPSR (step the PC, inject an abort) and the registers in the frame. Everything else
- * (ISV = 0, x19-x28) takes the full path, where C may need any register.
+ * or xzr takes a lean path too: the frame holds x0-x18 and x30, ESR comes in x1 (C stores it
+ * into the frame when it needs to). trap_dabt returns 0 when
+ * it emulated the access (the PC steps over it here); otherwise it has put ELR and SPSR into
+ * the frame, may have changed them (an injected abort, a retry), and they are restored from
+ * there. Everything else (ISV = 0, x19-x28) takes the full path, where C may need any register.
  */
 dabt_maybe_fast:
     tbz     x1, #ESR_ISS_ISV_BIT, dabt_slow
@@ -177,12 +180,15 @@ dabt_slow:
     b       lower_common
 dabt_fast:
     save_caller_saved
-    mrs     x2, elr_el2
-    mrs     x3, spsr_el2
-    stp     x2, x3, [sp, #REGS_OFF_ELR]
-    str     x1, [sp, #REGS_OFF_ESR]
     mov     x0, sp
-    bl      trap_dabt
+    bl      trap_dabt                   /* x1 = ESR */
+    cbnz    w0, 1f
+    /* emulated: step over the access */
+    mrs     x2, elr_el2
+    add     x2, x2, #4
+    msr     elr_el2, x2
+    restore_caller_saved_eret
+1:  /* C took ELR/SPSR into the frame and may have changed them */
     ldp     x2, x3, [sp, #REGS_OFF_ELR]
     msr     elr_el2, x2
     msr     spsr_el2, x3

@@ -18,13 +18,18 @@ static inline uint64_t insns(void)
     return v;
 }
 
-/* A store to the virtual PL011's IBRD register, against the same loop storing to RAM. */
-static uint64_t run_mmio(bool device)
+/* A store of zero (from w1) to a virtual PL011 register (IBRD: no shared state; IMSC: behind the device's
+ * lock, shared with console input), against the same loop storing to RAM. */
+#define PL011_IBRD 0x09000024UL
+#define PL011_IMSC 0x09000038UL
+static uint64_t run_mmio_at(uint64_t device)
 {
     static volatile uint32_t ram_reg;
-    uint64_t addr = device ? 0x09000024 : (uint64_t)(uintptr_t)&ram_reg;
+    uint64_t addr = device ? device : (uint64_t)(uintptr_t)&ram_reg;
     uint64_t t0 = insns(), n = ITER;
-    __asm__ volatile("1: str w1, [%1]\n"
+    /* the value comes from a register, as a driver's would (not xzr, which is cheaper) */
+    __asm__ volatile("   mov w1, #0\n"
+                     "1: str w1, [%1]\n"
                      "   subs %0, %0, #1\n"
                      "   b.ne 1b"
                      : "+r"(n)
@@ -168,16 +173,19 @@ int main(const void *dtb)
     uint64_t with = run(true), without = run(false);
     guest_printf("bench: null hypercall round trip: %lu instructions\n",
                  (unsigned long)((with - without) / ITER));
-    run_mmio(true);
+    run_mmio_at(PL011_IBRD);
     uint64_t el2_0;
     __asm__ volatile("isb; mrs %0, pmevcntr0_el0" : "=r"(el2_0));
-    uint64_t dev = run_mmio(true), ram = run_mmio(false);
+    uint64_t dev = run_mmio_at(PL011_IBRD), ram = run_mmio_at(0);
     uint64_t el2_1;
     __asm__ volatile("isb; mrs %0, pmevcntr0_el0" : "=r"(el2_1));
     guest_printf("bench: EL2 instructions per MMIO store (septum's own counter): %lu\n",
                  (unsigned long)((el2_1 - el2_0) / ITER));
     guest_printf("bench: MMIO store round trip: %lu instructions\n",
                  (unsigned long)((dev - ram) / ITER));
+    uint64_t locked = run_mmio_at(PL011_IMSC);
+    guest_printf("bench: MMIO store round trip, locked register: %lu instructions\n",
+                 (unsigned long)((locked - ram) / ITER));
 
     /* GNTTABOP_copy between two of its own pages (no other VM needed) */
     static char src[XEN_PAGE_SIZE] __attribute__((aligned(XEN_PAGE_SIZE)));

@@ -42,6 +42,7 @@ typedef vm_frame_t (*memory_map_iterator_fn)(uintptr_t addr, void *cookie);
 
 struct reservation {
     bool live, mapped;
+    bool trapping; /* live and not mapped: accesses fault to the callback (the fast check) */
     uint64_t addr, size;
     memory_fault_callback_fn callback;
     void *cookie;
@@ -76,8 +77,9 @@ memory_fault_result_t vm_memory_handle_fault(vm_memory_t *vm, mem_access_t *acce
 /* Whether a live, unmapped reservation covers [addr, addr + size). */
 static inline bool reservation_covers(const reservation_t *r, uint64_t addr, unsigned size)
 {
-    return r && r->live && !r->mapped && addr >= r->addr && addr - r->addr < r->size &&
-           size <= r->addr + r->size - addr;
+    /* one comparison for the range: below the base, addr - r->addr wraps to a huge value; a
+     * reservation is whole pages, so size (at most 8) never exceeds r->size */
+    return r && r->trapping && addr - r->addr <= r->size - size;
 }
 
 /* The same, when the caller already found the region (its owner is the reservation). */

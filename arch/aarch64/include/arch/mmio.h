@@ -63,6 +63,12 @@ typedef struct mmio_op {
 bool mmio_decode_insn(uint32_t insn, mmio_op_t *op, const uint64_t *xregs);
 
 /* The value a load of size bytes puts in a register: zero- or sign-extended. */
+/* The low 1 << sas bytes of v: what a store of that size writes. */
+static inline uint64_t mmio_mask(uint64_t v, unsigned sas)
+{
+    return v & (~0UL >> (64 - (8U << sas)));
+}
+
 static inline uint64_t mmio_extend(uint64_t raw, unsigned size, bool sign, bool ext64)
 {
     unsigned bits = size * 8;

@@ -56,7 +56,7 @@ void arch_set_guest_sp(const arch_regs_t *frame, uint64_t sp);
 
 /* Called by the vectors for an ISS-described data abort on x0-x18, x30 or xzr: the frame holds
  * x0-x18, x30, ELR, SPSR and ESR (see vectors.S). */
-void trap_dabt(arch_regs_t *frame);
+int trap_dabt(arch_regs_t *frame, uint64_t esr);
 
 /* HCR_EL2 for a guest: stage 2 on, physical interrupts to EL2, SMC trapped, AArch64 EL1. */
 uint64_t arch_guest_hcr(void);
