@@ -175,36 +175,44 @@ void guest_main_entry(const void *dtb)
 /* Guests without secondary vCPUs need no code for them. */
 __attribute__((weak)) void guest_secondary(uint64_t stack_top) { (void)stack_top; }
 
-/* ---- sleeping on the virtual timer ---- */
+/* ---- the virtual GIC, minimally: one interrupt at a time, group 1 ---- */
 
 #define GICD_BASE      0x08000000UL
 #define GICR0_BASE     0x080a0000UL
+#define GICR_STRIDE    0x20000UL
+#define GICR_WAKER     0x14
+#define GICR_SGI_FRAME 0x10000UL
+#define GIC_IGROUPR    0x080
+#define GIC_ISENABLER  0x100
+#define GIC_IPRIORITYR 0x400
+#define GICD_CTLR_G1   0x2U
 #define VTIMER_INTID   27
 #define CNTV_CTL_EN    1UL
 #define CNTV_CTL_STAT  4UL
 
-static uint64_t my_redist(void)
+static volatile uint32_t *gic_reg(uint64_t a) { return (volatile uint32_t *)a; }
+
+void guest_gic_enable(unsigned intid, uint8_t prio)
 {
     uint64_t mpidr;
     __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-    return GICR0_BASE + (mpidr & 0xff) * 0x20000;
+    uint64_t rd = GICR0_BASE + (mpidr & 0xff) * GICR_STRIDE;
+    /* private interrupts live in this vCPU's redistributor, SPIs in the distributor */
+    uint64_t bank = intid < 32 ? rd + GICR_SGI_FRAME : GICD_BASE;
+    *gic_reg(GICD_BASE) |= GICD_CTLR_G1;
+    *gic_reg(rd + GICR_WAKER) = 0;
+    *gic_reg(bank + GIC_IGROUPR + 4 * (intid / 32)) |= 1U << (intid % 32);
+    *(volatile uint8_t *)(bank + GIC_IPRIORITYR + intid) = prio;
+    *gic_reg(bank + GIC_ISENABLER + 4 * (intid / 32)) = 1U << (intid % 32);
+    __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL), "r"(1UL));
 }
+
+/* ---- sleeping on the virtual timer ---- */
 
 void guest_sleep_ms(uint64_t ms)
 {
-    static volatile bool gic_ready[8];
-    uint64_t rd = my_redist(), mpidr, freq, now;
-    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-    if (!gic_ready[mpidr & 7]) {
-        volatile uint32_t *gicd = (volatile uint32_t *)GICD_BASE;
-        gicd[0] |= 0x2;                                          /* group 1 on */
-        *(volatile uint32_t *)(rd + 0x14) = 0;                   /* GICR_WAKER */
-        *(volatile uint32_t *)(rd + 0x10000 + 0x80) |= 1U << VTIMER_INTID;
-        *(volatile uint32_t *)(rd + 0x10000 + 0x100) = 1U << VTIMER_INTID;
-        __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL),
-                         "r"(1UL));
-        gic_ready[mpidr & 7] = true;
-    }
+    uint64_t freq, now;
+    guest_gic_enable(VTIMER_INTID, 0x80);
     __asm__ volatile("mrs %0, cntfrq_el0; isb; mrs %1, cntvct_el0" : "=r"(freq), "=r"(now));
     uint64_t daif;
     __asm__ volatile("mrs %0, daif; msr daifset, #2" : "=r"(daif)::"memory");

@@ -17,7 +17,8 @@ get() { sed -nE "s/$1/\\1/p" "$log" | head -n 1; }
 null=$(get '^\[bench\] bench: null hypercall round trip: ([0-9]+) instructions$')
 mmio=$(get '^\[bench\] bench: MMIO store round trip: ([0-9]+) instructions$')
 mmio_locked=$(get '^\[bench\] bench: MMIO store round trip, locked register: ([0-9]+) instructions$')
-timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions$')
+timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions \(mean [0-9]+\)$')
+timer_mean=$(get '^\[bench\] bench: virtual timer interrupt delivery: [0-9]+ EL2 instructions \(mean ([0-9]+)\)$')
 gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone.*$')
 gbatch=$(get '^\[bench\] bench: grant map\+unmap pair: [0-9]+ instructions alone, ([0-9]+) per pair in batches of 16$')
 copy=$(get '^\[bench\] bench: GNTTABOP_copy of 4096 bytes: [0-9]+ instructions, ([0-9.]+) bytes per instruction$')
@@ -62,7 +63,7 @@ echo "| --- | --- | --- |"
 echo "| null hypercall round trip, guest HVC to return | $null instructions | ~150 |"
 echo "| MMIO store to an emulated register (PL011 IBRD), guest to guest | $mmio instructions | ~225 |"
 echo "| MMIO store to a register behind its device's lock (PL011 IMSC) | $mmio_locked instructions | |"
-echo "| virtual timer interrupt, physical IRQ to the guest's vector | $timer EL2 instructions | |"
+echo "| virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer EL2 instructions (mean $timer_mean) | |"
 echo "| Debian Linux (2 vCPUs) from reset to its initramfs marker, virtual time | $lin_row | |"
 echo "| grant map + unmap pair (another VM's page), one operation per hypercall | $gmap instructions | |"
 echo "| grant map + unmap pair, amortised over batches of 16 | $gbatch instructions | |"

@@ -41,7 +41,7 @@ static uint64_t run_mmio_at(uint64_t device)
 /* ---- virtual timer delivery: EL2 instructions from the physical interrupt to the guest ---- */
 
 #define TIMER_TICKS 100
-static volatile uint64_t el2_seen, el2_sum, ticks;
+static volatile uint64_t el2_seen, el2_sum, el2_min = ~0UL, ticks;
 
 static inline uint64_t el2_insns(void)
 {
@@ -58,6 +58,8 @@ static void timer_irq(void)
     __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
     if ((id & 0xffffff) == 27) {
         el2_sum += at - el2_seen;
+        if (at - el2_seen < el2_min)
+            el2_min = at - el2_seen; /* the path alone: the mean also catches other events */
         if (++ticks < TIMER_TICKS)
             __asm__ volatile("msr cntv_tval_el0, %0" ::"r"(2000UL));
         else
@@ -68,15 +70,10 @@ static void timer_irq(void)
 
 static uint64_t bench_timer(void)
 {
-    volatile uint32_t *gicd = (volatile uint32_t *)0x08000000UL;
-    volatile uint32_t *sgi = (volatile uint32_t *)(0x080a0000UL + 0x10000);
     __asm__ volatile("msr pmevtyper2_el0, %0" ::"r"(0xc8000000UL | PMU_EVENT_INST_RETIRED));
     __asm__ volatile("msr pmcntenset_el0, %0; isb" ::"r"(4UL));
     guest_irq_handler = timer_irq;
-    gicd[0] = 0x2;                  /* GICD_CTLR: group 1 on */
-    sgi[0x80 / 4] = ~0U;            /* GICR_IGROUPR0: group 1 */
-    sgi[0x100 / 4] = 1U << 27;      /* GICR_ISENABLER0: the virtual timer */
-    __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL), "r"(1UL));
+    guest_gic_enable(27, 0); /* the virtual timer */
     __asm__ volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(2000UL), "r"(1UL));
     __asm__ volatile("msr daifclr, #2" ::: "memory");
     while (ticks < TIMER_TICKS)
@@ -203,8 +200,9 @@ int main(const void *dtb)
                  "instruction%s\n",
                  (unsigned long)(copy / COPIES), (unsigned long)(4096UL * COPIES / copy),
                  (unsigned long)(4096UL * COPIES * 100 / copy % 100), c.status ? " (FAILED)" : "");
-    guest_printf("bench: virtual timer interrupt delivery: %lu EL2 instructions\n",
-                 (unsigned long)bench_timer());
+    uint64_t mean = bench_timer();
+    guest_printf("bench: virtual timer interrupt delivery: %lu EL2 instructions (mean %lu)\n",
+                 (unsigned long)el2_min, (unsigned long)mean);
     guest_irq_handler = 0;
     bench_grants();
     return 0;

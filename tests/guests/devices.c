@@ -17,8 +17,6 @@
 #define PL031_MIS  0x18
 #define PL031_ICR  0x1c
 #define RTC_INTID  34 /* SPI 2 */
-#define GICD       0x08000000UL
-#define GICR       0x080a0000UL
 
 static unsigned failed;
 static uint64_t rtc;
@@ -44,14 +42,8 @@ static void irq(void)
 static void rtc_alarm(void)
 {
     volatile uint32_t *r = (volatile uint32_t *)(uintptr_t)rtc;
-    volatile uint32_t *gicd = (volatile uint32_t *)GICD;
     guest_irq_handler = irq;
-    gicd[0] = 0x2;
-    gicd[0x80 / 4 + 1] = ~0U;
-    *(volatile uint8_t *)(GICD + 0x400 + RTC_INTID) = 0x80;
-    gicd[0x100 / 4 + 1] = 1U << (RTC_INTID - 32);
-    *(volatile uint32_t *)(GICR + 0x14) = 0;
-    __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL), "r"(1UL));
+    guest_gic_enable(RTC_INTID, 0x80);
     r[PL031_MR / 4] = r[PL031_DR / 4] + 1;
     r[PL031_IMSC / 4] = 1;
     __asm__ volatile("msr daifclr, #2" ::: "memory");

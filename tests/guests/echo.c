@@ -14,8 +14,6 @@
 #define INT_RX     (1U << 4)
 #define INT_RT     (1U << 6)
 #define UART_INTID 33
-#define GICD       0x08000000UL
-#define GICR_SGI   (0x080a0000UL + 0x10000)
 
 static volatile uint32_t *reg(uint64_t a) { return (volatile uint32_t *)a; }
 
@@ -55,13 +53,7 @@ int main(const void *dtb)
     (void)dtb;
     guest_arg("lines", &want);
     guest_irq_handler = irq;
-    *reg(GICD) = 0x2;                                   /* group 1 on */
-    reg(GICD + 0x80)[1] = ~0U;                          /* SPIs 32-63: group 1 */
-    *(volatile uint8_t *)(GICD + 0x400 + UART_INTID) = 0x80;
-    reg(GICD + 0x100)[1] = 1U << (UART_INTID - 32);    /* enable */
-    *reg(0x080a0000UL + 0x14) = 0;                      /* GICR_WAKER */
-    *reg(GICR_SGI + 0x80) = ~0U;
-    __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL), "r"(1UL));
+    guest_gic_enable(UART_INTID, 0x80);
     *reg(UART + UARTIMSC) = INT_RX | INT_RT;
     guest_printf("waiting for %lu lines\n", (unsigned long)want);
     __asm__ volatile("msr daifclr, #2" ::: "memory");

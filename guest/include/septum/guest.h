@@ -36,6 +36,10 @@ extern volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
 bool guest_faults(void (*fn)(void));
 /* Called for every IRQ taken at EL1 when set (the handler acknowledges the interrupt). */
 extern void (*volatile guest_irq_handler)(void);
+/* Enable one interrupt at the virtual GIC for the calling vCPU (group 1, priority prio; the
+ * distributor and the CPU interface on): a PPI/SGI in its redistributor, an SPI in the
+ * distributor. */
+void guest_gic_enable(unsigned intid, uint8_t prio);
 /* Sleep on the virtual timer (through the virtual GIC, with IRQs masked: no handler needed). */
 void guest_sleep_ms(uint64_t ms);
 
