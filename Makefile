@@ -5,6 +5,14 @@
 # Objects go under build/, one tree per side: build/el2 for the hypervisor, build/host for tests.
 
 .DEFAULT_GOAL := all
+# Quiet output ("  CC      core/vm.c"); V=1 prints the full command lines.
+ifeq ($(V),1)
+Q        :=
+say       = @true
+else
+Q        := @
+say       = @printf '  %-7s %s\n' $(1) $(2)
+endif
 CROSS    ?= aarch64-linux-gnu-
 CC       := $(CROSS)gcc
 OBJCOPY  := $(CROSS)objcopy
@@ -19,8 +27,20 @@ NEWLIB   := $(DEPS)/newlib/aarch64-none-elf
 LIBFDT   := $(DEPS)/libfdt-arm64/usr
 DEPS_OK  := $(DEPS)/.ready
 
-INCLUDES := -Iarch/aarch64/include -Iboot/include -Imm/include -Icore/include -Ivdev/include \
-            -Iplatform/qemu-virt/include -Iplatform/include -Iguest/include
+# Include paths by room. A room sees its own headers and those of the rooms below it, so an
+# upward #include does not compile: arch, platform <- mm <- core/lib <- core <- core/config,
+# core/xen, vdev <- boot. boot/include/boot/layout.h (the contract with head.S) is seen by all.
+INC_arch     := -Iarch/aarch64/include -Iboot/include
+INC_platform := -Iplatform/include -Iplatform/qemu-virt/include -Iboot/include
+INC_mm       := $(INC_arch) -Imm/include
+INC_lib      := $(INC_arch) $(INC_platform) -Icore/lib/include
+INC_core     := $(INC_mm) $(INC_platform) -Icore/lib/include -Icore/include -Iguest/include
+INC_config   := $(INC_core) -Icore/config/include
+INC_xen      := $(INC_core) -Icore/xen/include
+INC_vdev     := $(INC_core)
+INC_boot     := $(INC_core) -Icore/config/include -Icore/xen/include
+# host tests and tools see everything
+INCLUDES     := $(INC_boot)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wundef -Wvla -Wimplicit-fallthrough -Wformat=2 -Wcast-qual \
@@ -34,9 +54,9 @@ EL2_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pie -mgeneral-regs-only -mstri
               -mno-outline-atomics -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -fno-stack-protector -ffunction-sections -fdata-sections -fno-common \
               -fno-tree-loop-distribute-patterns \
-              -march=armv8-a $(WARN) $(INCLUDES) -isystem $(NEWLIB)/include \
-              -isystem $(LIBFDT)/include -DSEPTUM_VERSION='"$(VERSION)"' -MMD -MP
-EL2_ASFLAGS := -D__ASSEMBLY__ $(INCLUDES) -g -MMD -MP
+              -march=armv8-a $(WARN) -isystem $(NEWLIB)/include \
+              -isystem $(LIBFDT)/include -MMD -MP
+EL2_ASFLAGS := -D__ASSEMBLY__ -g -MMD -MP
 EL2_LDFLAGS := -nostdlib -static-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,--gc-sections \
                -Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack \
                -Wl,--no-warn-rwx-segments -T linker/septum.ld
@@ -45,16 +65,37 @@ EL2_LIBS := $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 # Sources of the hypervisor, room by room.
 EL2_SRCS := $(wildcard boot/*.S) \
             $(wildcard arch/aarch64/*.S) $(wildcard arch/aarch64/*.c) \
-            $(wildcard mm/*.c) $(wildcard core/*.c) $(wildcard vdev/*.c) \
-            $(wildcard platform/*.c) $(wildcard platform/qemu-virt/*.c)
+            $(wildcard boot/*.c) $(wildcard mm/*.c) $(wildcard core/*.c) \
+            $(wildcard core/lib/*.c) $(wildcard core/config/*.c) $(wildcard core/xen/*.c) \
+            $(wildcard vdev/*.c) $(wildcard platform/*.c) $(wildcard platform/qemu-virt/*.c)
 EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
+# each object compiles with its room's include paths (the most specific pattern wins)
+$(BUILD)/el2/arch/%:        ROOM_INC = $(INC_arch)
+$(BUILD)/el2/platform/%:    ROOM_INC = $(INC_platform)
+$(BUILD)/el2/mm/%:          ROOM_INC = $(INC_mm)
+$(BUILD)/el2/core/lib/%:    ROOM_INC = $(INC_lib)
+$(BUILD)/el2/core/%:        ROOM_INC = $(INC_core)
+$(BUILD)/el2/core/config/%: ROOM_INC = $(INC_config)
+$(BUILD)/el2/core/xen/%:    ROOM_INC = $(INC_xen)
+$(BUILD)/el2/vdev/%:        ROOM_INC = $(INC_vdev)
+$(BUILD)/el2/boot/%:        ROOM_INC = $(INC_boot) -I$(BUILD)/include
+
+# The version the banner prints: regenerated on every make, rewritten only when it changes, so
+# the banner never shows a stale commit and an unchanged tree relinks nothing.
+VERSION_H := $(BUILD)/include/septum_version.h
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define SEPTUM_VERSION "%s"\n' '$(VERSION)' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/el2/boot/main.c.o: $(VERSION_H)
+FORCE:
+$(BUILD)/septum.elf:        ROOM_INC = $(INC_boot)
 
 # Host unit tests (cmocka): each tests/unit/test_X.c is linked with the sources units.mk lists
 # for it, built with the host compiler and sanitizers against the fake arch.
 HOST_CFLAGS := -std=c11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
                -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
-               -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP \
-               -DSEPTUM_VERSION='"$(VERSION)"'
+               -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 HOST_LIBS := -lcmocka -lfdt
 include tests/unit/units.mk
 UNIT_BINS := $(patsubst %,$(BUILD)/host/%,$(UNIT_TESTS))
@@ -81,32 +122,36 @@ PACKER   := $(BUILD)/tools/septum-pack
 
 $(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/gnttab.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
+	$(call say,GUEST,$<)
+	$(Q)$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
 	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=GUEST_LOAD=$(or $($*_LOAD),$(GUEST_LOAD_DEFAULT)) \
 	  $(if $($*_DATA),-Wl$(comma)--defsym=GUEST_DATA=$($*_DATA)) -o $@ guest/crt0.S \
 	  guest/lib.c guest/gnttab.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
-	$(OBJCOPY) -O binary $< $@
+	$(Q)$(OBJCOPY) -O binary $< $@
 
-$(PACKER): tools/septum-pack.c core/bundle.c core/include/core/bundle.h | $(DEPS_OK)
+$(PACKER): tools/septum-pack.c core/config/bundle.c core/config/include/config/bundle.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=c11 -O2 $(WARN) -Wno-missing-prototypes -Icore/include -Itools -o $@ \
-	  tools/septum-pack.c core/bundle.c
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -std=c11 -O2 $(WARN) -Wno-missing-prototypes -Icore/config/include -Iarch/aarch64/include -Itools -o $@ \
+	  tools/septum-pack.c core/config/bundle.c
 
 $(BUILD)/systems/%.dtb: configs/%.dts | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 $(BUILD)/systems/%.dtb: tests/system/configs/%.dts | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 # every guest goes into every bundle: a description names the ones it runs
 $(BUILD)/systems/%.pack: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER)
-	$(PACKER) -o $@ system.dtb=$< $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
+	$(call say,PACK,$@)
+	$(Q)$(PACKER) -q -o $@ system.dtb=$< $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
 
 $(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(BUILD)/septum.bin
-	$(PACKER) -o $@ --flash $(BUILD)/septum.bin system.dtb=$< \
+	$(call say,PACK,$@)
+	$(Q)$(PACKER) -q -o $@ --flash $(BUILD)/septum.bin system.dtb=$< \
 	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
 
 # Real-guest systems (tests/system/linux/): Debian's kernel, a busybox initramfs and U-Boot,
@@ -121,7 +166,7 @@ $(LINUX)/.done: tools/linux-guest.sh | $(DEPS_OK)
 
 $(BUILD)/systems/%.dtb: tests/system/linux/%.dts | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)): $(BUILD)/systems/%.pack: \
   $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(LINUX)/.done
@@ -140,7 +185,7 @@ linux: $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)) \
 SYSTEM   ?= default
 guests: $(GUEST_BINS) $(PACKS)
 
-.PHONY: all deps help run run-flash debug test unit clean distclean format guests bench linux
+.PHONY: all deps help run run-flash debug test unit clean distclean format guests bench linux FORCE
 all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 
 help:
@@ -168,22 +213,25 @@ $(DEPS_OK): tools/deps.sh
 
 $(BUILD)/el2/%.c.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(EL2_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(EL2_CFLAGS) $(ROOM_INC) -c $< -o $@
 
 $(BUILD)/el2/%.S.o: %.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(EL2_ASFLAGS) -c $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(CC) $(EL2_ASFLAGS) $(ROOM_INC) -c $< -o $@
 
 $(BUILD)/septum.elf: $(EL2_OBJS) linker/septum.ld | $(DEPS_OK)
-	$(CC) $(EL2_CFLAGS) $(EL2_LDFLAGS) -o $@ $(EL2_OBJS) $(EL2_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(EL2_CFLAGS) $(EL2_LDFLAGS) -o $@ $(EL2_OBJS) $(EL2_LIBS)
 	@CHECK_IMAGE_LIBS='$(filter %.a,$(EL2_LIBS))' tools/check-image.sh $@
 
 $(BUILD)/septum.bin: $(BUILD)/septum.elf
-	$(OBJCOPY) -O binary $< $@
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 # The flashed firmware image: septum at offset 0 of a 64 MiB bank, zero-padded.
 $(BUILD)/septum-flash.img: $(BUILD)/septum.bin
-	cp $< $@.tmp && truncate -s 64M $@.tmp && mv $@.tmp $@
+	$(Q)cp $< $@.tmp && truncate -s 64M $@.tmp && mv $@.tmp $@
 
 QEMU_BASE := $(QEMU) -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G \
              -smp $(CPUS) -display none -nic none -no-reboot
@@ -197,11 +245,13 @@ debug: $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
 
 $(BUILD)/host/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
 define unit_rule
 $(BUILD)/host/$(1): $(BUILD)/host/tests/unit/$(1).o $(patsubst %.c,$(BUILD)/host/%.o,$($(1)_SRCS))
-	$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ $$^ $$(HOST_LIBS)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ $$^ $$(HOST_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
@@ -221,7 +271,7 @@ $(BUILD)/tests/jump.bin: tests/system/jump.S | $(DEPS_OK)
 
 # Fuzz harnesses (libFuzzer, clang), run for a bounded number of inputs by the test runner.
 FUZZ_BINS := $(BUILD)/host/fuzz_gnttab
-$(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/gnttab.c | $(DEPS_OK)
+$(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/xen/gnttab.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -Itests/unit/include $(INCLUDES) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^

@@ -6,16 +6,15 @@
  */
 #include <arch/gic.h>
 #include <arch/mmu.h>
-#include <core/console.h>
+#include <lib/console.h>
 #include <core/irq.h>
 #include <platform/pl011.h>
-#include <vdev/vgic.h>
 
 #define GICR_FRAME_SIZE 0x20000UL
 
-static bool present;
+static bool present; /* a GICv3, which septum drives */
 static uint64_t pcpu_mpidr[CPU_MAX];
-static vcpu_t *spi_owner[VGIC_INTID_NUM]; /* pass-through SPIs: the vCPU they go to */
+static vcpu_t *spi_owner[IRQCHIP_INTID_NUM]; /* pass-through SPIs: the vCPU they go to */
 static uint32_t console_irq;
 
 bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
@@ -30,7 +29,7 @@ bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t red
     return true;
 }
 
-bool irq_present(void) { return present; }
+unsigned irq_gic_version(void) { return present ? 3 : 0; }
 
 void irq_cpu_init(unsigned pcpu, uint64_t mpidr)
 {
@@ -55,7 +54,7 @@ void irq_kick(unsigned pcpu)
 
 void irq_route_spi(uint32_t intid, vcpu_t *v)
 {
-    if (!present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM)
+    if (!present || intid < GIC_PRIV_NUM || intid >= IRQCHIP_INTID_NUM)
         return;
     spi_owner[intid] = v;
     gic_enable(intid, pcpu_mpidr[v->pcpu], false);
@@ -63,7 +62,7 @@ void irq_route_spi(uint32_t intid, vcpu_t *v)
 
 void irq_console_input(uint32_t intid, vcpu_t *v)
 {
-    if (!present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM || !v)
+    if (!present || intid < GIC_PRIV_NUM || intid >= IRQCHIP_INTID_NUM || !v)
         return;
     console_irq = intid;
     gic_enable(intid, pcpu_mpidr[v->pcpu], false);
@@ -72,6 +71,7 @@ void irq_console_input(uint32_t intid, vcpu_t *v)
 
 void irq_handle(vcpu_t *v)
 {
+    const irqchip_t *chip = v->vm->irqchip;
     for (;;) {
         uint32_t id = gic_ack();
         if (id >= GIC_INTID_SPURIOUS)
@@ -80,14 +80,18 @@ void irq_handle(vcpu_t *v)
         switch (id) {
         case GIC_SGI_KICK:
             gic_deactivate(id);
-            vgic_update_current(v);
+            if (chip)
+                chip->update(v);
             break;
         case GIC_INTID_MAINT:
-            vgic_update_current(v);
+            if (chip)
+                chip->update(v);
             gic_deactivate(id); /* after the update: the condition it signals is gone */
             break;
         case GIC_INTID_VTIMER:
-            vgic_forward(v, id); /* the guest deactivates it */
+            if (!chip)
+                goto unexpected;
+            chip->forward(v, id); /* the guest deactivates it */
             break;
         default:
             if (id == console_irq && console_irq) {
@@ -96,10 +100,11 @@ void irq_handle(vcpu_t *v)
                 gic_deactivate(id);
                 break;
             }
-            if (id < VGIC_INTID_NUM && spi_owner[id] == v) {
-                vgic_forward(v, id);
+            if (chip && id < IRQCHIP_INTID_NUM && spi_owner[id] == v) {
+                chip->forward(v, id); /* a pass-through SPI: the guest deactivates it */
                 break;
             }
+        unexpected:
             log_warn("cpu %lu: unexpected physical interrupt %u\n",
                      (unsigned long)arch_pcpu()->index, id);
             gic_disable(id);

@@ -5,6 +5,7 @@
  * change goes through set_owner, which works out what replaces which extents and how many slots
  * that needs before it writes anything, so a call that fails leaves the array as it was.
  */
+#include <arch/spinlock.h>
 #include <errno.h>
 #include <mm/frame.h>
 #include <string.h>
@@ -19,6 +20,7 @@ typedef struct extent {
 
 static extent_t ext[FRAME_EXTENT_MAX];
 static unsigned ext_num;
+static spinlock_t frame_lock; /* guards ext[]: every public call holds it throughout */
 
 /* Never wraps: RAM ends at most at UINT64_MAX, rounded down to a frame (frame_init). */
 static paddr_t end_of(const extent_t *e) { return e->base + e->npages * FRAME_SIZE; }
@@ -105,7 +107,7 @@ static int init_fail(int rc)
     return rc;
 }
 
-int frame_init(const frame_range_t *ram, unsigned ram_num, const frame_range_t *taken,
+static int init_locked(const frame_range_t *ram, unsigned ram_num, const frame_range_t *taken,
                unsigned taken_num, uint16_t taken_owner)
 {
     frame_reset();
@@ -170,7 +172,7 @@ static int check_request(paddr_t base, uint64_t npages, uint16_t owner, paddr_t 
     return covered(base, *end, true, 0) ? 0 : -ERANGE;
 }
 
-int frame_claim(paddr_t base, uint64_t npages, uint16_t owner)
+static int claim_locked(paddr_t base, uint64_t npages, uint16_t owner)
 {
     paddr_t end;
     int rc = check_request(base, npages, owner, &end);
@@ -181,7 +183,7 @@ int frame_claim(paddr_t base, uint64_t npages, uint16_t owner)
     return set_owner(base, end, owner);
 }
 
-int frame_alloc(uint64_t npages, uint64_t align_pages, uint16_t owner, paddr_t *pa)
+static int alloc_locked(uint64_t npages, uint64_t align_pages, uint16_t owner, paddr_t *pa)
 {
     if (!pa || npages == 0 || owner == FRAME_FREE || align_pages == 0 ||
         (align_pages & (align_pages - 1)))
@@ -205,7 +207,7 @@ int frame_alloc(uint64_t npages, uint64_t align_pages, uint16_t owner, paddr_t *
     return nospc ? -ENOSPC : -ENOMEM;
 }
 
-int frame_free(paddr_t base, uint64_t npages, uint16_t owner)
+static int free_locked(paddr_t base, uint64_t npages, uint16_t owner)
 {
     paddr_t end;
     int rc = check_request(base, npages, owner, &end);
@@ -216,7 +218,7 @@ int frame_free(paddr_t base, uint64_t npages, uint16_t owner)
     return set_owner(base, end, FRAME_FREE);
 }
 
-uint64_t frame_count(uint16_t owner)
+static uint64_t count_locked(uint16_t owner)
 {
     uint64_t n = 0;
     for (unsigned i = 0; i < ext_num; i++)
@@ -233,13 +235,13 @@ uint64_t frame_total(void)
     return n;
 }
 
-int frame_owner(paddr_t pa)
+static int owner_locked(paddr_t pa)
 {
     unsigned i = lower(pa);
     return (i < ext_num && ext[i].base <= pa) ? ext[i].owner : -ERANGE;
 }
 
-bool frame_range_owned(paddr_t base, uint64_t size, uint16_t owner)
+static bool range_owned_locked(paddr_t base, uint64_t size, uint16_t owner)
 {
     if (size == 0 || size > UINT64_MAX - base)
         return false;
@@ -250,7 +252,7 @@ bool frame_range_owned(paddr_t base, uint64_t size, uint16_t owner)
     return covered(base & ~FRAME_MASK, (end + FRAME_MASK) & ~FRAME_MASK, false, owner);
 }
 
-int frame_walk(frame_walk_fn fn, void *arg)
+static int walk_locked(frame_walk_fn fn, void *arg)
 {
     if (!fn)
         return -EINVAL;
@@ -260,4 +262,71 @@ int frame_walk(frame_walk_fn fn, void *arg)
             return rc;
     }
     return 0;
+}
+
+/* ---- the public calls: each one under the lock ---- */
+
+int frame_init(const frame_range_t *ram, unsigned ram_num, const frame_range_t *taken,
+               unsigned taken_num, uint16_t taken_owner)
+{
+    spin_lock(&frame_lock);
+    int rc = init_locked(ram, ram_num, taken, taken_num, taken_owner);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+int frame_claim(paddr_t base, uint64_t npages, uint16_t owner)
+{
+    spin_lock(&frame_lock);
+    int rc = claim_locked(base, npages, owner);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+int frame_alloc(uint64_t npages, uint64_t align_pages, uint16_t owner, paddr_t *pa)
+{
+    spin_lock(&frame_lock);
+    int rc = alloc_locked(npages, align_pages, owner, pa);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+int frame_free(paddr_t base, uint64_t npages, uint16_t owner)
+{
+    spin_lock(&frame_lock);
+    int rc = free_locked(base, npages, owner);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+uint64_t frame_count(uint16_t owner)
+{
+    spin_lock(&frame_lock);
+    uint64_t rc = count_locked(owner);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+int frame_owner(paddr_t pa)
+{
+    spin_lock(&frame_lock);
+    int rc = owner_locked(pa);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+bool frame_range_owned(paddr_t base, uint64_t size, uint16_t owner)
+{
+    spin_lock(&frame_lock);
+    bool rc = range_owned_locked(base, size, owner);
+    spin_unlock(&frame_lock);
+    return rc;
+}
+
+int frame_walk(frame_walk_fn fn, void *arg)
+{
+    spin_lock(&frame_lock);
+    int rc = walk_locked(fn, arg);
+    spin_unlock(&frame_lock);
+    return rc;
 }

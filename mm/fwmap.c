@@ -2,11 +2,11 @@
  * Firmware maps (see mm/fwmap.h). A small table of handles and a first-fit list of free window
  * space; each map is page-granular in the window and returns the byte address inside it.
  */
+#include <arch/page.h>
 #include <arch/spinlock.h>
 #include <errno.h>
 #include <mm/fwmap.h>
 
-#define PAGE 4096ULL
 
 typedef struct fwmap {
     bool live;
@@ -25,7 +25,7 @@ static spinlock_t fw_lock;
 int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
                unsigned (*cpu_index)(void))
 {
-    if ((va_base | va_size) & (PAGE - 1) || !va_size || !cpus || (va_size / cpus) % PAGE)
+    if ((va_base | va_size) & (PAGE_SIZE - 1) || !va_size || !cpus || (va_size / cpus) % PAGE_SIZE)
         return -EINVAL;
     fw_cpus = cpus;
     fw_cpu = cpu_index;
@@ -115,8 +115,8 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
     if (r->type == REGION_DEVICE && !(prot & GMF_NOCACHE))
         return ENXIO; /* device memory only ever uncached */
 
-    uint64_t page = gpa & ~(PAGE - 1);
-    uint64_t size = ((gpa + length + PAGE - 1) & ~(PAGE - 1)) - page;
+    uint64_t page = gpa & ~(PAGE_SIZE - 1);
+    uint64_t size = ((gpa + length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) - page;
     uint64_t hpa = r->hpa + (page - r->gpa);
     unsigned pt_prot = PT_R | ((prot & GMF_W) ? PT_W : 0);
     if (r->type == REGION_DEVICE)
@@ -129,9 +129,9 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
 
 int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h)
 {
-    if (!fw_pt || hpa % PAGE || npages == 0 || npages > fw_size / PAGE)
+    if (!fw_pt || hpa % PAGE_SIZE || npages == 0 || npages > fw_size / PAGE_SIZE)
         return ENXIO;
-    return map_window(hpa, npages * PAGE, PT_R | (write ? PT_W : 0), 0, h);
+    return map_window(hpa, npages * PAGE_SIZE, PT_R | (write ? PT_W : 0), 0, h);
 }
 
 void fwmap_unmap_vaddr(const void *va)

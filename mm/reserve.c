@@ -3,16 +3,16 @@
  * bookkeeping is the region table's: a reservation is added there as an emulated region, so
  * overlaps with RAM, devices or other reservations are refused by the same rules.
  */
+#include <arch/page.h>
 #include <errno.h>
 #include <mm/reserve.h>
 #include <string.h>
 
-#define PAGE 4096ULL
 
 int vm_memory_init(vm_memory_t *vm, region_table_t *regions, uint64_t anon_base,
                    uint64_t anon_size)
 {
-    if (!vm || !regions || (anon_base | anon_size) % PAGE || anon_base + anon_size < anon_base)
+    if (!vm || !regions || (anon_base | anon_size) % PAGE_SIZE || anon_base + anon_size < anon_base)
         return -EINVAL;
     memset(vm, 0, sizeof(*vm));
     vm->regions = regions;
@@ -32,7 +32,7 @@ static reservation_t *free_slot(vm_memory_t *vm)
 reservation_t *vm_reserve_memory_at(vm_memory_t *vm, uintptr_t addr, size_t size,
                                     memory_fault_callback_fn fault_callback, void *cookie)
 {
-    if (!vm || !fault_callback || size == 0 || (addr | size) % PAGE)
+    if (!vm || !fault_callback || size == 0 || (addr | size) % PAGE_SIZE)
         return NULL;
     reservation_t *r = free_slot(vm);
     if (!r)
@@ -50,15 +50,15 @@ reservation_t *vm_reserve_anon_memory(vm_memory_t *vm, size_t size,
                                       memory_fault_callback_fn fault_callback, void *cookie,
                                       uintptr_t *addr)
 {
-    if (!vm || size == 0 || size % PAGE || !addr)
+    if (!vm || size == 0 || size % PAGE_SIZE || !addr)
         return NULL;
     /* first fit in the anonymous window, skipping whatever the region table already holds */
-    for (uint64_t a = vm->anon_base; a + size <= vm->anon_base + vm->anon_size; a += PAGE) {
+    for (uint64_t a = vm->anon_base; a + size <= vm->anon_base + vm->anon_size; a += PAGE_SIZE) {
         const region_t *hit = NULL;
-        for (uint64_t p = a; p < a + size && !hit; p += PAGE)
+        for (uint64_t p = a; p < a + size && !hit; p += PAGE_SIZE)
             hit = region_find(vm->regions, p);
         if (hit) {
-            a = ((hit->gpa + hit->len + PAGE - 1) & ~(PAGE - 1)) - PAGE;
+            a = ((hit->gpa + hit->len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) - PAGE_SIZE;
             continue;
         }
         reservation_t *r = vm_reserve_memory_at(vm, a, size, fault_callback, cookie);
@@ -97,17 +97,17 @@ int vm_map_reservation(vm_memory_t *vm, reservation_t *r, memory_map_iterator_fn
     region_req_t q[2];
     unsigned failed;
     /* collect the frames first: a bad one changes nothing */
-    for (uint64_t a = r->addr; a < r->addr + r->size; a += PAGE) {
+    for (uint64_t a = r->addr; a < r->addr + r->size; a += PAGE_SIZE) {
         vm_frame_t f = it((uintptr_t)a, cookie);
-        if (f.hpa == REGION_NO_HOST || f.hpa % PAGE || !(f.rights & (REGION_R | REGION_W | REGION_X)))
+        if (f.hpa == REGION_NO_HOST || f.hpa % PAGE_SIZE || !(f.rights & (REGION_R | REGION_W | REGION_X)))
             return -EINVAL;
     }
     q[0] = (region_req_t){REGION_DELETE, {r->addr, r->size, REGION_NO_HOST, REGION_EMULATED, 0}};
     if (region_set_soft(vm->regions, 1, q, &failed) != REGION_OK)
         return -EIO;
-    for (uint64_t a = r->addr; a < r->addr + r->size; a += PAGE) {
+    for (uint64_t a = r->addr; a < r->addr + r->size; a += PAGE_SIZE) {
         vm_frame_t f = it((uintptr_t)a, cookie);
-        q[1] = (region_req_t){REGION_ADD, {a, PAGE, f.hpa, REGION_RAM, f.rights & REGION_FLAGS}};
+        q[1] = (region_req_t){REGION_ADD, {a, PAGE_SIZE, f.hpa, REGION_RAM, f.rights & REGION_FLAGS}};
         int rc = region_set_soft(vm->regions, 1, &q[1], &failed);
         if (rc != REGION_OK) {
             /* undo: back to an emulated reservation */

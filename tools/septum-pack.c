@@ -7,7 +7,7 @@
  *   septum-pack -o OUT [--flash septum.bin] [--size 64M] system.dtb=FILE NAME=FILE...
  */
 #include "septum-pack.h"
-#include <core/bundle.h>
+#include <config/bundle.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -144,16 +144,24 @@ int main(int argc, char **argv)
     pack_input_t in[BUNDLE_ENTRY_MAX + 1];
     unsigned n = 0;
     char why[256];
+    bool quiet = false;
 
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+        if (!strcmp(argv[i], "-q")) {
+            quiet = true;
+        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
             out = argv[++i];
         } else if (!strcmp(argv[i], "--flash") && i + 1 < argc) {
             septum = argv[++i];
         } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
             char *end;
-            flash_size = strtoul(argv[++i], &end, 0);
-            flash_size <<= *end == 'M' ? 20 : *end == 'K' ? 10 : 0;
+            const char *arg = argv[++i];
+            errno = 0;
+            unsigned long v = strtoul(arg, &end, 0);
+            unsigned shift = *end == 'M' ? 20 : *end == 'K' ? 10 : 0;
+            if (errno || end == arg || (*end && (shift == 0 || end[1])) || v > (SIZE_MAX >> shift))
+                die("--size %s: expected a number of bytes, or of KiB/MiB with K or M", arg);
+            flash_size = (size_t)v << shift;
         } else if (strchr(argv[i], '=')) {
             if (n > BUNDLE_ENTRY_MAX)
                 die("more than %u entries", BUNDLE_ENTRY_MAX);
@@ -165,7 +173,7 @@ int main(int argc, char **argv)
                 die("cannot read %s: %s", eq + 1, strerror(errno));
             in[n++].data = data;
         } else {
-            die("usage: septum-pack -o OUT [--flash septum.bin] [--size 64M] "
+            die("usage: septum-pack [-q] -o OUT [--flash septum.bin] [--size 64M] "
                 "system.dtb=FILE NAME=FILE...");
         }
     }
@@ -201,8 +209,9 @@ int main(int argc, char **argv)
         if (!bundle_find(back + at, in[i].name, &err))
             die("%s: entry '%s' does not read back (error %d)", out, in[i].name, err);
     }
-    printf("septum-pack: %s: %u entries, %zu bytes%s\n", out, n, blen,
-           septum ? " of bundle in a flash image" : "");
+    if (!quiet)
+        printf("septum-pack: %s: %u entries, %zu bytes%s\n", out, n, blen,
+               septum ? " of bundle in a flash image" : "");
     return 0;
 }
 #endif

@@ -5,12 +5,11 @@
  * (stored, no effect), interrupt mask/status/clear, and the peripheral and PrimeCell IDs that
  * Linux's amba bus probes. Input comes from septum's console while this VM has it (see
  * vm_console_input) into a 32-byte receive FIFO; the interrupt line (SPI 1) follows the masked
- * status, level-sensitive, through the vGIC.
+ * status, level-sensitive, through the VM's interrupt controller.
  */
+#include <core/vdev.h>
+#include <core/vm.h>
 #include <libfdt.h>
-#include <vdev/vdev.h>
-#include <arch/gic.h>
-#include <vdev/vgic.h>
 
 #define VPL011_BASE  0x09000000UL
 #define VPL011_SIZE  0x1000UL
@@ -61,7 +60,7 @@ static void update_line(vm_t *vm, vpl011_t *u)
     bool line = (u->ris & u->imsc) != 0;
     if (line != u->line) {
         u->line = line;
-        vgic_set_level(vm, GIC_PRIV_NUM + VPL011_SPI, line);
+        vm_irq_set_level(vm, IRQCHIP_PRIV_NUM + VPL011_SPI, line);
     }
 }
 

@@ -14,10 +14,20 @@
  */
 #include <arch/gic.h>
 #include <arch/spinlock.h>
-#include <core/console.h>
 #include <core/irq.h>
-#include <vdev/vdev.h>
-#include <vdev/vgic.h>
+#include <core/irqchip.h>
+#include <core/vdev.h>
+#include <core/vm.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <lib/console.h>
+
+/* Where the guest finds it: QEMU virt's addresses, so guests built for that board work. */
+#define VGIC_GICD_BASE   0x08000000UL
+#define VGIC_GICD_SIZE   0x10000UL
+#define VGIC_GICR_BASE   0x080a0000UL
+#define VGIC_GICR_STRIDE 0x20000UL /* RD_base + SGI_base frames, per vCPU */
+#define VGIC_INTID_NUM   IRQCHIP_INTID_NUM
 
 /* distributor */
 #define GICD_CTLR       0x0000
@@ -283,18 +293,7 @@ static void set_pending(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid)
     notify(g, vcpu);
 }
 
-void vgic_inject(vm_t *vm, vcpu_t *target, uint32_t intid)
-{
-    vgic_t *g = gic_of(vm);
-    if (!g->present || intid >= VGIC_INTID_NUM || (intid < GIC_PRIV_NUM && !target))
-        return;
-    unsigned vcpu = intid < GIC_PRIV_NUM ? target->id : spi_target(g, intid);
-    spin_lock(&g->lock);
-    set_pending(g, virq(g, vcpu, intid), vcpu, intid);
-    spin_unlock(&g->lock);
-}
-
-void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
+static void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
 {
     vgic_t *g = gic_of(vm);
     if (!g->present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM)
@@ -310,7 +309,7 @@ void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
     spin_unlock(&g->lock);
 }
 
-void vgic_forward(vcpu_t *v, uint32_t intid)
+static void vgic_forward(vcpu_t *v, uint32_t intid)
 {
     vgic_t *g = gic_of(v->vm);
     spin_lock(&g->lock);
@@ -327,7 +326,7 @@ void vgic_forward(vcpu_t *v, uint32_t intid)
     spin_unlock(&g->lock);
 }
 
-void vgic_update_current(vcpu_t *v)
+static void vgic_update_current(vcpu_t *v)
 {
     vgic_t *g = gic_of(v->vm);
     if (!g->present)
@@ -337,7 +336,7 @@ void vgic_update_current(vcpu_t *v)
     spin_unlock(&g->lock);
 }
 
-void vgic_vcpu_reset(vcpu_t *v)
+static void vgic_vcpu_reset(vcpu_t *v)
 {
     vgic_t *g = gic_of(v->vm);
     lr_num = gic_lr_num();
@@ -371,7 +370,7 @@ void vgic_vcpu_reset(vcpu_t *v)
     spin_unlock(&g->lock);
 }
 
-void vgic_sgi(vcpu_t *v, uint64_t r)
+static void vgic_sgi(vcpu_t *v, uint64_t r)
 {
     vgic_t *g = gic_of(v->vm);
     if (!g->present)
@@ -392,8 +391,6 @@ void vgic_sgi(vcpu_t *v, uint64_t r)
     }
     spin_unlock(&g->lock);
 }
-
-uint64_t vgic_overflows(const vm_t *vm) { return gic_of(vm)->overflows; }
 
 /* ---- register emulation ---- */
 
@@ -654,10 +651,39 @@ static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void
     return res;
 }
 
+static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
+{
+    char name[32];
+    fdt32_t reg[8] = {0, cpu_to_fdt32(VGIC_GICD_BASE), 0, cpu_to_fdt32(VGIC_GICD_SIZE),
+                      0, cpu_to_fdt32(VGIC_GICR_BASE), 0,
+                      cpu_to_fdt32(VGIC_GICR_STRIDE * vm->cfg.vcpu_num)};
+    int rc;
+    snprintf(name, sizeof(name), "intc@%lx", VGIC_GICD_BASE);
+    if ((rc = fdt_begin_node(fdt, name)) || (rc = fdt_property_string(fdt, "compatible", "arm,gic-v3")) ||
+        (rc = fdt_property_u32(fdt, "#interrupt-cells", 3)) ||
+        (rc = fdt_property(fdt, "interrupt-controller", NULL, 0)) ||
+        (rc = fdt_property(fdt, "reg", reg, sizeof(reg))) ||
+        (rc = fdt_property_u32(fdt, "phandle", phandle)))
+        return rc;
+    return fdt_end_node(fdt);
+}
+
+static const irqchip_t vgic_irqchip = {
+    .name = "GICv3",
+    .vcpu_reset = vgic_vcpu_reset,
+    .forward = vgic_forward,
+    .update = vgic_update_current,
+    .set_level = vgic_set_level,
+    .sgi = vgic_sgi,
+    .dt_node = vgic_dt_node,
+};
+
+/* A VM gets a vGICv3 when septum drives the board's GIC as a GICv3; it is then the VM's
+ * interrupt controller. */
 static int vgic_attach(vm_t *vm)
 {
     vgic_t *g = gic_of(vm);
-    *g = (vgic_t){.present = irq_present(), .vm = vm};
+    *g = (vgic_t){.present = irq_gic_version() == 3, .vm = vm};
     if (!g->present)
         return 1;
     if (!vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, gicd_access, g) ||
@@ -666,6 +692,7 @@ static int vgic_attach(vm_t *vm)
         g->present = false;
         return -1;
     }
+    vm->irqchip = &vgic_irqchip;
     return 0;
 }
 

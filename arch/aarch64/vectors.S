@@ -168,13 +168,13 @@ hvc_fast:
  * there. Everything else (ISV = 0, x19-x28) takes the full path, where C may need any register.
  */
 dabt_maybe_fast:
-    tbz     x1, #ESR_ISS_ISV_BIT, dabt_slow
+    tbz     x1, #ESR_ISS_ISV_BIT, dabt_full
     ubfx    x3, x1, #ESR_ISS_SRT_SHIFT, #5
     cmp     x3, #19
     b.lo    dabt_fast
     cmp     x3, #30
     b.hs    dabt_fast
-dabt_slow:
+dabt_full:
     ldp     x2, x3, [sp, #REGS_OFF_X(2)]
     mov     x0, #(VEC_LOWER_64 | VEC_SYNC)
     b       lower_common

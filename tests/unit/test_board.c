@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <core/board.h>
+#include <config/board.h>
 #include <errno.h>
 #include <libfdt.h>
 #include <stdio.h>

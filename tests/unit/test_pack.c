@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "septum-pack.h"
-#include <core/bundle.h>
+#include <config/bundle.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "septum-pack.h"
-#include <core/bundle.h>
-#include <core/sysdesc.h>
+#include <config/bundle.h>
+#include <config/sysdesc.h>
 #include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>

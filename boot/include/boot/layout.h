@@ -10,7 +10,7 @@
 #define BOOT_FLOW_FLASH  2 /* started at 0x0 from flash, copied itself to RAM */
 
 #define CPU_MAX          8
-#define PAGE_SIZE        4096
+#include <arch/page.h>
 #define STACK_SIZE       (16 * 1024)
 #define EXC_STACK_SIZE   (8 * 1024)
 #define STACK_GUARD_SIZE PAGE_SIZE

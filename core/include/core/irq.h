@@ -16,8 +16,9 @@
 bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size);
 /* Each CPU, the boot CPU included, with its MPIDR affinity. */
 void irq_cpu_init(unsigned pcpu, uint64_t mpidr);
-/* Whether guests get a GIC (irq_init succeeded). */
-bool irq_present(void);
+/* The version of the GIC septum drives (3), or 0 if it drives none: a VM's interrupt
+ * controller (core/irqchip.h) attaches only to the version it virtualises. */
+unsigned irq_gic_version(void);
 /* Make physical CPU pcpu leave its guest and look at its vCPU's state. */
 void irq_kick(unsigned pcpu);
 /* Route a pass-through SPI to the physical CPU that runs vcpu. */

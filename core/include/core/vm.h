@@ -1,7 +1,11 @@
 /*
  * VMs and vCPUs. Static partitioning: each vCPU is pinned to one physical CPU and each physical
  * CPU runs at most one vCPU, so a vCPU's registers simply stay in its CPU while it runs. A VM is
- * its region table (and the stage 2 built from it), its images and its vCPUs.
+ * its region table (and the stage 2 built from it), its images, its vCPUs, its interrupt
+ * controller (core/irqchip.h) and the services that follow its life (vm_service_t).
+ *
+ * Who builds what: core/config/load.c turns a vm_config_t into a created, loaded VM; core/vm.c
+ * (this header) starts, stops, resets and releases it; core/sched.c runs its vCPUs.
  */
 #ifndef CORE_VM_H
 #define CORE_VM_H
@@ -10,6 +14,7 @@
 #include <arch/spinlock.h>
 #include <arch/vcpu.h>
 #include <boot/layout.h>
+#include <core/irqchip.h>
 #include <mm/region.h>
 #include <mm/reserve.h>
 #include <septum/abi.h>
@@ -100,29 +105,46 @@ typedef struct vm {
     char line[VM_ARGS_MAX];       /* console output waiting for its newline */
     unsigned line_len;
     uint64_t faults;              /* aborts injected */
-    uint64_t foreign_ok;          /* a host frame septum is about to map for grants, else ~0 */
-    uint64_t gnt_hpa;             /* its grant-table frames */
-    void *gnt_table;              /* ... as septum sees them */
+    const irqchip_t *irqchip;     /* its interrupt controller, NULL if it has none */
     uint64_t first_insns;         /* EL2 instructions on its vCPU 0's CPU before it first ran */
 } vm_t;
 
 extern vm_t vms[VM_MAX];
 extern unsigned vm_num;
 
-/* Create every VM of the description: RAM, region table, stage 2, images, device tree. Returns
- * the number created, or a negative errno after printing why (naming the VM). */
-int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle);
-/* The vCPU this physical CPU runs, or NULL. */
-vcpu_t *vcpu_of_pcpu(unsigned pcpu);
-/* The vCPU the calling CPU runs (valid in trap handlers), or NULL. */
-static inline vcpu_t *vcpu_current(void) { return (vcpu_t *)arch_pcpu()->vcpu; }
+/* Services that follow a VM's life, called in table order (core/vm.c VM_SERVICE_LIST): the
+ * image loader (core/config/load.c) and the Xen ABI's per-domain state (core/xen/domain.c). */
+typedef struct vm_service {
+    const char *name;
+    /* The VM was created (memory, stage 2, devices in place): set up. 0 or a negative errno. */
+    int (*create)(vm_t *vm);
+    /* The VM stops or restarts: undo everything that involves other VMs. */
+    void (*stopped)(vm_t *vm);
+    /* After stopped, the VM restarts (PSCI SYSTEM_RESET): set up again. 0 or a negative errno. */
+    int (*restart)(vm_t *vm);
+    /* The VM will not run again and its memory is gone: give back what the service holds. */
+    void (*release)(vm_t *vm);
+} vm_service_t;
+
+/* Set up a new VM's stage 2, region table (with septum's host checks) and reservations. */
+int vm_init_memory(vm_t *vm, unsigned ipa_bits);
+/* Run every service's create hook; the first failure is returned. */
+int vm_services_create(vm_t *vm);
 /* Start a VM's vCPU 0 (others wait for PSCI CPU_ON). */
 void vm_start(vm_t *vm);
 /* Stop the VM (every vCPU); when the caller is one of its vCPUs, this does not return. */
 void vm_stop(vm_t *vm, const char *why);
 /* Restart the VM from its images (PSCI SYSTEM_RESET); does not return to the caller's guest. */
 _Noreturn void vm_reset(vm_t *vm);
-/* The VM's console: bytes become lines on septum's console, prefixed with the VM's name. */
+/* A virtual device's interrupt output (a level-sensitive SPI) changed. */
+static inline void vm_irq_set_level(vm_t *vm, uint32_t intid, bool level)
+{
+    if (vm->irqchip)
+        vm->irqchip->set_level(vm, intid, level);
+}
+
+/* The VM's console (core/vconsole.c): bytes become lines on septum's console, prefixed with the
+ * VM's name. */
 void vm_console_putc(vm_t *vm, char c);
 /* A byte typed on septum's console: it goes to the VM that has the console input (VM 0 first).
  * Ctrl-A then 1..9 gives the input to that VM, Ctrl-A n to the next one, Ctrl-A Ctrl-A sends a
@@ -139,6 +161,14 @@ void vm_console_input(char c);
 
 /* Print the frame accounting: free, septum, page tables, images and each VM, in KiB. */
 void vm_report_frames(const char *when);
+
+/* The run loop (core/sched.c). */
+/* The vCPU this physical CPU runs, or NULL. */
+vcpu_t *vcpu_of_pcpu(unsigned pcpu);
+/* The vCPU the calling CPU runs (valid in trap handlers), or NULL. */
+static inline vcpu_t *vcpu_current(void) { return (vcpu_t *)arch_pcpu()->vcpu; }
+/* Pin v to its physical CPU (at creation). */
+void sched_pin(vcpu_t *v);
 /* Each physical CPU's loop: run its vCPU whenever that is on; never returns. */
 _Noreturn void pcpu_loop(uint64_t pcpu);
 /* The calling vCPU is off (CPU_OFF, VM stopped): drop its trap frame and go back to the loop. */

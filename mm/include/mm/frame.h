@@ -3,14 +3,16 @@
  * already taken (septum, its tables, the DTB, the images it carries), with an owner per frame so
  * the console and the tests can read the accounting (free / septum / tables / images / each VM).
  * Storage is a bounded sorted array of extents, not a per-page map, so it costs the same for
- * 64 MiB and 64 GiB. There is one allocator per machine and it takes no lock itself: callers
- * serialise (the hypervisor wraps every call in its frame spinlock).
+ * 64 MiB and 64 GiB. There is one allocator per machine and it owns its lock: every call is
+ * atomic with respect to the others (callbacks of frame_walk must not call back in). It is
+ * called only once septum's MMU is on (the lock needs cacheable memory).
  *
  * Errors are negative errno values, and a call that fails changes nothing (frame_init excepted:
  * it leaves the allocator empty rather than half built).
  */
 #ifndef MM_FRAME_H
 #define MM_FRAME_H
+#include <arch/page.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,7 +21,7 @@
 typedef uint64_t paddr_t;
 #endif
 
-#define FRAME_SIZE       4096UL
+#define FRAME_SIZE       PAGE_SIZE
 #define FRAME_EXTENT_MAX 256
 
 /* Owners. VM n's frames belong to FRAME_VM0 + n. */

@@ -7,6 +7,7 @@
  */
 #ifndef MM_PT_H
 #define MM_PT_H
+#include <arch/page.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,7 @@ typedef uint64_t paddr_t;
 #define PT_NC     0x10u /* Normal, non-cacheable */
 #define PT_PROT_MASK (PT_R | PT_W | PT_X | PT_DEVICE | PT_NC)
 
-#define PT_PAGE_SIZE 4096UL
+#define PT_PAGE_SIZE PAGE_SIZE
 
 typedef enum { PT_STAGE1_EL2, PT_STAGE2 } pt_kind_t;
 

@@ -38,6 +38,9 @@ typedef struct region_req {
     /* ADD: the new region. MODIFY: the range and its new type and flags; hpa REGION_NO_HOST
      * keeps the backing, or names exactly the backing it has. DELETE: only gpa and len count. */
     region_t r;
+    /* ADD only: the caller vouches for the host range (septum maps a frame it manages itself,
+     * such as another VM's granted page), so ops->host_ok is not asked. Guests never set it. */
+    bool host_vouched;
 } region_req_t;
 
 enum {

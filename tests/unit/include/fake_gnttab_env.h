@@ -5,7 +5,7 @@
  */
 #ifndef FAKE_GNTTAB_ENV_H
 #define FAKE_GNTTAB_ENV_H
-#include <core/gnttab.h>
+#include <xen/gnttab.h>
 #include <string.h>
 
 #define FAKE_DOMS     3

@@ -31,7 +31,16 @@ typedef struct arch_regs {
     uint64_t elr, spsr, esr, far, hpfar;
     uint64_t pad;
 } arch_regs_t;
-_Static_assert(sizeof(arch_regs_t) == REGS_SIZE, "arch_regs_t layout is used by assembly");
+/* the layout is used by assembly (vectors.S): every offset it uses is checked here */
+#include <stddef.h>
+_Static_assert(sizeof(arch_regs_t) == REGS_SIZE, "arch_regs_t size");
+_Static_assert(offsetof(arch_regs_t, x[30]) == REGS_OFF_X(30), "arch_regs_t.x");
+_Static_assert(offsetof(arch_regs_t, sp) == REGS_OFF_SP, "arch_regs_t.sp");
+_Static_assert(offsetof(arch_regs_t, elr) == REGS_OFF_ELR, "arch_regs_t.elr");
+_Static_assert(offsetof(arch_regs_t, spsr) == REGS_OFF_SPSR, "arch_regs_t.spsr");
+_Static_assert(offsetof(arch_regs_t, esr) == REGS_OFF_ESR, "arch_regs_t.esr");
+_Static_assert(offsetof(arch_regs_t, far) == REGS_OFF_FAR, "arch_regs_t.far");
+_Static_assert(offsetof(arch_regs_t, hpfar) == REGS_OFF_HPFAR, "arch_regs_t.hpfar");
 
 /* Called by the vectors for anything septum does not handle; never returns. */
 void exception_fatal(arch_regs_t *regs, uint64_t vector);

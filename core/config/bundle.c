@@ -2,7 +2,7 @@
  * Reading a bundle (see core/include/core/bundle.h). The bundle comes from flash or from a
  * loader, so it is checked as a whole before any entry is used.
  */
-#include <core/bundle.h>
+#include <config/bundle.h>
 #include <errno.h>
 #if !defined(SEPTUM_HOST) && !defined(PACK_NO_MAIN) && defined(__aarch64__)
 #include <arch/crc.h>

@@ -7,7 +7,7 @@
  * property. Cell counts are taken from the right parent; only identity buses (empty ranges)
  * are understood. Failures name the node and the problem in the caller's buffer.
  */
-#include <core/board.h>
+#include <config/board.h>
 #include <errno.h>
 #include <libfdt.h>
 #include <stdio.h>

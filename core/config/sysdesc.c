@@ -22,15 +22,15 @@
  *       };
  *   };
  */
-#include <core/bundle.h>
-#include <core/sysdesc.h>
+#include <arch/page.h>
+#include <config/bundle.h>
+#include <config/sysdesc.h>
 #include <errno.h>
 #include <libfdt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define PAGE 4096ULL
 
 typedef struct ctx {
     const void *fdt;
@@ -130,7 +130,7 @@ static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t
         if (!u64_pair(c, d, "reg", 4, reg))
             return bad(c, "device %s needs reg = <base-hi base-lo size-hi size-lo>",
                        dname ? dname : "?");
-        if ((reg[0] | reg[1]) % PAGE || !reg[1] || reg[0] + reg[1] < reg[0])
+        if ((reg[0] | reg[1]) % PAGE_SIZE || !reg[1] || reg[0] + reg[1] < reg[0])
             return bad(c, "device %s at 0x%lx+0x%lx must be page-aligned and not empty",
                        dname, (unsigned long)reg[0], (unsigned long)reg[1]);
         const char *why = chk ? chk->host_refuses(chk->ctx, reg[0], reg[1]) : NULL;
@@ -210,7 +210,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     for (unsigned m = 0; m < cfg->mem_num; m++) {
         uint64_t gpa = ((uint64_t)fdt32_ld(&mp[4 * m]) << 32) | fdt32_ld(&mp[4 * m + 1]);
         uint64_t size = ((uint64_t)fdt32_ld(&mp[4 * m + 2]) << 32) | fdt32_ld(&mp[4 * m + 3]);
-        if ((gpa | size) % PAGE || size == 0 || (m == 0 && size < 2 * VM_DTB_SIZE))
+        if ((gpa | size) % PAGE_SIZE || size == 0 || (m == 0 && size < 2 * VM_DTB_SIZE))
             return bad(c, "memory 0x%lx+0x%lx must be page-aligned and not empty%s",
                        (unsigned long)gpa, (unsigned long)size,
                        m == 0 ? " (the first range at least 128 KiB)" : "");
@@ -241,12 +241,12 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     cfg->kernel_xip = fdt_getprop(c->fdt, node, "kernel-xip", NULL) != NULL;
     uint64_t ram_end = cfg->ram_gpa + cfg->ram_size - VM_DTB_SIZE;
     if (cfg->kernel_xip) {
-        uint64_t end = load + ((e->size + PAGE - 1) & ~(PAGE - 1));
-        if (load % PAGE || end < load || end > (1ULL << ipa_bits))
+        uint64_t end = load + ((e->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+        if (load % PAGE_SIZE || end < load || end > (1ULL << ipa_bits))
             return bad(c, "execute-in-place image at 0x%lx must be page-aligned and inside the "
                           "guest address space", (unsigned long)load);
         if (fdt_getprop(c->fdt, node, "xip-size", NULL)) {
-            if (!u64_pair(c, node, "xip-size", 2, &cfg->xip_size) || cfg->xip_size % PAGE ||
+            if (!u64_pair(c, node, "xip-size", 2, &cfg->xip_size) || cfg->xip_size % PAGE_SIZE ||
                 cfg->xip_size < end - load || cfg->xip_size > XIP_SIZE_MAX)
                 return bad(c, "xip-size must be page-aligned, hold the image and be at most "
                               "%lu MiB", XIP_SIZE_MAX >> 20);
@@ -272,7 +272,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
             return -EINVAL;
         if (!u64_pair(c, node, "initrd-load", 2, &cfg->initrd_load))
             return bad(c, "initrd needs initrd-load = <hi lo>");
-        if (cfg->initrd_load % PAGE || !in_memory(cfg, cfg->initrd_load, ie->size))
+        if (cfg->initrd_load % PAGE_SIZE || !in_memory(cfg, cfg->initrd_load, ie->size))
             return bad(c, "initrd \"%s\" (%lu bytes at 0x%lx) must be page-aligned and fit in "
                           "memory", initrd, (unsigned long)ie->size,
                        (unsigned long)cfg->initrd_load);
@@ -301,7 +301,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     if (fdt_getprop(c->fdt, node, "dtb-load", NULL)) {
         if (!u64_pair(c, node, "dtb-load", 2, &cfg->dtb_load))
             return bad(c, "dtb-load = <hi lo> expected");
-        if (cfg->dtb_load % PAGE || !in_memory(cfg, cfg->dtb_load, VM_DTB_SIZE))
+        if (cfg->dtb_load % PAGE_SIZE || !in_memory(cfg, cfg->dtb_load, VM_DTB_SIZE))
             return bad(c, "dtb-load 0x%lx must be page-aligned with %lu KiB of memory there",
                        (unsigned long)cfg->dtb_load, VM_DTB_SIZE / 1024);
         if (!cfg->kernel_xip && cfg->dtb_load < load + e->size && load < cfg->dtb_load + VM_DTB_SIZE)

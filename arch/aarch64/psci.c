@@ -4,7 +4,7 @@
  */
 #include <arch/psci.h>
 #include <arch/sysreg.h>
-#include <core/firmware.h>
+#include <arch/firmware.h>
 
 static bool fw_hvc;
 

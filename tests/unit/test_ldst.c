@@ -1,5 +1,5 @@
 /*
- * Unit tests of arch/aarch64/mmio.c: the data-abort ISS decoded field by field, and the A64
+ * Unit tests of arch/aarch64/ldst.c: the data-abort ISS decoded field by field, and the A64
  * load/store decoder on every access size, sign extension, xzr, pairs, writeback forms,
  * register offsets and malformed or unsupported encodings (instruction words produced by the
  * cross assembler's encodings, written out here).
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arch/mmio.h>
+#include <arch/ldst.h>
 
 static void test_iss(void **state)
 {
@@ -17,7 +17,7 @@ static void test_iss(void **state)
     /* EC 0x24, IL, ISV, SAS=2 (4 bytes), SSE, SRT=5, SF, AR, WnR, DFSC translation level 3 */
     uint64_t esr = (0x24ULL << 26) | (1ULL << 25) | (1ULL << 24) | (2ULL << 22) | (1ULL << 21) |
                    (5ULL << 16) | (1ULL << 15) | (1ULL << 14) | (1ULL << 6) | 0x07;
-    dabt_iss_t d = mmio_decode_iss(esr);
+    dabt_iss_t d = ldst_decode_iss(esr);
     assert_true(d.isv);
     assert_int_equal(d.sas, 2);
     assert_true(d.sse);
@@ -28,7 +28,7 @@ static void test_iss(void **state)
     assert_false(d.fnv);
     assert_false(d.s1ptw);
     assert_int_equal(d.dfsc, 7);
-    d = mmio_decode_iss((0x24ULL << 26) | (1ULL << 10) | (1ULL << 7) | 0x10 | (31ULL << 16));
+    d = ldst_decode_iss((0x24ULL << 26) | (1ULL << 10) | (1ULL << 7) | 0x10 | (31ULL << 16));
     assert_false(d.isv);
     assert_true(d.fnv);
     assert_true(d.s1ptw);
@@ -40,15 +40,15 @@ static void test_iss(void **state)
 static void test_extend(void **state)
 {
     (void)state;
-    assert_int_equal(mmio_extend(0x80, 1, false, true), 0x80);
-    assert_int_equal(mmio_extend(0x80, 1, true, true), 0xffffffffffffff80ULL);
-    assert_int_equal(mmio_extend(0x80, 1, true, false), 0xffffff80ULL);
-    assert_int_equal(mmio_extend(0x12345678ff, 1, false, true), 0xff);
-    assert_int_equal(mmio_extend(0x8000, 2, true, true), 0xffffffffffff8000ULL);
-    assert_int_equal(mmio_extend(0x7fff, 2, true, true), 0x7fff);
-    assert_int_equal(mmio_extend(0x80000000, 4, true, true), 0xffffffff80000000ULL);
-    assert_int_equal(mmio_extend(0xdeadbeefcafef00dULL, 8, false, true), 0xdeadbeefcafef00dULL);
-    assert_int_equal(mmio_extend(0xdeadbeefcafef00dULL, 4, false, false), 0xcafef00d);
+    assert_int_equal(ldst_extend(0x80, 1, false, true), 0x80);
+    assert_int_equal(ldst_extend(0x80, 1, true, true), 0xffffffffffffff80ULL);
+    assert_int_equal(ldst_extend(0x80, 1, true, false), 0xffffff80ULL);
+    assert_int_equal(ldst_extend(0x12345678ff, 1, false, true), 0xff);
+    assert_int_equal(ldst_extend(0x8000, 2, true, true), 0xffffffffffff8000ULL);
+    assert_int_equal(ldst_extend(0x7fff, 2, true, true), 0x7fff);
+    assert_int_equal(ldst_extend(0x80000000, 4, true, true), 0xffffffff80000000ULL);
+    assert_int_equal(ldst_extend(0xdeadbeefcafef00dULL, 8, false, true), 0xdeadbeefcafef00dULL);
+    assert_int_equal(ldst_extend(0xdeadbeefcafef00dULL, 4, false, false), 0xcafef00d);
 }
 
 typedef struct {
@@ -77,7 +77,7 @@ static void test_loads_and_stores(void **state)
         {0xf8408427, "ldr x7, [x1], #8", 1, 8, true, false, true, 7, 0, 1, 0, true, 8},
         {0xf81f8c28, "str x8, [x1, #-8]!", 1, 8, false, false, false, 8, 0, 1, -8, true, -8},
         {0xb85fc029, "ldur w9, [x1, #-4]", 1, 4, true, false, false, 9, 0, 1, -4, false, 0},
-        {0xf94003ea, "ldr x10, [sp]", 1, 8, true, false, true, 10, 0, MMIO_SP, 0, false, 0},
+        {0xf94003ea, "ldr x10, [sp]", 1, 8, true, false, true, 10, 0, LDST_SP, 0, false, 0},
         {0xa9410c22, "ldp x2, x3, [x1, #16]", 2, 8, true, false, true, 2, 3, 1, 16, false, 0},
         {0x29bf0c22, "stp w2, w3, [x1, #-8]!", 2, 4, false, false, false, 2, 3, 1, -8, true, -8},
         {0xa8c10c22, "ldp x2, x3, [x1], #16", 2, 8, true, false, true, 2, 3, 1, 0, true, 16},
@@ -87,8 +87,8 @@ static void test_loads_and_stores(void **state)
     uint64_t x[31] = {0};
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const icase_t *c = &cases[i];
-        mmio_op_t op;
-        if (!mmio_decode_insn(c->insn, &op, x))
+        ldst_op_t op;
+        if (!ldst_decode_insn(c->insn, &op, x))
             fail_msg("%s: not decoded", c->text);
         assert_int_equal(op.count, c->count);
         assert_int_equal(op.size, c->size);
@@ -112,16 +112,16 @@ static void test_register_offset(void **state)
 {
     (void)state;
     uint64_t x[31] = {0};
-    mmio_op_t op;
+    ldst_op_t op;
     x[2] = 3;
-    assert_true(mmio_decode_insn(0xf8627820, &op, x)); /* ldr x0, [x1, x2, lsl #3] */
+    assert_true(ldst_decode_insn(0xf8627820, &op, x)); /* ldr x0, [x1, x2, lsl #3] */
     assert_int_equal(op.offset, 24);
     x[2] = 0xfffffffffffffff0ULL;
-    assert_true(mmio_decode_insn(0xb862c820, &op, x)); /* ldr w0, [x1, w2, sxtw] */
+    assert_true(ldst_decode_insn(0xb862c820, &op, x)); /* ldr w0, [x1, w2, sxtw] */
     assert_int_equal(op.offset, -16);
-    assert_true(mmio_decode_insn(0xb8624820, &op, x)); /* ldr w0, [x1, w2, uxtw] */
+    assert_true(ldst_decode_insn(0xb8624820, &op, x)); /* ldr w0, [x1, w2, uxtw] */
     assert_int_equal(op.offset, 0xfffffff0);
-    assert_true(mmio_decode_insn(0x387f6820, &op, x)); /* ldrb w0, [x1, xzr] */
+    assert_true(ldst_decode_insn(0x387f6820, &op, x)); /* ldrb w0, [x1, xzr] */
     assert_int_equal(op.offset, 0);
 }
 
@@ -129,7 +129,7 @@ static void test_refused(void **state)
 {
     (void)state;
     uint64_t x[31] = {0};
-    mmio_op_t op;
+    ldst_op_t op;
     static const uint32_t bad[] = {
         0xd503201f, /* nop */
         0xf9800020, /* prfm pldl1keep, [x1] */
@@ -147,7 +147,7 @@ static void test_refused(void **state)
         0xffffffff,
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (mmio_decode_insn(bad[i], &op, x))
+        if (ldst_decode_insn(bad[i], &op, x))
             fail_msg("0x%08x decoded but must be refused", bad[i]);
 }
 

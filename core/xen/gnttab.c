@@ -1,10 +1,10 @@
 /*
- * The grant-table engine (see core/include/core/gnttab.h). The granting guest writes its
+ * The grant-table engine (see core/xen/include/xen/gnttab.h). The granting guest writes its
  * entries concurrently, so every change of an entry's flags is a compare-and-swap that keeps
  * the guest's own bits, and GTF_reading/GTF_writing stay set while septum's own count of
  * mappings says so; the guest can revoke (clear the flags) only when neither is set.
  */
-#include <core/gnttab.h>
+#include <xen/gnttab.h>
 #include <string.h>
 
 static const char *const gnttab_msgs[] = GNTTABOP_error_msgs;
@@ -367,4 +367,14 @@ void gnttab_remove_domain(gnttab_t *g, domid_t id)
     gnttab_dom_t *d = dom_of(g, id);
     if (d)
         d->live = false;
+}
+
+int gnttab_grow(gnttab_t *g, domid_t dom, unsigned nr_frames)
+{
+    gnttab_dom_t *d = dom_of(g, dom);
+    if (!d || nr_frames > d->max_frames)
+        return -1;
+    if (d->nr_frames < nr_frames)
+        d->nr_frames = nr_frames;
+    return 0;
 }

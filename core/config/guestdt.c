@@ -1,16 +1,14 @@
 /*
- * Guest device-tree generation with libfdt's sequential writer. Addresses of the virtual GIC
- * follow QEMU virt's, so guests built for that board find it where they expect.
+ * Guest device-tree generation with libfdt's sequential writer: memory, CPUs, PSCI, the timer,
+ * pass-through devices, then the VM's interrupt controller and virtual devices write their own
+ * nodes. A VM without an interrupt controller gets no interrupt properties at all. Interrupt
+ * specifiers use the GIC's three cells (GICv2 and GICv3 alike).
  */
-#include <core/guestdt.h>
-#include <vdev/vdev.h>
+#include <config/guestdt.h>
+#include <core/vdev.h>
 #include <libfdt.h>
 #include <stdio.h>
 
-#define GUEST_GICD      0x08000000UL
-#define GUEST_GICD_SIZE 0x10000UL
-#define GUEST_GICR      0x080a0000UL
-#define GUEST_GICR_SIZE 0x20000UL /* per vCPU */
 #define GIC_PHANDLE     1
 #define GIC_PPI         1
 #define GIC_SPI_TYPE    0
@@ -53,7 +51,8 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
     TRY(fdt_property_string(buf, "compatible", "septum,guest"));
     snprintf(name, sizeof(name), "septum VM %s", vm->cfg.name);
     TRY(fdt_property_string(buf, "model", name));
-    TRY(fdt_property_u32(buf, "interrupt-parent", GIC_PHANDLE));
+    if (vm->irqchip)
+        TRY(fdt_property_u32(buf, "interrupt-parent", GIC_PHANDLE));
 
     TRY(fdt_begin_node(buf, "chosen"));
     TRY(fdt_property_string(buf, "bootargs", vm->cfg.bootargs));
@@ -80,7 +79,7 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
         TRY(fdt_property_string(buf, "compatible", "septum,passthrough"));
         uint64_t reg[2] = {vm->cfg.dev[d].base, vm->cfg.dev[d].size};
         TRY(reg64(buf, reg, 2));
-        if (vm->cfg.dev[d].irq_num) {
+        if (vm->cfg.dev[d].irq_num && vm->irqchip) {
             uint32_t irqs[3 * VM_DEV_IRQ_MAX];
             for (unsigned i = 0; i < vm->cfg.dev[d].irq_num; i++) {
                 irqs[3 * i] = GIC_SPI_TYPE;
@@ -116,21 +115,13 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
     TRY(fdt_property_string(buf, "compatible", "arm,armv8-timer"));
     static const uint32_t timer_irqs[] = {GIC_PPI, 13, IRQ_LEVEL_LOW, GIC_PPI, 14, IRQ_LEVEL_LOW,
                                           GIC_PPI, 11, IRQ_LEVEL_LOW, GIC_PPI, 10, IRQ_LEVEL_LOW};
-    TRY(prop_cells(buf, "interrupts", timer_irqs, 12));
+    if (vm->irqchip)
+        TRY(prop_cells(buf, "interrupts", timer_irqs, 12));
     TRY(fdt_property(buf, "always-on", NULL, 0));
     TRY(fdt_end_node(buf));
 
-    snprintf(name, sizeof(name), "intc@%lx", GUEST_GICD);
-    TRY(fdt_begin_node(buf, name));
-    TRY(fdt_property_string(buf, "compatible", "arm,gic-v3"));
-    TRY(fdt_property_u32(buf, "#interrupt-cells", 3));
-    TRY(fdt_property(buf, "interrupt-controller", NULL, 0));
-    uint64_t gic[4] = {GUEST_GICD, GUEST_GICD_SIZE, GUEST_GICR,
-                       GUEST_GICR_SIZE * vm->cfg.vcpu_num};
-    TRY(reg64(buf, gic, 4));
-    TRY(fdt_property_u32(buf, "phandle", GIC_PHANDLE));
-    TRY(fdt_end_node(buf));
-
+    if (vm->irqchip)
+        TRY(vm->irqchip->dt_node(vm, buf, GIC_PHANDLE));
     TRY(vdev_dt_nodes(vm, buf));
 
     TRY(fdt_begin_node(buf, "hypervisor"));

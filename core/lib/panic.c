@@ -8,9 +8,9 @@
 #include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <boot/layout.h>
-#include <core/console.h>
-#include <core/firmware.h>
-#include <core/panic.h>
+#include <lib/console.h>
+#include <arch/firmware.h>
+#include <lib/panic.h>
 #include <stdarg.h>
 #include <stdio.h>
 

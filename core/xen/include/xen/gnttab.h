@@ -4,8 +4,8 @@
  * the ABI's rules. This engine is machine-independent: guest memory, frames and stage-2 changes
  * come through gnttab_env_t, so it runs in host unit tests and under a fuzzer.
  */
-#ifndef CORE_GNTTAB_H
-#define CORE_GNTTAB_H
+#ifndef XEN_GNTTAB_H
+#define XEN_GNTTAB_H
 #include <septum/xen.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -63,6 +63,9 @@ void gnttab_init(gnttab_t *g, const gnttab_env_t *env);
 /* Add a domain with its table storage: max_frames pages of entries and two counters each. */
 int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16_t *readers,
                       uint16_t *writers, unsigned nr_frames, unsigned max_frames);
+/* dom's table covers at least nr_frames frames from now on (the guest mapped one of them);
+ * never beyond its max_frames. 0, or -1 for an unknown domain or too many frames. */
+int gnttab_grow(gnttab_t *g, domid_t dom, unsigned nr_frames);
 /* The hypercall: cmd on count operations at guest address uop in dom's memory. Returns 0
  * (each operation's own status written back), -XEN_EFAULT (the array is not the caller's RAM or
  * crosses a page), -XEN_EINVAL (count above GNTTAB_BATCH_MAX, a version other than 1),

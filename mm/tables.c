@@ -2,14 +2,14 @@
  * Table-page pools (see core/tables.h): each pool is a run of identity-mapped pages with a
  * one-byte-per-page use map; allocation is first fit on natural alignment.
  */
+#include <arch/page.h>
 #include <arch/spinlock.h>
 #include <arch/sysreg.h>
-#include <core/tables.h>
+#include <mm/tables.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
-#define PAGE        4096UL
 #define BOOT_PAGES  32
 #define POOL_MAX    4
 #define POOL_PAGES  512
@@ -20,7 +20,7 @@ typedef struct pool {
     uint8_t used[POOL_PAGES];
 } pool_t;
 
-static uint8_t boot_pages[BOOT_PAGES][PAGE] __attribute__((aligned(PAGE)));
+static uint8_t boot_pages[BOOT_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static pool_t pools[POOL_MAX];
 static unsigned pool_num;
 static spinlock_t tables_lock;
@@ -56,7 +56,7 @@ static void boot_pool_init(void)
 int tables_add_pool(paddr_t base, unsigned npages)
 {
     boot_pool_init();
-    if (pool_num >= POOL_MAX || npages > POOL_PAGES || base % PAGE)
+    if (pool_num >= POOL_MAX || npages > POOL_PAGES || base % PAGE_SIZE)
         return -EINVAL;
     pools[pool_num].base = base;
     pools[pool_num].npages = npages;
@@ -75,8 +75,8 @@ static void *t_alloc(void *ctx, unsigned npages, paddr_t *pa)
     for (unsigned p = 0; p < pool_num; p++) {
         pool_t *pl = &pools[p];
         for (unsigned i = 0; npages && i + npages <= pl->npages; i += npages) {
-            paddr_t at = pl->base + i * PAGE;
-            if (at % (npages * PAGE))
+            paddr_t at = pl->base + i * PAGE_SIZE;
+            if (at % (npages * PAGE_SIZE))
                 continue; /* concatenated roots are aligned to their size */
             unsigned j = 0;
             while (j < npages && !pl->used[i + j])
@@ -85,7 +85,7 @@ static void *t_alloc(void *ctx, unsigned npages, paddr_t *pa)
                 continue;
             memset(&pl->used[i], 1, npages);
             unlock();
-            memset((void *)(uintptr_t)at, 0, npages * PAGE);
+            memset((void *)(uintptr_t)at, 0, npages * PAGE_SIZE);
             *pa = at;
             return (void *)(uintptr_t)at;
         }
@@ -101,8 +101,8 @@ static void t_free(void *ctx, void *va, paddr_t pa, unsigned npages)
     lock();
     for (unsigned p = 0; p < pool_num; p++) {
         pool_t *pl = &pools[p];
-        if (pa >= pl->base && pa < pl->base + pl->npages * PAGE) {
-            unsigned i = (unsigned)((pa - pl->base) / PAGE);
+        if (pa >= pl->base && pa < pl->base + pl->npages * PAGE_SIZE) {
+            unsigned i = (unsigned)((pa - pl->base) / PAGE_SIZE);
             memset(&pl->used[i], 0, npages);
         }
     }

@@ -1,8 +1,8 @@
 /*
- * Data-abort decoding (see arch/mmio.h). Encodings from the Arm ARM's A64 "Loads and stores"
+ * Data-abort decoding (see arch/ldst.h). Encodings from the Arm ARM's A64 "Loads and stores"
  * section; anything outside the supported classes is refused, never guessed.
  */
-#include <arch/mmio.h>
+#include <arch/ldst.h>
 #include <arch/sysreg.h>
 
 #define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
@@ -10,7 +10,7 @@
 static int64_t sext(uint64_t v, unsigned bits) { return (int64_t)(v << (64 - bits)) >> (64 - bits); }
 
 /* LDR/STR family (not pairs): size in bits 31:30, opc in 23:22 decide load/sign. */
-static bool decode_single_opc(unsigned sizebits, unsigned opc, mmio_op_t *op)
+static bool decode_single_opc(unsigned sizebits, unsigned opc, ldst_op_t *op)
 {
     op->size = 1u << sizebits;
     op->count = 1;
@@ -37,12 +37,12 @@ static bool decode_single_opc(unsigned sizebits, unsigned opc, mmio_op_t *op)
     return false;
 }
 
-bool mmio_decode_insn(uint32_t insn, mmio_op_t *op, const uint64_t *xregs)
+bool ldst_decode_insn(uint32_t insn, ldst_op_t *op, const uint64_t *xregs)
 {
-    *op = (mmio_op_t){0};
+    *op = (ldst_op_t){0};
     unsigned rt = BITS(insn, 4, 0), rn = BITS(insn, 9, 5);
     op->rt[0] = rt; /* 31 = xzr for data */
-    op->rn = rn == 31 ? MMIO_SP : rn;
+    op->rn = rn == 31 ? LDST_SP : rn;
 
     /* general-register load/store pair: x0 1 0 1 0 V=0 idx(2) L imm7 Rt2 Rn Rt */
     if ((insn & 0x3a000000u) == 0x28000000u) {
@@ -63,7 +63,7 @@ bool mmio_decode_insn(uint32_t insn, mmio_op_t *op, const uint64_t *xregs)
         op->offset = idx == 1 ? 0 : imm;    /* post-index accesses at the base */
         op->writeback = idx == 1 || idx == 3;
         op->wb_offset = imm;
-        if (op->writeback && op->rn != MMIO_SP && (op->rn == op->rt[0] || op->rn == op->rt[1]))
+        if (op->writeback && op->rn != LDST_SP && (op->rn == op->rt[0] || op->rn == op->rt[1]))
             return false; /* unpredictable */
         return true;
     }
@@ -86,7 +86,7 @@ bool mmio_decode_insn(uint32_t insn, mmio_op_t *op, const uint64_t *xregs)
         op->offset = kind == 1 ? 0 : imm;
         op->writeback = kind != 0;
         op->wb_offset = imm;
-        if (op->writeback && op->rn != MMIO_SP && op->rn == op->rt[0])
+        if (op->writeback && op->rn != LDST_SP && op->rn == op->rt[0])
             return false; /* unpredictable */
         return true;
     }

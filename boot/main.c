@@ -1,0 +1,196 @@
+/*
+ * septum's C entry on the boot CPU, the boot sequence as a table of contents: read the board's
+ * device tree and the boot options, build septum's own map and turn the MMU on, bring up the
+ * GIC and the other CPUs, then memory, the bundle and its system description, and the VMs; then
+ * the boot CPU becomes one more run loop. Without VMs the machine powers off. boot/ is the
+ * composition root: it may include every room, and nothing includes it (but boot/layout.h).
+ */
+#include "boot.h"
+#include <arch/firmware.h>
+#include <arch/mmu.h>
+#include <arch/page.h>
+#include <arch/pmu.h>
+#include <arch/sysreg.h>
+#include <config/bundle.h>
+#include <config/load.h>
+#include <config/sysdesc.h>
+#include <core/irq.h>
+#include <core/vm.h>
+#include <lib/console.h>
+#include <lib/panic.h>
+#include <platform/platform.h>
+#include <septum_version.h>
+#include <stdio.h>
+#include <string.h>
+
+board_t board;
+
+static uint64_t align_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
+
+static void print_memory_map(const boot_info_t *info)
+{
+    uint64_t img = (uint64_t)__image_start, img_end = (uint64_t)__image_end;
+    bool inside = false;
+
+    log_info("board: %s, %u CPU%s, GICv%u, PSCI %s\n", board.model[0] ? board.model : "?",
+             board.cpu_num, board.cpu_num == 1 ? "" : "s", board.gic.version,
+             !board.psci.present                        ? "absent"
+             : board.psci.conduit == BOARD_CONDUIT_HVC ? "via hvc"
+                                                       : "via smc");
+    for (unsigned i = 0; i < board.mem_num; i++) {
+        const board_range_t *m = &board.mem[i];
+        log_info("memory: 0x%010lx-0x%010lx %5lu MiB\n", (unsigned long)m->base,
+                 (unsigned long)(m->base + m->size - 1), (unsigned long)(m->size / MiB));
+        if (img >= m->base && img_end <= m->base + m->size)
+            inside = true;
+    }
+    log_info("  septum   0x%010lx-0x%010lx %5lu KiB\n", (unsigned long)img,
+             (unsigned long)(img_end - 1), (unsigned long)((img_end - img) / 1024));
+    log_info("  dtb      0x%010lx-0x%010lx %5lu KiB\n", (unsigned long)info->dtb,
+             (unsigned long)(info->dtb + board.dtb_size - 1),
+             (unsigned long)((board.dtb_size + 1023) / 1024));
+    for (unsigned i = 0; i < board.resv_num; i++)
+        log_info("  reserved 0x%010lx-0x%010lx %5lu KiB\n", (unsigned long)board.resv[i].base,
+                 (unsigned long)(board.resv[i].base + board.resv[i].size - 1),
+                 (unsigned long)(board.resv[i].size / 1024));
+    if (board.uart.present)
+        log_info("console: pl011 at 0x%lx (%s)\n", (unsigned long)board.uart.reg.base,
+                 board.uart.path);
+    else
+        log_warn("no PL011 console in the device tree; staying on 0x%lx\n",
+                 (unsigned long)console_uart());
+    if (!inside) {
+        log_error("septum (0x%lx-0x%lx) is not inside any memory range of the device tree\n",
+                  (unsigned long)img, (unsigned long)img_end);
+        septum_stop();
+    }
+}
+
+static const char *host_refuses(void *ctx, uint64_t base, uint64_t size)
+{
+    (void)ctx;
+    const board_range_t own[] = {
+        {align_down(console_uart(), PAGE_SIZE), PAGE_SIZE},
+        board.gic.dist,
+        board.gic.redist,
+        board.gic.cpuif,
+        board.gic.hyp_ctrl,
+        board.gic.vcpuif,
+    };
+    static const char *const why[] = {"it is septum's console", "it is the GIC",
+                                      "it is the GIC", "it is the GIC", "it is the GIC",
+                                      "it is the GIC"};
+    for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (own[i].size && base < own[i].base + own[i].size && own[i].base < base + size)
+            return why[i];
+    for (unsigned i = 0; i < board.mem_num; i++)
+        if (base < board.mem[i].base + board.mem[i].size && board.mem[i].base < base + size)
+            return "it is RAM, not a device";
+    if (base < PLAT_FLASH_BASE + 2 * PLAT_FLASH_SIZE)
+        return "it is flash";
+    return NULL;
+}
+
+static void setup_vms(const boot_info_t *info, unsigned online)
+{
+    static vm_config_t cfg[VM_MAX];
+    char why[200];
+    unsigned n;
+    uint64_t max;
+
+    boot_memory(info);
+    const void *bundle = boot_find_bundle(info, &max);
+    if (!bundle) {
+        log_info("no bundle (system description and guest images) was given: nothing to run; "
+                 "powering off\n");
+        fw_system_off();
+    }
+    if (bundle_check(bundle, max, why, sizeof(why)) != 0) {
+        log_error("%s\n", why);
+        septum_stop();
+    }
+    int err;
+    const bundle_entry_t *sd = bundle_find(bundle, BUNDLE_SYSDESC, &err);
+    if (!sd) {
+        log_error("bundle: no valid %s (error %d)\n", BUNDLE_SYSDESC, err);
+        septum_stop();
+    }
+    unsigned ipa = arch_pa_bits() > 48 ? 48 : arch_pa_bits();
+    const dev_check_t chk = {host_refuses, NULL};
+    if (sysdesc_parse((const uint8_t *)bundle + sd->offset, sd->size, online, ipa, bundle, &chk,
+                      cfg, &n, why, sizeof(why)) != 0) {
+        log_error("%s\n", why);
+        septum_stop();
+    }
+    if (vm_create_all(cfg, n, bundle) < 0)
+        septum_stop();
+    if (board.uart.present && board.uart.irq && irq_gic_version()) {
+        irq_console_input(board.uart.irq, &vms[0].vcpu[0]);
+        log_info("console input goes to vm %s (Ctrl-A then 1-%u switches)\n", vms[0].cfg.name,
+                 vm_num);
+    }
+    vm_report_frames("with the VMs created");
+    for (unsigned i = 0; i < vm_num; i++)
+        vm_start(&vms[i]);
+    log_info("starting %u VM%s\n", vm_num, vm_num == 1 ? "" : "s");
+    log_debug("boot: %lu EL2 instructions from reset until the VMs were released\n",
+              (unsigned long)arch_pmu_insns());
+    boot_release_cpus();
+    pcpu_loop(0);
+}
+
+void septum_main(const boot_info_t *info)
+{
+    uint64_t t_entry = arch_pmu_insns();
+    unsigned el = (unsigned)(read_sysreg(CurrentEL) >> CURRENTEL_EL_SHIFT);
+    log_info("\nseptum %s at EL%u, boot flow: %s\n", SEPTUM_VERSION, el,
+             info->flow == BOOT_FLOW_FLASH ? "flash" : "kernel");
+    if (info->flash_base != info->image_base && info->flow == BOOT_FLOW_FLASH)
+        log_info("  copied from flash at 0x%lx to RAM at 0x%lx\n",
+                 (unsigned long)info->flash_base, (unsigned long)info->image_base);
+
+    if (!info->dtb) {
+        log_error("no device tree: expected QEMU's DTB at 0x%lx (flash flow) and found none\n",
+                  (unsigned long)PLAT_FLASH_DTB_ADDR);
+        septum_stop();
+    }
+    char why[160];
+    if (board_parse((const void *)(uintptr_t)info->dtb, PLAT_DTB_MAX_SIZE, &board, why,
+                    sizeof(why)) != 0) {
+        log_error("device tree at 0x%lx is unusable: %s\n", (unsigned long)info->dtb, why);
+        septum_stop();
+    }
+    uint64_t t_parsed = arch_pmu_insns();
+    boot_parse_args(board.bootargs);
+    if (board.psci.present)
+        fw_use_hvc(board.psci.conduit == BOARD_CONDUIT_HVC);
+    if (board.uart.present)
+        console_set_uart(board.uart.reg.base);
+    print_memory_map(info);
+
+    uint64_t self = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
+    unsigned ncpus = board.cpu_num < CPU_MAX ? board.cpu_num : CPU_MAX;
+    uint64_t t_map0 = arch_pmu_insns();
+    boot_el2_map(info, ncpus);
+    log_debug("boot: C entered at %lu, DTB parsed at %lu, EL2 map started at %lu\n",
+              (unsigned long)t_entry, (unsigned long)t_parsed, (unsigned long)t_map0);
+    boot_run_test_hook();
+
+    if (irq_init(board.gic.version, board.gic.dist.base, board.gic.redist.base,
+                 board.gic.redist.size))
+        irq_cpu_init(0, self);
+    log_info("cpu 0: mpidr 0x%lx online (boot CPU)\n", (unsigned long)self);
+    bool listed = false;
+    for (unsigned i = 0; i < board.cpu_num; i++)
+        listed |= board.cpu[i].mpidr == self;
+    if (!listed)
+        log_warn("the boot CPU (mpidr 0x%lx) is not in the device tree\n", (unsigned long)self);
+    log_debug("boot: %lu EL2 instructions until the MMU was on\n", (unsigned long)arch_pmu_insns());
+    unsigned online = boot_start_cpus(self);
+    log_debug("boot: %lu EL2 instructions until every CPU was online\n",
+              (unsigned long)arch_pmu_insns());
+    log_info("%u of %u CPUs online\n", online, board.cpu_num);
+
+    setup_vms(info, online);
+}
+

@@ -1,0 +1,58 @@
+/*
+ * The VMs' consoles on septum's one UART. Output: each VM's bytes are collected into lines and
+ * printed whole, prefixed with the VM's name. Input: typed bytes go to the VM that has the
+ * console input, through its console device (core/vdev.h); Ctrl-A then a digit or 'n' moves the
+ * input (see vm_console_input in core/vm.h).
+ */
+#include <core/vdev.h>
+#include <core/vm.h>
+#include <lib/console.h>
+
+void vm_console_putc(vm_t *vm, char c)
+{
+    spin_lock(&vm->lock);
+    bool flush = c == '\n' || vm->line_len == sizeof(vm->line) - 1;
+    if (c != '\n' && c != '\r')
+        vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+    if (flush) {
+        vm->line[vm->line_len] = '\0';
+        log_info("[%s] %s\n", vm->cfg.name, vm->line);
+        vm->line_len = 0;
+    }
+    spin_unlock(&vm->lock);
+}
+
+static unsigned input_vm;  /* the VM that has the console input */
+static bool input_escape;  /* the previous byte was the escape */
+
+static void input_to(unsigned i)
+{
+    input_vm = i;
+    log_info("console input: vm %s\n", vms[i].cfg.name);
+}
+
+void vm_console_input(char c)
+{
+    if (!vm_num)
+        return;
+    if (input_escape) {
+        input_escape = false;
+        if (c >= '1' && c <= '9') {
+            if ((unsigned)(c - '1') < vm_num)
+                input_to((unsigned)(c - '1'));
+            return;
+        }
+        if (c == 'n') {
+            input_to((input_vm + 1) % vm_num);
+            return;
+        }
+        if (c != VM_CONSOLE_ESCAPE)
+            return; /* an unknown command is dropped */
+    } else if (c == VM_CONSOLE_ESCAPE) {
+        input_escape = true;
+        return;
+    }
+    vm_t *vm = &vms[input_vm];
+    if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && !vdev_console_rx(vm, c))
+        log_debug("vm %s: console input dropped (no room)\n", vm->cfg.name);
+}

@@ -1,0 +1,228 @@
+/*
+ * The Xen-ABI state of each VM and the grant-table engine's view of the machine (see
+ * xen/domain.h): guest memory through checked firmware maps, stage 2 through the region table
+ * (a foreign frame goes in as a request septum vouches for), and frames for copies through
+ * septum's own firmware-map window. One lock for all grant state, held per hypercall.
+ */
+#include <arch/page.h>
+#include <arch/spinlock.h>
+#include <errno.h>
+#include <lib/console.h>
+#include <mm/frame.h>
+#include <mm/fwmap.h>
+#include <string.h>
+#include <xen/domain.h>
+#include <xen/gnttab.h>
+
+/* Guest frame numbers septum accepts: 48-bit guest-physical addresses at most. */
+#define GFN_LIMIT (1UL << (48 - PAGE_SHIFT))
+
+static gnttab_t gnt;
+static spinlock_t gnt_lock; /* all grant state; taken before any VM's region lock */
+static struct {
+    uint64_t hpa; /* its grant-table frames */
+    void *table;  /* ... as septum sees them */
+    uint16_t readers[GNTTAB_MAX_FRAMES * GRANTS_PER_FRAME];
+    uint16_t writers[GNTTAB_MAX_FRAMES * GRANTS_PER_FRAME];
+} doms[VM_MAX];
+
+static vm_t *vm_of(domid_t d)
+{
+    for (unsigned i = 0; i < vm_num; i++)
+        if (vms[i].cfg.domid == d)
+            return &vms[i];
+    return NULL;
+}
+
+int xen_guest_copy(vm_t *vm, void *buf, uint64_t gpa, size_t len, bool to_guest)
+{
+    gasp_map_handle_t h;
+    if (!vm || !len || gasp_map(&vm->regions, gpa, len, to_guest ? GMF_W : GMF_R, &h) != EOK)
+        return -1;
+    if (to_guest)
+        memcpy(gasp_get_vaddr(h), buf, len);
+    else
+        memcpy(buf, gasp_get_vaddr(h), len);
+    gasp_unmap_handle(h);
+    return 0;
+}
+
+/* ---- the engine's environment ---- */
+
+static int env_from(void *ctx, domid_t d, void *dst, uint64_t gpa, size_t len)
+{
+    (void)ctx;
+    return xen_guest_copy(vm_of(d), dst, gpa, len, false);
+}
+
+static int env_to(void *ctx, domid_t d, uint64_t gpa, const void *src, size_t len)
+{
+    (void)ctx;
+    return xen_guest_copy(vm_of(d), (void *)(uintptr_t)src, gpa, len, true);
+}
+
+static bool env_own_frame(void *ctx, domid_t d, uint64_t gfn, uint64_t *hpa)
+{
+    (void)ctx;
+    vm_t *vm = vm_of(d);
+    const region_t *r = vm && gfn < GFN_LIMIT ? region_find(&vm->regions, gfn * PAGE_SIZE) : NULL;
+    if (!r || r->type != REGION_RAM)
+        return false;
+    *hpa = r->hpa + (gfn * PAGE_SIZE - r->gpa);
+    /* its own RAM: never its grant table, never a frame someone granted it */
+    return frame_owner(*hpa) == FRAME_VM0 + (int)vm->id;
+}
+
+static bool host_addr_ok(const vm_t *vm, uint64_t gpa)
+{
+    return vm && gpa % PAGE_SIZE == 0 && gpa < vm->regions.ipa_size &&
+           !region_find(&vm->regions, gpa) &&
+           !(gpa >= VM_ANON_BASE && gpa < VM_ANON_BASE + VM_ANON_SIZE);
+}
+
+static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
+{
+    (void)ctx;
+    return host_addr_ok(vm_of(d), gpa);
+}
+
+/* Map a frame septum vouches for (a grant, a grant-table frame) at gpa. */
+static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags)
+{
+    region_req_t q = {REGION_ADD, {gpa, PAGE_SIZE, hpa, REGION_RAM, flags}, .host_vouched = true};
+    unsigned failed;
+    int rc = region_set_soft(&vm->regions, 1, &q, &failed);
+    return rc || vm->s2.error ? -1 : 0;
+}
+
+static int env_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro)
+{
+    (void)ctx;
+    vm_t *vm = vm_of(d);
+    return vm ? map_foreign(vm, gpa, hpa, ro ? REGION_R : REGION_R | REGION_W) : -1;
+}
+
+static int env_unmap(void *ctx, domid_t d, uint64_t gpa)
+{
+    (void)ctx;
+    vm_t *vm = vm_of(d);
+    region_req_t q = {REGION_DELETE, {gpa, PAGE_SIZE, REGION_NO_HOST, REGION_RAM, 0}};
+    unsigned failed;
+    return vm && region_set_soft(&vm->regions, 1, &q, &failed) == REGION_OK ? 0 : -1;
+}
+
+static void *env_frame_map(void *ctx, uint64_t hpa, bool write)
+{
+    (void)ctx;
+    gasp_map_handle_t h;
+    return fwmap_frames(hpa, 1, write, &h) == EOK ? gasp_get_vaddr(h) : NULL;
+}
+
+static void env_frame_unmap(void *ctx, void *p)
+{
+    (void)ctx;
+    fwmap_unmap_vaddr(p);
+}
+
+static bool lists(const vm_t *vm, domid_t d)
+{
+    for (unsigned i = 0; i < vm->cfg.peer_num; i++)
+        if (vm->cfg.peers[i] == d)
+            return true;
+    return false;
+}
+
+static bool env_may_talk(void *ctx, domid_t a, domid_t b)
+{
+    (void)ctx;
+    vm_t *va = vm_of(a), *vb = vm_of(b);
+    return va && vb && (lists(va, b) || lists(vb, a));
+}
+
+static const gnttab_env_t xen_env = {env_from,         env_to,          env_own_frame,
+                                     env_host_addr_ok, env_map,         env_unmap,
+                                     env_frame_map,    env_frame_unmap, env_may_talk, NULL};
+
+/* ---- the hypercalls that touch grant state ---- */
+
+long xen_grant_table_op(vm_t *vm, unsigned cmd, uint64_t uop, uint64_t count)
+{
+    spin_lock(&gnt_lock);
+    long rc = gnttab_op(&gnt, vm->cfg.domid, cmd, uop,
+                        count > GNTTAB_BATCH_MAX ? GNTTAB_BATCH_MAX + 1 : (unsigned)count);
+    spin_unlock(&gnt_lock);
+    return rc;
+}
+
+static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
+{
+    struct xen_add_to_physmap x;
+    if (xen_guest_copy(vm, &x, arg, sizeof(x), false))
+        return -XEN_EFAULT;
+    if (x.domid != DOMID_SELF && x.domid != vm->cfg.domid)
+        return -XEN_EPERM;
+    if (x.space != XENMAPSPACE_grant_table || (x.idx & XENMAPIDX_grant_table_status) ||
+        x.idx >= GNTTAB_MAX_FRAMES)
+        return -XEN_EINVAL;
+    if (x.gpfn >= GFN_LIMIT || !host_addr_ok(vm, x.gpfn * PAGE_SIZE))
+        return -XEN_EINVAL;
+    if (map_foreign(vm, x.gpfn * PAGE_SIZE, doms[vm->id].hpa + x.idx * PAGE_SIZE,
+                    REGION_R | REGION_W))
+        return -XEN_ENOENT;
+    /* a frame the guest maps is a frame in use: the table covers it from now on */
+    gnttab_grow(&gnt, vm->cfg.domid, (unsigned)x.idx + 1);
+    return 0;
+}
+
+long xen_add_to_physmap(vm_t *vm, uint64_t arg)
+{
+    spin_lock(&gnt_lock);
+    long rc = add_to_physmap_locked(vm, arg);
+    spin_unlock(&gnt_lock);
+    return rc;
+}
+
+/* ---- the service: a domain per VM ---- */
+
+static int xen_create(vm_t *vm)
+{
+    static bool ready;
+    if (!ready) {
+        gnttab_init(&gnt, &xen_env);
+        ready = true;
+    }
+    gasp_map_handle_t h;
+    if (frame_alloc(GNTTAB_MAX_FRAMES, 1, FRAME_SEPTUM, &doms[vm->id].hpa) != 0)
+        return -ENOMEM;
+    if (fwmap_frames(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, true, &h) != EOK)
+        return -ENOMEM;
+    doms[vm->id].table = gasp_get_vaddr(h);
+    spin_lock(&gnt_lock);
+    int rc = gnttab_add_domain(&gnt, vm->cfg.domid, doms[vm->id].table, doms[vm->id].readers,
+                               doms[vm->id].writers, 1, GNTTAB_MAX_FRAMES);
+    spin_unlock(&gnt_lock);
+    return rc;
+}
+
+/* Every mapping the VM holds and every mapping of its pages goes. */
+static void xen_stopped(vm_t *vm)
+{
+    spin_lock(&gnt_lock);
+    gnttab_domain_teardown(&gnt, vm->cfg.domid);
+    spin_unlock(&gnt_lock);
+}
+
+/* Its grant table goes too: frames back to the allocator. */
+static void xen_release(vm_t *vm)
+{
+    spin_lock(&gnt_lock);
+    gnttab_remove_domain(&gnt, vm->cfg.domid);
+    spin_unlock(&gnt_lock);
+    if (doms[vm->id].table) {
+        fwmap_unmap_vaddr(doms[vm->id].table);
+        frame_free(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, FRAME_SEPTUM);
+        doms[vm->id].table = NULL;
+    }
+}
+
+const vm_service_t xen_service = {"Xen domain", xen_create, xen_stopped, NULL, xen_release};
