@@ -69,6 +69,15 @@ void irq_console_input(uint32_t intid, vcpu_t *v)
     pl011_rx_irq(console_uart(), 1);
 }
 
+/* An interrupt nobody should have sent here: say so, and switch it off. Out of line, so the
+ * common paths keep no registers for it. */
+static __attribute__((noinline, cold)) void irq_unexpected(uint32_t id)
+{
+    log_warn("cpu %lu: unexpected physical interrupt %u\n", (unsigned long)arch_pcpu()->index, id);
+    gic_disable(id);
+    gic_deactivate(id);
+}
+
 void irq_handle(vcpu_t *v)
 {
     const irqchip_t *chip = v->vm->irqchip;
@@ -105,10 +114,7 @@ void irq_handle(vcpu_t *v)
                 break;
             }
         unexpected:
-            log_warn("cpu %lu: unexpected physical interrupt %u\n",
-                     (unsigned long)arch_pcpu()->index, id);
-            gic_disable(id);
-            gic_deactivate(id);
+            irq_unexpected(id);
             break;
         }
     }

@@ -178,12 +178,13 @@ static COLD int dabt_full(arch_regs_t *f, uint64_t esr)
     return 1;
 }
 
-static COLD int dabt_not_handled(arch_regs_t *f, uint64_t esr, uint64_t ipa,
-                                 memory_fault_result_t r)
+/* The device did not handle the access; ESR, FAR and HPFAR still hold it (nothing since took an
+ * exception at EL2), so they are read again rather than kept live across the callback. */
+static COLD int dabt_not_handled(arch_regs_t *f, memory_fault_result_t r)
 {
-    take_frame(f, esr);
+    take_frame(f, read_sysreg(esr_el2));
     if (r != FAULT_RESTART)
-        refused(vcpu_current(), f, ipa);
+        refused(vcpu_current(), f, arch_hpfar_ipa(f->far, f->hpfar));
     return 1;
 }
 
@@ -203,7 +204,7 @@ int trap_dabt(arch_regs_t *f, uint64_t esr)
     mem_access_t a = {ipa, size, iss.wnr, value, v->id};
     memory_fault_result_t r = device_access(v, res, &a);
     if (r != FAULT_HANDLED)
-        return dabt_not_handled(f, esr, ipa, r);
+        return dabt_not_handled(f, r);
     if (!a.write) {
         dabt_iss_t d = ldst_decode_iss(read_sysreg(esr_el2)); /* again: nothing else stays live */
         if (d.srt != LDST_XZR)

@@ -25,8 +25,20 @@ static uint64_t stack_top(unsigned pcpu)
     return (uint64_t)(uintptr_t)boot_stacks[pcpu] + STACK_OFF_STACK + STACK_SIZE;
 }
 
-static _Noreturn void run_vcpu(vcpu_t *v)
+/* Enter v's guest, unless its VM was stopped meanwhile. in_guest goes up before the state
+ * moves ON_PENDING -> RUNNING, both sequentially consistent, and vm_stop sets the state off
+ * before it reads in_guest: so either vm_stop sees this vCPU in its guest (and waits for it to
+ * leave), or this compare-and-swap fails and the vCPU never enters. */
+static void run_vcpu(vcpu_t *v)
 {
+    __atomic_store_n(&v->in_guest, 1, __ATOMIC_SEQ_CST);
+    uint32_t pending = VCPU_ON_PENDING;
+    if (!__atomic_compare_exchange_n(&v->state, &pending, VCPU_RUNNING, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST) ||
+        __atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
+        __atomic_store_n(&v->in_guest, 0, __ATOMIC_SEQ_CST);
+        return;
+    }
     arch_regs_t regs;
     arch_el1_t el1;
     arch_vcpu_reset(&regs, &el1, v->entry, v->context);
@@ -34,8 +46,6 @@ static _Noreturn void run_vcpu(vcpu_t *v)
     arch_vcpu_load(&v->vm->arch, v->id);
     if (v->vm->irqchip)
         v->vm->irqchip->vcpu_reset(v);
-    __atomic_store_n(&v->in_guest, 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
     if (v->id == 0 && !v->vm->first_insns) {
         v->vm->first_insns = arch_pmu_insns() - release_insns[v->pcpu];
         /* the counter runs from reset: make bench adds a guest's own boot time to this */
@@ -59,7 +69,7 @@ void pcpu_loop(uint64_t pcpu)
     for (;;) {
         if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_ON_PENDING &&
             __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING)
-            run_vcpu(v);
+            run_vcpu(v); /* returns only if the VM stopped meanwhile */
         wfe();
     }
 }

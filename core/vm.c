@@ -129,36 +129,39 @@ void vm_start(vm_t *vm)
     sev();
 }
 
-/* Every vCPU of vm off; the running ones (but the caller) are kicked out of their guest. */
+/* Every vCPU of vm off; the running ones (but the caller) are kicked out of their guest. The
+ * exchange is sequentially consistent: see run_vcpu (core/sched.c) for the other half. */
 static void vcpus_off(vm_t *vm)
 {
     vcpu_t *self = vcpu_current();
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
-        uint32_t st = __atomic_exchange_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_ACQ_REL);
+        uint32_t st = __atomic_exchange_n(&vm->vcpu[i].state, VCPU_OFF, __ATOMIC_SEQ_CST);
         if (st == VCPU_RUNNING && &vm->vcpu[i] != self)
             irq_kick(vm->vcpu[i].pcpu); /* it leaves its guest at once */
     }
 }
 
-#define VCPU_LEAVE_TIMEOUT_MS 100
+#define VCPU_LEAVE_WARN_MS 1000
 
 /* A stopped VM's memory goes back to the frame allocator: stage 2 first (every region deleted,
  * with the TLB invalidations that brings), then its frames. Only when none of its vCPUs can
  * still be in the guest: the caller is one of them (so its own CPU has left the guest), and the
- * others, kicked by vm_stop, are waited for. */
+ * others, kicked by vm_stop, are waited for, however long their CPUs take (a loaded host may
+ * not run an emulated CPU for a while); the wait is reported once if it grows long. */
 static void vm_release_memory(vm_t *vm)
 {
     vcpu_t *cur = vcpu_current();
     if (!cur || cur->vm != vm)
         return;
-    uint64_t limit = arch_counter_freq() / 1000 * VCPU_LEAVE_TIMEOUT_MS, start = arch_counter();
+    uint64_t warn = arch_counter_freq() / 1000 * VCPU_LEAVE_WARN_MS, start = arch_counter();
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
         vcpu_t *o = &vm->vcpu[i];
-        while (o != cur && __atomic_load_n(&o->in_guest, __ATOMIC_ACQUIRE)) {
-            if (arch_counter() - start > limit) {
-                log_warn("vm %s: vcpu %u did not leave its guest; its memory stays allocated\n",
-                         vm->cfg.name, i);
-                return;
+        bool warned = false;
+        while (o != cur && __atomic_load_n(&o->in_guest, __ATOMIC_SEQ_CST)) {
+            if (!warned && arch_counter() - start > warn) {
+                log_warn("vm %s: waiting for vcpu %u to leave its guest\n", vm->cfg.name, i);
+                irq_kick(o->pcpu);
+                warned = true;
             }
             cpu_relax();
         }

@@ -71,8 +71,11 @@ done
 # B comes after the first line matching A. "until=REGEX" ends the run (QEMU stopped, counted as
 # a clean exit) once a console line matches REGEX: for systems with a VM that never stops.
 # "input=FILE" types FILE's bytes on the console.
+# TIMEOUT is what the run needs on an idle machine; the bound is SEPTUM_TEST_TIMEOUT_SCALE
+# (default 5) times that, so a busy or slow machine still passes: a passing run ends when QEMU
+# powers off (or its until= line appears), so only a hung run ever waits that long.
 qemu_case() {
-  local name=$1 limit=$2 args=$3; shift 3
+  local name=$1 limit=$(( $2 * ${SEPTUM_TEST_TIMEOUT_SCALE:-5} )) args=$3; shift 3
   local log=$LOGS/system/$name.log want_rc=0 why="" until="" input="" check
   for check in "$@"; do
     case $check in until=*) until=${check#until=} ;; input=*) input=${check#input=} ;; esac
