@@ -9,6 +9,16 @@ loc() {
   git ls-files -- "$1" | grep -E '\.(c|h|S|ld|sh|mk)$|Makefile$' | xargs -r cat |
     grep -Ev '^\s*($|//|/?\*|#\s*$)' | wc -l
 }
+# core/ by room: its run time (the files directly in core/ and core/include/) apart from its
+# boot-time configuration, the Xen ABI and support code
+core_rt() {
+  git ls-files -- core | grep -Ev '^core/(config|xen|lib)/' | grep -E '\.(c|h)$' | xargs -r cat |
+    grep -Ev '^\s*($|//|/?\*|#\s*$)' | wc -l
+}
 for d in arch boot core mm vdev platform linker guest tests tools; do
   printf '| `%s/` | %s lines |\n' "$d" "$(loc "$d")"
+  if [ "$d" = core ]; then
+    printf '| `core/` run time | %s lines |\n' "$(core_rt)"
+    for r in config xen lib; do printf '| `core/%s/` | %s lines |\n' "$r" "$(loc "core/$r")"; done
+  fi
 done
