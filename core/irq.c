@@ -5,12 +5,11 @@
  * register), so a forwarded level interrupt cannot fire again before the guest has handled it.
  */
 #include <arch/gic.h>
+#include <arch/gic_regs.h>
 #include <arch/mmu.h>
 #include <lib/console.h>
 #include <core/irq.h>
 #include <platform/pl011.h>
-
-#define GICR_FRAME_SIZE 0x20000UL
 
 static bool present; /* a GICv3, which septum drives */
 static uint64_t pcpu_mpidr[CPU_MAX];

@@ -40,6 +40,9 @@
 #define RX_FIFO 32
 #define FR_TXFE (1u << 7)
 #define INT_TX  (1u << 5)
+/* reset values (PL011 TRM, DDI 0183, 3.2): transmit and receive enabled, FIFO levels at half */
+#define CR_RESET   0x300u
+#define IFLS_RESET 0x12u
 
 typedef struct vpl011 {
     bool present, line;
@@ -182,7 +185,7 @@ static int vpl011_attach(vm_t *vm)
         if (vm->cfg.dev[d].base < VPL011_BASE + VPL011_SIZE &&
             VPL011_BASE < vm->cfg.dev[d].base + vm->cfg.dev[d].size)
             return 1;
-    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm, .cr = 0x300, .ifls = 0x12};
+    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm, .cr = CR_RESET, .ifls = IFLS_RESET};
     if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, &uarts[vm->id]))
         return -1;
     return 0;

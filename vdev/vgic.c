@@ -8,11 +8,14 @@
  * interrupts without a hardware line carry the EOI flag, so their deactivation is seen and the
  * line sampled again.
  *
+ * One lock per VM guards all of it; functions named *_locked expect it held.
+ *
  * Registers: GICv3 architecture specification (IHI 0069), chapters 12.9 (distributor) and
  * 12.10/12.11 (redistributor). Reserved and unimplemented registers read as zero and ignore
  * writes, as the specification says; accesses of a size a register does not allow are refused.
  */
 #include <arch/gic.h>
+#include <arch/gic_regs.h>
 #include <arch/spinlock.h>
 #include <core/irq.h>
 #include <core/irqchip.h>
@@ -29,45 +32,7 @@
 #define VGIC_GICR_STRIDE 0x20000UL /* RD_base + SGI_base frames, per vCPU */
 #define VGIC_INTID_NUM   IRQCHIP_INTID_NUM
 
-/* distributor */
-#define GICD_CTLR       0x0000
-#define GICD_TYPER      0x0004
-#define GICD_IIDR       0x0008
-#define GICD_TYPER2     0x000c
-#define GICD_IGROUPR    0x0080
-#define GICD_ISENABLER  0x0100
-#define GICD_ICENABLER  0x0180
-#define GICD_ISPENDR    0x0200
-#define GICD_ICPENDR    0x0280
-#define GICD_ISACTIVER  0x0300
-#define GICD_ICACTIVER  0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR      0x0c00
-#define GICD_IROUTER    0x6000
-#define GICD_PIDR2      0xffe8
-#define GICD_CTLR_EN_G0 (1U << 0)
-#define GICD_CTLR_EN_G1 (1U << 1)
-#define GICD_CTLR_ARE   (1U << 4)
-#define GICD_CTLR_DS    (1U << 6)
-#define GICD_TYPER_IDBITS_SHIFT 19
-#define GICD_TYPER_CPUS_SHIFT   5
-#define GICD_TYPER_NO1N         (1U << 25)
-#define GIC_PIDR2_ARCH_V3       0x3b
-#define VGIC_IIDR               0x0100053b /* implementer "septum" 0x53b, revision 1 */
-#define IROUTER_IRM             (1UL << 31)
-#define IROUTER_MASK            0xff00ffffffUL
-/* redistributor, RD_base frame */
-#define GICR_CTLR       0x0000
-#define GICR_IIDR       0x0004
-#define GICR_TYPER      0x0008
-#define GICR_WAKER      0x0014
-#define GICR_PIDR2      0xffe8
-#define GICR_TYPER_LAST (1UL << 4)
-#define GICR_TYPER_PROC_SHIFT 8
-#define GICR_TYPER_AFF_SHIFT  32
-#define GICR_WAKER_SLEEP  (1U << 1)
-#define GICR_WAKER_ASLEEP (1U << 2)
-#define GICR_SGI_FRAME  0x10000
+#define VGIC_IIDR 0x0100053b /* implementer "septum" 0x53b, revision 1 */
 
 #define SPI_NUM (VGIC_INTID_NUM - GIC_PRIV_NUM)
 
@@ -120,7 +85,7 @@ static virq_t *virq(vgic_t *g, unsigned vcpu, uint32_t intid)
 static unsigned spi_target(const vgic_t *g, uint32_t intid)
 {
     uint64_t r = g->irouter[intid - GIC_PRIV_NUM];
-    if (r & IROUTER_IRM || (r & ~0xffUL) || (r & 0xff) >= g->vm->cfg.vcpu_num)
+    if (r & GICD_IROUTER_IRM || (r & ~0xffUL) || (r & 0xff) >= g->vm->cfg.vcpu_num)
         return 0;
     return (unsigned)(r & 0xff);
 }
@@ -150,8 +115,8 @@ static uint64_t lr_value(const virq_t *q, uint32_t intid, uint64_t state)
 }
 
 /* Read the list registers back (the caller's CPU runs vcpu), apply requests, free the ones the
- * guest is done with. Lock held. */
-static void sync_lrs(vgic_t *g, unsigned vcpu)
+ * guest is done with. */
+static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
 {
     vgic_cpu_t *c = &g->cpu[vcpu];
     for (uint32_t used = c->lr_used; used; used &= used - 1) {
@@ -196,8 +161,8 @@ static void sync_lrs(vgic_t *g, unsigned vcpu)
 }
 
 /* Put the best waiting interrupts into free list registers; underflow maintenance if some are
- * left waiting. Lock held; the caller's CPU runs vcpu. */
-static void fill_lrs(vgic_t *g, unsigned vcpu)
+ * left waiting. The caller's CPU runs vcpu. */
+static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
 {
     vgic_cpu_t *c = &g->cpu[vcpu];
     bool waiting = false;
@@ -262,12 +227,12 @@ static void fill_lrs(vgic_t *g, unsigned vcpu)
 
 static void update_locked(vgic_t *g, unsigned vcpu)
 {
-    sync_lrs(g, vcpu);
-    fill_lrs(g, vcpu);
+    sync_lrs_locked(g, vcpu);
+    fill_lrs_locked(g, vcpu);
 }
 
 /* After a change that may concern vcpu: update it here, or kick the CPU it runs on. */
-static void notify(vgic_t *g, unsigned vcpu)
+static void notify_locked(vgic_t *g, unsigned vcpu)
 {
     vcpu_t *cur = vcpu_current(), *v = &g->vm->vcpu[vcpu];
     if (cur == v)
@@ -276,21 +241,21 @@ static void notify(vgic_t *g, unsigned vcpu)
         irq_kick(v->pcpu);
 }
 
-static void notify_all(vgic_t *g)
+static void notify_all_locked(vgic_t *g)
 {
     for (unsigned i = 0; i < g->vm->cfg.vcpu_num; i++)
-        notify(g, i);
+        notify_locked(g, i);
 }
 
-/* Make q pending (it is vcpu's, or an SPI); lock held. */
-static void set_pending(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid)
+/* Make q pending (it is vcpu's, or an SPI). */
+static void set_pending_locked(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid)
 {
     if (q->in_lr)
         q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
     else
         q->pending = true;
     mark(g, vcpu, intid);
-    notify(g, vcpu);
+    notify_locked(g, vcpu);
 }
 
 static void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
@@ -303,7 +268,7 @@ static void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
     bool rise = level && !q->level;
     q->level = level;
     if (rise)
-        set_pending(g, q, spi_target(g, intid), intid);
+        set_pending_locked(g, q, spi_target(g, intid), intid);
     else if (!level && !q->edge && !q->in_lr)
         q->pending = false; /* a level interrupt not yet delivered goes away with its line */
     spin_unlock(&g->lock);
@@ -316,13 +281,13 @@ static void vgic_forward(vcpu_t *v, uint32_t intid)
     virq_t *q = virq(g, v->id, intid);
     /* the list register that held it last time may not have been read back since the guest
      * finished with it: sync first, or that stale state would overwrite the new pending */
-    sync_lrs(g, v->id);
+    sync_lrs_locked(g, v->id);
     q->hw = true;
     q->pending = true;
     mark(g, v->id, intid);
-    fill_lrs(g, v->id);
+    fill_lrs_locked(g, v->id);
     if (intid >= GIC_PRIV_NUM && spi_target(g, intid) != v->id)
-        notify(g, spi_target(g, intid)); /* the guest routed it to another vCPU */
+        notify_locked(g, spi_target(g, intid)); /* the guest routed it to another vCPU */
     spin_unlock(&g->lock);
 }
 
@@ -387,7 +352,7 @@ static void vgic_sgi(vcpu_t *v, uint64_t r)
                   (r >> SGIR_RS_SHIFT & SGIR_RS_MASK) == t / 16 &&
                   (r & SGIR_TARGETS_MASK) >> (t % 16) & 1;
         if (hit && __atomic_load_n(&v->vm->vcpu[t].state, __ATOMIC_ACQUIRE) != VCPU_OFF)
-            set_pending(g, virq(g, t, intid), t, intid);
+            set_pending_locked(g, virq(g, t, intid), t, intid);
     }
     spin_unlock(&g->lock);
 }
@@ -399,7 +364,7 @@ static void sync_if_mine(vgic_t *g, unsigned vcpu)
 {
     vcpu_t *cur = vcpu_current();
     if (cur && cur->vm == g->vm && cur->id == vcpu)
-        sync_lrs(g, vcpu);
+        sync_lrs_locked(g, vcpu);
 }
 
 /* 32 interrupts from first (private ones are vcpu's): read one bitmap register. */
@@ -457,9 +422,9 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
     }
     if (any && op != OP_GROUP) {
         if (first < GIC_PRIV_NUM)
-            notify(g, vcpu);
+            notify_locked(g, vcpu);
         else
-            notify_all(g);
+            notify_all_locked(g);
     }
 }
 
@@ -564,10 +529,10 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
         } else if (a->write) {
             uint64_t mask = a->size == 8 ? ~0UL : 0xffffffffUL << shift;
             uint64_t was = g->irouter[n];
-            g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) & (IROUTER_MASK | IROUTER_IRM);
+            g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) & (GICD_IROUTER_MASK | GICD_IROUTER_IRM);
             if (was != g->irouter[n]) {
                 mark(g, 0, GIC_PRIV_NUM + n); /* a pending SPI may now be another vCPU's */
-                notify_all(g);
+                notify_all_locked(g);
             }
         } else {
             a->value = g->irouter[n] >> shift;
@@ -584,7 +549,7 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
             case GICD_CTLR:
                 if (a->write) {
                     g->ctlr = (uint32_t)a->value & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1);
-                    notify_all(g);
+                    notify_all_locked(g);
                 }
                 v = g->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
                 break;
@@ -621,14 +586,10 @@ static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void
     } else if (off == GICR_TYPER || off == GICR_TYPER + 4) {
         uint64_t t = (uint64_t)vcpu << GICR_TYPER_AFF_SHIFT | (uint64_t)vcpu << GICR_TYPER_PROC_SHIFT |
                      (vcpu + 1 == g->vm->cfg.vcpu_num ? GICR_TYPER_LAST : 0);
-        if (a->write)
-            ; /* read-only */
-        else if (a->size == 8)
-            a->value = t;
-        else if (a->size == 4)
-            a->value = (uint32_t)(t >> (off == GICR_TYPER ? 0 : 32));
-        else
+        if (a->size != 8 && a->size != 4)
             res = FAULT_UNHANDLED;
+        else if (!a->write) /* read-only: writes are ignored */
+            a->value = a->size == 8 ? t : (uint32_t)(t >> (off == GICR_TYPER ? 0 : 32));
     } else if (a->size != 4) {
         if (!a->write)
             a->value = 0;

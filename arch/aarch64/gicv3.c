@@ -4,34 +4,10 @@
  * distributor and redistributors are reached through the EL2 identity map.
  */
 #include <arch/gic.h>
+#include <arch/gic_regs.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 
-/* Distributor registers */
-#define GICD_CTLR       0x0000
-#define GICD_TYPER      0x0004
-#define GICD_IGROUPR    0x0080
-#define GICD_ISENABLER  0x0100
-#define GICD_ICENABLER  0x0180
-#define GICD_ICPENDR    0x0280
-#define GICD_ICACTIVER  0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR      0x0c00
-#define GICD_IROUTER    0x6000
-#define GICD_CTLR_EN_G1 (1U << 1) /* EnableGrp1 (single security state) / EnableGrp1NS */
-#define GICD_CTLR_ARE   (1U << 4)
-#define GICD_CTLR_RWP   (1U << 31)
-#define GICD_TYPER_LINES_MASK 0x1fU
-/* Redistributor: RD_base frame, then the SGI_base frame 64 KiB above it */
-#define GICR_TYPER      0x0008
-#define GICR_WAKER      0x0014
-#define GICR_SGI        0x10000
-#define GICR_FRAME      0x20000 /* RD + SGI frames; twice that with virtual LPIs */
-#define GICR_TYPER_VLPIS (1UL << 1)
-#define GICR_TYPER_LAST  (1UL << 4)
-#define GICR_TYPER_AFF_SHIFT 32
-#define GICR_WAKER_SLEEP (1U << 1)
-#define GICR_WAKER_ASLEEP (1U << 2)
 #define ICH_VTR_LISTREGS_MASK 0x1fUL
 #define GIC_POLL_LIMIT  1000000
 
@@ -95,7 +71,7 @@ static uint64_t find_redist(void)
             return f;
         if (typer & GICR_TYPER_LAST)
             break;
-        f += (typer & GICR_TYPER_VLPIS) ? 2 * GICR_FRAME : GICR_FRAME;
+        f += (typer & GICR_TYPER_VLPIS) ? 2 * GICR_FRAME_SIZE : GICR_FRAME_SIZE;
     }
     return 0;
 }
@@ -117,7 +93,7 @@ bool gic_cpu_init(void)
     *reg32(rd, GICR_WAKER) &= ~GICR_WAKER_SLEEP;
     for (unsigned i = 0; i < GIC_POLL_LIMIT && (*reg32(rd, GICR_WAKER) & GICR_WAKER_ASLEEP); i++)
         cpu_relax();
-    uint64_t sgi = rd + GICR_SGI;
+    uint64_t sgi = rd + GICR_SGI_FRAME;
     *reg32(sgi, GICD_ICENABLER) = ~0U;
     *reg32(sgi, GICD_ICPENDR) = ~0U;
     *reg32(sgi, GICD_ICACTIVER) = ~0U;
@@ -140,7 +116,7 @@ void gic_enable(uint32_t intid, uint64_t target_mpidr, bool edge)
 {
     uint64_t base = gicd;
     if (intid < GIC_PRIV_NUM) {
-        base = my_redist() + GICR_SGI;
+        base = my_redist() + GICR_SGI_FRAME;
     } else {
         if (intid / 32 >= spi_lines)
             return;
@@ -157,7 +133,7 @@ void gic_enable(uint32_t intid, uint64_t target_mpidr, bool edge)
 
 void gic_disable(uint32_t intid)
 {
-    uint64_t base = intid < GIC_PRIV_NUM ? my_redist() + GICR_SGI : gicd;
+    uint64_t base = intid < GIC_PRIV_NUM ? my_redist() + GICR_SGI_FRAME : gicd;
     *reg32(base, GICD_ICENABLER + 4 * (intid / 32)) = 1U << (intid % 32);
 }
 
