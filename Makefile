@@ -196,8 +196,10 @@ help:
 	@echo "  make guests     test guests, and a bundle + flash image per system description"
 	@echo "  make linux      fetch Debian's Linux, busybox and U-Boot; pack tests/system/linux/*.dts"
 	@echo "  make debug      like run, QEMU waits for gdb on :1234 (-s -S)"
-	@echo "  make test       host unit tests + QEMU system tests; ends with 'N passed, N failed'"
+	@echo "  make test       unit tests, make check, QEMU system tests; ends with 'N passed, N failed'"
 	@echo "  make unit       host unit tests only"
+	@echo "  make check      static checks: layering, format, clang-tidy, cppcheck, shellcheck"
+	@echo "  make format     apply .clang-format to every C file in git"
 	@echo "  make bench      benchmarks under QEMU -icount shift=0; prints the README's table"
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
@@ -280,13 +282,27 @@ unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
 test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests linux
-	@FUZZ_BINS='$(FUZZ_BINS)' tests/run.sh $(UNIT_BINS)
+	@BUILD=$(BUILD) DEPS=$(DEPS) MAKE='$(MAKE)' FUZZ_BINS='$(FUZZ_BINS)' tests/run.sh $(UNIT_BINS)
 
 bench: all guests linux
 	@tests/bench.sh
 
+# Static checks (tools/check.sh, also run by `make test`): include layering, clang-format,
+# clang-tidy, cppcheck, shellcheck (CHECKS='format layers' runs some). One line per check as the
+# test runner prints them; logs in $(BUILD)/logs/check/. `make format` applies .clang-format.
+.PHONY: check print-el2-compile
+check: | $(DEPS_OK)
+	@BUILD=$(BUILD) DEPS=$(DEPS) MAKE='$(MAKE)' tools/check.sh $(CHECKS)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# For clang-tidy and cppcheck: each hypervisor C file and the flags it compiles with, one line
+# each ("el2-cc FILE FLAGS"). The same EL2_CFLAGS and target-specific ROOM_INC as its object, so
+# what the analysers see never drifts from the build.
+print-el2-compile: $(patsubst %,$(BUILD)/el2/%.print,$(filter %.c,$(EL2_SRCS)))
+$(BUILD)/el2/%.c.print: FORCE $(VERSION_H) | $(DEPS_OK)
+	@echo 'el2-cc $*.c $(EL2_CFLAGS) $(ROOM_INC)'
 
 clean:
 	rm -rf $(BUILD)

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # run.sh [--unit-only] UNIT_BIN... — septum's test runner.
 #
-# Runs the host unit tests (cmocka, each test case reported on its own) and then the system
-# tests in tests/system/*.sh, which boot septum under QEMU and check its console. Every QEMU run
-# is bounded by a timeout; consoles and unit-test output are kept under build/logs/. Prints one
-# line per test and ends with "N passed, N failed" (", N skipped" if any); exits non-zero on any
-# failure.
+# Runs the host unit tests (cmocka, each test case reported on its own), the fuzz harnesses, the
+# static checks (tools/check.sh) and then the system tests in tests/system/*.sh, which boot
+# septum under QEMU and check its console. Every QEMU run is bounded by a timeout; consoles and
+# unit-test output are kept under build/logs/. Prints one line per test and ends with
+# "N passed, N failed" (", N skipped" if any); exits non-zero on any failure.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-aarch64}
 LOGS=$BUILD/logs
@@ -63,6 +63,17 @@ for bin in ${FUZZ_BINS:-}; do
     report FAIL "fuzz/$name" "see $log"
   fi
 done
+
+# ---- static checks: tools/check.sh (make check) prints its lines in this runner's format --------
+if [ $unit_only -eq 0 ]; then
+  n=0
+  while IFS= read -r line; do
+    if [[ $line =~ ^(PASS|FAIL|SKIP)\ +(check/[^ ]+)(\ +\((.*)\))?$ ]]; then
+      report "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}"; n=$((n + 1))
+    fi
+  done < <(BUILD=$BUILD tools/check.sh 2>&1)
+  [ $n -gt 0 ] || report FAIL check "tools/check.sh reported nothing"
+fi
 
 # ---- system tests under QEMU ---------------------------------------------------------------
 # qemu_case NAME TIMEOUT "QEMU ARGS" CHECK... — boots QEMU with ARGS, console to a log, then

@@ -13,19 +13,19 @@ fail=0
 # so any such function must come from the libraries (newlib, libfdt), which septum calls only at
 # boot or from slow paths that first set the guest's FP/SIMD state aside (docs/design.md).
 libs=${CHECK_IMAGE_LIBS:-}
-simd_funcs=$(${cross}objdump -d --no-show-raw-insn "$elf" |
+simd_funcs=$("${cross}objdump" -d --no-show-raw-insn "$elf" |
   awk '/^[0-9a-f]+ <.*>:$/ { f = $2; gsub(/[<>:]/, "", f); next }
        /^ +[0-9a-f]+:/ { sub(/^ +[0-9a-f]+:/, ""); sub(/\/\/.*/, ""); gsub(/[0-9a-f]+ <[^>]*>/, "")
          if ($0 ~ /[\t ,[](v[0-9]+\.|[qdsh][0-9]+([^0-9a-z_]|$)|fpcr|fpsr)/) print f }' | sort -u)
-allowed=$( { for l in $libs; do ${cross}nm --defined-only "$l" 2>/dev/null | awk '$2 ~ /[TtWw]/ {print $3}'; done; } | sort -u)
+allowed=$( { for l in $libs; do "${cross}nm" --defined-only "$l" 2>/dev/null | awk '$2 ~ /[TtWw]/ {print $3}'; done; } | sort -u)
 bad_simd=$(comm -23 <(echo "$simd_funcs" | sed '/^$/d') <(echo "$allowed" | sed '/^$/d'))
 if [ -n "$bad_simd" ]; then
   echo "check-image: septum's own code uses FP/SIMD registers (EL2 must not) in:" >&2
-  echo "$bad_simd" | sed 's/^/  /' >&2
+  while IFS= read -r f; do echo "  $f"; done <<<"$bad_simd" >&2
   fail=1
 fi
 
-bad=$(${cross}readelf -rW "$elf" | awk 'NR>2 && $3 ~ /^R_AARCH64/ && $3 != "R_AARCH64_RELATIVE"' || true)
+bad=$("${cross}readelf" -rW "$elf" | awk 'NR>2 && $3 ~ /^R_AARCH64/ && $3 != "R_AARCH64_RELATIVE"' || true)
 if [ -n "$bad" ]; then
   echo "check-image: $elf has relocations boot/head.S cannot apply:" >&2
   echo "$bad" | head >&2
@@ -33,7 +33,7 @@ if [ -n "$bad" ]; then
 fi
 
 tmp=$(mktemp)
-${cross}objcopy -O binary -j .text "$elf" "$tmp"
+"${cross}objcopy" -O binary -j .text "$elf" "$tmp"
 magic=$(od -An -tx1 -j56 -N4 "$tmp" | tr -d ' \n')
 rm -f "$tmp"
 if [ "$magic" != "41524d64" ]; then

@@ -2,8 +2,8 @@
 # deps.sh — installs what septum needs to build, test and run, and is a no-op when all is there.
 #
 # Host packages come from Debian (the cross toolchain, QEMU, dtc, cmocka, host libfdt,
-# newlib's source). Two target libraries are prepared in a cache folder that later builds reuse
-# ($SEPTUM_DEPS, default .deps/ in the checkout):
+# newlib's source, the static checkers). Two target libraries are prepared in a cache folder
+# that later builds reuse ($SEPTUM_DEPS, default .deps/ in the checkout):
 #   newlib 3.3.0 built from Debian's newlib-source for bare-metal aarch64, and
 #   libfdt for aarch64 unpacked from Debian's libfdt-dev:arm64 (never installed into the host).
 set -euo pipefail
@@ -28,6 +28,11 @@ have clang                    || need_pkgs+=(clang)
 [ -n "$(find /usr/lib/llvm-* -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null | head -n 1)" ] ||
   need_pkgs+=(libclang-rt-14-dev)
 have xz                       || need_pkgs+=(xz-utils)
+# the static checks (make check): .clang-format is written for Debian 12's clang-format 14
+have clang-format             || need_pkgs+=(clang-format)
+have clang-tidy               || need_pkgs+=(clang-tidy)
+have cppcheck                 || need_pkgs+=(cppcheck)
+have shellcheck               || need_pkgs+=(shellcheck)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing Debian packages: ${need_pkgs[*]}"
   if [ "$(id -u)" -ne 0 ]; then

@@ -68,7 +68,9 @@ INIT
 
 if [ ! -f "$out/u-boot.bin" ]; then
   say "fetching Debian's u-boot-qemu into $cache"
-  [ -d "$cache/lists/partial" ] && ls "$cache/lists" | grep -q Packages || apt-get "${o[@]}" update -qq >/dev/null
+  if [ ! -d "$cache/lists/partial" ] || ! compgen -G "$cache/lists/*Packages*" >/dev/null; then
+    apt-get "${o[@]}" update -qq >/dev/null
+  fi
   (cd "$cache" && apt-get "${o[@]}" download u-boot-qemu >/dev/null)
   rm -rf "$out/ub"
   dpkg -x "$cache"/u-boot-qemu_*.deb "$out/ub"

@@ -170,22 +170,22 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
         uint32_t best = VGIC_INTID_NUM;
         unsigned best_prio = 0x100;
         for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
-        for (uint64_t bits = c->maybe[w]; bits; bits &= bits - 1) {
-            uint32_t id = w * 64 + (uint32_t)__builtin_ctzl(bits);
-            virq_t *q = virq(g, vcpu, id);
-            if (!q->pending || q->in_lr || q->active || !owned_by(g, id, vcpu)) {
-                c->maybe[w] &= ~(1UL << (id % 64)); /* not waiting (any more) */
-                continue;
+            for (uint64_t bits = c->maybe[w]; bits; bits &= bits - 1) {
+                uint32_t id = w * 64 + (uint32_t)__builtin_ctzl(bits);
+                virq_t *q = virq(g, vcpu, id);
+                if (!q->pending || q->in_lr || q->active || !owned_by(g, id, vcpu)) {
+                    c->maybe[w] &= ~(1UL << (id % 64)); /* not waiting (any more) */
+                    continue;
+                }
+                if (!q->enabled)
+                    continue;
+                if (!(g->ctlr & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
+                    continue;
+                if (q->prio < best_prio) {
+                    best = id;
+                    best_prio = q->prio;
+                }
             }
-            if (!q->enabled)
-                continue;
-            if (!(g->ctlr & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
-                continue;
-            if (q->prio < best_prio) {
-                best = id;
-                best_prio = q->prio;
-            }
-        }
         if (best == VGIC_INTID_NUM)
             break;
         uint32_t free = ~c->lr_used & ((1U << lr_num) - 1);

@@ -43,6 +43,6 @@ _Static_assert(offsetof(arch_regs_t, far) == REGS_OFF_FAR, "arch_regs_t.far");
 _Static_assert(offsetof(arch_regs_t, hpfar) == REGS_OFF_HPFAR, "arch_regs_t.hpfar");
 
 /* Called by the vectors for anything septum does not handle; never returns. */
-void exception_fatal(arch_regs_t *regs, uint64_t vector);
+_Noreturn void exception_fatal(arch_regs_t *regs, uint64_t vector);
 #endif
 #endif
