@@ -92,13 +92,16 @@ FORCE:
 $(BUILD)/septum.elf:        ROOM_INC = $(INC_boot)
 
 # Host unit tests (cmocka): each tests/unit/test_X.c is linked with the sources units.mk lists
-# for it, built with the host compiler and sanitizers against the fake arch.
+# for it, built with the host compiler and sanitizers against the fake arch: its headers
+# (tests/unit/fake_arch/include) come before arch/aarch64's and stand in for the ones with inline
+# assembly; its functions are a static library every test links, so a test may define its own.
 HOST_CFLAGS := -std=c11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
-               -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
-               -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
+               -Wno-missing-declarations -Itests/unit/include -Itests/unit/fake_arch/include \
+               -Itools $(INCLUDES) -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 HOST_LIBS := -lcmocka -lfdt
 include tests/unit/units.mk
 UNIT_BINS := $(patsubst %,$(BUILD)/host/%,$(UNIT_TESTS))
+FAKE_ARCH_LIB := $(BUILD)/host/libfake_arch.a
 
 # Bare-metal test guests (tests/guests/*.c) on the guest SDK (guest/), and the systems that run
 # them: configs/*.dts and tests/system/configs/*.dts, each packed with the guests into a bundle
@@ -250,8 +253,13 @@ $(BUILD)/host/%.o: %.c | $(DEPS_OK)
 	$(call say,HOSTCC,$<)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
+$(FAKE_ARCH_LIB): $(patsubst %.c,$(BUILD)/host/%.o,$(FAKE_ARCH_SRCS))
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 define unit_rule
-$(BUILD)/host/$(1): $(BUILD)/host/tests/unit/$(1).o $(patsubst %.c,$(BUILD)/host/%.o,$($(1)_SRCS))
+$(BUILD)/host/$(1): $(BUILD)/host/tests/unit/$(1).o $(patsubst %.c,$(BUILD)/host/%.o,$($(1)_SRCS)) \
+                    $(FAKE_ARCH_LIB)
 	$$(call say,LINK,$$@)
 	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ $$^ $$(HOST_LIBS)
 endef

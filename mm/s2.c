@@ -3,18 +3,11 @@
  * faults into EL2 and reaches its fault callback; everything else maps with the region's
  * permissions: RAM and ROM as normal memory (ROM never writable), devices as Device-nGnRE.
  */
+#include <arch/mmu.h>
 #include <errno.h>
 #include <mm/s2.h>
 
 #define VTTBR_VMID_SHIFT 48
-
-#ifdef SEPTUM_HOST
-void s2_host_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size); /* the test provides it */
-#define s2_hw_inval s2_host_tlb_inval
-#else
-#include <arch/mmu.h>
-#define s2_hw_inval arch_s2_tlb_inval
-#endif
 
 static void *fwd_alloc(void *ctx, unsigned npages, paddr_t *pa)
 {
@@ -44,7 +37,7 @@ static void fwd_sync(void *ctx)
 static void s2_tlb_inval(void *ctx, uint64_t ipa, uint64_t size)
 {
     s2_t *s2 = ctx;
-    s2_hw_inval(s2->vttbr, ipa, size);
+    arch_s2_tlb_inval(s2->vttbr, ipa, size);
 }
 
 int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_ops)

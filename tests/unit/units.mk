@@ -22,3 +22,13 @@ UNIT_TESTS += test_reserve
 test_reserve_SRCS := mm/region.c mm/reserve.c
 UNIT_TESTS += test_gnttab
 test_gnttab_SRCS  := core/xen/gnttab.c
+
+# The fake arch (tests/unit/fake_arch/): a static library every test above links.
+FAKE_ARCH_SRCS := $(wildcard tests/unit/fake_arch/*.c)
+UNIT_TESTS += test_vgic
+test_vgic_SRCS    := vdev/vgic.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c
+UNIT_TESTS += test_hvc
+test_hvc_SRCS     := core/hvc.c core/psci.c mm/region.c mm/reserve.c tests/unit/helpers/fake_log.c
+UNIT_TESTS += test_mmio
+test_mmio_SRCS    := core/mmio.c core/trap.c arch/aarch64/fault.c arch/aarch64/ldst.c \
+                     arch/aarch64/esr.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c

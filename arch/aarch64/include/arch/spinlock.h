@@ -4,6 +4,7 @@
  */
 #ifndef ARCH_SPINLOCK_H
 #define ARCH_SPINLOCK_H
+#include <arch/insn.h>
 #include <stdint.h>
 
 typedef struct spinlock {
@@ -13,11 +14,8 @@ typedef struct spinlock {
 static inline void spin_lock(spinlock_t *l)
 {
     uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-#ifndef SEPTUM_HOST
-        __asm__ volatile("yield" ::: "memory");
-#endif
-    }
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+        cpu_relax();
 }
 
 static inline void spin_unlock(spinlock_t *l)

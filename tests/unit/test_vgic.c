@@ -1,0 +1,624 @@
+/*
+ * Unit tests of the virtual GICv3 (vdev/vgic.c) through its public face only: the irqchip_t it
+ * installs at attach, and its distributor and redistributor registers reached through the VM's
+ * reservations, written exactly as a guest writes them. The list registers are the fake arch's
+ * (four per CPU, as QEMU's GICv3 has), and the test plays the guest's CPU interface on them
+ * (acknowledge, end of interrupt) and the maintenance interrupt (irqchip update). Covered: the
+ * list registers fill in priority order; more pending than list registers wait and ask for the
+ * underflow interrupt; a better interrupt displaces the worst one the guest has not taken;
+ * SPIs go where GICD_IROUTER says, SGIs where ICC_SGI1R says; forwarded interrupts carry the
+ * hardware bit; level interrupts carry the EOI bit and come back while their line is high.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arch/gic.h>
+#include <core/irq.h>
+#include <core/vdev.h>
+#include <fake_arch.h>
+#include <test_vm.h>
+
+extern const vdev_type_t vdev_vgic;
+
+/* core/irq.c, faked: septum drives a GICv3, and kicks to other CPUs are counted. */
+static unsigned kicks[FAKE_CPU_NUM];
+unsigned irq_gic_version(void) { return 3; }
+void irq_kick(unsigned pcpu) { kicks[pcpu]++; }
+
+/* Kicks to CPU n since the last look. (Any distributor write that may concern every vCPU, such
+ * as GICD_CTLR, kicks the others too: only the kicks an action causes are checked.) */
+static unsigned kicked(unsigned n)
+{
+    unsigned k = kicks[n];
+    kicks[n] = 0;
+    return k;
+}
+
+/* The guest's view: QEMU virt's addresses and the GICv3 register map (IHI 0069). */
+#define GICD        0x08000000UL
+#define GICR        0x080a0000UL
+#define GICR_STRIDE 0x20000UL
+#define SGI_FRAME   0x10000UL
+#define CTLR        0x0000
+#define TYPER       0x0004
+#define GICR_TYPER  0x0008
+#define GICR_WAKER  0x0014
+#define PIDR2       0xffe8
+#define IGROUPR     0x0080
+#define ISENABLER   0x0100
+#define ICENABLER   0x0180
+#define ISPENDR     0x0200
+#define ICPENDR     0x0280
+#define ISACTIVER   0x0300
+#define ICACTIVER   0x0380
+#define IPRIORITYR  0x0400
+#define ICFGR       0x0c00
+#define IROUTER     0x6000
+#define CTLR_G1     (1U << 1)
+#define CTLR_ARE    (1U << 4)
+#define CTLR_DS     (1U << 6)
+#define IROUTER_IRM (1UL << 31)
+#define SPURIOUS    1023
+
+static vm_t vm;
+static const irqchip_t *chip;
+
+/* One access by the vCPU the test runs on, through the VM's reservations. */
+static memory_fault_result_t guest_access(uint64_t addr, unsigned size, bool write, uint64_t *value)
+{
+    mem_access_t a = {addr, size, write, write ? *value : 0, vcpu_current()->id};
+    memory_fault_result_t r = vm_memory_handle_fault(&vm.mem, &a);
+    if (!write)
+        *value = a.value;
+    return r;
+}
+
+static void mmio_write(uint64_t addr, unsigned size, uint64_t value)
+{
+    assert_int_equal(guest_access(addr, size, true, &value), FAULT_HANDLED);
+}
+
+static uint64_t mmio_read(uint64_t addr, unsigned size)
+{
+    uint64_t v = 0xdeadbeefdeadbeefULL;
+    assert_int_equal(guest_access(addr, size, false, &v), FAULT_HANDLED);
+    return v;
+}
+
+/* A bank of per-interrupt registers: the calling vCPU's redistributor for private interrupts,
+ * the distributor for SPIs, as a guest picks it. */
+static uint64_t bank(uint32_t intid)
+{
+    return intid < 32 ? GICR + vcpu_current()->id * GICR_STRIDE + SGI_FRAME : GICD;
+}
+
+static void set_bit(unsigned reg, uint32_t intid)
+{
+    mmio_write(bank(intid) + reg + 4 * (intid / 32), 4, 1U << (intid % 32));
+}
+
+static bool get_bit(unsigned reg, uint32_t intid)
+{
+    return mmio_read(bank(intid) + reg + 4 * (intid / 32), 4) >> (intid % 32) & 1;
+}
+
+/* What guest_gic_enable() in the guest SDK does: group 1, a priority, enabled, and the
+ * distributor's group 1 on (read-modify-write, as the guest does). */
+static void guest_enable(uint32_t intid, uint8_t prio)
+{
+    mmio_write(GICD + CTLR, 4, mmio_read(GICD + CTLR, 4) | CTLR_G1);
+    uint64_t grp = bank(intid) + IGROUPR + 4 * (intid / 32);
+    mmio_write(grp, 4, mmio_read(grp, 4) | 1U << (intid % 32));
+    mmio_write(bank(intid) + IPRIORITYR + intid, 1, prio);
+    set_bit(ISENABLER, intid);
+}
+
+/* Configure an SPI as edge-triggered (ICFGR: 2 bits each, the upper one is edge). */
+static void guest_edge(uint32_t intid)
+{
+    uint64_t cfg = bank(intid) + ICFGR + 4 * (intid / 16);
+    mmio_write(cfg, 4, mmio_read(cfg, 4) | 2U << (2 * (intid % 16)));
+}
+
+static void distributor(bool on) { mmio_write(GICD + CTLR, 4, on ? CTLR_G1 : 0); }
+
+/* The list register the vGIC should write for a group-1 interrupt. */
+static uint64_t lr_want(uint32_t intid, uint8_t prio, uint64_t state, bool level, bool hw)
+{
+    uint64_t v = intid | (uint64_t)prio << ICH_LR_PRIO_SHIFT | state << ICH_LR_STATE_SHIFT |
+                 ICH_LR_GROUP1;
+    if (hw)
+        v |= ICH_LR_HW | (uint64_t)intid << ICH_LR_PINTID_SHIFT;
+    else if (level)
+        v |= ICH_LR_EOI;
+    return v;
+}
+
+static unsigned lrs_valid(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < fake_cpu()->lr_num; i++)
+        n += (fake_cpu()->lr[i] >> ICH_LR_STATE_SHIFT) != 0;
+    return n;
+}
+
+static uint64_t hcr(void) { return fake_cpu()->sysreg.ich_hcr_el2; }
+
+/* The maintenance interrupt: the hardware raises it (checked here), septum's IRQ handler asks
+ * the controller to update the vCPU's list registers. */
+static void maintenance(uint64_t want_misr)
+{
+    assert_int_equal(fake_gic_misr() & want_misr, want_misr);
+    chip->update(vcpu_current());
+}
+
+/* The guest takes the best pending interrupt and ends it; the vINTID. */
+static uint32_t guest_handle(void)
+{
+    uint32_t id = fake_gic_guest_ack();
+    assert_int_not_equal(id, SPURIOUS);
+    assert_true(fake_gic_guest_eoi(id));
+    return id;
+}
+
+/* A VM with two vCPUs on CPUs 0 and 1, both running, each reset on its own CPU as the run loop
+ * does (vCPU 0 first: its reset is the distributor's too). The test then runs on vCPU 0. */
+static int setup(void **state)
+{
+    (void)state;
+    fake_arch_reset();
+    memset(kicks, 0, sizeof(kicks));
+    test_vm_init(&vm, 0, "gic", 2);
+    assert_int_equal(vdev_vgic.attach(&vm), 0);
+    chip = vm.irqchip;
+    assert_non_null(chip);
+    assert_string_equal(chip->name, "GICv3");
+    chip->vcpu_reset(test_vm_run(&vm, 0));
+    vm.vcpu[1].state = VCPU_RUNNING;
+    chip->vcpu_reset(test_vm_run(&vm, 1));
+    test_vm_run(&vm, 0);
+    assert_int_equal(fake_cpu_n(0)->vcpu_resets, 1);
+    assert_int_equal(fake_cpu_n(1)->vcpu_resets, 1);
+    return 0;
+}
+
+static void test_identification(void **state)
+{
+    (void)state;
+    assert_int_equal(mmio_read(GICD + PIDR2, 4) & 0xf0, 0x30); /* GICv3 */
+    uint32_t typer = (uint32_t)mmio_read(GICD + TYPER, 4);
+    assert_int_equal(typer & 0x1f, 256 / 32 - 1); /* ITLinesNumber: 256 INTIDs */
+    assert_int_equal(typer >> 5 & 7, 1);          /* CPUNumber: two vCPUs */
+    assert_int_equal(mmio_read(GICD + CTLR, 4), CTLR_ARE | CTLR_DS);
+    /* one redistributor per vCPU, its affinity the vCPU's, Last on the last one */
+    uint64_t t0 = mmio_read(GICR + GICR_TYPER, 8),
+             t1 = mmio_read(GICR + GICR_STRIDE + GICR_TYPER, 8);
+    assert_int_equal(t0 >> 32, 0);
+    assert_int_equal(t1 >> 32, 1);
+    assert_int_equal(t0 & (1 << 4), 0);
+    assert_int_equal(t1 & (1 << 4), 1 << 4);
+    /* the redistributor wakes up when asked */
+    assert_int_equal(mmio_read(GICR + GICR_WAKER, 4), 6);
+    mmio_write(GICR + GICR_WAKER, 4, 0);
+    assert_int_equal(mmio_read(GICR + GICR_WAKER, 4), 0);
+    /* sizes a register does not allow are refused, so the guest gets an abort */
+    uint64_t v = 1;
+    assert_int_equal(guest_access(GICD + ISENABLER + 4, 2, true, &v), FAULT_UNHANDLED);
+    assert_int_equal(guest_access(GICD + ISENABLER + 2, 4, true, &v), FAULT_UNHANDLED);
+    /* no third redistributor */
+    assert_int_equal(guest_access(GICR + 2 * GICR_STRIDE, 4, false, &v), FAULT_UNHANDLED);
+}
+
+/* Interrupts pended while the distributor is off wait; turning it on fills the list registers
+ * best priority first, and the guest takes them in that order. */
+static void test_fill_in_priority_order(void **state)
+{
+    (void)state;
+    guest_enable(40, 0x80);
+    guest_enable(41, 0x40);
+    guest_enable(42, 0x60);
+    for (uint32_t id = 40; id <= 42; id++)
+        guest_edge(id);
+    distributor(false);
+    mmio_write(GICD + ISPENDR + 4, 4, 7U << 8); /* SPIs 40-42 in one write */
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 4, 4), 7U << 8);
+
+    distributor(true);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(41, 0x40, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[1], lr_want(42, 0x60, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[2], lr_want(40, 0x80, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[3], 0);
+    assert_int_equal(hcr(), ICH_HCR_EN); /* nothing waits: no underflow interrupt wanted */
+
+    /* the guest acknowledges the best: active, seen as such in ISACTIVER */
+    assert_int_equal(fake_gic_guest_ack(), 41);
+    assert_true(get_bit(ISACTIVER, 41));
+    assert_false(get_bit(ISPENDR, 41));
+    assert_true(fake_gic_guest_eoi(41));
+    assert_int_equal(guest_handle(), 42);
+    assert_int_equal(guest_handle(), 40);
+    assert_int_equal(fake_gic_guest_ack(), SPURIOUS);
+    chip->update(vcpu_current());
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 4, 4), 0);
+    assert_int_equal(mmio_read(GICD + ISACTIVER + 4, 4), 0);
+
+    /* a disabled interrupt is never listed, a group the distributor has off neither */
+    mmio_write(GICD + ICENABLER + 4, 4, 1U << 8);
+    set_bit(ISPENDR, 40);
+    assert_int_equal(lrs_valid(), 0);
+    uint64_t grp = GICD + IGROUPR + 4;
+    mmio_write(grp, 4, mmio_read(grp, 4) & ~(1U << 9)); /* 41 to group 0, which is off */
+    set_bit(ISPENDR, 41);
+    assert_int_equal(lrs_valid(), 0);
+    set_bit(ISENABLER, 40);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(40, 0x80, ICH_LR_PENDING, false, false));
+    assert_int_equal(lrs_valid(), 1);
+}
+
+/* Six pending, four list registers: the best four are listed, the other two wait and the
+ * underflow interrupt is asked for; when the guest has taken three, it fires and brings the
+ * two in. */
+static void test_overflow_waits_for_underflow(void **state)
+{
+    (void)state;
+    for (uint32_t id = 40; id < 46; id++) {
+        guest_enable(id, (uint8_t)(0x10 * (id - 39)));
+        guest_edge(id);
+    }
+    distributor(false);
+    mmio_write(GICD + ISPENDR + 4, 4, 0x3fU << 8);
+    distributor(true);
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(fake_cpu()->lr[i],
+                         lr_want(40 + i, (uint8_t)(0x10 * (i + 1)), ICH_LR_PENDING, false, false));
+    assert_int_equal(hcr(), ICH_HCR_EN | ICH_HCR_UIE);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 4, 4), 0x3fU << 8); /* all six still pending */
+    assert_int_equal(fake_gic_misr() & ICH_MISR_U, 0); /* four valid: no underflow yet */
+
+    assert_int_equal(guest_handle(), 40);
+    assert_int_equal(guest_handle(), 41);
+    assert_int_equal(guest_handle(), 42);
+    maintenance(ICH_MISR_U); /* one list register still valid */
+    assert_int_equal(lrs_valid(), 3);
+    assert_int_not_equal(fake_gic_find_lr(43), -1);
+    assert_int_equal(fake_cpu()->lr[fake_gic_find_lr(44)],
+                     lr_want(44, 0x50, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[fake_gic_find_lr(45)],
+                     lr_want(45, 0x60, ICH_LR_PENDING, false, false));
+    assert_int_equal(hcr(), ICH_HCR_EN); /* nothing waits any more */
+
+    assert_int_equal(guest_handle(), 43);
+    assert_int_equal(guest_handle(), 44);
+    assert_int_equal(guest_handle(), 45);
+    chip->update(vcpu_current());
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 4, 4), 0);
+}
+
+/* All list registers full: a better interrupt displaces the worst one the guest has not taken,
+ * which waits again; a worse or equal one waits; interrupts the guest has taken are never
+ * displaced, not even when they are pending again. */
+static void test_displacement(void **state)
+{
+    (void)state;
+    static const uint8_t prio[] = {0x80, 0x90, 0xa0, 0xb0};
+    for (uint32_t id = 40; id < 44; id++) {
+        guest_enable(id, prio[id - 40]);
+        guest_edge(id);
+        set_bit(ISPENDR, id);
+    }
+    static const struct {
+        uint32_t id;
+        uint8_t prio;
+    } more[] = {{50, 0x20}, {51, 0xc0}, {52, 0x00}, {53, 0xa0}};
+    for (unsigned i = 0; i < 4; i++) {
+        guest_enable(more[i].id, more[i].prio);
+        guest_edge(more[i].id);
+    }
+    assert_int_equal(lrs_valid(), 4);
+    assert_int_equal(hcr(), ICH_HCR_EN);
+
+    set_bit(ISPENDR, 50);
+    assert_int_equal(fake_gic_find_lr(43), -1); /* 0xb0, the worst, made room */
+    assert_int_equal(fake_cpu()->lr[3], lr_want(50, 0x20, ICH_LR_PENDING, false, false));
+    assert_true(get_bit(ISPENDR, 43)); /* still pending, waiting */
+    assert_int_equal(hcr(), ICH_HCR_EN | ICH_HCR_UIE);
+
+    /* worse than everything listed, or only as good as the worst (0xa0): they wait */
+    uint64_t before[4];
+    memcpy(before, fake_cpu()->lr, sizeof(before));
+    set_bit(ISPENDR, 51);
+    set_bit(ISPENDR, 53);
+    assert_memory_equal(before, fake_cpu()->lr, sizeof(before));
+
+    /* the guest takes all four (active), and 40 comes again (pending and active in its list
+     * register): even the best interrupt displaces none of them */
+    assert_int_equal(fake_gic_guest_ack(), 50);
+    assert_int_equal(fake_gic_guest_ack(), 40);
+    assert_int_equal(fake_gic_guest_ack(), 41);
+    assert_int_equal(fake_gic_guest_ack(), 42);
+    set_bit(ISPENDR, 40);
+    assert_int_equal(fake_cpu()->lr[0],
+                     lr_want(40, 0x80, ICH_LR_PENDING | ICH_LR_ACTIVE, false, false));
+    memcpy(before, fake_cpu()->lr, sizeof(before));
+    set_bit(ISPENDR, 52);
+    assert_memory_equal(before, fake_cpu()->lr, sizeof(before));
+    assert_int_equal(hcr(), ICH_HCR_EN | ICH_HCR_UIE);
+
+    /* the guest ends them (40 stays, pending): the waiting ones come in, best first, and the
+     * worst (51) still waits */
+    for (uint32_t id = 40; id < 43; id++)
+        assert_true(fake_gic_guest_eoi(id));
+    assert_true(fake_gic_guest_eoi(50));
+    maintenance(ICH_MISR_U);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(40, 0x80, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[1], lr_want(52, 0x00, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[2], lr_want(53, 0xa0, ICH_LR_PENDING, false, false));
+    assert_int_equal(fake_cpu()->lr[3], lr_want(43, 0xb0, ICH_LR_PENDING, false, false));
+    assert_int_equal(hcr(), ICH_HCR_EN | ICH_HCR_UIE);
+    assert_int_equal(guest_handle(), 52);
+    assert_int_equal(guest_handle(), 40);
+    assert_int_equal(guest_handle(), 53);
+    maintenance(ICH_MISR_U);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(51, 0xc0, ICH_LR_PENDING, false, false));
+    assert_int_equal(hcr(), ICH_HCR_EN);
+}
+
+/* An SPI goes to the vCPU its IROUTER names (Aff0, the rest zero), else to vCPU 0: another
+ * vCPU's CPU is kicked and lists it on its next update. */
+static void test_spi_routing(void **state)
+{
+    (void)state;
+    for (uint32_t id = 50; id < 56; id++)
+        guest_enable(id, 0x80);
+    mmio_write(GICD + IROUTER + 8 * 50, 8, 1);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 50, 8), 1);
+    /* 32 bits at a time, as a 32-bit guest writes it */
+    mmio_write(GICD + IROUTER + 8 * 51, 4, 1);
+    mmio_write(GICD + IROUTER + 8 * 51 + 4, 4, 0);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 51, 8), 1);
+    mmio_write(GICD + IROUTER + 8 * 52, 8, 7);               /* no vCPU 7 */
+    mmio_write(GICD + IROUTER + 8 * 53, 8, IROUTER_IRM | 1); /* "any": vCPU 0 */
+    mmio_write(GICD + IROUTER + 8 * 54, 8, 1UL << 8);        /* Aff1 = 1: no such vCPU */
+    /* reserved bits are not kept */
+    mmio_write(GICD + IROUTER + 8 * 55, 8, 0xff00000000UL | 0xffUL << 40 | 1);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 55, 8), 0xff00000000UL | 1);
+
+    /* a device raises 50's line while vCPU 0 runs here: vCPU 1's CPU is kicked */
+    kicked(1);
+    chip->set_level(&vm, 50, true);
+    assert_int_equal(kicked(1), 1);
+    assert_int_equal(lrs_valid(), 0);
+    chip->set_level(&vm, 51, true);
+    assert_int_equal(kicked(1), 1);
+    for (uint32_t id = 52; id <= 54; id++)
+        chip->set_level(&vm, id, true);
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(lrs_valid(), 3);
+    for (uint32_t id = 52; id <= 54; id++)
+        assert_int_not_equal(fake_gic_find_lr(id), -1);
+
+    /* vCPU 1's CPU takes the kick */
+    test_vm_run(&vm, 1);
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->lr[0], lr_want(50, 0x80, ICH_LR_PENDING, true, false));
+    assert_int_equal(fake_cpu()->lr[1], lr_want(51, 0x80, ICH_LR_PENDING, true, false));
+    assert_int_equal(lrs_valid(), 2);
+
+    /* a pending SPI that is re-routed goes with it: 55 pends for vCPU 1 while disabled, then
+     * moves to vCPU 0 and is enabled there */
+    test_vm_run(&vm, 0);
+    mmio_write(GICD + IROUTER + 8 * 55, 8, 1);
+    mmio_write(GICD + ICENABLER + 4, 4, 1U << (55 - 32));
+    chip->set_level(&vm, 55, true);
+    assert_int_equal(fake_gic_find_lr(55), -1);
+    mmio_write(GICD + IROUTER + 8 * 55, 8, 0);
+    set_bit(ISENABLER, 55);
+    assert_int_not_equal(fake_gic_find_lr(55), -1);
+
+    /* an SPI routed to a vCPU that is off: no kick (its CPU is not in a guest) */
+    vm.vcpu[1].state = VCPU_OFF;
+    guest_enable(60, 0x80);
+    mmio_write(GICD + IROUTER + 8 * 60, 8, 1);
+    kicked(1);
+    chip->set_level(&vm, 60, true);
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(fake_gic_find_lr(60), -1);
+}
+
+/* SGIs through the irqchip's sgi hook (a trapped ICC_SGI1R_EL1 write): target list, IRM, range
+ * selector and affinity; never to a vCPU that is off. */
+static void test_sgi(void **state)
+{
+    (void)state;
+    const uint64_t sgi3 = 3UL << SGIR_INTID_SHIFT;
+    /* each vCPU enables SGI 3 in its own redistributor */
+    guest_enable(3, 0x60);
+    test_vm_run(&vm, 1);
+    guest_enable(3, 0x60);
+    test_vm_run(&vm, 0);
+    kicked(1);
+
+    chip->sgi(vcpu_current(), sgi3 | 1 << 1); /* target list: vCPU 1 */
+    assert_int_equal(kicked(1), 1);
+    assert_int_equal(lrs_valid(), 0);
+    /* ... visible in vCPU 1's redistributor, not in vCPU 0's */
+    assert_true(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + ISPENDR, 4) & 1 << 3);
+    assert_false(mmio_read(GICR + SGI_FRAME + ISPENDR, 4) & 1 << 3);
+    test_vm_run(&vm, 1);
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->lr[0], lr_want(3, 0x60, ICH_LR_PENDING, false, false));
+    assert_int_equal(guest_handle(), 3);
+    chip->update(vcpu_current());
+
+    /* to itself: listed at once, no kick */
+    test_vm_run(&vm, 0);
+    chip->sgi(vcpu_current(), sgi3 | 1 << 0);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(3, 0x60, ICH_LR_PENDING, false, false));
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(guest_handle(), 3);
+    chip->update(vcpu_current());
+
+    /* IRM: every vCPU but the sender */
+    chip->sgi(vcpu_current(), sgi3 | SGIR_IRM);
+    assert_int_equal(kicked(1), 1);
+    assert_int_equal(lrs_valid(), 0);
+    test_vm_run(&vm, 1);
+    chip->update(vcpu_current());
+    assert_int_equal(guest_handle(), 3);
+    chip->update(vcpu_current());
+    test_vm_run(&vm, 0);
+
+    /* a target list for Aff0 16-31 (RS = 1), for Aff1 = 1, or for nobody: no vCPU is hit */
+    chip->sgi(vcpu_current(), sgi3 | 1UL << SGIR_RS_SHIFT | 3);
+    chip->sgi(vcpu_current(), sgi3 | 1UL << SGIR_AFF1_SHIFT | 3);
+    chip->sgi(vcpu_current(), sgi3);
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + ISPENDR, 4), 0);
+
+    /* a vCPU that is off gets nothing */
+    vm.vcpu[1].state = VCPU_OFF;
+    chip->sgi(vcpu_current(), sgi3 | 1 << 1);
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + ISPENDR, 4), 0);
+}
+
+/* A forwarded physical interrupt is listed with the hardware bit and its physical INTID (no EOI
+ * bit: the guest's deactivation goes to the physical GIC). septum deactivates it itself only
+ * when the guest cannot: it cleared the active state through the distributor, or its vCPU was
+ * reset with the interrupt unfinished. */
+static void test_hw_forwarded(void **state)
+{
+    (void)state;
+    guest_enable(GIC_INTID_VTIMER, 0x80);
+    chip->forward(vcpu_current(), GIC_INTID_VTIMER);
+    assert_int_equal(fake_cpu()->lr[0],
+                     lr_want(GIC_INTID_VTIMER, 0x80, ICH_LR_PENDING, true, true));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    assert_int_equal(fake_cpu()->guest_deactivated_num, 1);
+    assert_int_equal(fake_cpu()->guest_deactivated[0], GIC_INTID_VTIMER);
+
+    /* the next tick: the old list register was never read back; the new one is pending */
+    chip->forward(vcpu_current(), GIC_INTID_VTIMER);
+    assert_int_equal(lrs_valid(), 1);
+    int lr = fake_gic_find_lr(GIC_INTID_VTIMER);
+    assert_int_not_equal(lr, -1);
+    assert_int_equal(fake_cpu()->lr[lr],
+                     lr_want(GIC_INTID_VTIMER, 0x80, ICH_LR_PENDING, true, true));
+    assert_int_equal(fake_cpu()->deactivated_num, 0);
+
+    /* the guest takes it, then clears its active state through the redistributor */
+    assert_int_equal(fake_gic_guest_ack(), GIC_INTID_VTIMER);
+    set_bit(ICACTIVER, GIC_INTID_VTIMER);
+    assert_int_equal(fake_cpu()->deactivated_num, 1);
+    assert_int_equal(fake_cpu()->deactivated[0], GIC_INTID_VTIMER);
+    assert_int_equal(lrs_valid(), 0);
+
+    /* taken and never finished when the vCPU restarts: septum ends it */
+    chip->forward(vcpu_current(), GIC_INTID_VTIMER);
+    assert_int_equal(fake_gic_guest_ack(), GIC_INTID_VTIMER);
+    chip->vcpu_reset(vcpu_current());
+    assert_int_equal(fake_cpu()->deactivated_num, 2);
+    assert_int_equal(fake_cpu()->deactivated[1], GIC_INTID_VTIMER);
+    assert_int_equal(lrs_valid(), 0);
+
+    /* a forwarded SPI the guest routed to vCPU 1 goes there, hardware bit and all */
+    guest_enable(48, 0x70);
+    mmio_write(GICD + IROUTER + 8 * 48, 8, 1);
+    kicked(1);
+    chip->forward(vcpu_current(), 48);
+    assert_int_equal(fake_gic_find_lr(48), -1);
+    assert_int_equal(kicked(1), 1);
+    test_vm_run(&vm, 1);
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->lr[0], lr_want(48, 0x70, ICH_LR_PENDING, true, true));
+}
+
+/* A level interrupt (a virtual device's line) is listed with the EOI bit; when the guest ends
+ * it with the line still high, the EOI maintenance interrupt lists it again; once the line is
+ * low it is not. An interrupt not yet listed goes away with its line. */
+static void test_level(void **state)
+{
+    (void)state;
+    const uint32_t uart = 33; /* level-sensitive, the configuration after reset */
+    guest_enable(uart, 0xa0);
+    chip->set_level(&vm, uart, true);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(uart, 0xa0, ICH_LR_PENDING, true, false));
+
+    assert_int_equal(guest_handle(), uart); /* line still high */
+    maintenance(ICH_MISR_EOI);
+    assert_int_equal(lrs_valid(), 1);
+    int lr = fake_gic_find_lr(uart);
+    assert_int_not_equal(lr, -1);
+    assert_int_equal(fake_cpu()->lr[lr], lr_want(uart, 0xa0, ICH_LR_PENDING, true, false));
+
+    /* the guest takes it, its handler clears the device's condition: the line drops */
+    assert_int_equal(fake_gic_guest_ack(), uart);
+    chip->set_level(&vm, uart, false);
+    assert_true(fake_gic_guest_eoi(uart));
+    maintenance(ICH_MISR_EOI);
+    assert_int_equal(lrs_valid(), 0);
+    assert_false(get_bit(ISPENDR, uart));
+    assert_int_equal(fake_gic_misr() & ICH_MISR_EOI, 0);
+
+    /* raised and lowered while disabled: nothing is left pending */
+    mmio_write(GICD + ICENABLER + 4, 4, 1U << (uart - 32));
+    chip->set_level(&vm, uart, true);
+    assert_true(get_bit(ISPENDR, uart));
+    chip->set_level(&vm, uart, false);
+    assert_false(get_bit(ISPENDR, uart));
+    set_bit(ISENABLER, uart);
+    assert_int_equal(lrs_valid(), 0);
+
+    /* a line held high stays one interrupt (no second edge), and an edge-configured SPI needs no
+     * EOI maintenance */
+    chip->set_level(&vm, uart, true);
+    chip->set_level(&vm, uart, true);
+    assert_int_equal(lrs_valid(), 1);
+    guest_enable(34, 0xa0);
+    guest_edge(34);
+    chip->set_level(&vm, 34, true);
+    assert_int_equal(fake_cpu()->lr[fake_gic_find_lr(34)],
+                     lr_want(34, 0xa0, ICH_LR_PENDING, false, false));
+}
+
+/* A listed interrupt the guest has not taken yet leaves its list register when it is disabled
+ * (and stays pending), and comes back when it is enabled again. */
+static void test_disable_retracts(void **state)
+{
+    (void)state;
+    guest_enable(40, 0x80);
+    guest_edge(40);
+    set_bit(ISPENDR, 40);
+    assert_int_equal(lrs_valid(), 1);
+    set_bit(ICENABLER, 40);
+    assert_int_equal(lrs_valid(), 0);
+    assert_true(get_bit(ISPENDR, 40));
+    set_bit(ISENABLER, 40);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(40, 0x80, ICH_LR_PENDING, false, false));
+    /* ICPENDR takes it back out */
+    set_bit(ICPENDR, 40);
+    assert_int_equal(lrs_valid(), 0);
+    assert_false(get_bit(ISPENDR, 40));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_identification, setup),
+        cmocka_unit_test_setup(test_fill_in_priority_order, setup),
+        cmocka_unit_test_setup(test_overflow_waits_for_underflow, setup),
+        cmocka_unit_test_setup(test_displacement, setup),
+        cmocka_unit_test_setup(test_spi_routing, setup),
+        cmocka_unit_test_setup(test_sgi, setup),
+        cmocka_unit_test_setup(test_hw_forwarded, setup),
+        cmocka_unit_test_setup(test_level, setup),
+        cmocka_unit_test_setup(test_disable_retracts, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
