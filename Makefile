@@ -173,12 +173,14 @@ $(BUILD)/systems/%.dtb: tests/system/linux/%.dts | $(DEPS_OK)
 
 $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)): $(BUILD)/systems/%.pack: \
   $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(LINUX)/.done
-	$(PACKER) -o $@ system.dtb=$< $(LINUX_FILES) \
+	$(call say,PACK,$@)
+	$(Q)$(PACKER) -q -o $@ system.dtb=$< $(LINUX_FILES) \
 	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
 
 $(patsubst %,$(BUILD)/systems/%-flash.img,$(LINUX_SYSTEMS)): $(BUILD)/systems/%-flash.img: \
   $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(BUILD)/septum.bin $(LINUX)/.done
-	$(PACKER) -o $@ --flash $(BUILD)/septum.bin system.dtb=$< $(LINUX_FILES) \
+	$(call say,PACK,$@)
+	$(Q)$(PACKER) -q -o $@ --flash $(BUILD)/septum.bin system.dtb=$< $(LINUX_FILES) \
 	  $(foreach g,$(GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
 
 linux: $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)) \
