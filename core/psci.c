@@ -36,12 +36,18 @@ static int64_t cpu_on(vm_t *vm, uint64_t mpidr, uint64_t entry, uint64_t ctx)
         return PSCI_INVALID_PARAMETERS;
     if (!executable_at(vm, entry) || (entry & 3))
         return PSCI_INVALID_ADDRESS;
-    uint32_t off = VCPU_OFF;
+    /* claim the vCPU first, so only the call that wins writes its entry and context, and its
+     * CPU (which runs only ON_PENDING vCPUs) cannot read them half written */
+    uint32_t st = VCPU_OFF;
+    if (!__atomic_compare_exchange_n(&t->state, &st, VCPU_CLAIMED, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return st == VCPU_RUNNING ? PSCI_ALREADY_ON : PSCI_ON_PENDING;
     t->entry = entry;
     t->context = ctx;
-    if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_ON_PENDING, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
-        return off == VCPU_ON_PENDING ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
+    /* a stop meanwhile set it off: then it stays off */
+    st = VCPU_CLAIMED;
+    __atomic_compare_exchange_n(&t->state, &st, VCPU_ON_PENDING, false, __ATOMIC_SEQ_CST,
+                                __ATOMIC_SEQ_CST);
     dsb_ish();
     sev();
     return PSCI_SUCCESS;
@@ -55,6 +61,7 @@ static int64_t affinity_info(vm_t *vm, uint64_t mpidr, uint64_t level)
     switch (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE)) {
     case VCPU_OFF:
         return AFFINITY_OFF;
+    case VCPU_CLAIMED:
     case VCPU_ON_PENDING:
         return AFFINITY_ON_PENDING;
     default:

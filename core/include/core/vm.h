@@ -31,7 +31,9 @@
 #define VM_DEV_MAX   4
 #define VM_DEV_IRQ_MAX 4
 
-typedef enum { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNING } vcpu_state_t;
+/* OFF -> CLAIMED (a CPU_ON is writing its entry) -> ON_PENDING (its CPU may start it) ->
+ * RUNNING; any state -> OFF when the vCPU or its VM stops. */
+typedef enum { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNING, VCPU_CLAIMED } vcpu_state_t;
 typedef enum { VM_STOPPED, VM_RUNNING } vm_state_t;
 
 struct vm;
