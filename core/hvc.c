@@ -31,7 +31,7 @@ static __attribute__((noinline)) int64_t region_set_call(vm_t *vm, const arch_re
     uint64_t op = f->x[1], gpa = f->x[2], len = f->x[3], flags = f->x[4];
     if (flags & ~(uint64_t)(REGION_R | REGION_W | REGION_X))
         return SEPTUM_INVALID;
-    region_req_t q = {.r = {gpa, len, REGION_NO_HOST, REGION_RAM, (unsigned)flags}};
+    region_req_t q = {.r = {gpa, len, REGION_NO_HOST, REGION_RAM, (unsigned)flags}, .guest = true};
     switch (op) {
     case SEPTUM_REGION_OP_ADD:
         /* only pages of the VM's own RAM allocation may come back */

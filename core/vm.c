@@ -143,16 +143,11 @@ static void vcpus_off(vm_t *vm)
 
 #define VCPU_LEAVE_WARN_MS 1000
 
-/* A stopped VM's memory goes back to the frame allocator: stage 2 first (every region deleted,
- * with the TLB invalidations that brings), then its frames. Only when none of its vCPUs can
- * still be in the guest: the caller is one of them (so its own CPU has left the guest), and the
- * others, kicked by vm_stop, are waited for, however long their CPUs take (a loaded host may
- * not run an emulated CPU for a while); the wait is reported once if it grows long. */
-static void vm_release_memory(vm_t *vm)
+/* Wait until no vCPU of vm but the caller's is in its guest: the others, kicked by vcpus_off,
+ * are waited for however long their CPUs take (a loaded host may not run an emulated CPU for a
+ * while); the wait is reported once if it grows long. */
+static void wait_others_left(vm_t *vm, const vcpu_t *cur)
 {
-    vcpu_t *cur = vcpu_current();
-    if (!cur || cur->vm != vm)
-        return;
     uint64_t warn = arch_counter_freq() / 1000 * VCPU_LEAVE_WARN_MS, start = arch_counter();
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
         vcpu_t *o = &vm->vcpu[i];
@@ -166,6 +161,39 @@ static void vm_release_memory(vm_t *vm)
             cpu_relax();
         }
     }
+}
+
+/* Whether another VM's region table still maps host memory in [hpa, hpa + len). */
+static bool mapped_elsewhere(const vm_t *vm, uint64_t hpa, uint64_t len)
+{
+    for (unsigned i = 0; i < vm_num; i++)
+        if (&vms[i] != vm && region_maps_host(&vms[i].regions, hpa, len))
+            return true;
+    return false;
+}
+
+/* Give frames back, unless another VM still maps any of them (a grant mapping that could not
+ * be removed): then they stay allocated, and say so, rather than be reused under that VM. */
+static uint64_t free_frames(vm_t *vm, uint64_t hpa, uint64_t len)
+{
+    if (mapped_elsewhere(vm, hpa, len)) {
+        log_error("vm %s: host 0x%lx+%lu KiB is still mapped by another VM; not freed\n",
+                  vm->cfg.name, (unsigned long)hpa, (unsigned long)(len / 1024));
+        return 0;
+    }
+    return frame_free(hpa, len / PAGE_SIZE, (uint16_t)(FRAME_VM0 + vm->id)) == 0 ? len / 1024 : 0;
+}
+
+/* A stopped VM's memory goes back to the frame allocator: stage 2 first (every region deleted,
+ * with the TLB invalidations that brings), then its frames. Only when none of its vCPUs can
+ * still be in the guest: the caller is one of them (so its own CPU has left the guest), and the
+ * others are waited for. */
+static void vm_release_memory(vm_t *vm)
+{
+    vcpu_t *cur = vcpu_current();
+    if (!cur || cur->vm != vm)
+        return;
+    wait_others_left(vm, cur);
     while (vm->regions.num) {
         region_req_t q = {REGION_DELETE, {vm->regions.r[0].gpa, vm->regions.r[0].len,
                                           REGION_NO_HOST, REGION_RAM, 0}};
@@ -178,12 +206,9 @@ static void vm_release_memory(vm_t *vm)
             services[i]->release(vm);
     uint64_t kib = 0;
     for (unsigned m = 0; m < vm->cfg.mem_num; m++)
-        if (frame_free(vm->mem_hpa[m], vm->cfg.mem[m].size / PAGE_SIZE,
-                       (uint16_t)(FRAME_VM0 + vm->id)) == 0)
-            kib += vm->cfg.mem[m].size / 1024;
-    if (vm->xip_tail_size && frame_free(vm->xip_tail_hpa, vm->xip_tail_size / PAGE_SIZE,
-                                        (uint16_t)(FRAME_VM0 + vm->id)) == 0)
-        kib += vm->xip_tail_size / 1024;
+        kib += free_frames(vm, vm->mem_hpa[m], vm->cfg.mem[m].size);
+    if (vm->xip_tail_size)
+        kib += free_frames(vm, vm->xip_tail_hpa, vm->xip_tail_size);
     log_info("vm %s: %lu KiB of memory returned\n", vm->cfg.name, (unsigned long)kib);
 }
 
@@ -214,6 +239,7 @@ void vm_reset(vm_t *vm)
     log_info("vm %s: reset\n", vm->cfg.name);
     services_stopped(vm);
     vcpus_off(vm);
+    wait_others_left(vm, vcpu_current()); /* nothing may run while the images are reloaded */
     for (unsigned i = 0; i < SERVICE_NUM; i++) {
         int rc = services[i]->restart ? services[i]->restart(vm) : 0;
         if (rc) {

@@ -104,13 +104,23 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
         return ENXIO;
     if ((prot & ~GMF_ALL) || !(prot & (GMF_R | GMF_W)) || (prot & GMF_X))
         return ENXIO;
-    const region_t *r = region_find(vm, gpa);
-    if (!r || r->type == REGION_EMULATED || r->hpa == REGION_NO_HOST)
+    /* a copy taken under the VM's lock: another vCPU may be changing the table meanwhile */
+    region_t copy;
+    if (region_info(vm, gpa, &copy) != REGION_OK)
+        return ENXIO;
+    const region_t *r = &copy;
+    if (r->type == REGION_EMULATED || r->hpa == REGION_NO_HOST)
         return ENXIO;
     /* one region means one contiguous host backing; adjacent equal regions are merged */
     if (gpa + length > r->gpa + r->len)
         return ENXIO;
     if (guest_supplied && (r->type != REGION_RAM && !(r->type == REGION_ROM && !(prot & GMF_W))))
+        return ENXIO;
+    /* septum acts for the guest with the guest's own rights: never a write through a mapping
+     * the guest may only read (another VM's read-only grant, its own ROM), nor a read of what
+     * it may not read */
+    if (guest_supplied && (((prot & GMF_W) && !(r->flags & REGION_W)) ||
+                           ((prot & GMF_R) && !(r->flags & REGION_R))))
         return ENXIO;
     if (r->type == REGION_DEVICE && !(prot & GMF_NOCACHE))
         return ENXIO; /* device memory only ever uncached */

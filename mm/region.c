@@ -24,14 +24,19 @@ static const char *const region_errs[] = {
     "region table full",
     "bad type or flags",
     "unknown operation",
+    "the region belongs to septum",
 };
+_Static_assert(sizeof(region_errs) / sizeof(region_errs[0]) == 1 - REGION_ELAST,
+               "one message per error");
 
 const char *region_strerror(int err)
 {
-    if (err > 0 || err < REGION_EOP)
+    if (err > 0 || err < REGION_ELAST)
         return "unknown error";
     return region_errs[-err];
 }
+
+static bool has_host(region_type_t type) { return type != REGION_EMULATED; }
 
 void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t *ops)
 {
@@ -39,8 +44,6 @@ void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t 
     t->ipa_size = ipa_size;
     t->ops = ops;
 }
-
-static bool has_host(region_type_t type) { return type != REGION_EMULATED; }
 
 static uint64_t end_of(const region_t *r) { return r->gpa + r->len; }
 
@@ -97,13 +100,36 @@ const region_t *region_find(const region_table_t *t, uint64_t gpa)
     return (i < t->num && t->r[i].gpa <= gpa) ? &t->r[i] : NULL;
 }
 
+static void lock(const region_table_t *t)
+{
+    if (t->ops && t->ops->lock)
+        t->ops->lock(t->ops->ctx);
+}
+
+static void unlock(const region_table_t *t)
+{
+    if (t->ops && t->ops->unlock)
+        t->ops->unlock(t->ops->ctx);
+}
+
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
 {
+    lock(t);
     const region_t *r = region_find(t, gpa);
-    if (!r)
-        return REGION_ENOENT;
-    *out = *r;
-    return REGION_OK;
+    if (r)
+        *out = *r;
+    unlock(t);
+    return r ? REGION_OK : REGION_ENOENT;
+}
+
+bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len)
+{
+    bool hit = false;
+    lock(t);
+    for (unsigned i = 0; i < t->num && !hit; i++)
+        hit = has_host(t->r[i].type) && t->r[i].hpa < hpa + len && hpa < t->r[i].hpa + t->r[i].len;
+    unlock(t);
+    return hit;
 }
 
 /* The part [gpa, gpa + len) of r; its backing moves along with it. */
@@ -204,6 +230,8 @@ static __attribute__((noinline)) int apply(region_table_t *t, const region_req_t
     if (q->op == REGION_ADD) {
         if ((rc = check_flags(w, true)))
             return rc;
+        if (q->guest && w->owner)
+            return REGION_EOWNED;
         if (hi > lo)
             return REGION_EOVERLAP;
         if (has_host(w->type) && !q->host_vouched && !host_ok(t, w))
@@ -216,6 +244,9 @@ static __attribute__((noinline)) int apply(region_table_t *t, const region_req_t
             p = end_of(&t->r[i]);
         if (p < end)
             return REGION_ENOENT;
+        for (unsigned i = lo; q->guest && i < hi; i++)
+            if (t->r[i].owner)
+                return REGION_EOWNED; /* a device, a grant mapping: septum's, not the guest's */
         for (unsigned i = lo; q->op == REGION_MODIFY && i < hi; i++) {
             modify_piece(t, i, w, &old, &now);
             if ((rc = check_modify_piece(t, w, &old, &now)))
@@ -268,8 +299,7 @@ static void report(const region_table_t *t, const region_req_t *q, uint64_t chan
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed)
 {
     int rc = REGION_OK;
-    if (t->ops && t->ops->lock)
-        t->ops->lock(t->ops->ctx);
+    lock(t);
     for (unsigned i = 0; i < n; i++) {
         uint64_t changed = 0;
         rc = apply(t, &req[i], &changed);
@@ -280,8 +310,7 @@ int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsi
         }
         report(t, &req[i], changed);
     }
-    if (t->ops && t->ops->unlock)
-        t->ops->unlock(t->ops->ctx);
+    unlock(t);
     return rc;
 }
 

@@ -22,6 +22,9 @@ static spinlock_t gnt_lock; /* all grant state; taken before any VM's region loc
 static struct {
     uint64_t hpa; /* its grant-table frames */
     void *table;  /* ... as septum sees them */
+    /* where the guest mapped each table frame (XENMEM_add_to_physmap), REGION_NO_HOST if not;
+     * the address of frame_gpa[i] is that region's owner token */
+    uint64_t frame_gpa[GNTTAB_MAX_FRAMES];
     uint16_t readers[GNTTAB_MAX_FRAMES * GRANTS_PER_FRAME];
     uint16_t writers[GNTTAB_MAX_FRAMES * GRANTS_PER_FRAME];
 } doms[VM_MAX];
@@ -86,29 +89,46 @@ static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
     return host_addr_ok(vm_of(d), gpa);
 }
 
-/* Map a frame septum vouches for (a grant, a grant-table frame) at gpa. */
-static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags)
+/* Map a frame septum vouches for (a grant, a grant-table frame) at gpa, as a region owned by
+ * owner: it never merges with its neighbours, so it is always deleted whole (which needs no
+ * free slot in the region table and cannot fail for want of one), and the guest cannot change
+ * it. */
+static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, const void *owner)
 {
-    region_req_t q = {REGION_ADD, {gpa, PAGE_SIZE, hpa, REGION_RAM, flags}, .host_vouched = true};
+    region_req_t q = {REGION_ADD, {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner},
+                      .host_vouched = true};
     unsigned failed;
     int rc = region_set_soft(&vm->regions, 1, &q, &failed);
     return rc || vm->s2.error ? -1 : 0;
 }
 
-static int env_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro)
+/* Remove an owned page from vm's stage 2: 0, or -1 if no region of that owner is there. */
+static int unmap_foreign(vm_t *vm, uint64_t gpa, const void *owner)
+{
+    region_t r;
+    if (region_info(&vm->regions, gpa, &r) != REGION_OK || r.owner != owner || owner == NULL ||
+        r.gpa != gpa || r.len != PAGE_SIZE)
+        return -1;
+    region_req_t q = {REGION_DELETE, {gpa, PAGE_SIZE, REGION_NO_HOST, REGION_RAM, 0}};
+    unsigned failed;
+    return region_set_soft(&vm->regions, 1, &q, &failed) == REGION_OK ? 0 : -1;
+}
+
+static int env_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro, const void *owner)
 {
     (void)ctx;
     vm_t *vm = vm_of(d);
-    return vm ? map_foreign(vm, gpa, hpa, ro ? REGION_R : REGION_R | REGION_W) : -1;
+    return vm ? map_foreign(vm, gpa, hpa, ro ? REGION_R : REGION_R | REGION_W, owner) : -1;
 }
 
 static int env_unmap(void *ctx, domid_t d, uint64_t gpa)
 {
     (void)ctx;
     vm_t *vm = vm_of(d);
-    region_req_t q = {REGION_DELETE, {gpa, PAGE_SIZE, REGION_NO_HOST, REGION_RAM, 0}};
-    unsigned failed;
-    return vm && region_set_soft(&vm->regions, 1, &q, &failed) == REGION_OK ? 0 : -1;
+    region_t r;
+    if (!vm || region_info(&vm->regions, gpa, &r) != REGION_OK || !r.owner)
+        return -1; /* only ever a region the engine made */
+    return unmap_foreign(vm, gpa, r.owner);
 }
 
 static void *env_frame_map(void *ctx, uint64_t hpa, bool write)
@@ -154,6 +174,8 @@ long xen_grant_table_op(vm_t *vm, unsigned cmd, uint64_t uop, uint64_t count)
     return rc;
 }
 
+/* One of the caller's own grant-table frames into its address space. Mapping a frame again
+ * elsewhere moves it, as on Xen: a VM holds at most GNTTAB_MAX_FRAMES such regions. */
 static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
 {
     struct xen_add_to_physmap x;
@@ -166,9 +188,14 @@ static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
         return -XEN_EINVAL;
     if (x.gpfn >= GFN_LIMIT || !host_addr_ok(vm, x.gpfn * PAGE_SIZE))
         return -XEN_EINVAL;
-    if (map_foreign(vm, x.gpfn * PAGE_SIZE, doms[vm->id].hpa + x.idx * PAGE_SIZE,
-                    REGION_R | REGION_W))
+    uint64_t *where = &doms[vm->id].frame_gpa[x.idx];
+    if (*where != REGION_NO_HOST && unmap_foreign(vm, *where, where) != 0)
         return -XEN_ENOENT;
+    *where = REGION_NO_HOST;
+    if (map_foreign(vm, x.gpfn * PAGE_SIZE, doms[vm->id].hpa + x.idx * PAGE_SIZE,
+                    REGION_R | REGION_W, where))
+        return -XEN_ENOENT;
+    *where = x.gpfn * PAGE_SIZE;
     /* a frame the guest maps is a frame in use: the table covers it from now on */
     gnttab_grow(&gnt, vm->cfg.domid, (unsigned)x.idx + 1);
     return 0;
@@ -192,6 +219,8 @@ static int xen_create(vm_t *vm)
         ready = true;
     }
     gasp_map_handle_t h;
+    for (unsigned i = 0; i < GNTTAB_MAX_FRAMES; i++)
+        doms[vm->id].frame_gpa[i] = REGION_NO_HOST;
     if (frame_alloc(GNTTAB_MAX_FRAMES, 1, FRAME_SEPTUM, &doms[vm->id].hpa) != 0)
         return -ENOMEM;
     if (fwmap_frames(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, true, &h) != EOK)
@@ -204,20 +233,47 @@ static int xen_create(vm_t *vm)
     return rc;
 }
 
+static void report_stuck(const vm_t *vm, unsigned stuck)
+{
+    if (stuck)
+        log_error("vm %s: %u grant mapping%s could not be removed; the frames stay pinned\n",
+                  vm->cfg.name, stuck, stuck == 1 ? "" : "s");
+}
+
 /* Every mapping the VM holds and every mapping of its pages goes. */
 static void xen_stopped(vm_t *vm)
 {
     spin_lock(&gnt_lock);
-    gnttab_domain_teardown(&gnt, vm->cfg.domid);
+    unsigned stuck = gnttab_domain_teardown(&gnt, vm->cfg.domid);
     spin_unlock(&gnt_lock);
+    report_stuck(vm, stuck);
 }
 
-/* Its grant table goes too: frames back to the allocator. */
+/* A reset starts a new domain: no grant of the old incarnation survives (the table is cleared),
+ * and the table frames leave the guest's address space (the new kernel maps them again). */
+static int xen_restart(vm_t *vm)
+{
+    int rc = 0;
+    spin_lock(&gnt_lock);
+    gnttab_domain_reset(&gnt, vm->cfg.domid);
+    for (unsigned i = 0; i < GNTTAB_MAX_FRAMES; i++) {
+        uint64_t *where = &doms[vm->id].frame_gpa[i];
+        if (*where != REGION_NO_HOST && unmap_foreign(vm, *where, where) != 0)
+            rc = -EBUSY;
+        else
+            *where = REGION_NO_HOST;
+    }
+    spin_unlock(&gnt_lock);
+    return rc;
+}
+
+/* Its grant table goes too: frames back to the allocator (its region table is gone by now). */
 static void xen_release(vm_t *vm)
 {
     spin_lock(&gnt_lock);
-    gnttab_remove_domain(&gnt, vm->cfg.domid);
+    unsigned stuck = gnttab_remove_domain(&gnt, vm->cfg.domid);
     spin_unlock(&gnt_lock);
+    report_stuck(vm, stuck);
     if (doms[vm->id].table) {
         fwmap_unmap_vaddr(doms[vm->id].table);
         frame_free(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, FRAME_SEPTUM);
@@ -225,4 +281,5 @@ static void xen_release(vm_t *vm)
     }
 }
 
-const vm_service_t xen_service = {"Xen domain", xen_create, xen_stopped, NULL, xen_release};
+const vm_service_t xen_service = {"Xen domain", xen_create, xen_stopped, xen_restart,
+                                  xen_release};

@@ -148,7 +148,7 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
         unpin(granter, op->ref, ro);
         return GNTST_bad_page;
     }
-    if (env->map(env->ctx, me->id, op->host_addr, hpa, ro) != 0) {
+    if (env->map(env->ctx, me->id, op->host_addr, hpa, ro, &me->map[slot]) != 0) {
         unpin(granter, op->ref, ro);
         return GNTST_general_error;
     }
@@ -157,13 +157,18 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
     return GNTST_okay;
 }
 
-static void drop_mapping(gnttab_t *g, gnttab_dom_t *me, gnttab_map_t *m)
+/* Undo one mapping: stage 2 first; only once the frame is gone from the mapper's stage 2 is
+ * the pin dropped (so the granter can revoke, and its frame be freed). False if the unmap
+ * failed: the mapping and its pin stay. */
+static bool drop_mapping(gnttab_t *g, gnttab_dom_t *me, gnttab_map_t *m)
 {
-    g->env->unmap(g->env->ctx, me->id, m->host_addr);
+    if (g->env->unmap(g->env->ctx, me->id, m->host_addr) != 0)
+        return false;
     gnttab_dom_t *granter = dom_of(g, m->granter);
     if (granter && m->ref < nr_entries(granter))
         unpin(granter, m->ref, m->readonly);
     m->live = false;
+    return true;
 }
 
 static int16_t unmap_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_unmap_grant_ref *op)
@@ -175,8 +180,7 @@ static int16_t unmap_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_unmap_gran
         return GNTST_bad_virt_addr;
     if (op->dev_bus_addr)
         return GNTST_bad_dev_addr;
-    drop_mapping(g, me, m);
-    return GNTST_okay;
+    return drop_mapping(g, me, m) ? GNTST_okay : GNTST_general_error;
 }
 
 /* One side of a copy: a granted frame (pinned for the copy) or one of the caller's own. */
@@ -341,32 +345,46 @@ long gnttab_op(gnttab_t *g, domid_t id, unsigned cmd, uint64_t uop, unsigned cou
     return 0;
 }
 
-void gnttab_domain_teardown(gnttab_t *g, domid_t id)
+unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id)
 {
     gnttab_dom_t *me = dom_of(g, id);
+    unsigned stuck = 0;
     if (!me)
-        return;
+        return 0;
     /* its own mappings of others' grants */
     for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
-        if (me->map[i].live)
-            drop_mapping(g, me, &me->map[i]);
+        if (me->map[i].live && !drop_mapping(g, me, &me->map[i]))
+            stuck++;
     /* everyone's mappings of its grants */
     for (unsigned d = 0; d < GNTTAB_DOM_MAX; d++) {
         gnttab_dom_t *o = &g->dom[d];
         if (!o->live || o == me)
             continue;
         for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
-            if (o->map[i].live && o->map[i].granter == id)
-                drop_mapping(g, o, &o->map[i]);
+            if (o->map[i].live && o->map[i].granter == id && !drop_mapping(g, o, &o->map[i]))
+                stuck++;
     }
+    return stuck;
 }
 
-void gnttab_remove_domain(gnttab_t *g, domid_t id)
+void gnttab_domain_reset(gnttab_t *g, domid_t id)
 {
     gnttab_domain_teardown(g, id);
     gnttab_dom_t *d = dom_of(g, id);
+    if (!d)
+        return;
+    /* a new incarnation: no grant of the old one survives, and its table starts at one frame */
+    memset(d->entries, 0, d->max_frames * XEN_PAGE_SIZE);
+    d->nr_frames = 1;
+}
+
+unsigned gnttab_remove_domain(gnttab_t *g, domid_t id)
+{
+    unsigned stuck = gnttab_domain_teardown(g, id);
+    gnttab_dom_t *d = dom_of(g, id);
     if (d)
         d->live = false;
+    return stuck;
 }
 
 int gnttab_grow(gnttab_t *g, domid_t dom, unsigned nr_frames)

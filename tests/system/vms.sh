@@ -112,6 +112,17 @@ qemu_case grants-stress 120 "$(kern grants-stress 5)" \
   '+^\[granter\] revoked after the stress test: no pin lost: ok$' '+^\[granter\] granter: 0 failed$' \
   '+^all VMs have stopped; powering off$' -'FAILED'
 
+# A hostile grantee (tests/guests/attacker.c): with its region table full an unmap still
+# really unmaps; moving its table frame again and again cannot fill the table; septum's regions
+# are not the guest's to change; septum writes nothing through a read-only grant for it. The
+# lender then revokes every grant, and its read-only page is as it was lent.
+qemu_case grants-hostile 60 "$(kern grants-hostile 2)" '+^\[attacker\] attacker: 0 failed$' \
+  '+^\[lender\] lender: 0 failed$' -'FAILED' '+^\[attacker\] region table full after [0-9]+ splits$' \
+  '+^\[lender\] revoke ref 9: ok$' '+^\[lender\] the read-only page is unchanged: ok$' \
+  '+^vm attacker: region change refused: the region belongs to septum$' \
+  '=^frames before the VMs: (free [0-9]+ KiB, septum [0-9]+ KiB, tables [0-9]+ KiB)$=^frames at the end: (free [0-9]+ KiB, septum [0-9]+ KiB, tables [0-9]+ KiB).*$' \
+  '+^all VMs have stopped; powering off$'
+
 # The virtual GICv3 (tests/guests/vgic.c): more pending interrupts than list registers, in
 # priority order; disabling an active interrupt; 32-bit IROUTER halves; SGIs between vCPUs;
 # the virtual timer re-armed from its handler.

@@ -283,6 +283,46 @@ static void test_teardown_and_messages(void **state)
     assert_string_equal(gnttabop_error(-14), "bad status");
 }
 
+/* A mapping stage 2 could not remove keeps its pin: the granter cannot revoke (and so cannot
+ * reuse or free) a page that is still mapped elsewhere. Once the unmap works, all is undone. */
+static void test_failed_unmap_keeps_pin(void **state)
+{
+    (void)state;
+    fake_grant(1, 5, 2, GFN(3), false);
+    grant_handle_t h;
+    assert_int_equal(map1(2, 1, 5, FAKE_WIN_GPA, GNTMAP_host_map, &h), GNTST_okay);
+    fake_unmap_fail = 1;
+    assert_int_equal(unmap1(2, h, FAKE_WIN_GPA), GNTST_general_error);
+    assert_true(fake_dom(2)->s2[0].on);
+    assert_true(fake_doms[1].table[5].flags & GTF_reading);
+    assert_false(fake_end_access(1, 5));
+    /* nor does a stopping granter's teardown drop it: it reports the mapping as stuck */
+    assert_int_equal(gnttab_domain_teardown(&g, 1), 1);
+    assert_true(fake_doms[1].table[5].flags & GTF_reading);
+    fake_unmap_fail = 0;
+    assert_int_equal(unmap1(2, h, FAKE_WIN_GPA), GNTST_okay);
+    assert_int_equal(mapped(2), 0);
+    assert_true(fake_end_access(1, 5));
+}
+
+/* A domain that restarts loses every grant of its old incarnation and its mappings of others;
+ * a peer can no longer map what was granted before. */
+static void test_reset_revokes_everything(void **state)
+{
+    (void)state;
+    fake_grant(1, 5, 2, GFN(3), false);
+    fake_grant(2, 6, 1, GFN(4), false);
+    assert_int_equal(map1(2, 1, 5, FAKE_WIN_GPA, GNTMAP_host_map, NULL), GNTST_okay);
+    assert_int_equal(map1(1, 2, 6, FAKE_WIN_GPA, GNTMAP_host_map, NULL), GNTST_okay);
+    gnttab_domain_reset(&g, 1);
+    assert_int_equal(mapped(1), 0);
+    assert_int_equal(mapped(2), 0);
+    assert_int_equal(fake_doms[1].table[5].flags, 0);
+    assert_int_equal(map1(2, 1, 5, FAKE_WIN_GPA, GNTMAP_host_map, NULL), GNTST_bad_gntref);
+    /* the other side's own grant is untouched */
+    assert_int_equal(fake_doms[2].table[6].flags, GTF_permit_access);
+}
+
 static void test_maptrack_full(void **state)
 {
     (void)state;
@@ -311,6 +351,8 @@ int main(void)
         cmocka_unit_test_setup(test_size_and_version, setup),
         cmocka_unit_test_setup(test_teardown_and_messages, setup),
         cmocka_unit_test_setup(test_maptrack_full, setup),
+        cmocka_unit_test_setup(test_failed_unmap_keeps_pin, setup),
+        cmocka_unit_test_setup(test_reset_revokes_everything, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

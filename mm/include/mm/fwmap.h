@@ -37,7 +37,8 @@ uint64_t fwmap_slice(uint64_t va);
 int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
                       gasp_map_handle_t *h);
 /* The checked variant for addresses a guest supplied: only that guest's RAM (never ROM when
- * writing, never a device, never an emulated range). */
+ * writing, never a device, never an emulated range), and only with the guest's own rights:
+ * a write needs a region the guest may write, a read one it may read. */
 int gasp_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
              gasp_map_handle_t *h);
 /* septum's own use (no VM involved): map npages host frames, e.g. a grant table or the frames

@@ -25,9 +25,12 @@ typedef struct region {
     uint64_t hpa; /* REGION_NO_HOST for emulated regions */
     region_type_t type;
     unsigned flags;
-    /* Emulated regions: the reservation behind them (mm/reserve.c), else NULL. Set by ADD, kept
-     * by MODIFY; regions with different owners never merge. Kept last so that initialisers
-     * that stop at flags leave it NULL. */
+    /* Who made the region, when it is not simply the VM's own memory: for an emulated region
+     * the reservation behind it (mm/reserve.c); for a region septum maps on its own authority
+     * (a grant mapping, a grant-table frame) a token unique to that mapping. NULL otherwise.
+     * Set by ADD, kept by MODIFY; regions with different owners never merge, so an owned region
+     * is deleted whole (no split, no free slot needed), and a guest's own requests may not
+     * change it. Kept last so that initialisers that stop at flags leave it NULL. */
     void *owner;
 } region_t;
 
@@ -41,6 +44,9 @@ typedef struct region_req {
     /* ADD only: the caller vouches for the host range (septum maps a frame it manages itself,
      * such as another VM's granted page), so ops->host_ok is not asked. Guests never set it. */
     bool host_vouched;
+    /* The guest's own request (SEPTUM_HC_REGION_SET): it may not MODIFY or DELETE a region that
+     * has an owner, nor ADD one with an owner (REGION_EOWNED). */
+    bool guest;
 } region_req_t;
 
 enum {
@@ -55,6 +61,8 @@ enum {
     REGION_EFULL = -8,    /* the result needs more than REGION_MAX regions */
     REGION_EFLAGS = -9,   /* bad type or flag combination */
     REGION_EOP = -10,     /* unknown operation */
+    REGION_EOWNED = -11,  /* a guest's request touches a region septum owns */
+    REGION_ELAST = REGION_EOWNED,
 };
 const char *region_strerror(int err);
 
@@ -91,8 +99,11 @@ void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t 
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed);
 /* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index), after the unlock. */
 void region_set(region_table_t *t, unsigned n, const region_req_t *req);
-/* A copy of the region containing gpa, or REGION_ENOENT. */
+/* A copy of the region containing gpa (taken under the lock), or REGION_ENOENT. */
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out);
+/* Whether any region of the table is backed by host memory in [hpa, hpa + len) (under the
+ * lock): a frame may be freed only when no VM's table maps it. */
+bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len);
 /* Lookup for the fault path (binary search); NULL if gpa is in no region. */
 const region_t *region_find(const region_table_t *t, uint64_t gpa);
 #endif

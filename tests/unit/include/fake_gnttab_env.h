@@ -28,6 +28,7 @@ typedef struct fake_dom {
 
 static fake_dom_t fake_doms[FAKE_DOMS + 1];
 static int fake_map_fail;
+static int fake_unmap_fail;
 
 static fake_dom_t *fake_dom(domid_t d) { return d >= 1 && d <= FAKE_DOMS ? &fake_doms[d] : NULL; }
 
@@ -76,9 +77,10 @@ static bool fake_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
     return fake_dom(d) && gpa >= FAKE_WIN_GPA && gpa < FAKE_WIN_GPA + FAKE_WIN_SIZE;
 }
 
-static int fake_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro)
+static int fake_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro, const void *owner)
 {
     (void)ctx;
+    (void)owner;
     if (fake_map_fail)
         return -1;
     unsigned i = (unsigned)((gpa - FAKE_WIN_GPA) / XEN_PAGE_SIZE);
@@ -93,6 +95,8 @@ static int fake_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro)
 static int fake_unmap(void *ctx, domid_t d, uint64_t gpa)
 {
     (void)ctx;
+    if (fake_unmap_fail)
+        return -1; /* as a full region table would have, before owned regions */
     unsigned i = (unsigned)((gpa - FAKE_WIN_GPA) / XEN_PAGE_SIZE);
     if (!fake_dom(d)->s2[i].on)
         return -1;
@@ -134,6 +138,7 @@ static void fake_gnttab_setup(gnttab_t *g)
 {
     memset(fake_doms, 0, sizeof(fake_doms));
     fake_map_fail = 0;
+    fake_unmap_fail = 0;
     gnttab_init(g, &fake_env);
     for (domid_t d = 1; d <= FAKE_DOMS; d++)
         gnttab_add_domain(g, d, fake_doms[d].table, fake_doms[d].readers, fake_doms[d].writers, 1,

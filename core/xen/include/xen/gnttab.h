@@ -26,8 +26,11 @@ typedef struct gnttab_env {
     /* gpa (page-aligned) may receive a foreign frame in dom: neither RAM nor a device, inside
      * its address space. */
     bool (*host_addr_ok)(void *ctx, domid_t dom, uint64_t gpa);
-    /* Change dom's stage 2: map hpa at gpa (read-only or not), or unmap gpa. 0 or -1. */
-    int (*map)(void *ctx, domid_t dom, uint64_t gpa, uint64_t hpa, bool readonly);
+    /* Change dom's stage 2: map hpa at gpa (read-only or not) as a mapping of its own that
+     * owner (unique while the mapping lives) names, or unmap gpa. 0 or -1; a failed unmap
+     * leaves the page mapped, and the engine then keeps the mapping and its pin. */
+    int (*map)(void *ctx, domid_t dom, uint64_t gpa, uint64_t hpa, bool readonly,
+               const void *owner);
     int (*unmap)(void *ctx, domid_t dom, uint64_t gpa);
     /* septum's pointer to a host frame for GNTTABOP_copy, and its release. */
     void *(*frame_map)(void *ctx, uint64_t hpa, bool write);
@@ -71,10 +74,14 @@ int gnttab_grow(gnttab_t *g, domid_t dom, unsigned nr_frames);
  * crosses a page), -XEN_EINVAL (count above GNTTAB_BATCH_MAX, a version other than 1),
  * -XEN_ENOSYS (unknown command) or -XEN_EPERM (not a grant-table domain). */
 long gnttab_op(gnttab_t *g, domid_t dom, unsigned cmd, uint64_t uop, unsigned count);
-/* Tear down a stopping domain: every mapping it holds, and every mapping of its grants. */
-void gnttab_domain_teardown(gnttab_t *g, domid_t id);
-/* The domain is gone for good: teardown, then its table is forgotten (refs to it: bad_domain). */
-void gnttab_remove_domain(gnttab_t *g, domid_t id);
+/* Tear down a stopping domain: every mapping it holds, and every mapping of its grants. Returns
+ * how many mappings could not be unmapped (they stay, pinned). */
+unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id);
+/* The domain restarts: teardown, its table cleared (no grant survives) and back to one frame. */
+void gnttab_domain_reset(gnttab_t *g, domid_t id);
+/* The domain is gone for good: teardown, then its table is forgotten (refs to it: bad_domain).
+ * Returns what teardown returns. */
+unsigned gnttab_remove_domain(gnttab_t *g, domid_t id);
 /* Xen's message for a GNTST_* status. */
 const char *gnttabop_error(int16_t status);
 #endif
