@@ -80,6 +80,8 @@ typedef struct vm_config {
     char bootargs[VM_ARGS_MAX];
     bool stop_on_fault;           /* stop the VM instead of injecting an abort */
     bool test_control;            /* may change its own regions (SEPTUM_HC_REGION_SET) */
+    bool pmu;                     /* septum,pmu: may use the PMU itself (benchmarks); without it
+                                   * the PMU and debug registers trap (core/trap.c) */
     uint16_t domid;               /* its Xen-ABI domain id (default: its index + 1) */
     uint16_t peers[VM_MAX];       /* domains it may share memory with (grant-peers) */
     unsigned peer_num;

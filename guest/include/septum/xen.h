@@ -163,6 +163,8 @@ _Static_assert(sizeof(struct xen_add_to_physmap) == 24, "Arm layout");
 #define GNTST_eagain           (-12)
 #define GNTST_no_space         (-13)
 
+/* clang-format off: one message per line, as Xen lists them */
+/* clang-format on */
 #define GNTTABOP_error_msgs {                   \
     "okay",                                     \
     "undefined error",                          \
