@@ -164,7 +164,6 @@ _Static_assert(sizeof(struct xen_add_to_physmap) == 24, "Arm layout");
 #define GNTST_no_space         (-13)
 
 /* clang-format off: one message per line, as Xen lists them */
-/* clang-format on */
 #define GNTTABOP_error_msgs {                   \
     "okay",                                     \
     "undefined error",                          \
@@ -181,4 +180,5 @@ _Static_assert(sizeof(struct xen_add_to_physmap) == 24, "Arm layout");
     "operation not done; try again",            \
     "out of space",                             \
 }
+/* clang-format on */
 #endif
