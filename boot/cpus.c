@@ -19,20 +19,13 @@ static uint32_t vms_ready; /* secondaries wait for it before looking for their v
 static const char *psci_error(int64_t e)
 {
     switch (e) {
-    case PSCI_INVALID_PARAMETERS:
-        return "invalid parameters";
-    case PSCI_DENIED:
-        return "denied";
-    case PSCI_ALREADY_ON:
-        return "already on";
-    case PSCI_ON_PENDING:
-        return "on pending";
-    case PSCI_INTERNAL_FAILURE:
-        return "internal failure";
-    case PSCI_INVALID_ADDRESS:
-        return "invalid address";
-    default:
-        return "not supported";
+    case PSCI_INVALID_PARAMETERS: return "invalid parameters";
+    case PSCI_DENIED: return "denied";
+    case PSCI_ALREADY_ON: return "already on";
+    case PSCI_ON_PENDING: return "on pending";
+    case PSCI_INTERNAL_FAILURE: return "internal failure";
+    case PSCI_INVALID_ADDRESS: return "invalid address";
+    default: return "not supported";
     }
 }
 
@@ -59,8 +52,7 @@ unsigned boot_start_cpus(uint64_t self)
             continue;
         }
         if (!board.psci.present || !board.cpu[i].psci) {
-            log_warn("cpu mpidr 0x%lx: no PSCI enable-method; not started\n",
-                     (unsigned long)mpidr);
+            log_warn("cpu mpidr 0x%lx: no PSCI enable-method; not started\n", (unsigned long)mpidr);
             continue;
         }
         int64_t rc = fw_cpu_on(mpidr, (uint64_t)boot_secondary_entry, idx);

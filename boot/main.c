@@ -34,7 +34,7 @@ static void print_memory_map(const boot_info_t *info)
 
     log_info("board: %s, %u CPU%s, GICv%u, PSCI %s\n", board.model[0] ? board.model : "?",
              board.cpu_num, board.cpu_num == 1 ? "" : "s", board.gic.version,
-             !board.psci.present                        ? "absent"
+             !board.psci.present                       ? "absent"
              : board.psci.conduit == BOARD_CONDUIT_HVC ? "via hvc"
                                                        : "via smc");
     for (unsigned i = 0; i < board.mem_num; i++) {
@@ -77,9 +77,8 @@ static const char *host_refuses(void *ctx, uint64_t base, uint64_t size)
         board.gic.hyp_ctrl,
         board.gic.vcpuif,
     };
-    static const char *const why[] = {"it is septum's console", "it is the GIC",
-                                      "it is the GIC", "it is the GIC", "it is the GIC",
-                                      "it is the GIC"};
+    static const char *const why[] = {"it is septum's console", "it is the GIC", "it is the GIC",
+                                      "it is the GIC",          "it is the GIC", "it is the GIC"};
     for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
         if (own[i].size && base < own[i].base + own[i].size && own[i].base < base + size)
             return why[i];
@@ -146,8 +145,8 @@ void septum_main(const boot_info_t *info)
     log_info("\nseptum %s at EL%u, boot flow: %s\n", SEPTUM_VERSION, el,
              info->flow == BOOT_FLOW_FLASH ? "flash" : "kernel");
     if (info->flash_base != info->image_base && info->flow == BOOT_FLOW_FLASH)
-        log_info("  copied from flash at 0x%lx to RAM at 0x%lx\n",
-                 (unsigned long)info->flash_base, (unsigned long)info->image_base);
+        log_info("  copied from flash at 0x%lx to RAM at 0x%lx\n", (unsigned long)info->flash_base,
+                 (unsigned long)info->image_base);
 
     if (!info->dtb) {
         log_error("no device tree: expected QEMU's DTB at 0x%lx (flash flow) and found none\n",
@@ -193,4 +192,3 @@ void septum_main(const boot_info_t *info)
 
     setup_vms(info, online);
 }
-

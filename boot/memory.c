@@ -98,8 +98,8 @@ void boot_el2_map(const boot_info_t *info, unsigned ncpus)
              (unsigned long)(rep.writable_bytes / 1024), rep.wx, va_bits);
 }
 
-#define TABLE_POOL_PAGES 512           /* 2 MiB of page-table pages for stage 2 and EL2 */
-#define FWMAP_WINDOW     (1UL << 30)   /* EL2 VA space for firmware maps */
+#define TABLE_POOL_PAGES 512         /* 2 MiB of page-table pages for stage 2 and EL2 */
+#define FWMAP_WINDOW     (1UL << 30) /* EL2 VA space for firmware maps */
 
 static unsigned cpu_index(void) { return (unsigned)arch_pcpu()->index; }
 
@@ -173,4 +173,3 @@ const void *boot_find_bundle(const boot_info_t *info, uint64_t *max)
         blank = p[i] == p[0] && (p[0] == 0 || p[0] == 0xff);
     return blank ? NULL : p;
 }
-

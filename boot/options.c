@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static const char *test_hook = "";
 
 void boot_parse_args(const char *args)

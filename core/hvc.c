@@ -43,14 +43,9 @@ static __attribute__((noinline)) int64_t region_set_call(vm_t *vm, const arch_re
         if (q.r.hpa == REGION_NO_HOST)
             return SEPTUM_INVALID;
         break;
-    case SEPTUM_REGION_OP_MODIFY:
-        q.op = REGION_MODIFY;
-        break;
-    case SEPTUM_REGION_OP_DELETE:
-        q.op = REGION_DELETE;
-        break;
-    default:
-        return SEPTUM_INVALID;
+    case SEPTUM_REGION_OP_MODIFY: q.op = REGION_MODIFY; break;
+    case SEPTUM_REGION_OP_DELETE: q.op = REGION_DELETE; break;
+    default: return SEPTUM_INVALID;
     }
     unsigned failed;
     int rc = region_set_soft(&vm->regions, 1, &q, &failed);
@@ -73,24 +68,16 @@ void hvc_dispatch(vcpu_t *v, arch_regs_t *f, uint64_t imm)
         return;
     }
     switch ((uint32_t)f->x[0]) {
-    case SEPTUM_HC_NULL:
-        ret = SEPTUM_OK;
-        break;
-    case SEPTUM_HC_CONSOLE_WRITE:
-        ret = console_write(vm, f);
-        break;
+    case SEPTUM_HC_NULL: ret = SEPTUM_OK; break;
+    case SEPTUM_HC_CONSOLE_WRITE: ret = console_write(vm, f); break;
     case SEPTUM_HC_VM_INFO:
         f->x[1] = vm->id;
         f->x[2] = v->id;
         f->x[3] = vm->cfg.vcpu_num;
         ret = SEPTUM_OK;
         break;
-    case SEPTUM_HC_REGION_SET:
-        ret = region_set_call(vm, f);
-        break;
-    default:
-        ret = psci_call(v, f);
-        break;
+    case SEPTUM_HC_REGION_SET: ret = region_set_call(vm, f); break;
+    default: ret = psci_call(v, f); break;
     }
     f->x[0] = (uint64_t)ret;
 }

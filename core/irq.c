@@ -7,8 +7,8 @@
 #include <arch/gic.h>
 #include <arch/gic_regs.h>
 #include <arch/mmu.h>
-#include <lib/console.h>
 #include <core/irq.h>
+#include <lib/console.h>
 #include <platform/pl011.h>
 
 static bool present; /* a GICv3, which septum drives */
@@ -19,8 +19,7 @@ static uint32_t console_irq;
 bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
 {
     if (gic_version != 3) {
-        log_info("GICv%u: septum virtualises only GICv3; guests get no interrupts\n",
-                 gic_version);
+        log_info("GICv%u: septum virtualises only GICv3; guests get no interrupts\n", gic_version);
         return false;
     }
     gic_init(dist, redist, (unsigned)(redist_size / GICR_FRAME_SIZE));

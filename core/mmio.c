@@ -197,8 +197,7 @@ int trap_dabt(arch_regs_t *f, uint64_t esr)
     unsigned size = 1u << iss.sas;
     /* a translation fault not on a stage-1 walk (HPFAR is valid for it, and an emulated device
      * is unmapped, so that is how its accesses fault) on the device used last */
-    if ((esr & (ESR_ISS_S1PTW | FSC_TYPE_MASK)) != FSC_TRANS ||
-        !reservation_covers(res, ipa, size))
+    if ((esr & (ESR_ISS_S1PTW | FSC_TYPE_MASK)) != FSC_TRANS || !reservation_covers(res, ipa, size))
         return dabt_full(f, esr);
     uint64_t value = iss.wnr && iss.srt != LDST_XZR ? ldst_mask(f->x[iss.srt], iss.sas) : 0;
     mem_access_t a = {ipa, size, iss.wnr, value, v->id};

@@ -59,13 +59,10 @@ static int64_t affinity_info(vm_t *vm, uint64_t mpidr, uint64_t level)
     if (!t || level != 0)
         return PSCI_INVALID_PARAMETERS;
     switch (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE)) {
-    case VCPU_OFF:
-        return AFFINITY_OFF;
+    case VCPU_OFF: return AFFINITY_OFF;
     case VCPU_CLAIMED:
-    case VCPU_ON_PENDING:
-        return AFFINITY_ON_PENDING;
-    default:
-        return AFFINITY_ON;
+    case VCPU_ON_PENDING: return AFFINITY_ON_PENDING;
+    default: return AFFINITY_ON;
     }
 }
 
@@ -81,10 +78,8 @@ static bool known(uint64_t fid)
     case PSCI_SYSTEM_OFF:
     case PSCI_SYSTEM_RESET:
     case PSCI_FEATURES:
-    case SMCCC_VERSION:
-        return true;
-    default:
-        return false;
+    case SMCCC_VERSION: return true;
+    default: return false;
     }
 }
 
@@ -92,20 +87,13 @@ int64_t psci_call(vcpu_t *v, const arch_regs_t *f)
 {
     vm_t *vm = v->vm;
     switch ((uint32_t)f->x[0]) {
-    case PSCI_VERSION:
-        return PSCI_VERSION_1_1;
-    case SMCCC_VERSION:
-        return SMCCC_VERSION_1_1;
-    case SMCCC_ARCH_FEATURES:
-        return PSCI_NOT_SUPPORTED; /* no workaround calls to offer */
-    case PSCI_FEATURES:
-        return known(f->x[1]) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
-    case PSCI_MIGRATE_INFO_TYPE:
-        return MIGRATE_NONE;
-    case PSCI_CPU_ON_64:
-        return cpu_on(vm, f->x[1], f->x[2], f->x[3]);
-    case PSCI_AFFINITY_INFO_64:
-        return affinity_info(vm, f->x[1], f->x[2]);
+    case PSCI_VERSION: return PSCI_VERSION_1_1;
+    case SMCCC_VERSION: return SMCCC_VERSION_1_1;
+    case SMCCC_ARCH_FEATURES: return PSCI_NOT_SUPPORTED; /* no workaround calls to offer */
+    case PSCI_FEATURES: return known(f->x[1]) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
+    case PSCI_MIGRATE_INFO_TYPE: return MIGRATE_NONE;
+    case PSCI_CPU_ON_64: return cpu_on(vm, f->x[1], f->x[2], f->x[3]);
+    case PSCI_AFFINITY_INFO_64: return affinity_info(vm, f->x[1], f->x[2]);
     case PSCI_CPU_SUSPEND_64:
         return PSCI_SUCCESS; /* a standby state: returning at once is allowed */
     case PSCI_CPU_OFF:
@@ -114,9 +102,7 @@ int64_t psci_call(vcpu_t *v, const arch_regs_t *f)
     case PSCI_SYSTEM_OFF:
         vm_stop(vm, "PSCI SYSTEM_OFF"); /* does not return: the caller is one of its vCPUs */
         return PSCI_INTERNAL_FAILURE;
-    case PSCI_SYSTEM_RESET:
-        vm_reset(vm); /* does not return */
-    default:
-        return PSCI_NOT_SUPPORTED;
+    case PSCI_SYSTEM_RESET: vm_reset(vm); /* does not return */
+    default: return PSCI_NOT_SUPPORTED;
     }
 }

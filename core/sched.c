@@ -10,7 +10,8 @@
 #include <lib/console.h>
 
 static vcpu_t *pcpu_vcpus[CPU_MAX];
-static uint64_t release_insns[CPU_MAX]; /* each CPU's EL2 instruction count when VMs were released */
+static uint64_t
+    release_insns[CPU_MAX]; /* each CPU's EL2 instruction count when VMs were released */
 
 vcpu_t *vcpu_of_pcpu(unsigned pcpu) { return pcpu < CPU_MAX ? pcpu_vcpus[pcpu] : NULL; }
 

@@ -26,8 +26,10 @@ void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
     char fsc[64];
     const region_t *r = region_find(&vm->regions, ipa);
     vm->faults++;
-    log_warn("vm %s vcpu %u: %s at IPA 0x%lx (VA 0x%lx, pc 0x%lx): %s, %s\n", vm->cfg.name,
-             v->id, instruction ? "instruction fetch" : write ? "write" : "read",
+    log_warn("vm %s vcpu %u: %s at IPA 0x%lx (VA 0x%lx, pc 0x%lx): %s, %s\n", vm->cfg.name, v->id,
+             instruction ? "instruction fetch"
+             : write     ? "write"
+                         : "read",
              (unsigned long)ipa, (unsigned long)f->far, (unsigned long)f->elr,
              esr_fsc_name(esr & ESR_ISS_FSC_MASK, fsc, sizeof(fsc)),
              r ? "not permitted by its region" : "outside its regions");
@@ -70,8 +72,7 @@ static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
         arch_dcache_cisw(val);
         f->elr += 4;
         return;
-    default:
-        break;
+    default: break;
     }
     log_warn("vm %s vcpu %u: system register access (ISS 0x%lx) at pc 0x%lx not emulated; "
              "undefined instruction injected\n",
@@ -102,15 +103,9 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
         f->elr += 4;
         hvc_dispatch(v, f, 0);
         break;
-    case EC_DABT_LOW:
-        mmio_dabt(v, f);
-        break;
-    case EC_IABT_LOW:
-        trap_isolate(v, f, true);
-        break;
-    case EC_SYS64:
-        sysreg_trap(v, f);
-        break;
+    case EC_DABT_LOW: mmio_dabt(v, f); break;
+    case EC_IABT_LOW: trap_isolate(v, f, true); break;
+    case EC_SYS64: sysreg_trap(v, f); break;
     default:
         /* HVC never comes here: the vectors take it to trap_hvc */
         log_warn("vm %s vcpu %u: %s at pc 0x%lx (ESR 0x%lx) not emulated; undefined instruction "

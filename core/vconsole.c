@@ -22,8 +22,8 @@ void vm_console_putc(vm_t *vm, char c)
     spin_unlock(&vm->lock);
 }
 
-static unsigned input_vm;  /* the VM that has the console input */
-static bool input_escape;  /* the previous byte was the escape */
+static unsigned input_vm; /* the VM that has the console input */
+static bool input_escape; /* the previous byte was the escape */
 
 static void input_to(unsigned i)
 {

@@ -27,7 +27,7 @@ unsigned vm_num;
 static uint32_t vms_running; /* the CPU that brings it to zero powers the machine off */
 
 /* The services, in the order their hooks run. Each is defined by its own room. */
-#define VM_SERVICE_LIST(X) X(xen_service) X(vm_loader)
+#define VM_SERVICE_LIST(X)       X(xen_service) X(vm_loader)
 #define VM_SERVICE_DECLARE(name) extern const vm_service_t name;
 #define VM_SERVICE_ENTRY(name)   &name,
 VM_SERVICE_LIST(VM_SERVICE_DECLARE)
@@ -195,8 +195,9 @@ static void vm_release_memory(vm_t *vm)
         return;
     wait_others_left(vm, cur);
     while (vm->regions.num) {
-        region_req_t q = {REGION_DELETE, {vm->regions.r[0].gpa, vm->regions.r[0].len,
-                                          REGION_NO_HOST, REGION_RAM, 0}};
+        region_req_t q = {REGION_DELETE,
+                          {vm->regions.r[0].gpa, vm->regions.r[0].len, REGION_NO_HOST, REGION_RAM,
+                           0}};
         unsigned failed;
         if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
             return;
@@ -243,8 +244,7 @@ void vm_reset(vm_t *vm)
     for (unsigned i = 0; i < SERVICE_NUM; i++) {
         int rc = services[i]->restart ? services[i]->restart(vm) : 0;
         if (rc) {
-            log_error("vm %s: %s cannot restart (error %d)\n", vm->cfg.name, services[i]->name,
-                      rc);
+            log_error("vm %s: %s cannot restart (error %d)\n", vm->cfg.name, services[i]->name, rc);
             vm_stop(vm, "reset failed");
             vcpu_exit();
         }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define MAX_TABLE_FRAMES 4
-#define FIRST_REF        8  /* refs below are reserved by convention */
+#define FIRST_REF        8 /* refs below are reserved by convention */
 #define MAP_PAGES        64
 #define MAP_BASE         (SEPTUM_GRANT_WINDOW + MAX_TABLE_FRAMES * XEN_PAGE_SIZE)
 #define EAGAIN_RETRIES   16
@@ -50,8 +50,8 @@ int gnttab_init(void)
     for (unsigned i = 0; i < frames; i++) {
         struct xen_add_to_physmap x = {DOMID_SELF, 0, XENMAPSPACE_grant_table, i,
                                        SEPTUM_GRANT_WINDOW / XEN_PAGE_SIZE + i};
-        rc = xen_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap,
-                           (uint64_t)(uintptr_t)&x, 0, 0, 0);
+        rc = xen_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (uint64_t)(uintptr_t)&x,
+                           0, 0, 0);
         if (rc)
             return (int)rc;
     }
@@ -69,13 +69,12 @@ grant_ref_t gnttab_grant_access(domid_t domid, unsigned long gfn, bool readonly)
         uint16_t zero = 0;
         /* claim a free entry by giving it a transient non-zero type septum refuses */
         if (__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) != 0 ||
-            !__atomic_compare_exchange_n(&e->flags, &zero, (uint16_t)0x2, false,
-                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            !__atomic_compare_exchange_n(&e->flags, &zero, (uint16_t)0x2, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
             continue;
         e->domid = domid;
         e->frame = (uint32_t)gfn;
-        __atomic_store_n(&e->flags,
-                         (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
+        __atomic_store_n(&e->flags, (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
                          __ATOMIC_RELEASE);
         return ref;
     }
@@ -91,8 +90,8 @@ int gnttab_end_access(grant_ref_t gref)
     do {
         if (f & (GTF_reading | GTF_writing))
             return -EBUSY; /* still mapped by the other side */
-    } while (!__atomic_compare_exchange_n(&e->flags, &f, 0, false, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
+    } while (
+        !__atomic_compare_exchange_n(&e->flags, &f, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
     return 0;
 }
 

@@ -216,7 +216,8 @@ void guest_sleep_ms(uint64_t ms)
     __asm__ volatile("mrs %0, cntfrq_el0; isb; mrs %1, cntvct_el0" : "=r"(freq), "=r"(now));
     uint64_t daif;
     __asm__ volatile("mrs %0, daif; msr daifset, #2" : "=r"(daif)::"memory");
-    __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(now + freq / 1000 * ms),
+    __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(now +
+                                                                              freq / 1000 * ms),
                      "r"(CNTV_CTL_EN));
     uint64_t ctl;
     do { /* a pending interrupt ends WFI even while masked */

@@ -79,8 +79,8 @@ static int set_owner(paddr_t base, paddr_t end, uint16_t owner)
     extent_t w[3];
     unsigned wn = 0;
     if (ext[first].base < base)
-        put(w, &wn, (extent_t){ext[first].base, (base - ext[first].base) / FRAME_SIZE,
-                               ext[first].owner});
+        put(w, &wn,
+            (extent_t){ext[first].base, (base - ext[first].base) / FRAME_SIZE, ext[first].owner});
     put(w, &wn, (extent_t){base, (end - base) / FRAME_SIZE, owner});
     if (end_of(&ext[last]) > end)
         put(w, &wn, (extent_t){end, (end_of(&ext[last]) - end) / FRAME_SIZE, ext[last].owner});
@@ -108,7 +108,7 @@ static int init_fail(int rc)
 }
 
 static int init_locked(const frame_range_t *ram, unsigned ram_num, const frame_range_t *taken,
-               unsigned taken_num, uint16_t taken_owner)
+                       unsigned taken_num, uint16_t taken_owner)
 {
     frame_reset();
     if ((ram_num && !ram) || (taken_num && !taken))

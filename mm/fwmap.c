@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <mm/fwmap.h>
 
-
 typedef struct fwmap {
     bool live;
     uint8_t gen;
@@ -119,8 +118,8 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
     /* septum acts for the guest with the guest's own rights: never a write through a mapping
      * the guest may only read (another VM's read-only grant, its own ROM), nor a read of what
      * it may not read */
-    if (guest_supplied && (((prot & GMF_W) && !(r->flags & REGION_W)) ||
-                           ((prot & GMF_R) && !(r->flags & REGION_R))))
+    if (guest_supplied &&
+        (((prot & GMF_W) && !(r->flags & REGION_W)) || ((prot & GMF_R) && !(r->flags & REGION_R))))
         return ENXIO;
     if (r->type == REGION_DEVICE && !(prot & GMF_NOCACHE))
         return ENXIO; /* device memory only ever uncached */

@@ -53,8 +53,7 @@ uint64_t pt_leaf_attrs(pt_kind_t kind, unsigned prot)
         if (prot & PT_DEVICE)
             d |= PTE_ATTRIDX(MAIR_IDX_DEVICE);
         else
-            d |= PTE_SH_INNER |
-                 PTE_ATTRIDX((prot & PT_NC) ? MAIR_IDX_NORMAL_NC : MAIR_IDX_NORMAL);
+            d |= PTE_SH_INNER | PTE_ATTRIDX((prot & PT_NC) ? MAIR_IDX_NORMAL_NC : MAIR_IDX_NORMAL);
         if (!(prot & PT_W))
             d |= PTE_AP_RO;
         if (!(prot & PT_X))
@@ -63,8 +62,8 @@ uint64_t pt_leaf_attrs(pt_kind_t kind, unsigned prot)
         if (prot & PT_DEVICE)
             d |= PTE_S2_MEMATTR(S2_MEMATTR_DEVICE_nGnRE);
         else
-            d |= PTE_SH_INNER | PTE_S2_MEMATTR((prot & PT_NC) ? S2_MEMATTR_NORMAL_NC
-                                                               : S2_MEMATTR_NORMAL_WB);
+            d |= PTE_SH_INNER |
+                 PTE_S2_MEMATTR((prot & PT_NC) ? S2_MEMATTR_NORMAL_NC : S2_MEMATTR_NORMAL_WB);
         if (prot & PT_R)
             d |= PTE_S2AP_R;
         if (prot & PT_W)

@@ -9,7 +9,6 @@
 #include <mm/region.h>
 #include <string.h>
 
-
 _Static_assert(REGION_MAX <= 64, "the changed-region set is one uint64_t bit mask");
 
 static const char *const region_errs[] = {

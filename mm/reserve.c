@@ -8,9 +8,7 @@
 #include <mm/reserve.h>
 #include <string.h>
 
-
-int vm_memory_init(vm_memory_t *vm, region_table_t *regions, uint64_t anon_base,
-                   uint64_t anon_size)
+int vm_memory_init(vm_memory_t *vm, region_table_t *regions, uint64_t anon_base, uint64_t anon_size)
 {
     if (!vm || !regions || (anon_base | anon_size) % PAGE_SIZE || anon_base + anon_size < anon_base)
         return -EINVAL;
@@ -37,8 +35,8 @@ reservation_t *vm_reserve_memory_at(vm_memory_t *vm, uintptr_t addr, size_t size
     reservation_t *r = free_slot(vm);
     if (!r)
         return NULL;
-    region_req_t q = {REGION_ADD, {addr, size, REGION_NO_HOST, REGION_EMULATED,
-                                   REGION_R | REGION_W, r}};
+    region_req_t q = {REGION_ADD,
+                      {addr, size, REGION_NO_HOST, REGION_EMULATED, REGION_R | REGION_W, r}};
     unsigned failed;
     if (region_set_soft(vm->regions, 1, &q, &failed) != REGION_OK)
         return NULL;
@@ -99,7 +97,8 @@ int vm_map_reservation(vm_memory_t *vm, reservation_t *r, memory_map_iterator_fn
     /* collect the frames first: a bad one changes nothing */
     for (uint64_t a = r->addr; a < r->addr + r->size; a += PAGE_SIZE) {
         vm_frame_t f = it((uintptr_t)a, cookie);
-        if (f.hpa == REGION_NO_HOST || f.hpa % PAGE_SIZE || !(f.rights & (REGION_R | REGION_W | REGION_X)))
+        if (f.hpa == REGION_NO_HOST || f.hpa % PAGE_SIZE ||
+            !(f.rights & (REGION_R | REGION_W | REGION_X)))
             return -EINVAL;
     }
     q[0] = (region_req_t){REGION_DELETE, {r->addr, r->size, REGION_NO_HOST, REGION_EMULATED, 0}};
@@ -107,12 +106,13 @@ int vm_map_reservation(vm_memory_t *vm, reservation_t *r, memory_map_iterator_fn
         return -EIO;
     for (uint64_t a = r->addr; a < r->addr + r->size; a += PAGE_SIZE) {
         vm_frame_t f = it((uintptr_t)a, cookie);
-        q[1] = (region_req_t){REGION_ADD, {a, PAGE_SIZE, f.hpa, REGION_RAM, f.rights & REGION_FLAGS}};
+        q[1] = (region_req_t){REGION_ADD,
+                              {a, PAGE_SIZE, f.hpa, REGION_RAM, f.rights & REGION_FLAGS}};
         int rc = region_set_soft(vm->regions, 1, &q[1], &failed);
         if (rc != REGION_OK) {
             /* undo: back to an emulated reservation */
-            region_req_t undo = {REGION_DELETE, {r->addr, a - r->addr, REGION_NO_HOST,
-                                                 REGION_RAM, 0}};
+            region_req_t undo = {REGION_DELETE,
+                                 {r->addr, a - r->addr, REGION_NO_HOST, REGION_RAM, 0}};
             if (a > r->addr)
                 region_set_soft(vm->regions, 1, &undo, &failed);
             q[0].op = REGION_ADD;

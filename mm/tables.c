@@ -5,14 +5,14 @@
 #include <arch/page.h>
 #include <arch/spinlock.h>
 #include <arch/sysreg.h>
-#include <mm/tables.h>
 #include <errno.h>
+#include <mm/tables.h>
 #include <stdbool.h>
 #include <string.h>
 
-#define BOOT_PAGES  32
-#define POOL_MAX    4
-#define POOL_PAGES  512
+#define BOOT_PAGES 32
+#define POOL_MAX   4
+#define POOL_PAGES 512
 
 typedef struct pool {
     paddr_t base;

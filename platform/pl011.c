@@ -10,8 +10,8 @@
 #define UARTCR   0x30
 #define UARTIMSC 0x38
 
-#define UARTFR_TXFF (1u << 5) /* transmit FIFO full */
-#define UARTFR_RXFE (1u << 4) /* receive FIFO empty */
+#define UARTFR_TXFF   (1u << 5) /* transmit FIFO full */
+#define UARTFR_RXFE   (1u << 4) /* receive FIFO empty */
 #define UARTCR_UARTEN (1u << 0)
 #define UARTCR_TXE    (1u << 8)
 #define UARTCR_RXE    (1u << 9)

@@ -9,8 +9,8 @@
 #include "septum-pack.h"
 #include <config/bundle.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

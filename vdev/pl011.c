@@ -89,8 +89,7 @@ static memory_fault_result_t vpl011_access_locked(vm_t *vm, vpl011_t *u, mem_acc
         case UARTIMSC: u->imsc = v & 0x7ff; break;
         case UARTICR: u->ris &= ~v; break;
         case UARTDMACR: u->dmacr = v & 0x7; break;
-        default:
-            return FAULT_UNHANDLED; /* read-only or reserved */
+        default: return FAULT_UNHANDLED; /* read-only or reserved */
         }
         update_line(vm, u);
         return FAULT_HANDLED;
@@ -108,7 +107,9 @@ static memory_fault_result_t vpl011_access_locked(vm_t *vm, vpl011_t *u, mem_acc
         }
         break;
     case UARTRSR: r = 0; break;
-    case UARTFR: r = FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0); break;
+    case UARTFR:
+        r = FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0);
+        break;
     case UARTILPR: r = u->ilpr; break;
     case UARTIBRD: r = u->ibrd; break;
     case UARTFBRD: r = u->fbrd; break;
@@ -131,9 +132,8 @@ static memory_fault_result_t vpl011_access_locked(vm_t *vm, vpl011_t *u, mem_acc
 }
 
 /* Registers shared with console input (data, flags, interrupt state): under the device's lock. */
-static __attribute__((noinline)) memory_fault_result_t vpl011_access_shared(vm_t *vm,
-                                                                           vpl011_t *u,
-                                                                           mem_access_t *a)
+static __attribute__((noinline)) memory_fault_result_t vpl011_access_shared(vm_t *vm, vpl011_t *u,
+                                                                            mem_access_t *a)
 {
     spin_lock(&u->lock);
     memory_fault_result_t r = vpl011_access_locked(vm, u, a);
@@ -148,7 +148,7 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
     /* baud, line and control settings are the guest's alone and touch no shared state: no lock
      * and no stack frame (a driver programming its baud rate costs a trap and little more) */
     uint64_t off = a->addr & (VPL011_SIZE - 1); /* the reservation is exactly the device */
-    if (a->write && a->size == 4) { /* only aligned offsets match below */
+    if (a->write && a->size == 4) {             /* only aligned offsets match below */
         uint32_t v = (uint32_t)a->value;
         switch (off) {
         case UARTIBRD: u->ibrd = v & 0xffff; return FAULT_HANDLED;
@@ -196,7 +196,8 @@ static int vpl011_dt_nodes(const vm_t *vm, void *fdt)
     if (!uarts[vm->id].present)
         return 0;
     int rc;
-    if ((rc = fdt_begin_node(fdt, "apb-pclk")) || (rc = fdt_property_string(fdt, "compatible", "fixed-clock")) ||
+    if ((rc = fdt_begin_node(fdt, "apb-pclk")) ||
+        (rc = fdt_property_string(fdt, "compatible", "fixed-clock")) ||
         (rc = fdt_property_u32(fdt, "#clock-cells", 0)) ||
         (rc = fdt_property_u32(fdt, "clock-frequency", VPL011_CLOCK)) ||
         (rc = fdt_property_string(fdt, "clock-output-names", "clk24mhz")) ||
@@ -224,4 +225,4 @@ static const char *vpl011_stdout_path(const vm_t *vm)
 }
 
 const vdev_type_t vdev_pl011 = {"pl011", vpl011_attach, vpl011_dt_nodes, vpl011_stdout_path,
-                                 vpl011_console_rx};
+                                vpl011_console_rx};

@@ -1,8 +1,8 @@
 /*
  * The table of virtual-device types and the loops over it.
  */
-#include <lib/console.h>
 #include <core/vdev.h>
+#include <lib/console.h>
 
 /* One line per device type: the vdev_type_t its own file defines. */
 #define VDEV_LIST(X) X(vdev_vgic) X(vdev_pl011)

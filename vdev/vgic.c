@@ -21,9 +21,9 @@
 #include <core/irqchip.h>
 #include <core/vdev.h>
 #include <core/vm.h>
+#include <lib/console.h>
 #include <libfdt.h>
 #include <stdio.h>
-#include <lib/console.h>
 
 /* Where the guest finds it: QEMU virt's addresses, so guests built for that board work. */
 #define VGIC_GICD_BASE   0x08000000UL
@@ -348,8 +348,7 @@ static void vgic_sgi(vcpu_t *v, uint64_t r)
             hit = t != v->id; /* all but self */
         else
             hit = !(r >> SGIR_AFF1_SHIFT & 0xff) && !(r >> SGIR_AFF2_SHIFT & 0xff) &&
-                  !(r >> SGIR_AFF3_SHIFT & 0xff) &&
-                  (r >> SGIR_RS_SHIFT & SGIR_RS_MASK) == t / 16 &&
+                  !(r >> SGIR_AFF3_SHIFT & 0xff) && (r >> SGIR_RS_SHIFT & SGIR_RS_MASK) == t / 16 &&
                   (r & SGIR_TARGETS_MASK) >> (t % 16) & 1;
         if (hit && __atomic_load_n(&v->vm->vcpu[t].state, __ATOMIC_ACQUIRE) != VCPU_OFF)
             set_pending_locked(g, virq(g, t, intid), t, intid);
@@ -373,7 +372,7 @@ static uint32_t bits_read(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
     uint32_t v = 0;
     for (unsigned i = 0; i < 32; i++) {
         const virq_t *q = virq(g, vcpu, first + i);
-        bool b = op == OP_GROUP                        ? q->group1
+        bool b = op == OP_GROUP                         ? q->group1
                  : op == OP_SENABLE || op == OP_CENABLE ? q->enabled
                  : op == OP_SPEND || op == OP_CPEND     ? q->pending
                                                         : q->active;
@@ -470,7 +469,8 @@ static bool common_regs(vgic_t *g, unsigned vcpu, uint64_t off, mem_access_t *a,
     }
     if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + VGIC_INTID_NUM) {
         uint32_t first = (uint32_t)(off - GICD_IPRIORITYR);
-        if ((a->size != 1 && a->size != 4) || (priv ? first >= GIC_PRIV_NUM : first < GIC_PRIV_NUM)) {
+        if ((a->size != 1 && a->size != 4) ||
+            (priv ? first >= GIC_PRIV_NUM : first < GIC_PRIV_NUM)) {
             if (a->size != 1 && a->size != 4)
                 *res = FAULT_UNHANDLED;
             else if (!a->write)
@@ -529,7 +529,8 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
         } else if (a->write) {
             uint64_t mask = a->size == 8 ? ~0UL : 0xffffffffUL << shift;
             uint64_t was = g->irouter[n];
-            g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) & (GICD_IROUTER_MASK | GICD_IROUTER_IRM);
+            g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) &
+                            (GICD_IROUTER_MASK | GICD_IROUTER_IRM);
             if (was != g->irouter[n]) {
                 mark(g, 0, GIC_PRIV_NUM + n); /* a pending SPI may now be another vCPU's */
                 notify_all_locked(g);
@@ -540,8 +541,9 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
     } else if (!common_regs(g, a->vcpu, off, a, false, &res)) {
         uint32_t v = 0;
         if (a->size != 4) {
-            res = (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_INTID_NUM) ? FAULT_HANDLED
-                                                                                   : FAULT_UNHANDLED;
+            res = (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_INTID_NUM)
+                      ? FAULT_HANDLED
+                      : FAULT_UNHANDLED;
             if (!a->write)
                 a->value = 0;
         } else {
@@ -584,7 +586,8 @@ static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void
         if (!common_regs(g, vcpu, off - GICR_SGI_FRAME, a, true, &res) && !a->write)
             a->value = 0; /* RAZ/WI */
     } else if (off == GICR_TYPER || off == GICR_TYPER + 4) {
-        uint64_t t = (uint64_t)vcpu << GICR_TYPER_AFF_SHIFT | (uint64_t)vcpu << GICR_TYPER_PROC_SHIFT |
+        uint64_t t = (uint64_t)vcpu << GICR_TYPER_AFF_SHIFT |
+                     (uint64_t)vcpu << GICR_TYPER_PROC_SHIFT |
                      (vcpu + 1 == g->vm->cfg.vcpu_num ? GICR_TYPER_LAST : 0);
         if (a->size != 8 && a->size != 4)
             res = FAULT_UNHANDLED;
@@ -600,7 +603,8 @@ static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void
         case GICR_WAKER:
             if (a->write)
                 g->cpu[vcpu].waker = (uint32_t)a->value & GICR_WAKER_SLEEP;
-            v = g->cpu[vcpu].waker | ((g->cpu[vcpu].waker & GICR_WAKER_SLEEP) ? GICR_WAKER_ASLEEP : 0);
+            v = g->cpu[vcpu].waker |
+                ((g->cpu[vcpu].waker & GICR_WAKER_SLEEP) ? GICR_WAKER_ASLEEP : 0);
             break;
         case GICR_PIDR2: v = GIC_PIDR2_ARCH_V3; break;
         default: break; /* CTLR (no LPIs), PROPBASER, PENDBASER...: RAZ/WI */
@@ -615,12 +619,14 @@ static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void
 static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
 {
     char name[32];
-    fdt32_t reg[8] = {0, cpu_to_fdt32(VGIC_GICD_BASE), 0, cpu_to_fdt32(VGIC_GICD_SIZE),
-                      0, cpu_to_fdt32(VGIC_GICR_BASE), 0,
-                      cpu_to_fdt32(VGIC_GICR_STRIDE * vm->cfg.vcpu_num)};
+    fdt32_t reg[8] = {0, cpu_to_fdt32(VGIC_GICD_BASE),
+                      0, cpu_to_fdt32(VGIC_GICD_SIZE),
+                      0, cpu_to_fdt32(VGIC_GICR_BASE),
+                      0, cpu_to_fdt32(VGIC_GICR_STRIDE * vm->cfg.vcpu_num)};
     int rc;
     snprintf(name, sizeof(name), "intc@%lx", VGIC_GICD_BASE);
-    if ((rc = fdt_begin_node(fdt, name)) || (rc = fdt_property_string(fdt, "compatible", "arm,gic-v3")) ||
+    if ((rc = fdt_begin_node(fdt, name)) ||
+        (rc = fdt_property_string(fdt, "compatible", "arm,gic-v3")) ||
         (rc = fdt_property_u32(fdt, "#interrupt-cells", 3)) ||
         (rc = fdt_property(fdt, "interrupt-controller", NULL, 0)) ||
         (rc = fdt_property(fdt, "reg", reg, sizeof(reg))) ||

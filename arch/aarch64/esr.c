@@ -68,7 +68,10 @@ int esr_is_abort(uint64_t esr)
 const char *esr_fsc_name(uint64_t fsc, char *buf, unsigned long len)
 {
     static const char *const kind[] = {
-        "address size fault", "translation fault", "access flag fault", "permission fault",
+        "address size fault",
+        "translation fault",
+        "access flag fault",
+        "permission fault",
     };
     fsc &= ESR_ISS_FSC_MASK;
     if (fsc < 0x10) {
@@ -78,30 +81,18 @@ const char *esr_fsc_name(uint64_t fsc, char *buf, unsigned long len)
     }
     const char *name;
     switch (fsc) {
-    case FSC_SEA:
-        name = "synchronous external abort";
-        break;
+    case FSC_SEA: name = "synchronous external abort"; break;
     case FSC_SEA_TTW0:
     case FSC_SEA_TTW0 + 1:
     case FSC_SEA_TTW0 + 2:
     case FSC_SEA_TTW0 + 3:
         snprintf(buf, len, "external abort on table walk, level %u", (unsigned)(fsc & 3));
         return buf;
-    case FSC_PARITY:
-        name = "synchronous parity/ECC error";
-        break;
-    case FSC_ALIGN:
-        name = "alignment fault";
-        break;
-    case FSC_TLB_CONFLICT:
-        name = "TLB conflict abort";
-        break;
-    case FSC_ATOMIC:
-        name = "unsupported atomic hardware update";
-        break;
-    default:
-        snprintf(buf, len, "fault status 0x%02lx", (unsigned long)fsc);
-        return buf;
+    case FSC_PARITY: name = "synchronous parity/ECC error"; break;
+    case FSC_ALIGN: name = "alignment fault"; break;
+    case FSC_TLB_CONFLICT: name = "TLB conflict abort"; break;
+    case FSC_ATOMIC: name = "unsupported atomic hardware update"; break;
+    default: snprintf(buf, len, "fault status 0x%02lx", (unsigned long)fsc); return buf;
     }
     snprintf(buf, len, "%s", name);
     return buf;

@@ -9,7 +9,7 @@
 #include <arch/timer.h>
 
 #define ICH_VTR_LISTREGS_MASK 0x1fUL
-#define GIC_POLL_LIMIT  1000000
+#define GIC_POLL_LIMIT        1000000
 
 static uint64_t gicd, gicr_base;
 static unsigned gicr_num, spi_lines;
@@ -163,17 +163,19 @@ void gic_send_sgi(uint64_t mpidr, unsigned intid)
     isb();
 }
 
-unsigned gic_lr_num(void) { return (unsigned)(read_sysreg(ich_vtr_el2) & ICH_VTR_LISTREGS_MASK) + 1; }
+unsigned gic_lr_num(void)
+{
+    return (unsigned)(read_sysreg(ich_vtr_el2) & ICH_VTR_LISTREGS_MASK) + 1;
+}
 
-#define LR_CASES(X)                                                                               \
+#define LR_CASES(X)                                                                                \
     X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
 uint64_t gic_read_lr(unsigned n)
 {
     switch (n) {
-#define READ_LR(i)                                                                                \
-    case i:                                                                                       \
-        return read_sysreg(ich_lr##i##_el2);
+#define READ_LR(i)                                                                                 \
+    case i: return read_sysreg(ich_lr##i##_el2);
         LR_CASES(READ_LR)
     }
     return 0;
@@ -182,10 +184,8 @@ uint64_t gic_read_lr(unsigned n)
 void gic_write_lr(unsigned n, uint64_t v)
 {
     switch (n) {
-#define WRITE_LR(i)                                                                               \
-    case i:                                                                                       \
-        write_sysreg(v, ich_lr##i##_el2);                                                         \
-        break;
+#define WRITE_LR(i)                                                                                \
+    case i: write_sysreg(v, ich_lr##i##_el2); break;
         LR_CASES(WRITE_LR)
     }
 }

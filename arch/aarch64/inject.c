@@ -14,7 +14,7 @@
 uint64_t arch_inject_target(const arch_regs_t *f)
 {
     uint64_t mode = f->spsr & SPSR_M_MASK;
-    uint64_t off = mode == SPSR_EL1H ? VEC_OFF_CUR_SPX
+    uint64_t off = mode == SPSR_EL1H   ? VEC_OFF_CUR_SPX
                    : mode == SPSR_EL1T ? VEC_OFF_CUR_SP0
                                        : VEC_OFF_LOWER64;
     return read_sysreg(vbar_el1) + off;
@@ -42,4 +42,7 @@ void arch_inject_abort(arch_regs_t *f, bool instruction, uint64_t far, bool writ
     deliver(f, esr);
 }
 
-void arch_inject_undef(arch_regs_t *f) { deliver(f, ((uint64_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL); }
+void arch_inject_undef(arch_regs_t *f)
+{
+    deliver(f, ((uint64_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL);
+}

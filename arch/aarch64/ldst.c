@@ -7,7 +7,10 @@
 
 #define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
 
-static int64_t sext(uint64_t v, unsigned bits) { return (int64_t)(v << (64 - bits)) >> (64 - bits); }
+static int64_t sext(uint64_t v, unsigned bits)
+{
+    return (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
 
 /* LDR/STR family (not pairs): size in bits 31:30, opc in 23:22 decide load/sign. */
 static bool decode_single_opc(unsigned sizebits, unsigned opc, ldst_op_t *op)
@@ -15,9 +18,7 @@ static bool decode_single_opc(unsigned sizebits, unsigned opc, ldst_op_t *op)
     op->size = 1u << sizebits;
     op->count = 1;
     switch (opc) {
-    case 0: /* STR */
-        op->load = false;
-        return true;
+    case 0: /* STR */ op->load = false; return true;
     case 1: /* LDR (zero-extend) */
         op->load = true;
         op->ext64 = sizebits == 3;
@@ -59,8 +60,8 @@ bool ldst_decode_insn(uint32_t insn, ldst_op_t *op, const uint64_t *xregs)
         op->ext64 = opc != 0;
         int64_t imm = sext(BITS(insn, 21, 15), 7) * (int64_t)op->size;
         if (l && op->rt[0] == op->rt[1])
-            return false; /* unpredictable */
-        op->offset = idx == 1 ? 0 : imm;    /* post-index accesses at the base */
+            return false;                /* unpredictable */
+        op->offset = idx == 1 ? 0 : imm; /* post-index accesses at the base */
         op->writeback = idx == 1 || idx == 3;
         op->wb_offset = imm;
         if (op->writeback && op->rn != LDST_SP && (op->rn == op->rt[0] || op->rn == op->rt[1]))
@@ -97,20 +98,11 @@ bool ldst_decode_insn(uint32_t insn, ldst_op_t *op, const uint64_t *xregs)
         uint64_t m = rm == 31 ? 0 : xregs[rm];
         int64_t v;
         switch (option) {
-        case 2: /* UXTW */
-            v = (int64_t)(m & 0xffffffffULL);
-            break;
-        case 3: /* LSL */
-            v = (int64_t)m;
-            break;
-        case 6: /* SXTW */
-            v = sext(m, 32);
-            break;
-        case 7: /* SXTX */
-            v = (int64_t)m;
-            break;
-        default:
-            return false;
+        case 2: /* UXTW */ v = (int64_t)(m & 0xffffffffULL); break;
+        case 3: /* LSL */ v = (int64_t)m; break;
+        case 6: /* SXTW */ v = sext(m, 32); break;
+        case 7: /* SXTX */ v = (int64_t)m; break;
+        default: return false;
         }
         unsigned shift = s ? BITS(insn, 31, 30) : 0;
         op->offset = (int64_t)((uint64_t)v << shift);

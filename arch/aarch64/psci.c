@@ -2,9 +2,9 @@
  * PSCI client: septum asks the firmware (QEMU itself on virt) to start CPUs and to power off.
  * If the firmware ignores SYSTEM_OFF, the CPU parks with interrupts masked rather than return.
  */
+#include <arch/firmware.h>
 #include <arch/psci.h>
 #include <arch/sysreg.h>
-#include <arch/firmware.h>
 
 static bool fw_hvc;
 

@@ -2,8 +2,8 @@
  * vCPU state handling at EL2: reset values, saving and restoring the EL1 system registers a
  * guest owns, and programming the per-vCPU controls (HCR_EL2, stage 2, virtual MPIDR).
  */
-#include <arch/vcpu.h>
 #include <arch/sysreg.h>
+#include <arch/vcpu.h>
 #include <string.h>
 
 void arch_vcpu_reset(arch_regs_t *regs, arch_el1_t *el1, uint64_t pc, uint64_t x0)
@@ -115,8 +115,8 @@ void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
     isb();
 }
 
-#define PAR_F        BIT(0)
-#define PAR_PA_MASK  0x0000fffffffff000UL
+#define PAR_F       BIT(0)
+#define PAR_PA_MASK 0x0000fffffffff000UL
 
 bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa)
 {

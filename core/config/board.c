@@ -26,7 +26,7 @@ typedef struct parse {
     board_t *b;
     char *why;
     size_t why_len;
-    int gic;             /* offset of the GIC node, once found */
+    int gic;              /* offset of the GIC node, once found */
     uint32_t gic_phandle; /* its phandle (0: none) */
     /* every node's parent and depth, from one walk: libfdt finds a parent by rescanning the
      * tree from the root, which made parsing quadratic (node_all false: too many, use libfdt) */
@@ -34,8 +34,8 @@ typedef struct parse {
     uint8_t node_depth[NODE_TABLE_MAX];
     unsigned node_num;
     bool node_all;
-    unsigned irq_cells;  /* the GIC's #interrupt-cells */
-    char path[128];      /* scratch for one node path per message */
+    unsigned irq_cells; /* the GIC's #interrupt-cells */
+    char path[128];     /* scratch for one node path per message */
 } parse_t;
 
 /* a reg property decoded with its parent's cell sizes */
@@ -105,10 +105,7 @@ static uint64_t read_cells(const fdt32_t *c, unsigned n)
     return v;
 }
 
-static bool wraps(board_range_t r)
-{
-    return r.size > UINT64_MAX - r.base;
-}
+static bool wraps(board_range_t r) { return r.size > UINT64_MAX - r.base; }
 
 /* status absent, "okay" or "ok" */
 static bool enabled(parse_t *p, int node)
@@ -160,8 +157,10 @@ static int reg_of(parse_t *p, int node, reg_t *r)
     for (int d = depth - 1; d >= 1; d--, bus = parent_of(p, bus)) {
         const void *ranges = fdt_getprop(p->fdt, bus, "ranges", &len);
         if (!ranges || len != 0)
-            return FAIL(p, -ENOTSUP, "%s: a parent bus has %s ranges; address translation is "
-                        "unsupported", path_of(p, node), ranges ? "non-empty" : "no");
+            return FAIL(p, -ENOTSUP,
+                        "%s: a parent bus has %s ranges; address translation is "
+                        "unsupported",
+                        path_of(p, node), ranges ? "non-empty" : "no");
     }
     int parent = parent_of(p, node);
     if ((rc = cells(p, parent, &r->ac, &r->sc, 1)))
@@ -171,8 +170,10 @@ static int reg_of(parse_t *p, int node, reg_t *r)
         return FAIL(p, -EINVAL, "%s: no reg", path_of(p, node));
     unsigned entry = 4 * (r->ac + r->sc);
     if (len <= 0 || (unsigned)len % entry)
-        return FAIL(p, -EINVAL, "%s: reg length %d is not a multiple of %u (#address-cells=%u, "
-                    "#size-cells=%u)", path_of(p, node), len, entry, r->ac, r->sc);
+        return FAIL(p, -EINVAL,
+                    "%s: reg length %d is not a multiple of %u (#address-cells=%u, "
+                    "#size-cells=%u)",
+                    path_of(p, node), len, entry, r->ac, r->sc);
     r->num = (unsigned)len / entry;
     return 0;
 }
@@ -199,8 +200,10 @@ static int irq_get(parse_t *p, int node, unsigned idx, bool ppi_only, uint32_t *
     if (!c || len <= 0)
         return -ENOENT;
     if ((unsigned)len % entry)
-        return FAIL(p, -EINVAL, "%s: interrupts length %d is not a multiple of %u "
-                    "(#interrupt-cells=%u)", path_of(p, node), len, entry, p->irq_cells);
+        return FAIL(p, -EINVAL,
+                    "%s: interrupts length %d is not a multiple of %u "
+                    "(#interrupt-cells=%u)",
+                    path_of(p, node), len, entry, p->irq_cells);
     if ((unsigned)len / entry <= idx)
         return -ENOENT;
     /* the phandle is compared with the GIC's, not resolved: resolving one scans the whole tree,
@@ -395,7 +398,8 @@ static int parse_gic(parse_t *p)
     for (unsigned i = 0; i < 3 && node < 0; i++)
         node = fdt_node_offset_by_compatible(p->fdt, -1, compat[i]);
     if (node < 0)
-        return FAIL(p, -ENOENT, "no GIC found (compatible arm,gic-v3, arm,gic-400 or "
+        return FAIL(p, -ENOENT,
+                    "no GIC found (compatible arm,gic-v3, arm,gic-400 or "
                     "arm,cortex-a15-gic)");
     p->gic = node;
     p->gic_phandle = fdt_get_phandle(p->fdt, node);
@@ -559,8 +563,10 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
     /* libfdt loads tags and reserve entries as words: misaligned blocks would fault with the
      * MMU off, and the spec forbids them anyway */
     if ((fdt_off_dt_struct(fdt) & 3) || (fdt_off_mem_rsvmap(fdt) & 7))
-        return FAIL(&p, -EINVAL, "DTB: misaligned block (structure at 0x%x, memory reserve map "
-                    "at 0x%x)", fdt_off_dt_struct(fdt), fdt_off_mem_rsvmap(fdt));
+        return FAIL(&p, -EINVAL,
+                    "DTB: misaligned block (structure at 0x%x, memory reserve map "
+                    "at 0x%x)",
+                    fdt_off_dt_struct(fdt), fdt_off_mem_rsvmap(fdt));
     if ((rc = fdt_check_header(fdt)))
         return FAIL(&p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));
     if ((rc = fdt_check_full(fdt, fdt_totalsize(fdt))))

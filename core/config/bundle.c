@@ -75,8 +75,8 @@ int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
             snprintf(why, why_len, "bundle: entry %u has no proper name", i);
             return -EINVAL;
         }
-        if (e[i].offset % BUNDLE_ALIGN || e[i].offset < table_end ||
-            e[i].size > h->total_size || e[i].offset > h->total_size - e[i].size) {
+        if (e[i].offset % BUNDLE_ALIGN || e[i].offset < table_end || e[i].size > h->total_size ||
+            e[i].offset > h->total_size - e[i].size) {
             snprintf(why, why_len, "bundle: entry '%s' (offset 0x%lx, %lu bytes) is misplaced",
                      e[i].name, (unsigned long)e[i].offset, (unsigned long)e[i].size);
             return -EINVAL;

@@ -9,11 +9,11 @@
 #include <libfdt.h>
 #include <stdio.h>
 
-#define GIC_PHANDLE     1
-#define GIC_PPI         1
-#define GIC_SPI_TYPE    0
-#define IRQ_LEVEL_HIGH  4
-#define IRQ_LEVEL_LOW   0xf04 /* all CPUs, level-triggered active-low: the timer's usual flags */
+#define GIC_PHANDLE    1
+#define GIC_PPI        1
+#define GIC_SPI_TYPE   0
+#define IRQ_LEVEL_HIGH 4
+#define IRQ_LEVEL_LOW  0xf04 /* all CPUs, level-triggered active-low: the timer's usual flags */
 
 static int prop_cells(void *fdt, const char *name, const uint32_t *v, unsigned n)
 {
@@ -33,11 +33,11 @@ static int reg64(void *fdt, const uint64_t *pairs, unsigned n)
     return prop_cells(fdt, "reg", v, 2 * n);
 }
 
-#define TRY(x)                                                                                    \
-    do {                                                                                          \
-        int rc_ = (x);                                                                            \
-        if (rc_)                                                                                  \
-            return rc_;                                                                           \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        int rc_ = (x);                                                                             \
+        if (rc_)                                                                                   \
+            return rc_;                                                                            \
     } while (0)
 
 int guestdt_build(const vm_t *vm, void *buf, size_t size)

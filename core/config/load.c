@@ -52,8 +52,8 @@ static int load_bytes(vm_t *vm, uint64_t gpa, const void *src, uint64_t len)
 static int load_xip_tail(vm_t *vm)
 {
     uint64_t at = vm->cfg.kernel_load + vm->cfg.xip_size - vm->xip_tail_size;
-    region_req_t q = {REGION_MODIFY, {at, vm->xip_tail_size, REGION_NO_HOST, REGION_RAM,
-                                      REGION_R | REGION_W}};
+    region_req_t q = {REGION_MODIFY,
+                      {at, vm->xip_tail_size, REGION_NO_HOST, REGION_RAM, REGION_R | REGION_W}};
     unsigned failed;
     if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
         return vm_fail(vm, "cannot open its execute-in-place window", -EINVAL);
@@ -152,20 +152,22 @@ static int add_regions(vm_t *vm)
     region_req_t req[VM_MEM_MAX + VM_DEV_MAX + 2];
     unsigned n = 0;
     for (unsigned m = 0; m < cfg->mem_num; m++)
-        req[n++] = (region_req_t){REGION_ADD, {cfg->mem[m].gpa, cfg->mem[m].size, vm->mem_hpa[m],
-                                               REGION_RAM, REGION_R | REGION_W | REGION_X}};
+        req[n++] = (region_req_t){REGION_ADD,
+                                  {cfg->mem[m].gpa, cfg->mem[m].size, vm->mem_hpa[m], REGION_RAM,
+                                   REGION_R | REGION_W | REGION_X}};
     for (unsigned d = 0; d < cfg->dev_num; d++)
-        req[n++] = (region_req_t){REGION_ADD, {cfg->dev[d].base, cfg->dev[d].size,
-                                               cfg->dev[d].base, REGION_DEVICE,
-                                               REGION_R | REGION_W}};
+        req[n++] = (region_req_t){REGION_ADD,
+                                  {cfg->dev[d].base, cfg->dev[d].size, cfg->dev[d].base,
+                                   REGION_DEVICE, REGION_R | REGION_W}};
     if (cfg->kernel_xip)
-        req[n++] = (region_req_t){REGION_ADD, {cfg->kernel_load, img_bytes,
-                                               (uint64_t)(uintptr_t)vm->kernel_data, REGION_ROM,
-                                               REGION_R | REGION_X}};
+        req[n++] = (region_req_t){REGION_ADD,
+                                  {cfg->kernel_load, img_bytes,
+                                   (uint64_t)(uintptr_t)vm->kernel_data, REGION_ROM,
+                                   REGION_R | REGION_X}};
     if (vm->xip_tail_size) /* writable until zeroed (the loader) */
-        req[n++] = (region_req_t){REGION_ADD, {cfg->kernel_load + img_bytes, vm->xip_tail_size,
-                                               vm->xip_tail_hpa, REGION_RAM,
-                                               REGION_R | REGION_W}};
+        req[n++] = (region_req_t){REGION_ADD,
+                                  {cfg->kernel_load + img_bytes, vm->xip_tail_size,
+                                   vm->xip_tail_hpa, REGION_RAM, REGION_R | REGION_W}};
     unsigned failed;
     int rc = region_set_soft(&vm->regions, n, req, &failed);
     if (rc)
@@ -200,10 +202,10 @@ static void report(const vm_t *vm)
     const vm_config_t *cfg = &vm->cfg;
     char line[400];
     size_t n = 0;
-#define ADD(...)                                                                                  \
-    do {                                                                                          \
-        int k_ = snprintf(line + n, sizeof(line) - n, __VA_ARGS__);                               \
-        n = k_ < 0 ? n : n + (size_t)k_ < sizeof(line) ? n + (size_t)k_ : sizeof(line) - 1;      \
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int k_ = snprintf(line + n, sizeof(line) - n, __VA_ARGS__);                                \
+        n = k_ < 0 ? n : n + (size_t)k_ < sizeof(line) ? n + (size_t)k_ : sizeof(line) - 1;        \
     } while (0)
     ADD("vm %s: %u vCPU%s on CPU", cfg->name, cfg->vcpu_num, cfg->vcpu_num == 1 ? "" : "s");
     for (unsigned i = 0; i < cfg->vcpu_num; i++)

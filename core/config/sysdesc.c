@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 typedef struct ctx {
     const void *fdt;
     char *why;
@@ -109,7 +108,8 @@ static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *nam
     int err;
     const bundle_entry_t *e = bundle ? bundle_find(bundle, name, &err) : NULL;
     if (!e)
-        bad(c, "image \"%s\" %s", name, bundle ? "is not in the bundle" : "cannot be found: no bundle");
+        bad(c, "image \"%s\" %s", name,
+            bundle ? "is not in the bundle" : "cannot be found: no bundle");
     return e;
 }
 
@@ -131,8 +131,8 @@ static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t
             return bad(c, "device %s needs reg = <base-hi base-lo size-hi size-lo>",
                        dname ? dname : "?");
         if ((reg[0] | reg[1]) % PAGE_SIZE || !reg[1] || reg[0] + reg[1] < reg[0])
-            return bad(c, "device %s at 0x%lx+0x%lx must be page-aligned and not empty",
-                       dname, (unsigned long)reg[0], (unsigned long)reg[1]);
+            return bad(c, "device %s at 0x%lx+0x%lx must be page-aligned and not empty", dname,
+                       (unsigned long)reg[0], (unsigned long)reg[1]);
         const char *why = chk ? chk->host_refuses(chk->ctx, reg[0], reg[1]) : NULL;
         if (why)
             return bad(c, "device %s at 0x%lx: %s", dname, (unsigned long)reg[0], why);
@@ -146,8 +146,7 @@ static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t
         int ilen;
         const fdt32_t *irq = fdt_getprop(c->fdt, d, "interrupts", &ilen);
         if (irq && (ilen % 4 || ilen / 4 > VM_DEV_IRQ_MAX))
-            return bad(c, "device %s: interrupts must be 1..%u SPI numbers", dname,
-                       VM_DEV_IRQ_MAX);
+            return bad(c, "device %s: interrupts must be 1..%u SPI numbers", dname, VM_DEV_IRQ_MAX);
         dev->irq_num = irq ? (unsigned)ilen / 4 : 0;
         for (unsigned i = 0; i < dev->irq_num; i++) {
             uint32_t spi = fdt32_ld(&irq[i]);
@@ -243,13 +242,17 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     if (cfg->kernel_xip) {
         uint64_t end = load + ((e->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
         if (load % PAGE_SIZE || end < load || end > (1ULL << ipa_bits))
-            return bad(c, "execute-in-place image at 0x%lx must be page-aligned and inside the "
-                          "guest address space", (unsigned long)load);
+            return bad(c,
+                       "execute-in-place image at 0x%lx must be page-aligned and inside the "
+                       "guest address space",
+                       (unsigned long)load);
         if (fdt_getprop(c->fdt, node, "xip-size", NULL)) {
             if (!u64_pair(c, node, "xip-size", 2, &cfg->xip_size) || cfg->xip_size % PAGE_SIZE ||
                 cfg->xip_size < end - load || cfg->xip_size > XIP_SIZE_MAX)
-                return bad(c, "xip-size must be page-aligned, hold the image and be at most "
-                              "%lu MiB", XIP_SIZE_MAX >> 20);
+                return bad(c,
+                           "xip-size must be page-aligned, hold the image and be at most "
+                           "%lu MiB",
+                           XIP_SIZE_MAX >> 20);
             end = load + cfg->xip_size;
             if (end < load || end > (1ULL << ipa_bits))
                 return bad(c, "xip-size reaches outside the guest address space");
@@ -258,9 +261,10 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
             return bad(c, "execute-in-place image at 0x%lx overlaps the VM's memory",
                        (unsigned long)load);
     } else if (!in_memory(cfg, load, e->size)) {
-        return bad(c, "image \"%s\" (%lu bytes at 0x%lx) does not fit in memory below the "
-                      "device tree at 0x%lx", kernel, (unsigned long)e->size,
-                   (unsigned long)load, (unsigned long)ram_end);
+        return bad(c,
+                   "image \"%s\" (%lu bytes at 0x%lx) does not fit in memory below the "
+                   "device tree at 0x%lx",
+                   kernel, (unsigned long)e->size, (unsigned long)load, (unsigned long)ram_end);
     }
 
     const char *initrd = str(c, node, "initrd", &bs);
@@ -273,9 +277,10 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         if (!u64_pair(c, node, "initrd-load", 2, &cfg->initrd_load))
             return bad(c, "initrd needs initrd-load = <hi lo>");
         if (cfg->initrd_load % PAGE_SIZE || !in_memory(cfg, cfg->initrd_load, ie->size))
-            return bad(c, "initrd \"%s\" (%lu bytes at 0x%lx) must be page-aligned and fit in "
-                          "memory", initrd, (unsigned long)ie->size,
-                       (unsigned long)cfg->initrd_load);
+            return bad(c,
+                       "initrd \"%s\" (%lu bytes at 0x%lx) must be page-aligned and fit in "
+                       "memory",
+                       initrd, (unsigned long)ie->size, (unsigned long)cfg->initrd_load);
         if (!cfg->kernel_xip && cfg->initrd_load < load + e->size &&
             load < cfg->initrd_load + ie->size)
             return bad(c, "initrd at 0x%lx overlaps the kernel", (unsigned long)cfg->initrd_load);
@@ -304,7 +309,8 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         if (cfg->dtb_load % PAGE_SIZE || !in_memory(cfg, cfg->dtb_load, VM_DTB_SIZE))
             return bad(c, "dtb-load 0x%lx must be page-aligned with %lu KiB of memory there",
                        (unsigned long)cfg->dtb_load, VM_DTB_SIZE / 1024);
-        if (!cfg->kernel_xip && cfg->dtb_load < load + e->size && load < cfg->dtb_load + VM_DTB_SIZE)
+        if (!cfg->kernel_xip && cfg->dtb_load < load + e->size &&
+            load < cfg->dtb_load + VM_DTB_SIZE)
             return bad(c, "dtb-load 0x%lx overlaps the kernel", (unsigned long)cfg->dtb_load);
     }
     int rc = parse_devices(c, node, cfg, chk);
@@ -368,8 +374,8 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
         c.vm = NULL;
         if (*n >= VM_MAX)
             return bad(&c, "more than %u VMs", VM_MAX);
-        int rc = parse_vm(&c, node, pcpus < CPU_MAX ? pcpus : CPU_MAX, ipa_bits, bundle,
-                          &out[*n], cpu_used, out, *n, chk);
+        int rc = parse_vm(&c, node, pcpus < CPU_MAX ? pcpus : CPU_MAX, ipa_bits, bundle, &out[*n],
+                          cpu_used, out, *n, chk);
         if (rc)
             return rc;
         (*n)++;

@@ -2,8 +2,8 @@
  * Console and log. Messages are formatted with newlib's vsnprintf into a stack buffer and sent
  * under one lock, so every line reaches the UART whole even when all CPUs print at once.
  */
-#include <lib/console.h>
 #include <arch/spinlock.h>
+#include <lib/console.h>
 #include <platform/pl011.h>
 #include <platform/platform.h>
 #include <stdbool.h>

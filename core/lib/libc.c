@@ -3,8 +3,8 @@
  * of the few newlib string routines whose aarch64 assembly uses SIMD registers. EL2 code must
  * never touch FP/SIMD state: it belongs to the guests (tools/check-image.sh enforces this).
  */
-#include <lib/panic.h>
 #include <errno.h>
+#include <lib/panic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

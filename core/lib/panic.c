@@ -4,12 +4,12 @@
  * from the exception stack, and names a stack overflow when the fault hit a guard page.
  */
 #include <arch/esr.h>
+#include <arch/firmware.h>
 #include <arch/pcpu.h>
 #include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <boot/layout.h>
 #include <lib/console.h>
-#include <arch/firmware.h>
 #include <lib/panic.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -95,7 +95,8 @@ static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
  * it. */
 static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, const void *owner)
 {
-    region_req_t q = {REGION_ADD, {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner},
+    region_req_t q = {REGION_ADD,
+                      {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner},
                       .host_vouched = true};
     unsigned failed;
     int rc = region_set_soft(&vm->regions, 1, &q, &failed);
@@ -159,9 +160,9 @@ static bool env_may_talk(void *ctx, domid_t a, domid_t b)
     return va && vb && (lists(va, b) || lists(vb, a));
 }
 
-static const gnttab_env_t xen_env = {env_from,         env_to,          env_own_frame,
-                                     env_host_addr_ok, env_map,         env_unmap,
-                                     env_frame_map,    env_frame_unmap, env_may_talk, NULL};
+static const gnttab_env_t xen_env = {env_from,     env_to,    env_own_frame, env_host_addr_ok,
+                                     env_map,      env_unmap, env_frame_map, env_frame_unmap,
+                                     env_may_talk, NULL};
 
 /* ---- the hypercalls that touch grant state ---- */
 
@@ -281,5 +282,4 @@ static void xen_release(vm_t *vm)
     }
 }
 
-const vm_service_t xen_service = {"Xen domain", xen_create, xen_stopped, xen_restart,
-                                  xen_release};
+const vm_service_t xen_service = {"Xen domain", xen_create, xen_stopped, xen_restart, xen_release};

@@ -4,8 +4,8 @@
  * the guest's own bits, and GTF_reading/GTF_writing stay set while septum's own count of
  * mappings says so; the guest can revoke (clear the flags) only when neither is set.
  */
-#include <xen/gnttab.h>
 #include <string.h>
+#include <xen/gnttab.h>
 
 static const char *const gnttab_msgs[] = GNTTABOP_error_msgs;
 
@@ -78,8 +78,7 @@ static bool flags_update(grant_entry_v1_t *e, uint16_t set, uint16_t clear, uint
 static domid_t self_or(domid_t caller, domid_t dom) { return dom == DOMID_SELF ? caller : dom; }
 
 /* Pin entry ref of d for a mapping by mapper: checks the entry and sets GTF_reading/writing. */
-static int16_t pin(gnttab_dom_t *d, grant_ref_t ref, domid_t mapper, bool readonly,
-                   uint64_t *frame)
+static int16_t pin(gnttab_dom_t *d, grant_ref_t ref, domid_t mapper, bool readonly, uint64_t *frame)
 {
     if (ref >= nr_entries(d))
         return GNTST_bad_gntref;
@@ -316,23 +315,12 @@ long gnttab_op(gnttab_t *g, domid_t id, unsigned cmd, uint64_t uop, unsigned cou
         if (at < uop || env->copy_from_guest(env->ctx, id, &op, at, size))
             return -XEN_EFAULT;
         switch (cmd) {
-        case GNTTABOP_map_grant_ref:
-            op.map.status = map_one(g, me, &op.map);
-            break;
-        case GNTTABOP_unmap_grant_ref:
-            op.unmap.status = unmap_one(g, me, &op.unmap);
-            break;
-        case GNTTABOP_setup_table:
-            op.setup.status = setup_one(g, me, &op.setup);
-            break;
-        case GNTTABOP_copy:
-            op.copy.status = copy_one(g, me, &op.copy);
-            break;
-        case GNTTABOP_query_size:
-            op.query.status = query_one(me, &op.query);
-            break;
-        case GNTTABOP_set_version:
-            return op.setv.version == 1 ? 0 : -XEN_EINVAL; /* v1 only */
+        case GNTTABOP_map_grant_ref: op.map.status = map_one(g, me, &op.map); break;
+        case GNTTABOP_unmap_grant_ref: op.unmap.status = unmap_one(g, me, &op.unmap); break;
+        case GNTTABOP_setup_table: op.setup.status = setup_one(g, me, &op.setup); break;
+        case GNTTABOP_copy: op.copy.status = copy_one(g, me, &op.copy); break;
+        case GNTTABOP_query_size: op.query.status = query_one(me, &op.query); break;
+        case GNTTABOP_set_version: return op.setv.version == 1 ? 0 : -XEN_EINVAL; /* v1 only */
         case GNTTABOP_get_version:
             if (self_or(id, op.getv.dom) != id)
                 return -XEN_EPERM;

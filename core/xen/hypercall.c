@@ -59,15 +59,9 @@ void xen_hypercall(vcpu_t *v, arch_regs_t *f)
     case __HYPERVISOR_xen_version:
         rc = f->x[0] == XENVER_version ? (long)XEN_VERSION_4_17 : -XEN_ENOSYS;
         break;
-    case __HYPERVISOR_console_io:
-        rc = console_io(vm, f->x[0], f->x[1], f->x[2]);
-        break;
-    case __HYPERVISOR_sched_op:
-        rc = sched_op(vm, f->x[0], f->x[1]);
-        break;
-    default:
-        rc = -XEN_ENOSYS;
-        break;
+    case __HYPERVISOR_console_io: rc = console_io(vm, f->x[0], f->x[1], f->x[2]); break;
+    case __HYPERVISOR_sched_op: rc = sched_op(vm, f->x[0], f->x[1]); break;
+    default: rc = -XEN_ENOSYS; break;
     }
     f->x[0] = (uint64_t)rc;
 }

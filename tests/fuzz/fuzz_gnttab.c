@@ -30,11 +30,11 @@ static void check_invariants(void)
             assert(fake_dom(d)->s2[slot].ro == m->readonly);
         }
         assert(live == (unsigned)({
-            unsigned n = 0;
-            for (unsigned i = 0; i < FAKE_WIN_SIZE / XEN_PAGE_SIZE; i++)
-                n += fake_dom(d)->s2[i].on;
-            n;
-        }));
+                   unsigned n = 0;
+                   for (unsigned i = 0; i < FAKE_WIN_SIZE / XEN_PAGE_SIZE; i++)
+                       n += fake_dom(d)->s2[i].on;
+                   n;
+               }));
         /* pins match mappings, and the flags show them */
         for (unsigned ref = 0; ref < 64; ref++) { /* the refs this script can grant */
             unsigned readers = 0, writers = 0;
@@ -67,12 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += 4;
         switch (action) {
         case 0: /* the guest grants ref arg%64 to some domain, of one of its pages (or not) */
-            fake_grant(dom, arg % 64, (domid_t)(1 + (arg >> 6) % 4), (uint32_t)(0x40000 + (arg >> 8) % 20),
-                       arg & 0x8000);
+            fake_grant(dom, arg % 64, (domid_t)(1 + (arg >> 6) % 4),
+                       (uint32_t)(0x40000 + (arg >> 8) % 20), arg & 0x8000);
             break;
-        case 1:
-            fake_end_access(dom, arg % 64);
-            break;
+        case 1: fake_end_access(dom, arg % 64); break;
         case 2: { /* a hypercall with up to 256 raw bytes of operations */
             size_t n = arg % 257;
             if (n > size - i)

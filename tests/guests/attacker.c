@@ -31,8 +31,10 @@ static void check(const char *what, bool ok)
 
 static int16_t map1(uint64_t at, grant_ref_t ref, bool ro, grant_handle_t *h)
 {
-    struct gnttab_map_grant_ref op = {at, GNTMAP_host_map | (ro ? GNTMAP_readonly : 0), ref, 1,
-                                      0, 0, 0};
+    struct gnttab_map_grant_ref op = {at,  GNTMAP_host_map | (ro ? GNTMAP_readonly : 0),
+                                      ref, 1,
+                                      0,   0,
+                                      0};
     if (gnttab_map_refs(&op, 1))
         return 99;
     *h = op.handle;
@@ -85,9 +87,8 @@ int main(const void *dtb)
     check("mapped ref 9 next to it", map1(W + PAGE, 9, false, &h[1]) == GNTST_okay);
     check("mapped ref 10 next to that", map1(W + 2 * PAGE, 10, false, &h[2]) == GNTST_okay);
     check("mapped ref 11 read-only", map1(W + 4 * PAGE, 11, true, &h[3]) == GNTST_okay);
-    check("the lent pages read",
-          !strcmp((char *)(uintptr_t)(W + PAGE), "lent page 1") &&
-              !strcmp((char *)(uintptr_t)(W + 4 * PAGE), "lent page 3"));
+    check("the lent pages read", !strcmp((char *)(uintptr_t)(W + PAGE), "lent page 1") &&
+                                     !strcmp((char *)(uintptr_t)(W + 4 * PAGE), "lent page 3"));
 
     /* fill the region table with its own RAM cut into pieces */
     unsigned splits = 0;
@@ -125,8 +126,8 @@ int main(const void *dtb)
 
     /* septum's regions are not the guest's to change */
     check("making a read-only grant writable is refused",
-          region(SEPTUM_REGION_OP_MODIFY, W + 4 * PAGE, PAGE,
-                 SEPTUM_REGION_R | SEPTUM_REGION_W) != 0);
+          region(SEPTUM_REGION_OP_MODIFY, W + 4 * PAGE, PAGE, SEPTUM_REGION_R | SEPTUM_REGION_W) !=
+              0);
     check("the read-only grant still faults on write", write_faults(W + 4 * PAGE));
     check("deleting a grant mapping is refused",
           region(SEPTUM_REGION_OP_DELETE, W, PAGE, 0) != 0 && !read_faults(W));
@@ -134,8 +135,8 @@ int main(const void *dtb)
           region(SEPTUM_REGION_OP_DELETE, MOVES + 79 * PAGE, PAGE, 0) != 0);
 
     /* buffers in memory it may only read: septum must not write there for it */
-    long rc = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size,
-                            W + 4 * PAGE + 64, 1, 0, 0);
+    long rc = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, W + 4 * PAGE + 64, 1,
+                            0, 0);
     check("query_size into the read-only grant: -EFAULT", rc == -XEN_EFAULT);
     static struct gnttab_setup_table s __attribute__((aligned(64)));
     s = (struct gnttab_setup_table){DOMID_SELF, 1, 0, W + 4 * PAGE + 128};

@@ -7,9 +7,9 @@
 #include <septum/gnttab.h>
 #include <septum/guest.h>
 
-#define ITER 1000
+#define ITER                   1000
 #define PMU_EVENT_INST_RETIRED 0x08
-#define PMEVTYPER_NSH (1UL << 27) /* count at EL2 too */
+#define PMEVTYPER_NSH          (1UL << 27) /* count at EL2 too */
 
 static inline uint64_t insns(void)
 {
@@ -18,8 +18,8 @@ static inline uint64_t insns(void)
     return v;
 }
 
-/* A store of zero (from w1) to a virtual PL011 register (IBRD: no shared state; IMSC: behind the device's
- * lock, shared with console input), against the same loop storing to RAM. */
+/* A store of zero (from w1) to a virtual PL011 register (IBRD: no shared state; IMSC: behind the
+ * device's lock, shared with console input), against the same loop storing to RAM. */
 #define PL011_IBRD 0x09000024UL
 #define PL011_IMSC 0x09000038UL
 static uint64_t run_mmio_at(uint64_t device)
@@ -84,7 +84,7 @@ static uint64_t bench_timer(void)
 
 /* ---- grant map + unmap, the granter being domain 2 (tests/guests/gntpeer.c, refs 8..23) ---- */
 
-#define GNT_BATCH 16
+#define GNT_BATCH  16
 #define GNT_ROUNDS 50
 static struct gnttab_map_grant_ref maps[GNT_BATCH] __attribute__((aligned(XEN_PAGE_SIZE)));
 static struct gnttab_unmap_grant_ref unmaps[GNT_BATCH] __attribute__((aligned(XEN_PAGE_SIZE)));
@@ -98,8 +98,8 @@ static long gnt_op(unsigned cmd, void *ops, unsigned n)
 static int gnt_pair(char *window, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        maps[i] = (struct gnttab_map_grant_ref){(uintptr_t)(window + i * XEN_PAGE_SIZE),
-                                                GNTMAP_host_map, 8 + i, 2, 0, 0, 0};
+        maps[i] = (struct gnttab_map_grant_ref){
+            (uintptr_t)(window + i * XEN_PAGE_SIZE), GNTMAP_host_map, 8 + i, 2, 0, 0, 0};
     gnt_op(GNTTABOP_map_grant_ref, maps, n);
     int bad = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -135,8 +135,8 @@ static void bench_grants(void)
         bad |= gnt_pair(window, GNT_BATCH);
     uint64_t batch = (insns() - t0) / (GNT_ROUNDS * GNT_BATCH);
     guest_printf("bench: grant map+unmap pair: %lu instructions alone, %lu per pair in batches "
-                 "of %u%s\n", (unsigned long)alone, (unsigned long)batch, GNT_BATCH,
-                 bad ? " (FAILED)" : "");
+                 "of %u%s\n",
+                 (unsigned long)alone, (unsigned long)batch, GNT_BATCH, bad ? " (FAILED)" : "");
 }
 
 static uint64_t run(bool hvc)
@@ -191,7 +191,9 @@ int main(const void *dtb)
     enum { COPIES = 100 };
     c = (struct gnttab_copy){{{.gmfn = (uintptr_t)src / XEN_PAGE_SIZE}, DOMID_SELF, 0},
                              {{.gmfn = (uintptr_t)dst / XEN_PAGE_SIZE}, DOMID_SELF, 0},
-                             XEN_PAGE_SIZE, 0, 0};
+                             XEN_PAGE_SIZE,
+                             0,
+                             0};
     uint64_t t0 = insns();
     for (unsigned n = 0; n < COPIES; n++)
         xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_copy, (uintptr_t)&c, 1, 0, 0);

@@ -95,9 +95,9 @@ int main(const void *dtb)
     check("initrd in /chosen", start && end);
     if (start && end) {
         const void *initrd = (const void *)(uintptr_t)fdt64_to_cpu(*start);
-        check("initrd holds the packed device tree", fdt_magic(initrd) == FDT_MAGIC &&
-                                                         fdt64_to_cpu(*end) - fdt64_to_cpu(*start) ==
-                                                             fdt_totalsize(initrd));
+        check("initrd holds the packed device tree",
+              fdt_magic(initrd) == FDT_MAGIC &&
+                  fdt64_to_cpu(*end) - fdt64_to_cpu(*start) == fdt_totalsize(initrd));
     }
     guest_printf("devices: %u failed\n", failed);
     guest_printf("done\n");

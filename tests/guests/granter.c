@@ -3,9 +3,9 @@
  * passes a message, checks that it cannot revoke while the page is mapped, and revokes once the
  * other side has unmapped it.
  */
+#include <errno.h>
 #include <septum/gnttab.h>
 #include <septum/guest.h>
-#include <errno.h>
 #include <string.h>
 
 static char a[XEN_PAGE_SIZE] __attribute__((aligned(XEN_PAGE_SIZE)));
@@ -69,8 +69,8 @@ int main(const void *dtb)
     while ((rc = gnttab_end_access(rb)) == -EBUSY && tries--)
         xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
     check("read-only grant revoked", rc == 0);
-    check("xen_version", xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0) ==
-                             ((4 << 16) | 17));
+    check("xen_version",
+          xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0) == ((4 << 16) | 17));
     static const char hi[] = "console_io works\n";
     check("console_io", xen_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, sizeof(hi) - 1,
                                       (uintptr_t)hi, 0, 0) == (long)sizeof(hi) - 1);

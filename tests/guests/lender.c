@@ -4,9 +4,9 @@
  * checks that every grant can be revoked (nothing it unmapped stays mapped, nothing stays pinned)
  * and that the read-only page is exactly as it was lent.
  */
+#include <errno.h>
 #include <septum/gnttab.h>
 #include <septum/guest.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 

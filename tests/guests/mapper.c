@@ -36,7 +36,6 @@ static void write_ro(void) { ro_page[0] = 'x'; }
 static volatile char *gone_page;
 static void read_gone(void) { (void)gone_page[0]; }
 
-
 int main(const void *dtb)
 {
     (void)dtb;
@@ -94,12 +93,12 @@ int main(const void *dtb)
     char *page3 = gnttab_get_page();
     check("bad ref", map1(page3, 600, 1, GNTMAP_host_map, NULL) == GNTST_bad_gntref);
     check("bad domid", map1(page3, 8, 9, GNTMAP_host_map, NULL) == GNTST_bad_domain);
-    check("misaligned host_addr", map1(page3 + 8, 8, 1, GNTMAP_host_map, NULL) ==
-                                      GNTST_bad_virt_addr);
-    check("host_addr over RAM", map1((void *)0x40100000, 8, 1, GNTMAP_host_map, NULL) ==
-                                    GNTST_bad_virt_addr);
-    check("host_addr already mapped", map1(page, 8, 1, GNTMAP_host_map, NULL) ==
-                                          GNTST_bad_virt_addr);
+    check("misaligned host_addr",
+          map1(page3 + 8, 8, 1, GNTMAP_host_map, NULL) == GNTST_bad_virt_addr);
+    check("host_addr over RAM",
+          map1((void *)0x40100000, 8, 1, GNTMAP_host_map, NULL) == GNTST_bad_virt_addr);
+    check("host_addr already mapped",
+          map1(page, 8, 1, GNTMAP_host_map, NULL) == GNTST_bad_virt_addr);
     static struct gnttab_map_grant_ref ops[2] __attribute__((aligned(XEN_PAGE_SIZE)));
     check("count 0", raw(GNTTABOP_map_grant_ref, (uintptr_t)ops, 0) == 0);
     check("absurd count", raw(GNTTABOP_map_grant_ref, (uintptr_t)ops, 1000000) == -XEN_EINVAL);

@@ -85,8 +85,8 @@ static void check(const char *what, bool ok, unsigned *failed)
 
 static int64_t region(unsigned op, unsigned flags)
 {
-    return septum_hvc(SEPTUM_HC_REGION_SET, op, (uint64_t)(uintptr_t)page, sizeof(page), flags,
-                      0, 0, NULL);
+    return septum_hvc(SEPTUM_HC_REGION_SET, op, (uint64_t)(uintptr_t)page, sizeof(page), flags, 0,
+                      0, NULL);
 }
 
 int main(const void *dtb)
@@ -95,7 +95,8 @@ int main(const void *dtb)
     unsigned failed = 0;
     page[0] = 0xfeedf00d;
     check("write to RAM", !faults(true), &failed);
-    check("make the page read-only", region(SEPTUM_REGION_OP_MODIFY, SEPTUM_REGION_R) == 0, &failed);
+    check("make the page read-only", region(SEPTUM_REGION_OP_MODIFY, SEPTUM_REGION_R) == 0,
+          &failed);
     check("write to the read-only page faults", faults(true), &failed);
     check("read of the read-only page works", !faults(false) && page[0] == 0xfeedf00d, &failed);
     guest_printf("page word 1 at 0x%lx\n", (unsigned long)(uintptr_t)&page[1]);
@@ -105,8 +106,8 @@ int main(const void *dtb)
     mmu(false);
     check("the page read through its alias at 0x80000000", aliased, &failed);
     check("write through the alias faults", alias_faults, &failed);
-    check("make it writable again", region(SEPTUM_REGION_OP_MODIFY,
-                                           SEPTUM_REGION_R | SEPTUM_REGION_W) == 0, &failed);
+    check("make it writable again",
+          region(SEPTUM_REGION_OP_MODIFY, SEPTUM_REGION_R | SEPTUM_REGION_W) == 0, &failed);
     check("write works again", !faults(true), &failed);
     check("delete the page", region(SEPTUM_REGION_OP_DELETE, 0) == 0, &failed);
     check("read of the deleted page faults", faults(false), &failed);

@@ -24,16 +24,16 @@ static void worker(unsigned id)
         struct gnttab_map_grant_ref *m = &slots[id].m;
         struct gnttab_unmap_grant_ref *u = &slots[id].u;
         *m = (struct gnttab_map_grant_ref){addr, GNTMAP_host_map, 8, 1, 99, 0, 0};
-        long rc = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref,
-                                (uintptr_t)m, 1, 0, 0);
+        long rc = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, (uintptr_t)m,
+                                1, 0, 0);
         if (rc || m->status) {
             __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
             continue;
         }
         *(volatile uint32_t *)(uintptr_t)(addr + 4 * (id + 1)) = i; /* touch it */
         *u = (struct gnttab_unmap_grant_ref){addr, 0, m->handle, 99};
-        rc = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, (uintptr_t)u,
-                           1, 0, 0);
+        rc = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, (uintptr_t)u, 1,
+                           0, 0);
         if (rc || u->status)
             __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     }
@@ -52,7 +52,8 @@ int main(const void *dtb)
         return 1;
     /* wait for the grant to exist */
     static struct gnttab_map_grant_ref m __attribute__((aligned(64)));
-    m = (struct gnttab_map_grant_ref){SEPTUM_GRANT_WINDOW + 0x100000, GNTMAP_host_map, 8, 1, 0, 0, 0};
+    m = (struct gnttab_map_grant_ref){
+        SEPTUM_GRANT_WINDOW + 0x100000, GNTMAP_host_map, 8, 1, 0, 0, 0};
     do {
         m.status = 0;
         xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, (uintptr_t)&m, 1, 0, 0);

@@ -15,7 +15,6 @@ static void check(const char *what, bool ok)
     failed += !ok;
 }
 
-
 static void wide_read(void)
 {
     uint64_t v;
@@ -49,7 +48,9 @@ int main(const void *dtb)
 
     uint64_t keep = 0x5eed;
     __asm__ volatile("mov x9, %1\n ldr wzr, [%2, #0x18]\n mov %0, x9"
-                     : "=r"(keep) : "r"(keep), "r"(UART) : "x9", "memory");
+                     : "=r"(keep)
+                     : "r"(keep), "r"(UART)
+                     : "x9", "memory");
     check("load into wzr leaves registers alone", keep == 0x5eed);
 
     uint32_t fr = *(volatile uint32_t *)(UART + 0x18);

@@ -14,7 +14,7 @@
 #include <septum/guest.h>
 
 #define GICD        0x08000000UL
-#define GICR(n)     (0x080a0000UL + (uint64_t)(n) * 0x20000)
+#define GICR(n)     (0x080a0000UL + (uint64_t)(n)*0x20000)
 #define SGI_BASE(n) (GICR(n) + 0x10000)
 #define ISENABLER   0x100
 #define ICENABLER   0x180
@@ -29,11 +29,11 @@
 #define SGI_ANS     11 /* and back */
 
 #define sysreg_w(reg, v) __asm__ volatile("msr " #reg ", %0; isb" ::"r"((uint64_t)(v)) : "memory")
-#define sysreg_r(reg)                                                                             \
-    ({                                                                                            \
-        uint64_t v_;                                                                              \
-        __asm__ volatile("mrs %0, " #reg : "=r"(v_));                                             \
-        v_;                                                                                       \
+#define sysreg_r(reg)                                                                              \
+    ({                                                                                             \
+        uint64_t v_;                                                                               \
+        __asm__ volatile("mrs %0, " #reg : "=r"(v_));                                              \
+        v_;                                                                                        \
     })
 
 static void w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
@@ -153,7 +153,8 @@ int main(const void *dtb)
     cpu_init(0);
     check("GICD_CTLR reads ARE and the enables", (r32(GICD) & 0x13) == 0x13);
     check("GICD_PIDR2 says GICv3", (r32(GICD + 0xffe8) & 0xf0) == 0x30);
-    check("GICR 1 is the last redistributor", (r32(GICR(1) + 8) & 0x10) && !(r32(GICR(0) + 8) & 0x10));
+    check("GICR 1 is the last redistributor",
+          (r32(GICR(1) + 8) & 0x10) && !(r32(GICR(0) + 8) & 0x10));
 
     check("64-bit write to GICD_CTLR aborts", guest_faults(wide_ctlr));
     check("byte read of GICD_ISENABLER1 aborts", guest_faults(byte_enable));
@@ -199,7 +200,8 @@ int main(const void *dtb)
     disable_in_handler = false;
     check("disable-active: delivered once while disabled", count[0][50] == 1);
     check("disable-active: still pending, not active",
-          (r32(GICD + ISPENDR + 4) >> (50 - 32) & 1) && !(r32(GICD + ISACTIVER + 4) >> (50 - 32) & 1));
+          (r32(GICD + ISPENDR + 4) >> (50 - 32) & 1) &&
+              !(r32(GICD + ISACTIVER + 4) >> (50 - 32) & 1));
     w32(GICD + ISENABLER + 4, 1U << (50 - 32));
     wait_for(two_50);
     check("disable-active: delivered again once enabled", count[0][50] == 2);
@@ -210,8 +212,8 @@ int main(const void *dtb)
     uint64_t r64 = *(volatile uint64_t *)(GICD + IROUTER(60));
     check("irouter: 32-bit halves make 0x1", r64 == 1);
     *(volatile uint64_t *)(GICD + IROUTER(61)) = 0x000000ff00000001UL; /* Aff3 = 0xff */
-    check("irouter: the high half reads back alone", r32(GICD + IROUTER(61) + 4) == 0xff &&
-                                                      r32(GICD + IROUTER(61)) == 1);
+    check("irouter: the high half reads back alone",
+          r32(GICD + IROUTER(61) + 4) == 0xff && r32(GICD + IROUTER(61)) == 1);
 
     /* SGIs between vCPUs (vCPU 1 answers each request with an answer) */
     w32(SGI_BASE(0) + ISENABLER, 1U << SGI_ANS);
@@ -234,8 +236,8 @@ int main(const void *dtb)
     }
     guest_printf("sgi: %u sent to vcpu 1, %u received there, %u answers back\n", NSGI_ROUND,
                  (unsigned)count[1][SGI_REQ], (unsigned)count[0][SGI_ANS]);
-    check("sgi: every round trip completed", !lost && count[1][SGI_REQ] == NSGI_ROUND &&
-                                              count[0][SGI_ANS] == NSGI_ROUND);
+    check("sgi: every round trip completed",
+          !lost && count[1][SGI_REQ] == NSGI_ROUND && count[0][SGI_ANS] == NSGI_ROUND);
 
     /* the SPI routed to vCPU 1 by the IROUTER above */
     w8(GICD + IPRIORITYR + 60, 0x80);

@@ -20,7 +20,8 @@ int main(const void *dtb)
     guest_expect_abort = true;
     *code = 0xd503201f; /* a NOP over its own first instruction */
     guest_expect_abort = false;
-    guest_printf("write to its own code: %s\n", guest_exceptions != before ? "aborted" : "SUCCEEDED");
+    guest_printf("write to its own code: %s\n",
+                 guest_exceptions != before ? "aborted" : "SUCCEEDED");
     guest_printf("done\n");
     return 0;
 }

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOAD_MAX (1024 * 1024) /* QEMU dumps a 1 MiB blob */
+#define LOAD_MAX (1024 * 1024)  /* QEMU dumps a 1 MiB blob */
 #define EDIT_MAX (2 * LOAD_MAX) /* edited copies: room to grow */
 
 static const char *const V3_1 = "virt-gicv3-smp1.dtb";
@@ -275,15 +275,16 @@ static void test_memory(void **state)
     assert_int_equal(fdt_setprop(fdt, node(fdt, mem), "reg", "", 0), 0);
     expect_error(fdt, EDIT_MAX, -EINVAL, "reg length 0");
     set_reg64(fdt, mem, (const uint64_t[]){0xfffffffff0000000ULL, 0x20000000}, 2);
-    expect_error(fdt, EDIT_MAX, -EINVAL, "/memory@40000000: reg entry 0 (0xfffffffff0000000+0x20000000) wraps");
+    expect_error(fdt, EDIT_MAX, -EINVAL,
+                 "/memory@40000000: reg entry 0 (0xfffffffff0000000+0x20000000) wraps");
     set_reg64(fdt, mem, (const uint64_t[]){0xfffffffff0000000ULL, 0x10000000}, 2);
     expect_error(fdt, EDIT_MAX, -EINVAL, "wraps"); /* ends exactly at 2^64: base+size overflows */
     set_reg64(fdt, mem, (const uint64_t[]){0x40000800, 0x20000000}, 2);
     expect_error(fdt, EDIT_MAX, -EINVAL, "not 4 KiB-aligned");
 
     /* several banks, unsorted, with an empty one: sorted, empty skipped */
-    set_reg64(fdt, mem, (const uint64_t[]){0x80000000, 0x1000000, 0x40000000, 0x10000000,
-                                            0x60000000, 0}, 6);
+    set_reg64(fdt, mem,
+              (const uint64_t[]){0x80000000, 0x1000000, 0x40000000, 0x10000000, 0x60000000, 0}, 6);
     parse_ok(fdt, EDIT_MAX, &b);
     assert_int_equal(b.mem_num, 2);
     assert_int_equal(b.mem[0].base, 0x40000000);
@@ -375,7 +376,8 @@ static void test_reserved(void **state)
 
     /* reserved-memory without ranges: its children are not CPU addresses */
     assert_int_equal(fdt_delprop(fdt, node(fdt, "/reserved-memory"), "ranges"), 0);
-    expect_error(fdt, EDIT_MAX, -ENOTSUP, "/reserved-memory/a@48000000: a parent bus has no ranges");
+    expect_error(fdt, EDIT_MAX, -ENOTSUP,
+                 "/reserved-memory/a@48000000: a parent bus has no ranges");
     fdt_setprop(fdt, node(fdt, "/reserved-memory"), "ranges", NULL, 0);
     set_reg64(fdt, "/reserved-memory/a@48000000", (const uint64_t[]){~0ULL, 2}, 2);
     expect_error(fdt, EDIT_MAX, -EINVAL, "wraps");
@@ -493,7 +495,8 @@ static void test_gic(void **state)
     const char *gic = "/intc@8000000";
     board_t b;
     set_reg64(fdt, gic, (const uint64_t[]){0x08000000, 0x10000}, 2);
-    expect_error(fdt, EDIT_MAX, -EINVAL, "/intc@8000000: reg has 1 entries; a GICv3 needs at least 2");
+    expect_error(fdt, EDIT_MAX, -EINVAL,
+                 "/intc@8000000: reg has 1 entries; a GICv3 needs at least 2");
     set_reg64(fdt, gic, (const uint64_t[]){0x08000000, 0x10000, 0x080a0000, 0}, 4);
     expect_error(fdt, EDIT_MAX, -EINVAL, "empty register frame");
     set_reg64(fdt, gic, (const uint64_t[]){0x08000000, 0x10000, 0x080a0000, 0xf60000}, 4);
@@ -712,7 +715,8 @@ static void test_fuzz(void **state)
                 /* a quarter of the damage goes to the header, the rest to the content */
                 size_t at = rng() % 4 == 0 ? rng() % sizeof(struct fdt_header) : rng() % used;
                 if (rng() % 3 == 0 && at + 4 <= used) {
-                    static const uint32_t words[] = {0, 1, 2, 3, 4, 9, 0xffffffff, 0x7fffffff,
+                    static const uint32_t words[] = {0,          1,      2,          3,
+                                                     4,          9,      0xffffffff, 0x7fffffff,
                                                      0x80000000, 0x1000, 16};
                     uint32_t w = cpu_to_fdt32(words[rng() % 11]);
                     memcpy(fdt + (at & ~(size_t)3), &w, 4);

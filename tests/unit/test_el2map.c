@@ -53,8 +53,8 @@ static void test_layout(void **state)
             assert_int_equal(prot, layout[i].prot);
         }
     /* guard pages and the gap before the stacks are not mapped */
-    static const uint64_t holes[] = {BASE + 80 * PG, BASE + 85 * PG, BASE + 88 * PG, BASE - PG,
-                                     0x09001000, 0};
+    static const uint64_t holes[] = {BASE + 80 * PG, BASE + 85 * PG, BASE + 88 * PG,
+                                     BASE - PG,      0x09001000,     0};
     for (unsigned i = 0; i < sizeof(holes) / sizeof(holes[0]); i++)
         assert_int_equal(pt_lookup(&pt, holes[i], NULL, NULL, NULL), -ENOENT);
 

@@ -10,7 +10,10 @@
 #include <arch/esr.h>
 #include <arch/sysreg.h>
 
-static uint64_t esr(unsigned ec, unsigned iss) { return ((uint64_t)ec << ESR_EC_SHIFT) | ESR_IL | iss; }
+static uint64_t esr(unsigned ec, unsigned iss)
+{
+    return ((uint64_t)ec << ESR_EC_SHIFT) | ESR_IL | iss;
+}
 
 static void test_classes(void **state)
 {
@@ -37,7 +40,8 @@ static void test_fault_status(void **state)
     assert_string_equal(esr_fsc_name(0x09, buf, sizeof(buf)), "access flag fault, level 1");
     assert_string_equal(esr_fsc_name(0x02, buf, sizeof(buf)), "address size fault, level 2");
     assert_string_equal(esr_fsc_name(0x10, buf, sizeof(buf)), "synchronous external abort");
-    assert_string_equal(esr_fsc_name(0x15, buf, sizeof(buf)), "external abort on table walk, level 1");
+    assert_string_equal(esr_fsc_name(0x15, buf, sizeof(buf)),
+                        "external abort on table walk, level 1");
     assert_string_equal(esr_fsc_name(0x21, buf, sizeof(buf)), "alignment fault");
     assert_string_equal(esr_fsc_name(0x30, buf, sizeof(buf)), "TLB conflict abort");
     assert_string_equal(esr_fsc_name(0x3d, buf, sizeof(buf)), "fault status 0x3d");

@@ -90,11 +90,11 @@ static void test_init_holes_and_taken(void **state)
 {
     (void)state;
     frame_range_t ram[] = {
-        {0x80000000, MiB(64)},                /* bank 2 */
-        {0x40000000 + 100, MiB(16) - 100},    /* bank 1: first partial frame dropped */
-        {0x41000000, MiB(1) + 0xfff},         /* touches bank 1: merged; partial tail dropped */
-        {0x50000000, 0xfff},                  /* less than a frame: ignored */
-        {0x60000000, 0},                      /* empty: ignored */
+        {0x80000000, MiB(64)},             /* bank 2 */
+        {0x40000000 + 100, MiB(16) - 100}, /* bank 1: first partial frame dropped */
+        {0x41000000, MiB(1) + 0xfff},      /* touches bank 1: merged; partial tail dropped */
+        {0x50000000, 0xfff},               /* less than a frame: ignored */
+        {0x60000000, 0},                   /* empty: ignored */
     };
     frame_range_t taken[] = {
         {0x40200000 + 10, 5000},  /* rounds outward to two frames */
@@ -158,7 +158,7 @@ static void test_init_errors(void **state)
     frame_range_t overlap[] = {{0x40000000, MiB(16)}, {0x40800000, MiB(16)}};
     frame_range_t overlap_in_frame[] = {{0x40000000, 0x1800}, {0x40001000, MiB(1)}};
     frame_range_t wrap[] = {{0xfffffffffffff000, 0x2000}};
-    frame_range_t to_top[] = {{0xffffffffffe00000, 0x200000}}; /* ends at 2^64: wraps to 0 */
+    frame_range_t to_top[] = {{0xffffffffffe00000, 0x200000}};   /* ends at 2^64: wraps to 0 */
     frame_range_t near_top[] = {{0xffffffffffe00000, 0x1fffff}}; /* ends at UINT64_MAX */
 
     assert_int_equal(frame_init(overlap, 2, NULL, 0, FRAME_SEPTUM), -EINVAL);
@@ -287,7 +287,7 @@ static void test_claims(void **state)
     assert_int_equal(frame_claim(0x401ff000, 2, FRAME_VM0), -ERANGE); /* into the hole */
     assert_int_equal(frame_claim(0x40200000, 1, FRAME_VM0), -ERANGE); /* in the hole */
     assert_int_equal(frame_claim(0x10000000, 1, FRAME_VM0), -ERANGE);
-    assert_int_equal(frame_claim(0x40400000 - PG, 2, FRAME_VM0), -ERANGE); /* past the end */
+    assert_int_equal(frame_claim(0x40400000 - PG, 2, FRAME_VM0), -ERANGE);    /* past the end */
     assert_int_equal(frame_claim(0xfffffffffffff000, 2, FRAME_VM0), -ERANGE); /* wraps */
     assert_int_equal(frame_claim(0x40000000, UINT64_MAX, FRAME_VM0), -ERANGE);
     assert_int_equal(frame_claim(0x40000800, 1, FRAME_VM0), -EINVAL); /* unaligned */
@@ -319,7 +319,7 @@ static void test_free_wrong_owner(void **state)
     assert_int_equal(b, a + 8 * PG);
     snap_t before = snapshot();
     assert_int_equal(frame_free(a, 8, VM1), -EPERM);
-    assert_int_equal(frame_free(a, 9, FRAME_VM0), -EPERM);         /* one page too many */
+    assert_int_equal(frame_free(a, 9, FRAME_VM0), -EPERM);          /* one page too many */
     assert_int_equal(frame_free(a + 4 * PG, 8, FRAME_VM0), -EPERM); /* straddles two owners */
     assert_int_equal(frame_free(b + 8 * PG, 1, VM1), -EPERM);       /* a free page */
     assert_int_equal(frame_free(a, 8, FRAME_FREE), -EINVAL);
@@ -413,14 +413,14 @@ static void test_owned_and_walk(void **state)
     assert_int_equal(frame_init(ram, 2, NULL, 0, FRAME_SEPTUM), 0);
     assert_int_equal(frame_claim(0x40004000, 4, FRAME_VM0), 0);
     assert_true(frame_range_owned(0x40004000, 4 * PG, FRAME_VM0));
-    assert_true(frame_range_owned(0x40004800, 1, FRAME_VM0));          /* one byte */
-    assert_true(frame_range_owned(0x40004fff, 0x3001, FRAME_VM0));     /* pages it touches */
+    assert_true(frame_range_owned(0x40004800, 1, FRAME_VM0));      /* one byte */
+    assert_true(frame_range_owned(0x40004fff, 0x3001, FRAME_VM0)); /* pages it touches */
     assert_false(frame_range_owned(0x40003fff, 2, FRAME_VM0));
     assert_false(frame_range_owned(0x40004000, 4 * PG + 1, FRAME_VM0));
     assert_false(frame_range_owned(0x40004000, 0, FRAME_VM0));
     assert_false(frame_range_owned(0x40004000, UINT64_MAX, FRAME_VM0)); /* wraps */
     assert_true(frame_range_owned(0x40000000, 4 * PG, FRAME_FREE));
-    assert_false(frame_range_owned(0x4000c000, 8 * PG, FRAME_FREE));   /* across the hole */
+    assert_false(frame_range_owned(0x4000c000, 8 * PG, FRAME_FREE)); /* across the hole */
     assert_false(frame_range_owned(0x30000000, PG, FRAME_FREE));
     assert_true(frame_range_owned(0x40020000, 16 * PG, FRAME_FREE));
     int calls = 0;
@@ -598,8 +598,10 @@ static void test_random_against_model(void **state)
             bool all = in_ram;
             for (unsigned k = 0; all && k < n; k++)
                 all = model[p + k] == (claim ? FRAME_FREE : owner);
-            want = !in_ram ? -ERANGE : !all ? (claim ? -EBUSY : -EPERM)
-                 : m_set(p, n, claim ? owner : FRAME_FREE) ? 0 : -ENOSPC;
+            want = !in_ram                                   ? -ERANGE
+                   : !all                                    ? (claim ? -EBUSY : -EPERM)
+                   : m_set(p, n, claim ? owner : FRAME_FREE) ? 0
+                                                             : -ENOSPC;
             rc = claim ? frame_claim(m_addr(p), n, owner) : frame_free(m_addr(p), n, owner);
             assert_int_equal(rc, want);
         }

@@ -96,8 +96,8 @@ static void test_readonly_and_permissions(void **state)
     /* a read-write grant mapped read-only is read-only too */
     fake_grant(1, 8, 2, GFN(5), false);
     grant_handle_t h2;
-    assert_int_equal(map1(2, 1, 8, FAKE_WIN_GPA + XEN_PAGE_SIZE,
-                          GNTMAP_host_map | GNTMAP_readonly, &h2),
+    assert_int_equal(map1(2, 1, 8, FAKE_WIN_GPA + XEN_PAGE_SIZE, GNTMAP_host_map | GNTMAP_readonly,
+                          &h2),
                      GNTST_okay);
     assert_true(fake_dom(2)->s2[1].ro);
     /* domain 3 may not talk to 1; and the grant names domain 2 anyway */
@@ -190,8 +190,8 @@ static void test_copy(void **state)
     fake_grant(1, 4, 2, GFN(2), false);
     fake_grant(1, 5, 2, GFN(3), true);
     strcpy((char *)fake_doms[1].ram[2] + 100, "granted bytes");
-    struct gnttab_copy c = {{{.ref = 4}, 1, 100}, {{.gmfn = GFN(6)}, DOMID_SELF, 8}, 14,
-                            GNTCOPY_source_gref, 99};
+    struct gnttab_copy c = {
+        {{.ref = 4}, 1, 100}, {{.gmfn = GFN(6)}, DOMID_SELF, 8}, 14, GNTCOPY_source_gref, 99};
     fake_to(NULL, 2, OPS_GPA, &c, sizeof(c));
     assert_int_equal(gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1), 0);
     fake_from(NULL, 2, &c, OPS_GPA, sizeof(c));
@@ -199,8 +199,8 @@ static void test_copy(void **state)
     assert_string_equal((char *)fake_doms[2].ram[6] + 8, "granted bytes");
     assert_int_equal(fake_doms[1].table[4].flags, GTF_permit_access); /* unpinned again */
     /* into a read-only grant: refused */
-    struct gnttab_copy w = {{{.gmfn = GFN(6)}, DOMID_SELF, 0}, {{.ref = 5}, 1, 0}, 4,
-                            GNTCOPY_dest_gref, 99};
+    struct gnttab_copy w = {
+        {{.gmfn = GFN(6)}, DOMID_SELF, 0}, {{.ref = 5}, 1, 0}, 4, GNTCOPY_dest_gref, 99};
     fake_to(NULL, 2, OPS_GPA, &w, sizeof(w));
     gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1);
     fake_from(NULL, 2, &w, OPS_GPA, sizeof(w));

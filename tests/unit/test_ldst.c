@@ -131,17 +131,17 @@ static void test_refused(void **state)
     uint64_t x[31] = {0};
     ldst_op_t op;
     static const uint32_t bad[] = {
-        0xd503201f, /* nop */
-        0xf9800020, /* prfm pldl1keep, [x1] */
-        0xfd400420, /* ldr d0, [x1, #8]: FP register */
-        0xad400420, /* ldp q0, q1, [x1]: FP pair */
-        0xc85f7c20, /* ldxr x0, [x1]: exclusive */
-        0xf8200020, /* ldadd x0, x0, [x1]: atomic */
+        0xd503201f,              /* nop */
+        0xf9800020,              /* prfm pldl1keep, [x1] */
+        0xfd400420,              /* ldr d0, [x1, #8]: FP register */
+        0xad400420,              /* ldp q0, q1, [x1]: FP pair */
+        0xc85f7c20,              /* ldxr x0, [x1]: exclusive */
+        0xf8200020,              /* ldadd x0, x0, [x1]: atomic */
         0xa8400c22 & 0xfe7fffff, /* stnp x2, x3, [x1]: no-allocate pair */
-        0xa9c10422, /* ldp x2, x1, [x1, #16]!: writeback into a data register */
-        0xa9400822, /* ldp x2, x2, [x1]: same register twice */
-        0xf8408421, /* ldr x1, [x1], #8: writeback over the loaded register */
-        0xb8800820, /* ldtrsw x0, [x1]: unprivileged */
+        0xa9c10422,              /* ldp x2, x1, [x1, #16]!: writeback into a data register */
+        0xa9400822,              /* ldp x2, x2, [x1]: same register twice */
+        0xf8408421,              /* ldr x1, [x1], #8: writeback over the loaded register */
+        0xb8800820,              /* ldtrsw x0, [x1]: unprivileged */
         0xf8a27820 & 0xffff1fff, /* ldr x0, [x1, x2, <option 0>] */
         0x00000000,
         0xffffffff,

@@ -82,22 +82,52 @@ static void test_damage(void **state)
 #define FRESH() memcpy(b, orig, len)
     char why[200];
     assert_int_not_equal(bundle_check(NULL, len, why, sizeof(why)), 0);
-    FRESH(); expect_refused(b, 16, false, "none");
-    FRESH(); b[0] = 'X'; expect_refused(b, len, false, "bad magic");
-    FRESH(); h->version = 9; expect_refused(b, len, true, "version 9");
-    FRESH(); h->count = 0; expect_refused(b, len, false, "0 entries");
-    FRESH(); h->count = 99; expect_refused(b, len, false, "99 entries");
-    FRESH(); expect_refused(b, len - 1, false, "total size");
-    FRESH(); h->header_crc ^= 1; expect_refused(b, len, false, "header CRC");
-    FRESH(); e[1].offset += 8; expect_refused(b, len, true, "misplaced");
-    FRESH(); e[1].offset = 0; expect_refused(b, len, true, "misplaced");
-    FRESH(); e[1].size = len; expect_refused(b, len, true, "misplaced");
-    FRESH(); e[1].size = ~0ULL; expect_refused(b, len, true, "misplaced");
-    FRESH(); e[2].offset = e[1].offset; e[2].size = 1; expect_refused(b, len, true, "overlap");
-    FRESH(); memcpy(e[2].name, "hello.bin", 10); expect_refused(b, len, true, "twice");
-    FRESH(); memset(e[1].name, 'a', BUNDLE_NAME_MAX); expect_refused(b, len, true, "no proper name");
-    FRESH(); e[1].name[0] = 0; expect_refused(b, len, true, "no proper name");
-    FRESH(); assert_int_equal(bundle_check(b, len, why, sizeof(why)), 0);
+    FRESH();
+    expect_refused(b, 16, false, "none");
+    FRESH();
+    b[0] = 'X';
+    expect_refused(b, len, false, "bad magic");
+    FRESH();
+    h->version = 9;
+    expect_refused(b, len, true, "version 9");
+    FRESH();
+    h->count = 0;
+    expect_refused(b, len, false, "0 entries");
+    FRESH();
+    h->count = 99;
+    expect_refused(b, len, false, "99 entries");
+    FRESH();
+    expect_refused(b, len - 1, false, "total size");
+    FRESH();
+    h->header_crc ^= 1;
+    expect_refused(b, len, false, "header CRC");
+    FRESH();
+    e[1].offset += 8;
+    expect_refused(b, len, true, "misplaced");
+    FRESH();
+    e[1].offset = 0;
+    expect_refused(b, len, true, "misplaced");
+    FRESH();
+    e[1].size = len;
+    expect_refused(b, len, true, "misplaced");
+    FRESH();
+    e[1].size = ~0ULL;
+    expect_refused(b, len, true, "misplaced");
+    FRESH();
+    e[2].offset = e[1].offset;
+    e[2].size = 1;
+    expect_refused(b, len, true, "overlap");
+    FRESH();
+    memcpy(e[2].name, "hello.bin", 10);
+    expect_refused(b, len, true, "twice");
+    FRESH();
+    memset(e[1].name, 'a', BUNDLE_NAME_MAX);
+    expect_refused(b, len, true, "no proper name");
+    FRESH();
+    e[1].name[0] = 0;
+    expect_refused(b, len, true, "no proper name");
+    FRESH();
+    assert_int_equal(bundle_check(b, len, why, sizeof(why)), 0);
     free(b);
     free(orig);
 }
@@ -110,14 +140,16 @@ static void test_flash_and_refusals(void **state)
     uint8_t septum[70000];
     char why[200];
     memset(septum, 0x5e, sizeof(septum));
-    assert_int_equal(pack_flash(septum, sizeof(septum), b, len, 64 << 20, &img, why, sizeof(why)), 0);
+    assert_int_equal(pack_flash(septum, sizeof(septum), b, len, 64 << 20, &img, why, sizeof(why)),
+                     0);
     assert_memory_equal(img, septum, sizeof(septum));
     size_t at = 0x20000; /* the first 64 KiB boundary after 70000 bytes */
     assert_int_equal(img[sizeof(septum)], 0);
     assert_memory_equal(img + at, b, len);
     assert_int_equal(bundle_check(img + at, (64 << 20) - at, why, sizeof(why)), 0);
     free(img);
-    assert_int_equal(pack_flash(septum, sizeof(septum), b, len, 0x20000, &img, why, sizeof(why)), -1);
+    assert_int_equal(pack_flash(septum, sizeof(septum), b, len, 0x20000, &img, why, sizeof(why)),
+                     -1);
     assert_non_null(strstr(why, "do not fit"));
     free(b);
 

@@ -80,11 +80,14 @@ static void test_init_levels(void **state)
         unsigned bits, level, pages;
         int rc;
     } cases[] = {
-        {PT_STAGE1_EL2, 48, 0, 1, 0}, {PT_STAGE1_EL2, 44, 0, 1, 0}, {PT_STAGE1_EL2, 39, 1, 1, 0},
-        {PT_STAGE1_EL2, 32, 1, 1, 0}, {PT_STAGE1_EL2, 30, 2, 1, 0}, {PT_STAGE1_EL2, 24, 0, 0, -EINVAL},
-        {PT_STAGE1_EL2, 49, 0, 0, -EINVAL}, {PT_STAGE2, 40, 1, 2, 0}, {PT_STAGE2, 42, 1, 8, 0},
-        {PT_STAGE2, 43, 1, 16, 0}, {PT_STAGE2, 44, 0, 1, 0}, {PT_STAGE2, 48, 0, 1, 0},
-        {PT_STAGE2, 39, 1, 1, 0}, {PT_STAGE2, 35, 0, 0, -EINVAL}, {PT_STAGE2, 49, 0, 0, -EINVAL},
+        {PT_STAGE1_EL2, 48, 0, 1, 0},       {PT_STAGE1_EL2, 44, 0, 1, 0},
+        {PT_STAGE1_EL2, 39, 1, 1, 0},       {PT_STAGE1_EL2, 32, 1, 1, 0},
+        {PT_STAGE1_EL2, 30, 2, 1, 0},       {PT_STAGE1_EL2, 24, 0, 0, -EINVAL},
+        {PT_STAGE1_EL2, 49, 0, 0, -EINVAL}, {PT_STAGE2, 40, 1, 2, 0},
+        {PT_STAGE2, 42, 1, 8, 0},           {PT_STAGE2, 43, 1, 16, 0},
+        {PT_STAGE2, 44, 0, 1, 0},           {PT_STAGE2, 48, 0, 1, 0},
+        {PT_STAGE2, 39, 1, 1, 0},           {PT_STAGE2, 35, 0, 0, -EINVAL},
+        {PT_STAGE2, 49, 0, 0, -EINVAL},
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         fake_mm_t mm;
@@ -387,10 +390,14 @@ static void test_walk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_levels),   cmocka_unit_test(test_block_sizes),
-        cmocka_unit_test(test_stage1_attrs),  cmocka_unit_test(test_stage2_attrs),
-        cmocka_unit_test(test_split_and_merge), cmocka_unit_test(test_unmap),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_init_levels),
+        cmocka_unit_test(test_block_sizes),
+        cmocka_unit_test(test_stage1_attrs),
+        cmocka_unit_test(test_stage2_attrs),
+        cmocka_unit_test(test_split_and_merge),
+        cmocka_unit_test(test_unmap),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,9 +226,11 @@ static void test_errors(void **state)
     assert_string_equal(region_strerror(-99), "unknown error");
 
     /* emulated regions: no host, may merge by guest address alone */
-    assert_int_equal(set1(t, add(0x9000000, PG, REGION_NO_HOST, REGION_EMULATED, REGION_R | REGION_W)),
+    assert_int_equal(set1(t,
+                          add(0x9000000, PG, REGION_NO_HOST, REGION_EMULATED, REGION_R | REGION_W)),
                      REGION_OK);
-    assert_int_equal(set1(t, add(0x9001000, PG, REGION_NO_HOST, REGION_EMULATED, REGION_R | REGION_W)),
+    assert_int_equal(set1(t,
+                          add(0x9001000, PG, REGION_NO_HOST, REGION_EMULATED, REGION_R | REGION_W)),
                      REGION_OK);
     assert_int_equal(region_find(t, 0x9001000)->len, 2 * PG);
 }
@@ -293,14 +295,15 @@ static void test_random_against_model(void **state)
         }
         int rc;
         if (op == 0) {
-            rc = set1(t, add(base + first * PG, n * PG, 0x80000000 + first * PG, REGION_RAM, flags));
+            rc = set1(t,
+                      add(base + first * PG, n * PG, 0x80000000 + first * PG, REGION_RAM, flags));
             if (rc == REGION_EFULL)
                 continue;
             assert_int_equal(rc, any ? REGION_EOVERLAP : REGION_OK);
             if (!rc)
                 for (unsigned k = 0; k < n; k++)
                     m[first + k].on = true, m[first + k].hpa = 0x80000000 + (first + k) * PG,
-                                  m[first + k].flags = flags;
+                              m[first + k].flags = flags;
         } else if (op == 1) {
             rc = set1(t, modify(base + first * PG, n * PG, flags));
             if (rc == REGION_EFULL)

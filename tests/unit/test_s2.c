@@ -12,8 +12,8 @@
 
 #include "fake_pt_ops.h"
 #include <arch/pte.h>
-#include <fake_arch.h>
 #include <errno.h>
+#include <fake_arch.h>
 #include <mm/fwmap.h>
 #include <mm/s2.h>
 
@@ -174,8 +174,7 @@ static void test_fwmap(void **state)
     assert_int_equal(set1(f, REGION_ADD, 0x9000000, PG, 0x9000000, REGION_DEVICE,
                           REGION_R | REGION_W),
                      0);
-    assert_int_equal(set1(f, REGION_ADD, 0x8000000, PG, REGION_NO_HOST, REGION_EMULATED,
-                          REGION_R),
+    assert_int_equal(set1(f, REGION_ADD, 0x8000000, PG, REGION_NO_HOST, REGION_EMULATED, REGION_R),
                      0);
     assert_int_equal(set1(f, REGION_ADD, 0, PG, 0xa0000000, REGION_ROM, REGION_R), 0);
 
@@ -222,7 +221,8 @@ static void test_fwmap(void **state)
     /* the window fills up: ENOMEM, and space comes back after an unmap */
     gasp_map_handle_t many[FWMAP_MAX];
     unsigned got = 0;
-    while (got < FWMAP_MAX && gasp_map_firmware(&f->rt, 0x40000000, 4 * PG, GMF_R, &many[got]) == EOK)
+    while (got < FWMAP_MAX &&
+           gasp_map_firmware(&f->rt, 0x40000000, 4 * PG, GMF_R, &many[got]) == EOK)
         got++;
     assert_true(got < FWMAP_MAX);
     assert_int_equal(gasp_map_firmware(&f->rt, 0x40000000, 4 * PG, GMF_R, &h), ENOMEM);

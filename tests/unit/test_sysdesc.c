@@ -32,8 +32,10 @@ static void vm_node(void *fdt, const char *name, const prop_t *over, unsigned n,
     fdt32_t cpus[1] = {BE(cpu)};
     fdt32_t mem[4] = {0, BE(0x40000000), 0, BE(0x1000000)};
     fdt32_t load[2] = {0, BE(0x40080000)};
-    const prop_t def[] = {{"compatible", "septum,vm", 10}, {"cpus", cpus, 4},
-                          {"memory", mem, 16},           {"kernel", "hello.bin", 10},
+    const prop_t def[] = {{"compatible", "septum,vm", 10},
+                          {"cpus", cpus, 4},
+                          {"memory", mem, 16},
+                          {"kernel", "hello.bin", 10},
                           {"kernel-load", load, 8}};
     assert_int_equal(fdt_begin_node(fdt, name), 0);
     for (unsigned i = 0; i < 5; i++) {
@@ -109,8 +111,10 @@ static int setup(void **state)
     static uint8_t img[5000], dtbimg[200];
     void *d = dtbimg;
     fdt_create_empty_tree(d, sizeof(dtbimg));
-    pack_input_t in[] = {{"system.dtb", img, 16}, {"hello.bin", img, sizeof(img)},
-                         {"guest.dtb", dtbimg, sizeof(dtbimg)}, {"junk.dtb", img, 64}};
+    pack_input_t in[] = {{"system.dtb", img, 16},
+                         {"hello.bin", img, sizeof(img)},
+                         {"guest.dtb", dtbimg, sizeof(dtbimg)},
+                         {"junk.dtb", img, 64}};
     size_t len;
     char why[200];
     return pack_build(in, 4, &bundle, &len, why, sizeof(why));
@@ -171,8 +175,11 @@ static void test_firmware_layout(void **state)
     unsigned n;
     char why[200] = "";
     fdt32_t zero[2] = {0, 0}, xs[2] = {0, BE(0x04040000)}, dl[2] = {0, BE(0x40000000)};
-    void *fdt = one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0},
-                                  {"xip-size", xs, 8}, {"dtb-load", dl, 8}}, 4);
+    void *fdt = one_vm((prop_t[]){{"kernel-load", zero, 8},
+                                  {"kernel-xip", "", 0},
+                                  {"xip-size", xs, 8},
+                                  {"dtb-load", dl, 8}},
+                       4);
     assert_int_equal(parse(fdt, cfg, &n, why), 0);
     assert_true(cfg[0].kernel_xip);
     assert_int_equal(cfg[0].xip_size, 0x04040000);
@@ -201,46 +208,68 @@ static void test_refusals(void **state)
     memset(longargs, 'a', sizeof(longargs) - 1);
     longargs[sizeof(longargs) - 1] = 0;
 
-    expect_refused(one_vm((prop_t[]){{"cpus", cpu5, 4}}, 1), "/alpha (alpha): vCPU 0 on physical CPU 5, but only 2 CPUs are online");
+    expect_refused(one_vm((prop_t[]){{"cpus", cpu5, 4}}, 1),
+                   "/alpha (alpha): vCPU 0 on physical CPU 5, but only 2 CPUs are online");
     expect_refused(one_vm((prop_t[]){{"cpus", cpus5, 20}}, 1), "5 vCPUs; at most 4");
     expect_refused(one_vm((prop_t[]){{"cpus", NULL, 0}}, 1), "needs cpus");
     expect_refused(one_vm((prop_t[]){{"memory", odd, 16}}, 1), "must be page-aligned");
-    expect_refused(one_vm((prop_t[]){{"memory", far, 16}}, 1), "outside the 40-bit guest address space");
+    expect_refused(one_vm((prop_t[]){{"memory", far, 16}}, 1),
+                   "outside the 40-bit guest address space");
     expect_refused(one_vm((prop_t[]){{"memory", tiny, 16}}, 1), "at least 128 KiB");
     expect_refused(one_vm((prop_t[]){{"memory", ovl, 32}}, 1), "overlap");
     expect_refused(one_vm((prop_t[]){{"memory", odd, 12}}, 1), "needs memory");
-    expect_refused(one_vm((prop_t[]){{"kernel", "nope.bin", 9}}, 1), "image \"nope.bin\" is not in the bundle");
-    expect_refused(one_vm((prop_t[]){{"kernel", "abc", 3}}, 1), "kernel is not a NUL-terminated string");
+    expect_refused(one_vm((prop_t[]){{"kernel", "nope.bin", 9}}, 1),
+                   "image \"nope.bin\" is not in the bundle");
+    expect_refused(one_vm((prop_t[]){{"kernel", "abc", 3}}, 1),
+                   "kernel is not a NUL-terminated string");
     expect_refused(one_vm((prop_t[]){{"kernel-load", out, 8}}, 1), "does not fit in memory");
     expect_refused(one_vm((prop_t[]){{"kernel-load", NULL, 0}}, 1), "needs kernel-load");
-    expect_refused(one_vm((prop_t[]){{"kernel-load", xip0, 8}, {"kernel-xip", NULL, 0}, {"kernel-xip", "", 0}}, 3),
-                   "overlaps the VM's memory");
-    expect_refused(one_vm((prop_t[]){{"on-fault", "explode", 8}}, 1), "expected \"inject\" or \"stop\"");
-    expect_refused(one_vm((prop_t[]){{"bootargs", longargs, sizeof(longargs)}}, 1), "bootargs longer");
+    expect_refused(
+        one_vm((prop_t[]){{"kernel-load", xip0, 8}, {"kernel-xip", NULL, 0}, {"kernel-xip", "", 0}},
+               3),
+        "overlaps the VM's memory");
+    expect_refused(one_vm((prop_t[]){{"on-fault", "explode", 8}}, 1),
+                   "expected \"inject\" or \"stop\"");
+    expect_refused(one_vm((prop_t[]){{"bootargs", longargs, sizeof(longargs)}}, 1),
+                   "bootargs longer");
     expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}}, 1), "initrd needs initrd-load");
-    expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}, {"initrd-load", iload, 8}}, 2), "must be page-aligned and fit");
+    expect_refused(one_vm((prop_t[]){{"initrd", "hello.bin", 10}, {"initrd-load", iload, 8}}, 2),
+                   "must be page-aligned and fit");
     expect_refused(one_vm((prop_t[]){{"dtb", "junk.dtb", 9}}, 1), "is not a valid device tree");
 
     /* dtb-load: aligned, inside memory with room for the device tree, clear of the kernel */
     fdt32_t dl_odd[2] = {0, BE(0x40000800)}, dl_out[2] = {0, BE(0x60000000)};
     fdt32_t dl_edge[2] = {0, BE(0x40ff8000)}, dl_kernel[2] = {0, BE(0x40080000)};
-    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_odd, 8}}, 1), "dtb-load 0x40000800 must be page-aligned");
-    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_out, 8}}, 1), "dtb-load 0x60000000 must be page-aligned with 64 KiB of memory there");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_odd, 8}}, 1),
+                   "dtb-load 0x40000800 must be page-aligned");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_out, 8}}, 1),
+                   "dtb-load 0x60000000 must be page-aligned with 64 KiB of memory there");
     expect_refused(one_vm((prop_t[]){{"dtb-load", dl_edge, 8}}, 1), "with 64 KiB of memory there");
-    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_kernel, 8}}, 1), "dtb-load 0x40080000 overlaps the kernel");
+    expect_refused(one_vm((prop_t[]){{"dtb-load", dl_kernel, 8}}, 1),
+                   "dtb-load 0x40080000 overlaps the kernel");
     expect_refused(one_vm((prop_t[]){{"dtb-load", dl_odd, 4}}, 1), "dtb-load = <hi lo> expected");
 
     /* xip-size: holds the image, page-aligned, at most two flash banks, clear of RAM */
     fdt32_t zero[2] = {0, 0}, xs_small[2] = {0, BE(0x1000)}, xs_odd[2] = {0, BE(0x10800)};
     fdt32_t xs_huge[2] = {0, BE(0x10000000)}, xs_ram[2] = {0, BE(0x40001000)};
-    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_small, 8}}, 3),
+    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8},
+                                     {"kernel-xip", "", 0},
+                                     {"xip-size", xs_small, 8}},
+                          3),
                    "xip-size must be page-aligned, hold the image and be at most 128 MiB");
-    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_odd, 8}}, 3),
-                   "xip-size must be page-aligned");
-    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_huge, 8}}, 3),
+    expect_refused(
+        one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_odd, 8}},
+               3),
+        "xip-size must be page-aligned");
+    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8},
+                                     {"kernel-xip", "", 0},
+                                     {"xip-size", xs_huge, 8}},
+                          3),
                    "at most 128 MiB");
-    expect_refused(one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_ram, 8}}, 3),
-                   "at most 128 MiB");
+    expect_refused(
+        one_vm((prop_t[]){{"kernel-load", zero, 8}, {"kernel-xip", "", 0}, {"xip-size", xs_ram, 8}},
+               3),
+        "at most 128 MiB");
 
     void *fdt = begin();
     vm_node(fdt, "Bad.Name", NULL, 0, 0);

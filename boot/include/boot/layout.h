@@ -9,7 +9,7 @@
 #define BOOT_FLOW_KERNEL 1 /* loaded into RAM by a loader (-kernel), x0 = DTB */
 #define BOOT_FLOW_FLASH  2 /* started at 0x0 from flash, copied itself to RAM */
 
-#define CPU_MAX          8
+#define CPU_MAX 8
 #include <arch/page.h>
 #define STACK_SIZE       (16 * 1024)
 #define EXC_STACK_SIZE   (8 * 1024)

@@ -17,18 +17,18 @@
 #include <core/irqchip.h>
 #include <mm/region.h>
 #include <mm/reserve.h>
-#include <septum/abi.h>
 #include <mm/s2.h>
+#include <septum/abi.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VM_MAX       4
-#define VM_VCPU_MAX  4
-#define VM_NAME_MAX  24
-#define VM_ARGS_MAX  128
-#define VM_DTB_SIZE  0x10000UL /* the guest device tree's slot at the top of its first RAM range */
-#define VM_MEM_MAX   4
-#define VM_DEV_MAX   4
+#define VM_MAX         4
+#define VM_VCPU_MAX    4
+#define VM_NAME_MAX    24
+#define VM_ARGS_MAX    128
+#define VM_DTB_SIZE    0x10000UL /* the guest device tree's slot at the top of its first RAM range */
+#define VM_MEM_MAX     4
+#define VM_DEV_MAX     4
 #define VM_DEV_IRQ_MAX 4
 
 /* OFF -> CLAIMED (a CPU_ON is writing its entry) -> ON_PENDING (its CPU may start it) ->
@@ -39,11 +39,11 @@ typedef enum { VM_STOPPED, VM_RUNNING } vm_state_t;
 struct vm;
 typedef struct vcpu {
     struct vm *vm;
-    unsigned id;   /* within the VM; its virtual MPIDR Aff0 */
-    unsigned pcpu; /* the physical CPU it is pinned to */
-    uint32_t state;          /* vcpu_state_t, changed atomically */
-    uint32_t in_guest;       /* 1 from entering the guest until its CPU is back in pcpu_loop */
-    uint64_t entry, context; /* where CPU_ON (or the VM's start) sends it, and its x0 */
+    unsigned id;              /* within the VM; its virtual MPIDR Aff0 */
+    unsigned pcpu;            /* the physical CPU it is pinned to */
+    uint32_t state;           /* vcpu_state_t, changed atomically */
+    uint32_t in_guest;        /* 1 from entering the guest until its CPU is back in pcpu_loop */
+    uint64_t entry, context;  /* where CPU_ON (or the VM's start) sends it, and its x0 */
     reservation_t *mmio_last; /* the device it last trapped on: tried first on the next fault */
 } vcpu_t;
 
@@ -58,32 +58,32 @@ typedef struct vm_dev {
 /* What the system description says about one VM (core/sysdesc.c fills it). */
 typedef struct vm_config {
     char name[VM_NAME_MAX];
-    char node[48];                /* its node in the description, for messages */
+    char node[48]; /* its node in the description, for messages */
     unsigned vcpu_num;
     unsigned pcpu[VM_VCPU_MAX];
-    uint64_t ram_gpa, ram_size;   /* the first memory range: the image and device tree go here */
+    uint64_t ram_gpa, ram_size; /* the first memory range: the image and device tree go here */
     struct {
         uint64_t gpa, size;
-    } mem[VM_MEM_MAX];            /* all memory ranges, mem[0] being the first */
+    } mem[VM_MEM_MAX]; /* all memory ranges, mem[0] being the first */
     unsigned mem_num;
     vm_dev_t dev[VM_DEV_MAX];
     unsigned dev_num;
-    char kernel[48];              /* bundle entry */
-    uint64_t kernel_load;         /* guest-physical load address = entry */
-    bool kernel_xip;              /* map in place, read-only, from where the bundle is */
-    uint64_t xip_size;            /* the read-only window it lives in (0: just the image); what
-                                   * lies beyond the image reads as zero, as erased flash would */
-    char initrd[48];              /* bundle entry, "" if none */
+    char kernel[48];      /* bundle entry */
+    uint64_t kernel_load; /* guest-physical load address = entry */
+    bool kernel_xip;      /* map in place, read-only, from where the bundle is */
+    uint64_t xip_size;    /* the read-only window it lives in (0: just the image); what
+                           * lies beyond the image reads as zero, as erased flash would */
+    char initrd[48];      /* bundle entry, "" if none */
     uint64_t initrd_load;
-    char dtb[48];                 /* a device tree from the bundle instead of a generated one */
-    uint64_t dtb_load;            /* where the device tree goes (VM_DTB_SIZE there) */
+    char dtb[48];      /* a device tree from the bundle instead of a generated one */
+    uint64_t dtb_load; /* where the device tree goes (VM_DTB_SIZE there) */
     char bootargs[VM_ARGS_MAX];
-    bool stop_on_fault;           /* stop the VM instead of injecting an abort */
-    bool test_control;            /* may change its own regions (SEPTUM_HC_REGION_SET) */
-    bool pmu;                     /* septum,pmu: may use the PMU itself (benchmarks); without it
-                                   * the PMU and debug registers trap (core/trap.c) */
-    uint16_t domid;               /* its Xen-ABI domain id (default: its index + 1) */
-    uint16_t peers[VM_MAX];       /* domains it may share memory with (grant-peers) */
+    bool stop_on_fault;     /* stop the VM instead of injecting an abort */
+    bool test_control;      /* may change its own regions (SEPTUM_HC_REGION_SET) */
+    bool pmu;               /* septum,pmu: may use the PMU itself (benchmarks); without it
+                             * the PMU and debug registers trap (core/trap.c) */
+    uint16_t domid;         /* its Xen-ABI domain id (default: its index + 1) */
+    uint16_t peers[VM_MAX]; /* domains it may share memory with (grant-peers) */
     unsigned peer_num;
 } vm_config_t;
 
@@ -92,25 +92,25 @@ typedef struct vm {
     vm_config_t cfg;
     region_table_t regions;
     region_ops_t region_ops;
-    vm_memory_t mem;              /* reservations: where virtual devices live */
+    vm_memory_t mem; /* reservations: where virtual devices live */
     s2_t s2;
     arch_vm_cfg_t arch;
     spinlock_t lock;
-    uint64_t ram_hpa;             /* host address of mem[0] */
+    uint64_t ram_hpa; /* host address of mem[0] */
     uint64_t mem_hpa[VM_MEM_MAX];
     uint64_t xip_tail_hpa, xip_tail_size; /* zeroed frames behind the rest of the window */
     const void *initrd_data, *dtb_data;
     uint64_t initrd_size, dtb_size;
     uint64_t dtb_gpa;
-    const void *kernel_data;      /* the image in the bundle */
+    const void *kernel_data; /* the image in the bundle */
     uint64_t kernel_size;
-    uint32_t state;               /* vm_state_t */
+    uint32_t state; /* vm_state_t */
     vcpu_t vcpu[VM_VCPU_MAX];
-    char line[VM_ARGS_MAX];       /* console output waiting for its newline */
+    char line[VM_ARGS_MAX]; /* console output waiting for its newline */
     unsigned line_len;
-    uint64_t faults;              /* aborts injected */
-    const irqchip_t *irqchip;     /* its interrupt controller, NULL if it has none */
-    uint64_t first_insns;         /* EL2 instructions on its vCPU 0's CPU before it first ran */
+    uint64_t faults;          /* aborts injected */
+    const irqchip_t *irqchip; /* its interrupt controller, NULL if it has none */
+    uint64_t first_insns;     /* EL2 instructions on its vCPU 0's CPU before it first ran */
 } vm_t;
 
 extern vm_t vms[VM_MAX];

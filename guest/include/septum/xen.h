@@ -52,18 +52,18 @@ typedef struct grant_entry_v1 {
 #define GTF_reading       (1U << 3)
 #define GTF_writing       (1U << 4)
 
-#define GNTMAP_host_map   (1U << 1)
-#define GNTMAP_readonly   (1U << 2)
+#define GNTMAP_host_map (1U << 1)
+#define GNTMAP_readonly (1U << 2)
 
 #define GNTCOPY_source_gref (1U << 0)
 #define GNTCOPY_dest_gref   (1U << 1)
 
-#define XEN_PAGE_SIZE 4096
+#define XEN_PAGE_SIZE    4096
 #define GRANTS_PER_FRAME (XEN_PAGE_SIZE / sizeof(grant_entry_v1_t))
 
 struct gnttab_map_grant_ref {
-    uint64_t host_addr;    /* guest-physical address where the frame appears */
-    uint32_t flags;        /* GNTMAP_* */
+    uint64_t host_addr; /* guest-physical address where the frame appears */
+    uint32_t flags;     /* GNTMAP_* */
     grant_ref_t ref;
     domid_t dom;
     int16_t status;        /* out: GNTST_* */
@@ -126,8 +126,8 @@ _Static_assert(sizeof(struct gnttab_copy) == 40, "Arm layout");
 _Static_assert(sizeof(struct gnttab_get_version) == 8, "Arm layout");
 
 /* memory_op XENMEM_add_to_physmap with XENMAPSPACE_grant_table */
-#define XENMEM_add_to_physmap     7
-#define XENMAPSPACE_grant_table   1
+#define XENMEM_add_to_physmap        7
+#define XENMAPSPACE_grant_table      1
 #define XENMAPIDX_grant_table_status 0x80000000U
 
 struct xen_add_to_physmap {
@@ -140,45 +140,37 @@ struct xen_add_to_physmap {
 _Static_assert(sizeof(struct xen_add_to_physmap) == 24, "Arm layout");
 
 /* xen_version, console_io, sched_op */
-#define XENVER_version 0
-#define CONSOLEIO_write 0
-#define SCHEDOP_yield    0
-#define SCHEDOP_shutdown 2
+#define XENVER_version    0
+#define CONSOLEIO_write   0
+#define SCHEDOP_yield     0
+#define SCHEDOP_shutdown  2
 #define SHUTDOWN_poweroff 0
 #define SHUTDOWN_reboot   1
 
 /* grant operation statuses */
-#define GNTST_okay             0
-#define GNTST_general_error    (-1)
-#define GNTST_bad_domain       (-2)
-#define GNTST_bad_gntref       (-3)
-#define GNTST_bad_handle       (-4)
-#define GNTST_bad_virt_addr    (-5)
-#define GNTST_bad_dev_addr     (-6)
-#define GNTST_no_device_space  (-7)
+#define GNTST_okay              0
+#define GNTST_general_error     (-1)
+#define GNTST_bad_domain        (-2)
+#define GNTST_bad_gntref        (-3)
+#define GNTST_bad_handle        (-4)
+#define GNTST_bad_virt_addr     (-5)
+#define GNTST_bad_dev_addr      (-6)
+#define GNTST_no_device_space   (-7)
 #define GNTST_permission_denied (-8)
-#define GNTST_bad_page         (-9)
-#define GNTST_bad_copy_arg     (-10)
-#define GNTST_address_too_big  (-11)
-#define GNTST_eagain           (-12)
-#define GNTST_no_space         (-13)
+#define GNTST_bad_page          (-9)
+#define GNTST_bad_copy_arg      (-10)
+#define GNTST_address_too_big   (-11)
+#define GNTST_eagain            (-12)
+#define GNTST_no_space          (-13)
 
 /* clang-format off: one message per line, as Xen lists them */
-#define GNTTABOP_error_msgs {                   \
-    "okay",                                     \
-    "undefined error",                          \
-    "unrecognised domain id",                   \
-    "invalid grant reference",                  \
-    "invalid mapping handle",                   \
-    "invalid virtual address",                  \
-    "invalid device address",                   \
-    "no spare translation slot in the I/O MMU", \
-    "permission denied",                        \
-    "bad page",                                 \
-    "copy arguments cross page boundary",       \
-    "page address size too large",              \
-    "operation not done; try again",            \
-    "out of space",                             \
-}
+#define GNTTABOP_error_msgs                                                                        \
+    {                                                                                              \
+        "okay", "undefined error", "unrecognised domain id", "invalid grant reference",            \
+            "invalid mapping handle", "invalid virtual address", "invalid device address",         \
+            "no spare translation slot in the I/O MMU", "permission denied", "bad page",           \
+            "copy arguments cross page boundary", "page address size too large",                   \
+            "operation not done; try again", "out of space",                                       \
+    }
 /* clang-format on */
 #endif

@@ -18,7 +18,7 @@ typedef struct el2map_range {
 int el2map_build(pt_t *pt, const el2map_range_t *ranges, unsigned n, char *why, size_t why_len);
 
 typedef struct el2map_report {
-    unsigned wx;             /* leaves both writable and executable */
+    unsigned wx; /* leaves both writable and executable */
     uint64_t mapped_bytes;
     uint64_t exec_bytes;
     uint64_t writable_bytes;

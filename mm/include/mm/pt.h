@@ -16,11 +16,11 @@
 typedef uint64_t paddr_t;
 #endif
 
-#define PT_R      0x1u
-#define PT_W      0x2u
-#define PT_X      0x4u
-#define PT_DEVICE 0x8u  /* Device-nGnRE */
-#define PT_NC     0x10u /* Normal, non-cacheable */
+#define PT_R         0x1u
+#define PT_W         0x2u
+#define PT_X         0x4u
+#define PT_DEVICE    0x8u  /* Device-nGnRE */
+#define PT_NC        0x10u /* Normal, non-cacheable */
 #define PT_PROT_MASK (PT_R | PT_W | PT_X | PT_DEVICE | PT_NC)
 
 #define PT_PAGE_SIZE PAGE_SIZE
@@ -28,7 +28,8 @@ typedef uint64_t paddr_t;
 typedef enum { PT_STAGE1_EL2, PT_STAGE2 } pt_kind_t;
 
 typedef struct pt_ops {
-    /* A zeroed, naturally aligned run of npages table pages: its VA, its PA in *pa; NULL if none. */
+    /* A zeroed, naturally aligned run of npages table pages: its VA, its PA in *pa; NULL if none.
+     */
     void *(*alloc_table)(void *ctx, unsigned npages, paddr_t *pa);
     void (*free_table)(void *ctx, void *va, paddr_t pa, unsigned npages);
     void *(*phys_to_virt)(void *ctx, paddr_t pa);

@@ -22,11 +22,11 @@ typedef enum {
 
 /* One guest access to emulate. For a read the callback sets value (the low size bytes). */
 typedef struct mem_access {
-    uint64_t addr;   /* guest-physical */
-    unsigned size;   /* 1, 2, 4 or 8 */
+    uint64_t addr; /* guest-physical */
+    unsigned size; /* 1, 2, 4 or 8 */
     bool write;
     uint64_t value;
-    unsigned vcpu;   /* which vCPU of the VM */
+    unsigned vcpu; /* which vCPU of the VM */
 } mem_access_t;
 
 struct vm_memory;

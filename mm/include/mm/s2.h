@@ -10,8 +10,8 @@
 
 typedef struct s2 {
     pt_t pt;
-    pt_ops_t ops;             /* forwards table hooks to `tables`, adds TLB ops for the VMID */
-    const pt_ops_t *tables;   /* the caller's table-page allocator */
+    pt_ops_t ops;           /* forwards table hooks to `tables`, adds TLB ops for the VMID */
+    const pt_ops_t *tables; /* the caller's table-page allocator */
     uint16_t vmid;
     uint64_t vttbr; /* root | VMID << 48 */
     int error;      /* first mapping error (e.g. -ENOMEM), sticky */

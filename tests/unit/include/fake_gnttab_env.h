@@ -5,15 +5,15 @@
  */
 #ifndef FAKE_GNTTAB_ENV_H
 #define FAKE_GNTTAB_ENV_H
-#include <xen/gnttab.h>
 #include <string.h>
+#include <xen/gnttab.h>
 
-#define FAKE_DOMS     3
-#define FAKE_PAGES    16
-#define FAKE_RAM_GPA  0x40000000ULL
-#define FAKE_WIN_GPA  0x80000000ULL
-#define FAKE_WIN_SIZE (128 * XEN_PAGE_SIZE)
-#define FAKE_HPA(d, p) (0x100000000ULL * (d) + (uint64_t)(p) * XEN_PAGE_SIZE)
+#define FAKE_DOMS      3
+#define FAKE_PAGES     16
+#define FAKE_RAM_GPA   0x40000000ULL
+#define FAKE_WIN_GPA   0x80000000ULL
+#define FAKE_WIN_SIZE  (128 * XEN_PAGE_SIZE)
+#define FAKE_HPA(d, p) (0x100000000ULL * (d) + (uint64_t)(p)*XEN_PAGE_SIZE)
 
 typedef struct fake_dom {
     uint8_t ram[FAKE_PAGES][XEN_PAGE_SIZE] __attribute__((aligned(XEN_PAGE_SIZE)));
@@ -130,8 +130,8 @@ static bool fake_may_talk(void *ctx, domid_t a, domid_t b)
     return (a == 1 && b == 2) || (a == 2 && b == 1);
 }
 
-static const gnttab_env_t fake_env = {fake_from, fake_to, fake_own_frame, fake_host_addr_ok,
-                                      fake_map, fake_unmap, fake_frame_map, fake_frame_unmap,
+static const gnttab_env_t fake_env = {fake_from,     fake_to,    fake_own_frame, fake_host_addr_ok,
+                                      fake_map,      fake_unmap, fake_frame_map, fake_frame_unmap,
                                       fake_may_talk, NULL};
 
 static void fake_gnttab_setup(gnttab_t *g)

@@ -34,8 +34,8 @@ static inline uint64_t arch_hpfar_ipa(uint64_t far, uint64_t hpfar)
 #define ISS_SYSREG_MASK    0x3ffc1eUL
 #define ISS_SYSREG_RT(iss) (((iss) >> 5) & 0x1f)
 #define ISS_SYSREG_READ    1UL
-#define ISS_SYSREG(op0, op1, crn, crm, op2)                                                       \
-    (((uint64_t)(op0) << 20) | ((uint64_t)(op2) << 17) | ((uint64_t)(op1) << 14) |                \
+#define ISS_SYSREG(op0, op1, crn, crm, op2)                                                        \
+    (((uint64_t)(op0) << 20) | ((uint64_t)(op2) << 17) | ((uint64_t)(op1) << 14) |                 \
      ((uint64_t)(crn) << 10) | ((uint64_t)(crm) << 1))
 #define SYSREG_ICC_SGI1R  ISS_SYSREG(3, 0, 12, 11, 5)
 #define SYSREG_ICC_ASGI1R ISS_SYSREG(3, 0, 12, 11, 6)

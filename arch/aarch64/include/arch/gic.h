@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 /* INTID ranges */
-#define GIC_SGI_NUM     16
-#define GIC_PRIV_NUM    32 /* SGIs and PPIs: banked per CPU */
+#define GIC_SGI_NUM        16
+#define GIC_PRIV_NUM       32 /* SGIs and PPIs: banked per CPU */
 #define GIC_INTID_SPURIOUS 1020
-#define GIC_PPI(n)      (16U + (n))
+#define GIC_PPI(n)         (16U + (n))
 
 /* Well-known PPIs on every Arm board (SBSA/BSA numbering) */
 #define GIC_INTID_MAINT  25 /* GIC maintenance interrupt, PPI 9 */
@@ -23,18 +23,18 @@
 #define GIC_INTID_VTIMER 27 /* EL1 virtual timer, PPI 11 */
 #define GIC_INTID_PTIMER 30 /* EL1 physical timer, PPI 14 */
 /* The SGI septum uses to make another CPU look at its vCPU's interrupts and state */
-#define GIC_SGI_KICK     0
+#define GIC_SGI_KICK 0
 
 /* ICH_LR<n>_EL2 */
-#define ICH_LR_VINTID_MASK 0xffffffffUL
+#define ICH_LR_VINTID_MASK  0xffffffffUL
 #define ICH_LR_PINTID_SHIFT 32
-#define ICH_LR_EOI         (1UL << 41) /* HW = 0: maintenance interrupt on deactivation */
-#define ICH_LR_PRIO_SHIFT  48
-#define ICH_LR_GROUP1      (1UL << 60)
-#define ICH_LR_HW          (1UL << 61)
-#define ICH_LR_STATE_SHIFT 62
-#define ICH_LR_PENDING     1UL
-#define ICH_LR_ACTIVE      2UL
+#define ICH_LR_EOI          (1UL << 41) /* HW = 0: maintenance interrupt on deactivation */
+#define ICH_LR_PRIO_SHIFT   48
+#define ICH_LR_GROUP1       (1UL << 60)
+#define ICH_LR_HW           (1UL << 61)
+#define ICH_LR_STATE_SHIFT  62
+#define ICH_LR_PENDING      1UL
+#define ICH_LR_ACTIVE       2UL
 /* ICH_HCR_EL2 */
 #define ICH_HCR_EN  (1UL << 0)
 #define ICH_HCR_UIE (1UL << 1) /* maintenance when at most one list register is valid */

@@ -44,16 +44,16 @@ static inline dabt_iss_t ldst_decode_iss(uint64_t esr)
 
 /* One emulatable access of a load/store instruction. */
 typedef struct ldst_op {
-    unsigned count;      /* 1, or 2 for a pair */
-    unsigned size;       /* bytes per register: 1, 2, 4, 8 */
+    unsigned count; /* 1, or 2 for a pair */
+    unsigned size;  /* bytes per register: 1, 2, 4, 8 */
     bool load;
-    bool sign_extend;    /* loads only */
-    bool ext64;          /* sign-extend into 64 bits (else 32, upper cleared) */
-    unsigned rt[2];      /* data registers (LDST_XZR for xzr) */
-    unsigned rn;         /* base register (LDST_SP for sp) */
-    int64_t offset;      /* added to the base for the access address (0 for post-index) */
-    bool writeback;      /* base register updated ... */
-    int64_t wb_offset;   /* ... by this much */
+    bool sign_extend;  /* loads only */
+    bool ext64;        /* sign-extend into 64 bits (else 32, upper cleared) */
+    unsigned rt[2];    /* data registers (LDST_XZR for xzr) */
+    unsigned rn;       /* base register (LDST_SP for sp) */
+    int64_t offset;    /* added to the base for the access address (0 for post-index) */
+    bool writeback;    /* base register updated ... */
+    int64_t wb_offset; /* ... by this much */
 } ldst_op_t;
 
 /* Decode a 32-bit A64 instruction; false if it is not a load/store septum emulates (then the

@@ -10,9 +10,9 @@
 #define PAGE_SIZE 4096
 #else
 #include <stdint.h>
-#define PAGE_SIZE      4096UL
-#define PAGE_MASK      (~(uint64_t)(PAGE_SIZE - 1))
-#define PAGE_ALIGN(x)  (((uint64_t)(x) + PAGE_SIZE - 1) & PAGE_MASK)
-#define SZ_2M          0x200000UL
+#define PAGE_SIZE     4096UL
+#define PAGE_MASK     (~(uint64_t)(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x) (((uint64_t)(x) + PAGE_SIZE - 1) & PAGE_MASK)
+#define SZ_2M         0x200000UL
 #endif
 #endif

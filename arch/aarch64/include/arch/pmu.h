@@ -10,7 +10,7 @@
 #define PMEVTYPER_P            (1UL << 31) /* do not count EL1 */
 #define PMEVTYPER_U            (1UL << 30) /* do not count EL0 */
 #define PMEVTYPER_NSH          (1UL << 27) /* count EL2 */
-#define PMU_EL2_ONLY (PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH | PMU_EVENT_INST_RETIRED)
+#define PMU_EL2_ONLY           (PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH | PMU_EVENT_INST_RETIRED)
 #define PMCR_E                 (1UL << 0)
 #define PMCR_P                 (1UL << 1) /* reset event counters */
 

@@ -7,12 +7,12 @@
 #define ARCH_PTE_H
 #include <stdint.h>
 
-#define PTE_VALID      (1UL << 0)
-#define PTE_TABLE      (1UL << 1) /* at levels 0-2: next-level table; at level 3: page */
-#define PTE_PAGE       (1UL << 1)
-#define PTE_ADDR_MASK  0x0000fffffffff000UL
-#define PTE_AF         (1UL << 10)
-#define PTE_SH_INNER   (3UL << 8)
+#define PTE_VALID     (1UL << 0)
+#define PTE_TABLE     (1UL << 1) /* at levels 0-2: next-level table; at level 3: page */
+#define PTE_PAGE      (1UL << 1)
+#define PTE_ADDR_MASK 0x0000fffffffff000UL
+#define PTE_AF        (1UL << 10)
+#define PTE_SH_INNER  (3UL << 8)
 
 /* stage 1, EL2 translation regime */
 #define PTE_ATTRIDX(i)   ((uint64_t)(i) << 2)
@@ -27,14 +27,14 @@
 #define MAIR_IDX_NORMAL_NC 2
 
 /* stage 2 */
-#define PTE_S2_MEMATTR(a)     ((uint64_t)(a) << 2)
-#define PTE_S2_MEMATTR_MASK   (0xfUL << 2)
+#define PTE_S2_MEMATTR(a)       ((uint64_t)(a) << 2)
+#define PTE_S2_MEMATTR_MASK     (0xfUL << 2)
 #define S2_MEMATTR_DEVICE_nGnRE 0x1
 #define S2_MEMATTR_NORMAL_NC    0x5
 #define S2_MEMATTR_NORMAL_WB    0xf
-#define PTE_S2AP_R            (1UL << 6)
-#define PTE_S2AP_W            (1UL << 7)
-#define PTE_S2_XN             (1UL << 54)
+#define PTE_S2AP_R              (1UL << 6)
+#define PTE_S2AP_W              (1UL << 7)
+#define PTE_S2_XN               (1UL << 54)
 
 /* Granule geometry */
 #define PTE_LEVELS        4
@@ -62,5 +62,8 @@ static inline int pte_is_table(uint64_t d, unsigned level)
 
 static inline uint64_t pte_addr(uint64_t d) { return d & PTE_ADDR_MASK; }
 
-static inline uint64_t pte_make_table(uint64_t pa) { return (pa & PTE_ADDR_MASK) | PTE_VALID | PTE_TABLE; }
+static inline uint64_t pte_make_table(uint64_t pa)
+{
+    return (pa & PTE_ADDR_MASK) | PTE_VALID | PTE_TABLE;
+}
 #endif

@@ -4,24 +4,24 @@
 #ifndef ARCH_REGS_H
 #define ARCH_REGS_H
 
-#define REGS_OFF_X(n)   ((n) * 8)
-#define REGS_OFF_SP     (31 * 8)
-#define REGS_OFF_ELR    (32 * 8)
-#define REGS_OFF_SPSR   (33 * 8)
-#define REGS_OFF_ESR    (34 * 8)
-#define REGS_OFF_FAR    (35 * 8)
-#define REGS_OFF_HPFAR  (36 * 8)
-#define REGS_SIZE       (38 * 8) /* keeps the stack 16-byte aligned */
+#define REGS_OFF_X(n)  ((n)*8)
+#define REGS_OFF_SP    (31 * 8)
+#define REGS_OFF_ELR   (32 * 8)
+#define REGS_OFF_SPSR  (33 * 8)
+#define REGS_OFF_ESR   (34 * 8)
+#define REGS_OFF_FAR   (35 * 8)
+#define REGS_OFF_HPFAR (36 * 8)
+#define REGS_SIZE      (38 * 8) /* keeps the stack 16-byte aligned */
 
 /* Vector groups: which of the 16 entries was taken. */
-#define VEC_SYNC   0
-#define VEC_IRQ    1
-#define VEC_FIQ    2
-#define VEC_SERROR 3
-#define VEC_CUR_SP0   (0 << 2)
-#define VEC_CUR_SPX   (1 << 2)
-#define VEC_LOWER_64  (2 << 2)
-#define VEC_LOWER_32  (3 << 2)
+#define VEC_SYNC     0
+#define VEC_IRQ      1
+#define VEC_FIQ      2
+#define VEC_SERROR   3
+#define VEC_CUR_SP0  (0 << 2)
+#define VEC_CUR_SPX  (1 << 2)
+#define VEC_LOWER_64 (2 << 2)
+#define VEC_LOWER_32 (3 << 2)
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>

@@ -15,71 +15,74 @@
 #define MPIDR_AFF_MASK 0xff00ffffffUL
 
 /* SCTLR_EL2 */
-#define SCTLR_M    BIT(0)  /* stage-1 MMU enable */
-#define SCTLR_A    BIT(1)  /* alignment check */
-#define SCTLR_C    BIT(2)  /* data cache enable */
-#define SCTLR_SA   BIT(3)  /* SP alignment check */
-#define SCTLR_I    BIT(12) /* instruction cache enable */
-#define SCTLR_WXN  BIT(19) /* writable implies execute-never */
-#define SCTLR_EE   BIT(25) /* big-endian data at EL2 */
-#define SCTLR_EL2_RES1 (BIT(4) | BIT(5) | BIT(11) | BIT(16) | BIT(18) | BIT(22) | BIT(23) | \
-                        BIT(28) | BIT(29))
+#define SCTLR_M   BIT(0)  /* stage-1 MMU enable */
+#define SCTLR_A   BIT(1)  /* alignment check */
+#define SCTLR_C   BIT(2)  /* data cache enable */
+#define SCTLR_SA  BIT(3)  /* SP alignment check */
+#define SCTLR_I   BIT(12) /* instruction cache enable */
+#define SCTLR_WXN BIT(19) /* writable implies execute-never */
+#define SCTLR_EE  BIT(25) /* big-endian data at EL2 */
+#define SCTLR_EL2_RES1                                                                             \
+    (BIT(4) | BIT(5) | BIT(11) | BIT(16) | BIT(18) | BIT(22) | BIT(23) | BIT(28) | BIT(29))
 
 /* TCR_EL2 (non-VHE layout) */
-#define TCR_T0SZ(va_bits)  ((64UL - (va_bits)) << 0)
-#define TCR_IRGN0_WBWA     (1UL << 8)
-#define TCR_ORGN0_WBWA     (1UL << 10)
-#define TCR_SH0_INNER      (3UL << 12)
-#define TCR_TG0_4K         (0UL << 14)
-#define TCR_PS_SHIFT       16
-#define TCR_EL2_RES1       (BIT(23) | BIT(31))
+#define TCR_T0SZ(va_bits) ((64UL - (va_bits)) << 0)
+#define TCR_IRGN0_WBWA    (1UL << 8)
+#define TCR_ORGN0_WBWA    (1UL << 10)
+#define TCR_SH0_INNER     (3UL << 12)
+#define TCR_TG0_4K        (0UL << 14)
+#define TCR_PS_SHIFT      16
+#define TCR_EL2_RES1      (BIT(23) | BIT(31))
 
 /* ID_AA64MMFR0_EL1.PARange and the physical address sizes it encodes */
 #define MMFR0_PARANGE_MASK 0xfUL
-#define PARANGE_BITS_TABLE {32, 36, 40, 42, 44, 48, 52}
+#define PARANGE_BITS_TABLE                                                                         \
+    {                                                                                              \
+        32, 36, 40, 42, 44, 48, 52                                                                 \
+    }
 
 /* MAIR_EL2 attribute encodings; the indices are in arch/pte.h */
-#define MAIR_NORMAL_WB  0xffUL
+#define MAIR_NORMAL_WB    0xffUL
 #define MAIR_DEVICE_nGnRE 0x04UL
-#define MAIR_NORMAL_NC  0x44UL
+#define MAIR_NORMAL_NC    0x44UL
 
 /* HCR_EL2 */
-#define HCR_VM   BIT(0)
-#define HCR_SWIO BIT(1)
-#define HCR_FMO  BIT(3)
-#define HCR_IMO  BIT(4)
-#define HCR_AMO  BIT(5)
-#define HCR_TWI  BIT(13)
-#define HCR_TWE  BIT(14)
-#define HCR_TSC  BIT(19)
-#define HCR_TACR BIT(21)
-#define HCR_TSW  BIT(22)
-#define HCR_TVM  BIT(26)
-#define HCR_RW   BIT(31)
-#define HCR_PTW  BIT(2)
-#define HCR_VSE  BIT(8)
-#define HCR_FB   BIT(9)
+#define HCR_VM        BIT(0)
+#define HCR_SWIO      BIT(1)
+#define HCR_FMO       BIT(3)
+#define HCR_IMO       BIT(4)
+#define HCR_AMO       BIT(5)
+#define HCR_TWI       BIT(13)
+#define HCR_TWE       BIT(14)
+#define HCR_TSC       BIT(19)
+#define HCR_TACR      BIT(21)
+#define HCR_TSW       BIT(22)
+#define HCR_TVM       BIT(26)
+#define HCR_RW        BIT(31)
+#define HCR_PTW       BIT(2)
+#define HCR_VSE       BIT(8)
+#define HCR_FB        BIT(9)
 #define HCR_BSU_INNER (1UL << 10)
-#define HCR_TIDCP BIT(20)
-#define HCR_TTLB BIT(25)
+#define HCR_TIDCP     BIT(20)
+#define HCR_TTLB      BIT(25)
 
 /* VTCR_EL2 */
-#define VTCR_T0SZ(bits)   ((64UL - (bits)) << 0)
-#define VTCR_SL0_SHIFT    6
-#define VTCR_IRGN0_WBWA   (1UL << 8)
-#define VTCR_ORGN0_WBWA   (1UL << 10)
-#define VTCR_SH0_INNER    (3UL << 12)
-#define VTCR_TG0_4K       (0UL << 14)
-#define VTCR_PS_SHIFT     16
-#define VTCR_RES1         BIT(31)
-#define VTTBR_VMID_SHIFT  48
+#define VTCR_T0SZ(bits)  ((64UL - (bits)) << 0)
+#define VTCR_SL0_SHIFT   6
+#define VTCR_IRGN0_WBWA  (1UL << 8)
+#define VTCR_ORGN0_WBWA  (1UL << 10)
+#define VTCR_SH0_INNER   (3UL << 12)
+#define VTCR_TG0_4K      (0UL << 14)
+#define VTCR_PS_SHIFT    16
+#define VTCR_RES1        BIT(31)
+#define VTTBR_VMID_SHIFT 48
 
 /* SCTLR_EL1 at reset: MMU and caches off, RES1 bits set */
-#define SCTLR_EL1_RESET   0x30d00800UL
+#define SCTLR_EL1_RESET 0x30d00800UL
 /* SPSR for entering EL1h with all of DAIF masked */
-#define SPSR_EL1H_DAIF    (SPSR_EL1H | (DAIF_ALL << 6))
+#define SPSR_EL1H_DAIF (SPSR_EL1H | (DAIF_ALL << 6))
 /* MPIDR bit 31 is RES1 */
-#define MPIDR_RES1        BIT(31)
+#define MPIDR_RES1 BIT(31)
 
 /* SPSR / DAIF */
 #define DAIF_ALL 0xfUL
@@ -91,43 +94,43 @@
 #define ESR_ISS_MASK 0x1ffffffUL
 #define ESR_EC(esr)  (((esr) >> ESR_EC_SHIFT) & ESR_EC_MASK)
 
-#define EC_UNKNOWN       0x00
-#define EC_WFX           0x01
-#define EC_CP15_32       0x03
-#define EC_CP15_64       0x04
-#define EC_CP14_MR       0x05
-#define EC_CP14_LS       0x06
-#define EC_FP_ASIMD      0x07
-#define EC_CP10_ID       0x08
-#define EC_PAC           0x09
-#define EC_CP14_64       0x0c
-#define EC_BTI           0x0d
-#define EC_ILLEGAL       0x0e
-#define EC_SVC32         0x11
-#define EC_HVC32         0x12
-#define EC_SMC32         0x13
-#define EC_SVC64         0x15
-#define EC_HVC64         0x16
-#define EC_SMC64         0x17
-#define EC_SYS64         0x18
-#define EC_SVE           0x19
-#define EC_IABT_LOW      0x20
-#define EC_IABT_CUR      0x21
-#define EC_PC_ALIGN      0x22
-#define EC_DABT_LOW      0x24
-#define EC_DABT_CUR      0x25
-#define EC_SP_ALIGN      0x26
-#define EC_FP32          0x28
-#define EC_FP64          0x2c
-#define EC_SERROR        0x2f
-#define EC_BREAKPT_LOW   0x30
-#define EC_BREAKPT_CUR   0x31
-#define EC_SOFTSTP_LOW   0x32
-#define EC_SOFTSTP_CUR   0x33
-#define EC_WATCHPT_LOW   0x34
-#define EC_WATCHPT_CUR   0x35
-#define EC_BKPT32        0x38
-#define EC_BRK64         0x3c
+#define EC_UNKNOWN     0x00
+#define EC_WFX         0x01
+#define EC_CP15_32     0x03
+#define EC_CP15_64     0x04
+#define EC_CP14_MR     0x05
+#define EC_CP14_LS     0x06
+#define EC_FP_ASIMD    0x07
+#define EC_CP10_ID     0x08
+#define EC_PAC         0x09
+#define EC_CP14_64     0x0c
+#define EC_BTI         0x0d
+#define EC_ILLEGAL     0x0e
+#define EC_SVC32       0x11
+#define EC_HVC32       0x12
+#define EC_SMC32       0x13
+#define EC_SVC64       0x15
+#define EC_HVC64       0x16
+#define EC_SMC64       0x17
+#define EC_SYS64       0x18
+#define EC_SVE         0x19
+#define EC_IABT_LOW    0x20
+#define EC_IABT_CUR    0x21
+#define EC_PC_ALIGN    0x22
+#define EC_DABT_LOW    0x24
+#define EC_DABT_CUR    0x25
+#define EC_SP_ALIGN    0x26
+#define EC_FP32        0x28
+#define EC_FP64        0x2c
+#define EC_SERROR      0x2f
+#define EC_BREAKPT_LOW 0x30
+#define EC_BREAKPT_CUR 0x31
+#define EC_SOFTSTP_LOW 0x32
+#define EC_SOFTSTP_CUR 0x33
+#define EC_WATCHPT_LOW 0x34
+#define EC_WATCHPT_CUR 0x35
+#define EC_BKPT32      0x38
+#define EC_BRK64       0x3c
 
 /* HVC/SMC ISS: the immediate */
 #define ESR_HVC_IMM_MASK 0xffffUL

@@ -33,8 +33,8 @@ typedef struct board {
     board_range_t resv[BOARD_RESV_MAX];
     unsigned resv_num;
     struct {
-        uint64_t mpidr; /* affinity fields only (Aff3 and Aff2..Aff0) */
-        bool psci;      /* enable-method contains "psci" */
+        uint64_t mpidr;   /* affinity fields only (Aff3 and Aff2..Aff0) */
+        bool psci;        /* enable-method contains "psci" */
     } cpu[BOARD_CPU_MAX]; /* in device-tree order */
     unsigned cpu_num;
     struct {
@@ -53,7 +53,7 @@ typedef struct board {
     struct {
         bool present;
         board_range_t reg;
-        uint32_t irq; /* INTID, 0 if none */
+        uint32_t irq;  /* INTID, 0 if none */
         char path[64]; /* full node path; "" if longer */
     } uart;
     struct {
@@ -66,15 +66,14 @@ typedef struct board {
 
 /*
  * Parse the DTB at fdt (8-byte aligned, at most max_size readable bytes) into *b (zeroed
- * first, and again on failure). Returns 0, or a negative errno with why (NUL-terminated, truncated to why_len;
- * why may be NULL when why_len is 0) saying what is wrong:
- *   -EINVAL   malformed blob, node or property
- *   -E2BIG    over a limit: totalsize > max_size, more than the *_MAX entries, long bootargs
- *   -ENOENT   a required node is missing: memory, /cpus (or no CPU in it), GIC
- *   -ENOTSUP  well-formed but unsupported: cell counts above 2, address translation through
- *             ranges, several GICv3 redistributor regions, #interrupt-cells other than 3/4
- * A missing UART, PSCI or timer node is not an error: the present flags say so. A stdout-path
- * that names a missing, disabled or non-PL011 node leaves the UART absent (no fallback).
+ * first, and again on failure). Returns 0, or a negative errno with why (NUL-terminated, truncated
+ * to why_len; why may be NULL when why_len is 0) saying what is wrong: -EINVAL   malformed blob,
+ * node or property -E2BIG    over a limit: totalsize > max_size, more than the *_MAX entries, long
+ * bootargs -ENOENT   a required node is missing: memory, /cpus (or no CPU in it), GIC -ENOTSUP
+ * well-formed but unsupported: cell counts above 2, address translation through ranges, several
+ * GICv3 redistributor regions, #interrupt-cells other than 3/4 A missing UART, PSCI or timer node
+ * is not an error: the present flags say so. A stdout-path that names a missing, disabled or
+ * non-PL011 node leaves the UART absent (no fallback).
  */
 int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t why_len);
 #endif

@@ -13,21 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BUNDLE_MAGIC      "SEPTPACK"
-#define BUNDLE_VERSION    1
-#define BUNDLE_ALIGN      4096u
-#define BUNDLE_NAME_MAX   48
-#define BUNDLE_ENTRY_MAX  32
-#define BUNDLE_SYSDESC    "system.dtb" /* the entry holding the compiled system description */
+#define BUNDLE_MAGIC     "SEPTPACK"
+#define BUNDLE_VERSION   1
+#define BUNDLE_ALIGN     4096u
+#define BUNDLE_NAME_MAX  48
+#define BUNDLE_ENTRY_MAX 32
+#define BUNDLE_SYSDESC   "system.dtb" /* the entry holding the compiled system description */
 /* In a flash image the bundle starts at the first multiple of this after septum's image. */
 #define BUNDLE_FLASH_ALIGN 0x10000u
 
 typedef struct bundle_header {
     char magic[8];
     uint32_t version;
-    uint32_t count;       /* entries */
-    uint64_t total_size;  /* bytes from the header to the end of the last entry's data */
-    uint32_t header_crc;  /* CRC-32 of the header (with this field 0) and the entry table */
+    uint32_t count;      /* entries */
+    uint64_t total_size; /* bytes from the header to the end of the last entry's data */
+    uint32_t header_crc; /* CRC-32 of the header (with this field 0) and the entry table */
     uint32_t reserved;
 } bundle_header_t;
 
@@ -35,7 +35,7 @@ typedef struct bundle_entry {
     char name[BUNDLE_NAME_MAX]; /* NUL-terminated */
     uint64_t offset;            /* from the start of the header, BUNDLE_ALIGN-aligned */
     uint64_t size;
-    uint32_t crc;               /* CRC-32 of the data */
+    uint32_t crc; /* CRC-32 of the data */
     uint32_t reserved;
 } bundle_entry_t;
 

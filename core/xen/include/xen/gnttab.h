@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GNTTAB_DOM_MAX       8
-#define GNTTAB_MAX_FRAMES    4
-#define GNTTAB_MAPTRACK_MAX  64   /* live mappings a domain may hold */
-#define GNTTAB_BATCH_MAX     512  /* operations per hypercall */
+#define GNTTAB_DOM_MAX      8
+#define GNTTAB_MAX_FRAMES   4
+#define GNTTAB_MAPTRACK_MAX 64  /* live mappings a domain may hold */
+#define GNTTAB_BATCH_MAX    512 /* operations per hypercall */
 
 typedef struct gnttab_env {
     /* Copy to/from the calling domain's guest-physical memory: 0, or -1 if any byte is not
@@ -51,7 +51,7 @@ typedef struct gnttab_map {
 typedef struct gnttab_dom {
     bool live;
     domid_t id;
-    grant_entry_v1_t *entries;   /* the table: nr_frames pages the domain writes */
+    grant_entry_v1_t *entries; /* the table: nr_frames pages the domain writes */
     unsigned nr_frames, max_frames;
     uint16_t *readers, *writers; /* per entry: live mappings (septum's own count) */
     gnttab_map_t map[GNTTAB_MAPTRACK_MAX];
