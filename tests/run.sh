@@ -40,6 +40,8 @@ for bin in "$@"; do
   while IFS= read -r line; do
     if [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
       report PASS "unit/$name/${BASH_REMATCH[1]}"; n=$((n + 1))
+    elif [[ $line =~ ^(not\ )?ok\ [0-9]+\ \#\ SKIP\ (.*)$ ]]; then
+      report SKIP "unit/$name/${BASH_REMATCH[2]}"; n=$((n + 1))
     elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then
       report FAIL "unit/$name/${BASH_REMATCH[1]}" "see $log"; n=$((n + 1))
     fi
