@@ -190,7 +190,7 @@ linux: $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)) \
 SYSTEM   ?= default
 guests: $(GUEST_BINS) $(PACKS)
 
-.PHONY: all deps help run run-flash debug test unit clean distclean format guests bench linux FORCE
+.PHONY: all deps help check-system run run-flash debug test unit clean distclean format guests bench linux FORCE
 all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 
 help:
@@ -240,15 +240,30 @@ $(BUILD)/septum.bin: $(BUILD)/septum.elf
 $(BUILD)/septum-flash.img: $(BUILD)/septum.bin
 	$(Q)cp $< $@.tmp && truncate -s 64M $@.tmp && mv $@.tmp $@
 
+# The console: QEMU's own escape moves to Ctrl-] (Ctrl-] x quits, Ctrl-] c is QEMU's monitor),
+# so Ctrl-A, septum's console escape (Ctrl-A 1..9 / n switch the input), reaches septum.
 QEMU_BASE := $(QEMU) -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G \
              -smp $(CPUS) -display none -nic none -no-reboot
-run: $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
-	$(QEMU_BASE) -serial mon:stdio -kernel $< -initrd $(BUILD)/systems/$(SYSTEM).pack $(QEMU_EXTRA)
-run-flash: $(BUILD)/systems/$(SYSTEM)-flash.img
-	$(QEMU_BASE) -serial mon:stdio -drive if=pflash,format=raw,file=$< $(QEMU_EXTRA)
-debug: $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
+QEMU_CONSOLE := -serial mon:stdio -echr 0x1d
+SYSTEM_DTS := $(wildcard configs/$(SYSTEM).dts tests/system/configs/$(SYSTEM).dts \
+                         tests/system/linux/$(SYSTEM).dts)
+check-system:
+	@if [ -z "$(SYSTEM_DTS)" ]; then \
+	  echo "make: there is no system '$(SYSTEM)'. Systems:"; \
+	  for f in configs/*.dts tests/system/configs/*.dts tests/system/linux/*.dts; do \
+	    n=$${f##*/}; printf '%s ' "$${n%.dts}"; done | fold -s -w 96 | sed 's/^/  /'; echo; \
+	  exit 2; fi
+	@echo "septum: $(SYSTEM) in QEMU; Ctrl-A 1..9 or Ctrl-A n moves console input between VMs," \
+	  "Ctrl-] x quits QEMU"
+run: check-system $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
+	$(QEMU_BASE) $(QEMU_CONSOLE) -kernel $(BUILD)/septum.bin -initrd $(BUILD)/systems/$(SYSTEM).pack $(QEMU_EXTRA)
+run-flash: check-system $(BUILD)/systems/$(SYSTEM)-flash.img
+	$(QEMU_BASE) $(QEMU_CONSOLE) -drive if=pflash,format=raw,file=$(BUILD)/systems/$(SYSTEM)-flash.img \
+	  $(QEMU_EXTRA)
+debug: check-system $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
 	@echo "QEMU waits for gdb: gdb-multiarch $(BUILD)/septum.elf -ex 'target remote :1234'"
-	$(QEMU_BASE) -serial mon:stdio -kernel $< -initrd $(BUILD)/systems/$(SYSTEM).pack -s -S $(QEMU_EXTRA)
+	$(QEMU_BASE) $(QEMU_CONSOLE) -kernel $(BUILD)/septum.bin -initrd $(BUILD)/systems/$(SYSTEM).pack -s -S \
+	  $(QEMU_EXTRA)
 
 $(BUILD)/host/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)

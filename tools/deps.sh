@@ -33,6 +33,8 @@ have clang-format             || need_pkgs+=(clang-format)
 have clang-tidy               || need_pkgs+=(clang-tidy)
 have cppcheck                 || need_pkgs+=(cppcheck)
 have shellcheck               || need_pkgs+=(shellcheck)
+# the console test drives `make run` through a terminal, as a person would
+have tmux                     || need_pkgs+=(tmux)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing Debian packages: ${need_pkgs[*]}"
   if [ "$(id -u)" -ne 0 ]; then
