@@ -160,7 +160,9 @@ $(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(B
 # Real-guest systems (tests/system/linux/): Debian's kernel, a busybox initramfs and U-Boot,
 # fetched on demand by tools/linux-guest.sh into $(BUILD)/linux, packed with the test guests.
 LINUX     := $(BUILD)/linux
-LINUX_SYSTEMS := $(patsubst tests/system/linux/%.dts,%,$(wildcard tests/system/linux/*.dts))
+LINUX_SYSTEMS := $(patsubst tests/system/linux/%.dts,%,$(wildcard tests/system/linux/*.dts)) \
+                 linux
+# configs/linux.dts, the interactive demo, is packed with the Linux guest like the tests' systems
 LINUX_FILES = Image=$(LINUX)/Image initramfs.cpio.gz=$(LINUX)/initramfs.cpio.gz \
               u-boot.bin=$(LINUX)/u-boot.bin
 

@@ -3,7 +3,8 @@
 # around Debian's busybox-static, fetched with `apt-get download` into a cache under build/
 # (a private arm64 apt state; nothing is installed into the host). Writes OUT/Image (the raw
 # arm64 Image from linux-image-*-arm64) and OUT/initramfs.cpio.gz, whose /init prints the
-# marker "SEPTUM-LINUX-UP" and the facts (uname -a, CPUs online, memory), then powers off;
+# marker "SEPTUM-LINUX-UP" and the facts (uname -a, CPUs online, memory), then powers off (or,
+# with septum.shell on the kernel command line, gives the console an interactive shell first);
 # and OUT/u-boot.bin, the qemu_arm64 U-Boot from Debian's u-boot-qemu (a firmware linked at 0x0
 # to run from flash).
 set -euo pipefail
@@ -59,6 +60,12 @@ echo "ktime: $(sed -n 's/^now at \([0-9]*\) nsecs$/\1/p' /proc/timer_list | head
 echo "uname: $(uname -a)"
 echo "cpus online: $(cat /sys/devices/system/cpu/online) ($(grep -c ^processor /proc/cpuinfo) CPUs)"
 echo "memory: $(grep MemTotal /proc/meminfo)"
+# septum.shell on the command line (make run SYSTEM=linux): an interactive shell on the
+# console instead of powering off at once; leaving the shell powers the VM off
+if grep -q 'septum.shell' /proc/cmdline; then
+  echo "SEPTUM-LINUX-SHELL: a busybox shell; 'poweroff -f' (or exit) stops this VM"
+  setsid cttyhack sh
+fi
 poweroff -f
 INIT
   chmod 755 "$root/init"

@@ -3,9 +3,10 @@
 # Ctrl-A reaches septum), and each typed line arriving at the VM that has the input. Sourced by
 # tests/run.sh.
 
-# make_run_case NAME SECONDS SYSTEM KEYS-FILE CHECK...: KEYS-FILE has one "key NAME" (a tmux key
-# name: Enter, C-a) or "text STRING" per line, typed once the VMs have started; CHECKs as for
-# qemu_case (+REGEX, -REGEX).
+# make_run_case NAME SECONDS SYSTEM KEYS-FILE CHECK...: KEYS-FILE has one step per line, run once
+# the VMs have started: "key NAME" (a tmux key name: Enter, C-a), "text STRING" (typed as is),
+# "wait REGEX" (until a line of the terminal matches), "quit" (end the run: for systems with a
+# VM that never stops). CHECKs as for qemu_case (+REGEX, -REGEX).
 make_run_case() {
   local name=$1 limit=$(( $2 * ${SEPTUM_TEST_TIMEOUT_SCALE:-5} )) system=$3 keys=$4; shift 4
   local log=$LOGS/system/$name.log sess=septum-$name-$$ why="" check waited=0
@@ -24,6 +25,11 @@ make_run_case() {
     case $line in
       key\ *) tmux send-keys -t "$sess" "${line#key }" ;;
       text\ *) tmux send-keys -t "$sess" -l "${line#text }" ;;
+      wait\ *)
+        while ! tr -d '\r' <"$log" | grep -Eq -- "${line#wait }" && [ $waited -lt $((limit * 2)) ]; do
+          sleep 0.5; waited=$((waited + 1))
+        done ;;
+      quit) tmux kill-session -t "$sess" 2>/dev/null ;;
     esac
     sleep 0.3
   done <"$keys"
@@ -49,3 +55,10 @@ make_run_case make-run-switching 60 input tests/system/input/make-run-keys.txt \
   '+^\[beta\] got: two for beta$' '+^console input: vm alpha$' \
   '+^\[alpha\] got: three for alpha$' -'got: .*(beta.*alpha|alpha.*beta)' \
   '+^all VMs have stopped; powering off$'
+
+# The interactive Linux demo (configs/linux.dts): a shell on Linux's console runs a command,
+# Ctrl-A 2 reaches the bare-metal VM beside it, Ctrl-A 1 comes back, and the shell powers its VM
+# off; the bare-metal VM would run on, so the run ends there.
+make_run_case make-run-linux 240 linux tests/system/input/make-run-linux-keys.txt \
+  '+^\[penguin\] SEPTUM-LINUX-SHELL' '+^\[penguin\] hello-42$' '+^\[echo\] got: ping$' \
+  '+^vm penguin: stopped \(PSCI SYSTEM_OFF\)$' -'^error:' -'undefined instruction'
