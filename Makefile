@@ -131,6 +131,19 @@ $(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/gnttab.c guest/crt0.S 
 	  $(if $($*_DATA),-Wl$(comma)--defsym=GUEST_DATA=$($*_DATA)) -o $@ guest/crt0.S \
 	  guest/lib.c guest/gnttab.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 
+# A guest of your own on the SDK (docs/tutorial.md): make sdk-guest SRC=app.c OUT=app.bin, with
+# LOAD=address if it does not run at 0x40080000.
+sdk-guest: $(PACKER) | $(DEPS_OK)
+	@if [ -z "$(SRC)" ] || [ -z "$(OUT)" ]; then \
+	  echo "usage: make sdk-guest SRC=app.c OUT=app.bin [LOAD=0x40080000]"; exit 2; fi
+	$(call say,GUEST,$(SRC))
+	$(Q)$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
+	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+	  -Wl,--defsym=GUEST_LOAD=$(or $(LOAD),$(GUEST_LOAD_DEFAULT)) -o $(basename $(OUT)).elf \
+	  guest/crt0.S guest/lib.c guest/gnttab.c $(SRC) $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a \
+	  $(NEWLIB)/lib/libc.a -lgcc
+	$(Q)$(OBJCOPY) -O binary $(basename $(OUT)).elf $(OUT)
+
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
@@ -192,13 +205,14 @@ linux: $(patsubst %,$(BUILD)/systems/%.pack,$(LINUX_SYSTEMS)) \
 SYSTEM   ?= default
 guests: $(GUEST_BINS) $(PACKS)
 
-.PHONY: all deps help check-system run run-flash debug test unit clean distclean format guests bench linux FORCE
+.PHONY: all deps help check-system sdk-guest run run-flash debug test unit clean distclean format guests bench linux FORCE
 all: $(BUILD)/septum.elf $(BUILD)/septum.bin $(BUILD)/septum-flash.img
 
 help:
 	@echo "septum targets:"
 	@echo "  make            build build/septum.elf, build/septum.bin, build/septum-flash.img"
 	@echo "  make run        boot septum and the default system in QEMU (-kernel flow + bundle)"
+	@echo "  make sdk-guest  SRC=app.c OUT=app.bin: a guest of your own on the SDK (docs/tutorial.md)"
 	@echo "  make run-flash  the same as a flashed firmware image (septum + bundle in pflash)"
 	@echo "  make guests     test guests, and a bundle + flash image per system description"
 	@echo "  make linux      fetch Debian's Linux, busybox and U-Boot; pack tests/system/linux/*.dts"
