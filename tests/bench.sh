@@ -17,6 +17,13 @@ get() { sed -nE "s/$1/\\1/p" "$log" | head -n 1; }
 null=$(get '^\[bench\] bench: null hypercall round trip: ([0-9]+) instructions$')
 mmio=$(get '^\[bench\] bench: MMIO store round trip: ([0-9]+) instructions$')
 mmio_locked=$(get '^\[bench\] bench: MMIO store round trip, locked register: ([0-9]+) instructions$')
+psci=$(get '^\[bench\] bench: PSCI_VERSION round trip: ([0-9]+) instructions$')
+reg() { get "^\\[bench\\] bench: $1 round trip: ([0-9]+) instructions\$"; }
+fr=$(reg 'PL011 FR load')
+gicd_typer=$(reg 'GICD_TYPER load')
+gicd_prio=$(reg 'GICD_IPRIORITYR store')
+gicr_typer=$(reg 'GICR_TYPER load')
+gicr_waker=$(reg 'GICR_WAKER store')
 timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions \(mean [0-9]+\)$')
 timer_mean=$(get '^\[bench\] bench: virtual timer interrupt delivery: [0-9]+ EL2 instructions \(mean ([0-9]+)\)$')
 gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone.*$')
@@ -60,9 +67,15 @@ fi
 
 echo "| measure (QEMU 7.2, cortex-a57, -icount shift=0) | septum | Bao (DESIGN.md) |"
 echo "| --- | --- | --- |"
-echo "| null hypercall round trip, guest HVC to return | $null instructions | ~150 |"
-echo "| MMIO store to an emulated register (PL011 IBRD), guest to guest | $mmio instructions | ~225 |"
-echo "| MMIO store to a register behind its device's lock (PL011 IMSC) | $mmio_locked instructions | |"
+echo "| null hypercall round trip, guest HVC to return (target ≤ 60) | $null instructions | ~150 |"
+echo "| PSCI_VERSION round trip, guest HVC to return (target ≤ 60) | $psci instructions | |"
+echo "| MMIO store to an emulated register (PL011 IBRD), guest to guest (target ≤ 120) | $mmio instructions | ~225 |"
+echo "| MMIO store to a register shared with console input (PL011 IMSC; target ≤ 120) | $mmio_locked instructions | |"
+echo "| MMIO load of a register shared with console input (PL011 FR; target ≤ 120) | $fr instructions | |"
+echo "| vGIC distributor load, constant register (GICD_TYPER; target ≤ 120) | $gicd_typer instructions | 224 (CNTVCT) |"
+echo "| vGIC distributor store (GICD_IPRIORITYR; target ≤ 120) | $gicd_prio instructions | 690 (CNTVCT) |"
+echo "| vGIC redistributor load (GICR_TYPER, 64-bit; target ≤ 120) | $gicr_typer instructions | |"
+echo "| vGIC redistributor store (GICR_WAKER; target ≤ 120) | $gicr_waker instructions | |"
 echo "| virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer EL2 instructions (mean $timer_mean) | |"
 echo "| Debian Linux (2 vCPUs) from reset to its initramfs marker, virtual time | $lin_row | |"
 echo "| grant map + unmap pair (another VM's page), one operation per hypercall | $gmap instructions | |"

@@ -1,8 +1,10 @@
 /*
- * Benchmark guest: counts, with the PMU, the instructions a null hypercall (SEPTUM_HC_NULL)
- * costs from the guest's HVC to its return, EL1 and EL2 together. The loop is run once with HVC
- * and once with a NOP in its place; the difference per iteration is the round trip. Run it
- * under QEMU's -icount shift=0 (make bench) for exact, repeatable counts.
+ * Benchmark guest: counts, with the PMU, the instructions a null hypercall (SEPTUM_HC_NULL), a
+ * PSCI_VERSION call or an access to an emulated register (virtual PL011 and GICv3) costs from the
+ * guest's instruction to its return, EL1 and EL2 together. Each loop is run once with the
+ * operation and once with a NOP (or a RAM access) in its place; the difference per iteration is
+ * the round trip. Then the virtual timer's delivery and the grant-table paths. Run it under
+ * QEMU's -icount shift=0 (make bench) for exact, repeatable counts.
  */
 #include <septum/gnttab.h>
 #include <septum/guest.h>
@@ -18,25 +20,61 @@ static inline uint64_t insns(void)
     return v;
 }
 
-/* A store of zero (from w1) to a virtual PL011 register (IBRD: no shared state; IMSC: behind the
- * device's lock, shared with console input), against the same loop storing to RAM. */
-#define PL011_IBRD 0x09000024UL
-#define PL011_IMSC 0x09000038UL
-static uint64_t run_mmio_at(uint64_t device)
+/* One access per iteration to an emulated register, against the same loop on RAM: a store of
+ * zero from w1 (not xzr, which is cheaper: the value comes from a register, as a driver's
+ * would), or a 32- or 64-bit load into x1. */
+enum { STORE32, LOAD32, LOAD64 };
+static uint64_t run_mmio_at(uint64_t device, int kind)
 {
-    static volatile uint32_t ram_reg;
+    static volatile uint64_t ram_reg;
     uint64_t addr = device ? device : (uint64_t)(uintptr_t)&ram_reg;
     uint64_t t0 = insns(), n = ITER;
-    /* the value comes from a register, as a driver's would (not xzr, which is cheaper) */
-    __asm__ volatile("   mov w1, #0\n"
-                     "1: str w1, [%1]\n"
-                     "   subs %0, %0, #1\n"
-                     "   b.ne 1b"
-                     : "+r"(n)
-                     : "r"(addr)
-                     : "x1", "memory");
+    if (kind == STORE32)
+        __asm__ volatile("   mov w1, #0\n"
+                         "1: str w1, [%1]\n"
+                         "   subs %0, %0, #1\n"
+                         "   b.ne 1b"
+                         : "+r"(n)
+                         : "r"(addr)
+                         : "x1", "memory");
+    else if (kind == LOAD32)
+        __asm__ volatile("1: ldr w1, [%1]\n"
+                         "   subs %0, %0, #1\n"
+                         "   b.ne 1b"
+                         : "+r"(n)
+                         : "r"(addr)
+                         : "x1", "memory");
+    else
+        __asm__ volatile("1: ldr x1, [%1]\n"
+                         "   subs %0, %0, #1\n"
+                         "   b.ne 1b"
+                         : "+r"(n)
+                         : "r"(addr)
+                         : "x1", "memory");
     return insns() - t0;
 }
+
+/* The round trip of one access to an emulated register, guest to guest: printed as "bench:
+ * <what> round trip: N instructions" for tests/bench.sh. */
+static void bench_reg(const char *what, uint64_t device, int kind)
+{
+    run_mmio_at(device, kind); /* warm up: the vCPU's last device is this one */
+    uint64_t dev = run_mmio_at(device, kind), ram = run_mmio_at(0, kind);
+    guest_printf("bench: %s round trip: %lu instructions\n", what,
+                 (unsigned long)((dev - ram) / ITER));
+}
+
+/* Virtual PL011 registers: IBRD has no shared state, IMSC and FR are shared with console input
+ * (behind the device's lock) */
+#define PL011_IBRD 0x09000024UL
+#define PL011_FR   0x09000018UL
+#define PL011_IMSC 0x09000038UL
+/* Virtual GICv3 registers (QEMU virt's layout): constant ones, a distributor priority (of SPIs
+ * 128-131, which nothing here uses), and vCPU 0's redistributor */
+#define GICD_TYPER          0x08000004UL
+#define GICD_IPRIORITYR_128 0x08000480UL
+#define GICR0_TYPER         0x080a0008UL
+#define GICR0_WAKER         0x080a0014UL
 
 /* ---- virtual timer delivery: EL2 instructions from the physical interrupt to the guest ---- */
 
@@ -139,23 +177,30 @@ static void bench_grants(void)
                  (unsigned long)alone, (unsigned long)batch, GNT_BATCH, bad ? " (FAILED)" : "");
 }
 
-static uint64_t run(bool hvc)
+/* A loop of hypercalls with function fid in x0, or of NOPs in their place. */
+static uint64_t run(bool hvc, uint64_t fid)
 {
     uint64_t t0 = insns(), n = ITER;
     if (hvc)
-        __asm__ volatile("1: mov x0, #0xc6000000\n"
+        __asm__ volatile("1: mov x0, %1\n"
                          "   hvc #0\n"
                          "   subs %0, %0, #1\n"
                          "   b.ne 1b"
-                         : "+r"(n)::"x0", "x1", "x2", "x3", "memory");
+                         : "+r"(n)
+                         : "r"(fid)
+                         : "x0", "x1", "x2", "x3", "memory");
     else
-        __asm__ volatile("1: mov x0, #0xc6000000\n"
+        __asm__ volatile("1: mov x0, %1\n"
                          "   nop\n"
                          "   subs %0, %0, #1\n"
                          "   b.ne 1b"
-                         : "+r"(n)::"x0", "x1", "x2", "x3", "memory");
+                         : "+r"(n)
+                         : "r"(fid)
+                         : "x0", "x1", "x2", "x3", "memory");
     return insns() - t0;
 }
+
+#define PSCI_VERSION 0x84000000UL
 
 int main(const void *dtb)
 {
@@ -166,23 +211,32 @@ int main(const void *dtb)
     uint64_t pmcr;
     __asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr));
     __asm__ volatile("msr pmcr_el0, %0; isb" ::"r"(pmcr | 1));
-    run(true); /* warm up */
-    uint64_t with = run(true), without = run(false);
+    run(true, SEPTUM_HC_NULL); /* warm up */
+    uint64_t with = run(true, SEPTUM_HC_NULL), without = run(false, SEPTUM_HC_NULL);
     guest_printf("bench: null hypercall round trip: %lu instructions\n",
                  (unsigned long)((with - without) / ITER));
-    run_mmio_at(PL011_IBRD);
+    with = run(true, PSCI_VERSION);
+    without = run(false, PSCI_VERSION);
+    guest_printf("bench: PSCI_VERSION round trip: %lu instructions\n",
+                 (unsigned long)((with - without) / ITER));
+    run_mmio_at(PL011_IBRD, STORE32);
     uint64_t el2_0;
     __asm__ volatile("isb; mrs %0, pmevcntr0_el0" : "=r"(el2_0));
-    uint64_t dev = run_mmio_at(PL011_IBRD), ram = run_mmio_at(0);
+    uint64_t dev = run_mmio_at(PL011_IBRD, STORE32), ram = run_mmio_at(0, STORE32);
     uint64_t el2_1;
     __asm__ volatile("isb; mrs %0, pmevcntr0_el0" : "=r"(el2_1));
     guest_printf("bench: EL2 instructions per MMIO store (septum's own counter): %lu\n",
                  (unsigned long)((el2_1 - el2_0) / ITER));
     guest_printf("bench: MMIO store round trip: %lu instructions\n",
                  (unsigned long)((dev - ram) / ITER));
-    uint64_t locked = run_mmio_at(PL011_IMSC);
+    uint64_t locked = run_mmio_at(PL011_IMSC, STORE32);
     guest_printf("bench: MMIO store round trip, locked register: %lu instructions\n",
                  (unsigned long)((locked - ram) / ITER));
+    bench_reg("PL011 FR load", PL011_FR, LOAD32);
+    bench_reg("GICD_TYPER load", GICD_TYPER, LOAD32);
+    bench_reg("GICD_IPRIORITYR store", GICD_IPRIORITYR_128, STORE32);
+    bench_reg("GICR_TYPER load", GICR0_TYPER, LOAD64);
+    bench_reg("GICR_WAKER store", GICR0_WAKER, STORE32);
 
     /* GNTTABOP_copy between two of its own pages (no other VM needed) */
     static char src[XEN_PAGE_SIZE] __attribute__((aligned(XEN_PAGE_SIZE)));
