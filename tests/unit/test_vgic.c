@@ -607,6 +607,300 @@ static void test_disable_retracts(void **state)
     assert_false(get_bit(ISPENDR, 40));
 }
 
+/* ---- the register map, register by register ---- */
+
+#define IIDR         0x0008
+#define STATUSR      0x0010
+#define GICR_CTLR    0x0000
+#define GICR_IIDR    0x0004
+#define GICR_STATUSR 0x0010
+#define VGIC_IIDR    0x0100053bU
+#define PIDR2_V3     0x3bU
+#define WAKER_SLEEP  (1U << 1)
+#define WAKER_ASLEEP (1U << 2)
+
+/* An access's outcome, and for a read the value (a poison when the device did not set it). */
+static memory_fault_result_t try_access(uint64_t addr, unsigned size, bool write, uint64_t *v)
+{
+    if (!write)
+        *v = 0xdeadbeefdeadbeefULL;
+    return guest_access(addr, size, write, v);
+}
+
+static void refused(uint64_t addr, unsigned size)
+{
+    uint64_t v = 0x12345678;
+    assert_int_equal(try_access(addr, size, false, &v), FAULT_UNHANDLED);
+    v = 0x12345678;
+    assert_int_equal(try_access(addr, size, true, &v), FAULT_UNHANDLED);
+}
+
+/* Reads as zero, and a write (of every bit) changes nothing. */
+static void raz_wi(uint64_t addr, unsigned size)
+{
+    mmio_write(addr, size, ~0UL);
+    assert_int_equal(mmio_read(addr, size), 0);
+}
+
+/* The distributor's control block: CTLR keeps only the group enables (ARE and DS read as one),
+ * TYPER, IIDR and PIDR2 are constants that writes leave alone, the other words read as zero;
+ * each only as a 32-bit access. */
+static void test_gicd_control_block(void **state)
+{
+    (void)state;
+    uint32_t typer = (256 / 32 - 1) | 9U << 19 | 1U << 5 | 1U << 25;
+    assert_int_equal(mmio_read(GICD + TYPER, 4), typer);
+    mmio_write(GICD + TYPER, 4, 0);
+    assert_int_equal(mmio_read(GICD + TYPER, 4), typer);
+    assert_int_equal(mmio_read(GICD + IIDR, 4), VGIC_IIDR);
+    mmio_write(GICD + IIDR, 4, 0);
+    assert_int_equal(mmio_read(GICD + IIDR, 4), VGIC_IIDR);
+    assert_int_equal(mmio_read(GICD + PIDR2, 4), PIDR2_V3);
+    mmio_write(GICD + PIDR2, 4, 0);
+    assert_int_equal(mmio_read(GICD + PIDR2, 4), PIDR2_V3);
+    for (uint64_t off = 0x0c; off < 0x80; off += 4)
+        raz_wi(GICD + off, 4);
+    raz_wi(GICD + 0xffe0, 4);
+    raz_wi(GICD + 0xfffc, 4);
+
+    mmio_write(GICD + CTLR, 4, ~0UL);
+    assert_int_equal(mmio_read(GICD + CTLR, 4), 3 | CTLR_ARE | CTLR_DS);
+    mmio_write(GICD + CTLR, 4, 0);
+    assert_int_equal(mmio_read(GICD + CTLR, 4), CTLR_ARE | CTLR_DS);
+    mmio_write(GICD + CTLR, 4, CTLR_G1);
+    assert_int_equal(mmio_read(GICD + CTLR, 4), CTLR_G1 | CTLR_ARE | CTLR_DS);
+
+    /* other sizes are refused (also an aligned 64-bit read of CTLR and TYPER together) */
+    refused(GICD + CTLR, 8);
+    refused(GICD + TYPER, 2);
+    refused(GICD + TYPER, 1);
+    refused(GICD + TYPER + 1, 1);
+    refused(GICD + TYPER + 2, 2);
+    refused(GICD + 0x40, 8);
+    refused(GICD + PIDR2, 1);
+    refused(GICD + 0x8000, 8);
+    /* misaligned */
+    refused(GICD + TYPER + 2, 4);
+    refused(GICD + 0x41, 4);
+    assert_int_equal(mmio_read(GICD + CTLR, 4), CTLR_G1 | CTLR_ARE | CTLR_DS);
+    /* everything else in the frame outside the registers: RAZ/WI as a word, refused otherwise */
+    raz_wi(GICD + 0x500, 4);
+    raz_wi(GICD + 0x800, 4);
+    raz_wi(GICD + 0xc40, 4);
+    raz_wi(GICD + 0xd00, 4);
+    raz_wi(GICD + 0x1000, 4);
+    raz_wi(GICD + 0x8000, 4);
+    refused(GICD + 0xc40, 2);
+    refused(GICD + 0xd00, 1);
+
+    /* a VM reset (vCPU 0's) turns the distributor off */
+    chip->vcpu_reset(vcpu_current());
+    assert_int_equal(mmio_read(GICD + CTLR, 4), CTLR_ARE | CTLR_DS);
+}
+
+/* Priorities: a byte each, written and read a byte or a word at a time; the distributor has the
+ * SPIs' (the private ones read as zero there), each redistributor its vCPU's private ones; they
+ * go into the list registers; a reset clears them. */
+static void test_priorities(void **state)
+{
+    (void)state;
+    mmio_write(GICD + IPRIORITYR + 40, 4, 0x44332211);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 40, 4), 0x44332211);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 41, 1), 0x22);
+    mmio_write(GICD + IPRIORITYR + 43, 1, 0x99);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 40, 4), 0x99332211);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 43, 1), 0x99);
+    mmio_write(GICD + IPRIORITYR + 252, 4, 0xfcfdfeff); /* the last SPIs */
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 252, 4), 0xfcfdfeff);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 255, 1), 0xfc);
+    /* the distributor's private words, and beyond the last SPI: RAZ/WI (a word or a byte) */
+    raz_wi(GICD + IPRIORITYR, 4);
+    raz_wi(GICD + IPRIORITYR + 28, 4);
+    raz_wi(GICD + IPRIORITYR + 31, 1);
+    raz_wi(GICD + IPRIORITYR + 256, 4);
+    raz_wi(GICD + IPRIORITYR + 0x3fc, 4);
+    refused(GICD + IPRIORITYR + 256, 1); /* not a priority register of this distributor */
+    /* halfwords, doublewords and misaligned words are refused */
+    refused(GICD + IPRIORITYR + 40, 2);
+    refused(GICD + IPRIORITYR + 40, 8);
+    refused(GICD + IPRIORITYR + 41, 4);
+    refused(GICD + IPRIORITYR, 2);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 40, 4), 0x99332211);
+
+    /* private priorities: each vCPU's own, in its redistributor; SPIs' words RAZ/WI there */
+    uint64_t rd0 = GICR + SGI_FRAME, rd1 = GICR + GICR_STRIDE + SGI_FRAME;
+    mmio_write(rd0 + IPRIORITYR + 24, 4, 0x0a0b0c0d);
+    mmio_write(rd1 + IPRIORITYR + 24, 4, 0x1a1b1c1d);
+    mmio_write(rd1 + IPRIORITYR + 3, 1, 0x30);
+    assert_int_equal(mmio_read(rd0 + IPRIORITYR + 24, 4), 0x0a0b0c0d);
+    assert_int_equal(mmio_read(rd1 + IPRIORITYR + 24, 4), 0x1a1b1c1d);
+    assert_int_equal(mmio_read(rd1 + IPRIORITYR + 3, 1), 0x30);
+    assert_int_equal(mmio_read(rd0 + IPRIORITYR + 3, 1), 0);
+    raz_wi(rd0 + IPRIORITYR + 32, 4);
+    raz_wi(rd0 + IPRIORITYR + 33, 1);
+    refused(rd0 + IPRIORITYR + 24, 2);
+    refused(rd0 + IPRIORITYR + 25, 4);
+
+    /* the list register carries the priority as it is when the interrupt is listed */
+    guest_enable(40, 0x80);
+    guest_edge(40);
+    mmio_write(GICD + IPRIORITYR + 40, 1, 0x50);
+    set_bit(ISPENDR, 40);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(40, 0x50, ICH_LR_PENDING, false, false));
+    guest_enable(27, 0x70);
+    mmio_write(rd0 + IPRIORITYR + 27, 1, 0x60);
+    chip->forward(vcpu_current(), 27);
+    assert_int_equal(fake_cpu()->lr[1], lr_want(27, 0x60, ICH_LR_PENDING, true, true));
+
+    /* vCPU 1's reset clears its private priorities; vCPU 0's, the VM's, clears the SPIs' too */
+    chip->vcpu_reset(test_vm_run(&vm, 1));
+    assert_int_equal(mmio_read(rd1 + IPRIORITYR + 24, 4), 0);
+    assert_int_equal(mmio_read(rd0 + IPRIORITYR + 24, 4), 0x600b0c0d);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 252, 4), 0xfcfdfeff);
+    chip->vcpu_reset(test_vm_run(&vm, 0));
+    assert_int_equal(mmio_read(rd0 + IPRIORITYR + 24, 4), 0);
+    assert_int_equal(mmio_read(GICD + IPRIORITYR + 252, 4), 0);
+}
+
+/* The bitmap registers: 32-bit only; the distributor's first word (private interrupts) and the
+ * words past the last SPI read as zero there, as do a redistributor's words after its first. */
+static void test_bitmap_bounds(void **state)
+{
+    (void)state;
+    static const unsigned regs[] = {IGROUPR, ISENABLER, ICENABLER, ISPENDR,
+                                    ICPENDR, ISACTIVER, ICACTIVER};
+    for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+        raz_wi(GICD + regs[i], 4);
+        raz_wi(GICD + regs[i] + 4 * (256 / 32), 4);
+        raz_wi(GICD + regs[i] + 0x7c, 4);
+        refused(GICD + regs[i] + 4, 1);
+        refused(GICD + regs[i] + 4, 2);
+        refused(GICD + regs[i] + 8, 8);
+        raz_wi(GICR + SGI_FRAME + regs[i] + 4, 4);
+        refused(GICR + SGI_FRAME + regs[i], 2);
+    }
+    /* group and enable bits read back as written */
+    mmio_write(GICD + IGROUPR + 4, 4, 0xf0f0f0f0);
+    assert_int_equal(mmio_read(GICD + IGROUPR + 4, 4), 0xf0f0f0f0);
+    mmio_write(GICD + ISENABLER + 28, 4, 0x80000001);
+    assert_int_equal(mmio_read(GICD + ICENABLER + 28, 4), 0x80000001);
+    mmio_write(GICD + ICENABLER + 28, 4, 1);
+    assert_int_equal(mmio_read(GICD + ISENABLER + 28, 4), 0x80000000);
+    mmio_write(GICR + SGI_FRAME + IGROUPR, 4, 0xffff0000);
+    assert_int_equal(mmio_read(GICR + SGI_FRAME + IGROUPR, 4), 0xffff0000);
+    assert_int_equal(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + IGROUPR, 4), 0);
+}
+
+/* Configuration: two bits an interrupt, only the upper (edge) one kept; SGIs are always edge;
+ * the distributor's private words and a redistributor's SPI words read as zero. */
+static void test_icfgr(void **state)
+{
+    (void)state;
+    raz_wi(GICD + ICFGR, 4);
+    raz_wi(GICD + ICFGR + 4, 4);
+    mmio_write(GICD + ICFGR + 8, 4, ~0UL);
+    assert_int_equal(mmio_read(GICD + ICFGR + 8, 4), 0xaaaaaaaa);
+    mmio_write(GICD + ICFGR + 0x3c, 4, 0x8);
+    assert_int_equal(mmio_read(GICD + ICFGR + 0x3c, 4), 0x8);
+    refused(GICD + ICFGR + 8, 1);
+    refused(GICD + ICFGR + 8, 8);
+    uint64_t rd = GICR + SGI_FRAME;
+    assert_int_equal(mmio_read(rd + ICFGR, 4), 0xaaaaaaaa);
+    mmio_write(rd + ICFGR, 4, 0);
+    assert_int_equal(mmio_read(rd + ICFGR, 4), 0xaaaaaaaa);
+    mmio_write(rd + ICFGR + 4, 4, 0x2);
+    assert_int_equal(mmio_read(rd + ICFGR + 4, 4), 0x2);
+    raz_wi(rd + ICFGR + 8, 4);
+    refused(rd + ICFGR + 4, 2);
+}
+
+/* IROUTER: the SPIs' 64-bit registers, a doubleword or a word at a time, reserved bits dropped;
+ * the private interrupts' slots read as zero at any size; halfwords and bytes are refused for
+ * SPIs. */
+static void test_irouter_sizes(void **state)
+{
+    (void)state;
+    mmio_write(GICD + IROUTER + 8 * 40, 8, 0xff000000ffUL | IROUTER_IRM);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 40, 8), 0xff000000ffUL | IROUTER_IRM);
+    /* (the guest's load takes the low 32 bits of a word's value) */
+    assert_int_equal((uint32_t)mmio_read(GICD + IROUTER + 8 * 40, 4), 0x800000ffU);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 40 + 4, 4), 0xff);
+    mmio_write(GICD + IROUTER + 8 * 40 + 4, 4, 0x1);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 40, 8), 0x1000000ffUL | IROUTER_IRM);
+    mmio_write(GICD + IROUTER + 8 * 40, 4, 0xffffffff);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 40, 8), 0x100ffffffUL | IROUTER_IRM);
+    refused(GICD + IROUTER + 8 * 40, 2);
+    refused(GICD + IROUTER + 8 * 40, 1);
+    refused(GICD + IROUTER + 8 * 40 + 4, 8);
+    raz_wi(GICD + IROUTER, 8);
+    raz_wi(GICD + IROUTER + 8 * 31, 4);
+    raz_wi(GICD + IROUTER + 8 * 31 + 6, 2);
+    raz_wi(GICD + IROUTER + 8 * 255 + 8, 4);
+    refused(GICD + IROUTER + 8 * 256, 8);
+    mmio_write(GICD + IROUTER + 8 * 255, 8, 1);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 255, 8), 1);
+}
+
+/* A redistributor's RD frame: IIDR and PIDR2 constants, TYPER a doubleword or a word at a time
+ * (read-only), WAKER keeps ProcessorSleep and reports ChildrenAsleep with it, each vCPU's its
+ * own; the rest reads as zero; sizes other than a word read as zero too, except TYPER's. */
+static void test_gicr_rd_frame(void **state)
+{
+    (void)state;
+    uint64_t rd0 = GICR, rd1 = GICR + GICR_STRIDE;
+    assert_int_equal(mmio_read(rd0 + GICR_IIDR, 4), VGIC_IIDR);
+    assert_int_equal(mmio_read(rd1 + PIDR2, 4), PIDR2_V3);
+    mmio_write(rd0 + GICR_IIDR, 4, 0);
+    assert_int_equal(mmio_read(rd0 + GICR_IIDR, 4), VGIC_IIDR);
+    uint64_t t1 = 1UL << 32 | 1UL << 8 | 1UL << 4;
+    assert_int_equal(mmio_read(rd1 + GICR_TYPER, 8), t1);
+    assert_int_equal(mmio_read(rd1 + GICR_TYPER, 4), (uint32_t)t1);
+    assert_int_equal(mmio_read(rd1 + GICR_TYPER + 4, 4), 1);
+    assert_int_equal(mmio_read(rd0 + GICR_TYPER, 8), 0);
+    mmio_write(rd1 + GICR_TYPER, 8, 0);
+    mmio_write(rd1 + GICR_TYPER + 4, 4, 0);
+    assert_int_equal(mmio_read(rd1 + GICR_TYPER, 8), t1);
+    refused(rd1 + GICR_TYPER, 2);
+    refused(rd1 + GICR_TYPER + 4, 1);
+    refused(rd1 + GICR_TYPER + 4, 8); /* misaligned */
+    refused(rd1 + GICR_WAKER, 8);     /* misaligned */
+    raz_wi(rd1 + GICR_TYPER + 1, 1);
+    raz_wi(rd1 + GICR_TYPER + 2, 2);
+
+    /* both asleep after reset; each wakes on its own */
+    assert_int_equal(mmio_read(rd0 + GICR_WAKER, 4), WAKER_SLEEP | WAKER_ASLEEP);
+    assert_int_equal(mmio_read(rd1 + GICR_WAKER, 4), WAKER_SLEEP | WAKER_ASLEEP);
+    mmio_write(rd1 + GICR_WAKER, 4, 0);
+    assert_int_equal(mmio_read(rd1 + GICR_WAKER, 4), 0);
+    assert_int_equal(mmio_read(rd0 + GICR_WAKER, 4), WAKER_SLEEP | WAKER_ASLEEP);
+    mmio_write(rd1 + GICR_WAKER, 4, ~0UL);
+    assert_int_equal(mmio_read(rd1 + GICR_WAKER, 4), WAKER_SLEEP | WAKER_ASLEEP);
+    mmio_write(rd1 + GICR_WAKER, 4, WAKER_ASLEEP);
+    assert_int_equal(mmio_read(rd1 + GICR_WAKER, 4), 0);
+    raz_wi(rd1 + GICR_WAKER, 1);
+    assert_int_equal(mmio_read(rd1 + GICR_WAKER, 4), 0);
+    /* a reset puts it to sleep again */
+    chip->vcpu_reset(test_vm_run(&vm, 1));
+    assert_int_equal(mmio_read(rd1 + GICR_WAKER, 4), WAKER_SLEEP | WAKER_ASLEEP);
+    test_vm_run(&vm, 0);
+
+    raz_wi(rd0 + GICR_CTLR, 4);
+    raz_wi(rd0 + GICR_CTLR, 8);
+    raz_wi(rd0 + GICR_STATUSR, 4);
+    raz_wi(rd0 + GICR_STATUSR, 8);
+    raz_wi(rd0 + 0x18, 4);
+    raz_wi(rd0 + 0x70, 8); /* PROPBASER: no LPIs */
+    raz_wi(rd0 + 0x8000, 2);
+    raz_wi(rd0 + 0xffe8, 1);
+    raz_wi(rd1 + 0xfffc, 4);
+    /* the SGI frame outside its registers: RAZ/WI at any size */
+    raz_wi(rd0 + SGI_FRAME, 4);
+    raz_wi(rd0 + SGI_FRAME + 0x800, 2);
+    raz_wi(rd0 + SGI_FRAME + 0xd00, 4);
+    raz_wi(rd1 + SGI_FRAME + 0xfff8, 8);
+    refused(rd0 + SGI_FRAME + 0x801, 2); /* misaligned */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +913,12 @@ int main(void)
         cmocka_unit_test_setup(test_hw_forwarded, setup),
         cmocka_unit_test_setup(test_level, setup),
         cmocka_unit_test_setup(test_disable_retracts, setup),
+        cmocka_unit_test_setup(test_gicd_control_block, setup),
+        cmocka_unit_test_setup(test_priorities, setup),
+        cmocka_unit_test_setup(test_bitmap_bounds, setup),
+        cmocka_unit_test_setup(test_icfgr, setup),
+        cmocka_unit_test_setup(test_irouter_sizes, setup),
+        cmocka_unit_test_setup(test_gicr_rd_frame, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
