@@ -1,8 +1,9 @@
 /*
  * Guest hypercalls (see core/hvc.h): the immediate picks the ABI (0: SMCCC, 0xEA1: Xen); under
- * SMCCC septum's vendor calls are answered here and everything else goes to PSCI. The vendor
- * calls are kept out of line (noinline) so the null hypercall, the benchmark's round trip, runs
- * through a dispatcher that saves no registers.
+ * SMCCC the calls with a constant answer come first (hvc_const_calls, which the vectors also
+ * answer HVC #0 from, before saving more than x0-x3), then septum's vendor calls, and everything
+ * else goes to PSCI. The vendor calls are kept out of line (noinline) so the dispatcher saves no
+ * registers on the way to the common calls.
  */
 #include <arch/psci.h>
 #include <core/hvc.h>
@@ -10,6 +11,24 @@
 #include <septum/abi.h>
 #include <septum/xen.h>
 #include <string.h>
+
+#define PSCI_VERSION_1_1  0x10001
+#define SMCCC_VERSION_1_1 0x10001
+
+/* The SMCCC calls whose answer never changes, whoever calls: {function ID (w0), result (x0,
+ * sign-extended)}, ended by a zero ID. vectors.S (hvc_fast) reads this layout to answer HVC #0
+ * at once; hvc_dispatch answers SMC #0 from it. */
+typedef struct hvc_const {
+    uint32_t fid;
+    int32_t ret;
+} hvc_const_t;
+const hvc_const_t hvc_const_calls[] = {
+    {SEPTUM_HC_NULL, SEPTUM_OK},
+    {PSCI_VERSION, PSCI_VERSION_1_1},
+    {SMCCC_VERSION, SMCCC_VERSION_1_1},
+    {0, 0},
+};
+_Static_assert(sizeof(hvc_const_t) == 8, "vectors.S reads hvc_const_calls as 8-byte entries");
 
 /* Console bytes arrive in registers; a line is printed whole, prefixed with the VM's name. */
 static __attribute__((noinline)) int64_t console_write(vm_t *vm, const arch_regs_t *f)
@@ -67,8 +86,13 @@ void hvc_dispatch(vcpu_t *v, arch_regs_t *f, uint64_t imm)
         f->x[0] = (uint64_t)(int64_t)PSCI_NOT_SUPPORTED;
         return;
     }
-    switch ((uint32_t)f->x[0]) {
-    case SEPTUM_HC_NULL: ret = SEPTUM_OK; break;
+    uint32_t fid = (uint32_t)f->x[0];
+    for (const hvc_const_t *c = hvc_const_calls; c->fid; c++)
+        if (c->fid == fid) {
+            f->x[0] = (uint64_t)(int64_t)c->ret;
+            return;
+        }
+    switch (fid) {
     case SEPTUM_HC_CONSOLE_WRITE: ret = console_write(vm, f); break;
     case SEPTUM_HC_VM_INFO:
         f->x[1] = vm->id;

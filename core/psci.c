@@ -1,14 +1,13 @@
 /*
  * PSCI 1.1 (Arm DEN 0022) and the SMCCC discovery calls for guests. PSCI acts on the calling VM
  * only: CPU_ON reaches its own vCPUs (virtual MPIDR Aff0 = vCPU id), SYSTEM_OFF and SYSTEM_RESET
- * stop or restart that VM, never the machine.
+ * stop or restart that VM, never the machine. PSCI_VERSION and SMCCC_VERSION, whose answers are
+ * constants, are answered before this (hvc_const_calls in core/hvc.c).
  */
 #include <arch/psci.h>
 #include <arch/sysreg.h>
 #include <core/hvc.h>
 
-#define PSCI_VERSION_1_1    0x10001
-#define SMCCC_VERSION_1_1   0x10001
 #define AFFINITY_ON         0
 #define AFFINITY_OFF        1
 #define AFFINITY_ON_PENDING 2
@@ -87,8 +86,6 @@ int64_t psci_call(vcpu_t *v, const arch_regs_t *f)
 {
     vm_t *vm = v->vm;
     switch ((uint32_t)f->x[0]) {
-    case PSCI_VERSION: return PSCI_VERSION_1_1;
-    case SMCCC_VERSION: return SMCCC_VERSION_1_1;
     case SMCCC_ARCH_FEATURES: return PSCI_NOT_SUPPORTED; /* no workaround calls to offer */
     case PSCI_FEATURES: return known(f->x[1]) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
     case PSCI_MIGRATE_INFO_TYPE: return MIGRATE_NONE;

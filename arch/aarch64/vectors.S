@@ -146,13 +146,36 @@ lower_common:
     b       vcpu_return
 
 /*
- * The hypercall path. x29 and x19-x28 are callee-saved, so C leaves the guest's values in them;
- * ELR_EL2 and SPSR_EL2 stay as the exception left them, because nothing in a hypercall takes an
- * exception at EL2 (a fatal one never returns) and no hypercall moves the guest's PC. The frame
- * therefore holds x0-x18, x30 and ESR only: hypercalls read arguments from x0-x17 and write
- * results to x0-x3. A hypercall that ends the vCPU (CPU_OFF, SYSTEM_OFF/RESET) never returns.
+ * The hypercall path. First the calls whose answer is a constant (the null call, PSCI_VERSION,
+ * SMCCC_VERSION): core lists them, with their answers, in hvc_const_calls (core/hvc.c), an
+ * array of {u32 function ID, s32 result} ended by a zero ID. For HVC #0 whose w0 is one of them,
+ * x0 gets the result here and the guest resumes, having cost only what the entry saved (x0-x3:
+ * x1-x3 come back unchanged, as the general path leaves them; ELR and SPSR were never touched).
+ * Nothing about the vCPU is read or written, so this is safe from any vCPU in any state; an
+ * HVC from EL0 never traps here (it is undefined at EL1).
+ *
+ * Everything else goes to trap_hvc. x29 and x19-x28 are callee-saved, so C leaves the guest's
+ * values in them; ELR_EL2 and SPSR_EL2 stay as the exception left them, because nothing in a
+ * hypercall takes an exception at EL2 (a fatal one never returns) and no hypercall moves the
+ * guest's PC. The frame therefore holds x0-x18, x30 and ESR only: hypercalls read arguments from
+ * x0-x17 and write results to x0-x3. A hypercall that ends the vCPU (CPU_OFF, SYSTEM_OFF/RESET)
+ * never returns.
  */
-hvc_fast:
+hvc_fast:                               /* x0 = the guest's x0, x1 = ESR, x2-x3 free */
+    tst     x1, #0xffff                 /* ESR_HVC_IMM_MASK: the immediate, 0 for SMCCC */
+    b.ne    hvc_call
+    adrp    x2, hvc_const_calls
+    add     x2, x2, :lo12:hvc_const_calls
+1:  ldr     w3, [x2], #8
+    cbz     w3, hvc_call                /* not a constant call */
+    cmp     w3, w0
+    b.ne    1b
+    ldursw  x0, [x2, #-4]
+    ldr     x1, [sp, #REGS_OFF_X(1)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    add     sp, sp, #REGS_SIZE
+    eret
+hvc_call:
     save_caller_saved
     str     x1, [sp, #REGS_OFF_ESR]
     mov     x0, sp
