@@ -66,27 +66,27 @@ static void print_memory_map(const boot_info_t *info)
     }
 }
 
-static const char *host_refuses(void *ctx, uint64_t base, uint64_t size)
+/* The pass-through check sysdesc_parse asks: septum's console and flash here, the rest (RAM, the
+ * GIC, devices that can master DMA) as the board's device tree says. A DMA master accepted
+ * because the description says septum,dma-unisolated is warned about: nothing isolates it. */
+static const char *host_refuses(void *ctx, const dev_query_t *dev)
 {
+    static char why[160];
+    const board_dma_t *dma;
+    uint64_t con = align_down(console_uart(), PAGE_SIZE);
     (void)ctx;
-    const board_range_t own[] = {
-        {align_down(console_uart(), PAGE_SIZE), PAGE_SIZE},
-        board.gic.dist,
-        board.gic.redist,
-        board.gic.cpuif,
-        board.gic.hyp_ctrl,
-        board.gic.vcpuif,
-    };
-    static const char *const why[] = {"it is septum's console", "it is the GIC", "it is the GIC",
-                                      "it is the GIC",          "it is the GIC", "it is the GIC"};
-    for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-        if (own[i].size && base < own[i].base + own[i].size && own[i].base < base + size)
-            return why[i];
-    for (unsigned i = 0; i < board.mem_num; i++)
-        if (base < board.mem[i].base + board.mem[i].size && board.mem[i].base < base + size)
-            return "it is RAM, not a device";
-    if (base < PLAT_FLASH_BASE + 2 * PLAT_FLASH_SIZE)
+    if (dev->base < con + PAGE_SIZE && con < dev->base + dev->size)
+        return "it is septum's console";
+    const char *no = board_passthrough_refuses(&board, dev->base, dev->size, dev->dma_unisolated,
+                                               &dma, why, sizeof(why));
+    if (no)
+        return no;
+    if (dev->base < PLAT_FLASH_BASE + 2 * PLAT_FLASH_SIZE)
         return "it is flash";
+    if (dma)
+        log_warn("vm %s: device %s can master DMA (%s: %s) and no IOMMU isolates it: with "
+                 "septum,dma-unisolated the VM can reach all memory, septum's and other VMs'\n",
+                 dev->vm, dev->name, dma->path, dma->why);
     return NULL;
 }
 
@@ -115,7 +115,7 @@ static void setup_vms(const boot_info_t *info, unsigned online)
         septum_stop();
     }
     unsigned ipa = arch_pa_bits() > 48 ? 48 : arch_pa_bits();
-    const dev_check_t chk = {host_refuses, NULL};
+    const dev_check_t chk = {host_refuses, NULL, board.uart.present ? board.uart.irq : 0};
     if (sysdesc_parse((const uint8_t *)bundle + sd->offset, sd->size, online, ipa, bundle, &chk,
                       cfg, &n, why, sizeof(why)) != 0) {
         log_error("%s\n", why);

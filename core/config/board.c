@@ -6,6 +6,11 @@
  * every property is length-checked before use and every string is checked to end within its
  * property. Cell counts are taken from the right parent; only identity buses (empty ranges)
  * are understood. Failures name the node and the problem in the caller's buffer.
+ *
+ * Besides what septum drives, it records what it must never hand to a VM unawares: the GIC's
+ * other frames (an ITS) and every device that can master DMA. Without an IOMMU, such a device
+ * reads and writes any physical address for whoever programs it, so a VM given one reaches all
+ * memory; board_passthrough_refuses() is the pass-through check built on these facts.
  */
 #include <config/board.h>
 #include <errno.h>
@@ -20,6 +25,33 @@
 
 #define NODE_TABLE_MAX 128
 #define NODE_DEPTH_MAX 32
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Compatibles of devices that master DMA whatever else their node says (QEMU gives fw_cfg and
+ * virtio-mmio dma-coherent, other boards may not): one table, a new one is one line. */
+static const char *const dma_compat[] = {
+    "qemu,fw-cfg-mmio",      /* QEMU's fw_cfg: its DMA interface writes any physical address */
+    "virtio,mmio",           /* virtqueues and buffers: memory the device reads and writes */
+    "arm,gic-v3-its",        /* the ITS keeps its tables in memory */
+    "pci-host-ecam-generic", /* a PCI host bridge: every device behind it */
+    "pci-host-cam-generic",
+    "arm,smmu-v3", /* an IOMMU walks tables in memory, and whoever programs it */
+    "arm,mmu-500", /* programs everyone's isolation */
+    "arm,smmu-v2",
+    "arm,mmu-401",
+    "arm,pl330", /* DMA controllers */
+    "arm,pl080",
+    "arm,pl081",
+    "arm,pl111", /* display controllers read their frame buffers */
+    "arm,hdlcd",
+    "generic-xhci", /* USB host controllers */
+    "generic-ehci",
+    "generic-ohci",
+    "calxeda,hb-xgmac", /* Ethernet MACs (QEMU's platform-bus xgmac among them) */
+    "snps,dwmac",
+    "cdns,gem",
+};
 
 typedef struct parse {
     const void *fdt;
@@ -128,11 +160,13 @@ static const char *prop_str(parse_t *p, int node, const char *name, int *rc)
 }
 
 /* #address-cells / #size-cells that node gives its children (absent: 2 and 1, as the DT spec
- * says); septum reads 1..2 address cells and min_sc..2 size cells. */
-static int cells(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_sc)
+ * says); septum reads 1..max_ac address cells (3 only where they are skipped: PCI) and
+ * min_sc..2 size cells. */
+static int cells_upto(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_sc,
+                      unsigned max_ac)
 {
     static const char *const name[2] = {"#address-cells", "#size-cells"};
-    unsigned *out[2] = {ac, sc}, dflt[2] = {2, 1}, min[2] = {1, min_sc};
+    unsigned *out[2] = {ac, sc}, dflt[2] = {2, 1}, min[2] = {1, min_sc}, max[2] = {max_ac, 2};
     for (unsigned i = 0; i < 2; i++) {
         int len;
         const fdt32_t *v = fdt_getprop(p->fdt, node, name[i], &len);
@@ -140,10 +174,15 @@ static int cells(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_
         if (v && len != 4)
             return FAIL(p, -EINVAL, "%s: %s is %d bytes, expected 4", path_of(p, node), name[i],
                         len);
-        if (*out[i] < min[i] || *out[i] > 2)
+        if (*out[i] < min[i] || *out[i] > max[i])
             return FAIL(p, -ENOTSUP, "%s: %s %u unsupported", path_of(p, node), name[i], *out[i]);
     }
     return 0;
+}
+
+static int cells(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_sc)
+{
+    return cells_upto(p, node, ac, sc, min_sc, 2);
 }
 
 /* node's reg, sized by its parent's cells. Every bus between node and the root must be an
@@ -240,6 +279,72 @@ static int add_range(parse_t *p, board_range_t *arr, unsigned *num, unsigned max
     for (; i > 0 && arr[i - 1].base > r.base; i--)
         arr[i] = arr[i - 1];
     arr[i] = r;
+    return 0;
+}
+
+/* ---- where a node answers, in root addresses, for the records below ---- */
+
+typedef int (*range_add_t)(parse_t *p, int node, board_range_t r, const char *why);
+
+/* How node's registers reach the root: -1 through identity buses only (its reg is in root
+ * addresses); -2 not at all (a bus on the way has no ranges: the CPU cannot address node);
+ * else the offset of the topmost bus that translates, whose windows hold node. */
+static int translating_bus(parse_t *p, int node)
+{
+    int top = -1, len;
+    for (int bus = parent_of(p, node); bus > 0; bus = parent_of(p, bus)) {
+        if (!fdt_getprop(p->fdt, bus, "ranges", &len))
+            return -2;
+        if (len)
+            top = bus;
+    }
+    return top;
+}
+
+/* The parent side of bus's ranges, each window to add: root addresses, as every bus above bus
+ * is an identity bus. The child side is only skipped, so it may have 3 cells (PCI). */
+static int bus_windows(parse_t *p, int bus, int node, range_add_t add, const char *why)
+{
+    unsigned cac, csc, pac, psc;
+    int len, rc;
+    if ((rc = cells_upto(p, bus, &cac, &csc, 1, 3)) ||
+        (rc = cells(p, parent_of(p, bus), &pac, &psc, 1)))
+        return rc;
+    const fdt32_t *c = fdt_getprop(p->fdt, bus, "ranges", &len);
+    unsigned entry = 4 * (cac + pac + csc);
+    if (!c || len <= 0 || (unsigned)len % entry)
+        return FAIL(p, -EINVAL, "%s: ranges length %d is not a multiple of %u", path_of(p, bus),
+                    len, entry);
+    for (unsigned i = 0; i < (unsigned)len / entry; i++, c += entry / 4) {
+        board_range_t w = {read_cells(c + cac, pac), read_cells(c + cac + pac, csc)};
+        if (wraps(w))
+            return FAIL(p, -EINVAL, "%s: ranges entry %u (0x%lx+0x%lx) wraps around",
+                        path_of(p, bus), i, (unsigned long)w.base, (unsigned long)w.size);
+        if (w.size && (rc = add(p, node, w, why)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Every range where node's registers may answer: its reg entries, or, behind a translating
+ * bus (which septum does not translate), that bus's whole windows. */
+static int node_ranges(parse_t *p, int node, range_add_t add, const char *why)
+{
+    int bus = translating_bus(p, node), rc;
+    reg_t r;
+    if (bus >= 0)
+        return bus_windows(p, bus, node, add, why);
+    if (bus == -2 || !fdt_getprop(p->fdt, node, "reg", NULL))
+        return 0;
+    if ((rc = reg_of(p, node, &r)))
+        return rc;
+    for (unsigned i = 0; i < r.num; i++) {
+        board_range_t m;
+        if ((rc = reg_get(p, node, &r, i, &m)))
+            return rc;
+        if (m.size && (rc = add(p, node, m, why)))
+            return rc;
+    }
     return 0;
 }
 
@@ -436,6 +541,29 @@ static int parse_gic(parse_t *p)
     return rc == -ENOENT ? 0 : rc;
 }
 
+static int add_gic_frame(parse_t *p, int node, board_range_t r, const char *why)
+{
+    (void)why;
+    if (p->b->gic.frame_num == BOARD_GIC_FRAME_MAX)
+        return FAIL(p, -E2BIG, "%s: more than %u GIC frames below the GIC", path_of(p, node),
+                    BOARD_GIC_FRAME_MAX);
+    p->b->gic.frame[p->b->gic.frame_num++] = r;
+    return 0;
+}
+
+/* The GIC's children with registers of their own (an ITS, GICv2m MSI frames) are the GIC too:
+ * never a VM's, whatever their status. */
+static int parse_gic_frames(parse_t *p)
+{
+    int node, rc;
+    fdt_for_each_subnode(node, p->fdt, p->gic)
+    {
+        if ((rc = node_ranges(p, node, add_gic_frame, NULL)))
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_timer(parse_t *p)
 {
     int node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,armv8-timer");
@@ -492,6 +620,85 @@ static int parse_uart(parse_t *p, const char *out)
     if (fdt_get_path(p->fdt, node, p->b->uart.path, sizeof(p->b->uart.path)) < 0)
         p->b->uart.path[0] = '\0';
     p->b->uart.present = true;
+    return 0;
+}
+
+/* A console inside RAM would have septum write its log into memory it hands out. */
+static int check_uart(parse_t *p)
+{
+    const board_t *b = p->b;
+    board_range_t u = b->uart.reg;
+    for (unsigned i = 0; b->uart.present && i < b->mem_num; i++)
+        if (u.base < b->mem[i].base + b->mem[i].size && b->mem[i].base < u.base + u.size)
+            return FAIL(p, -EINVAL,
+                        "%s: the console UART's registers 0x%lx+0x%lx lie inside memory "
+                        "0x%lx+0x%lx",
+                        b->uart.path[0] ? b->uart.path : "stdout-path", (unsigned long)u.base,
+                        (unsigned long)u.size, (unsigned long)b->mem[i].base,
+                        (unsigned long)b->mem[i].size);
+    return 0;
+}
+
+/* Why node can master DMA, or NULL. Its status does not matter: a disabled device still does
+ * what a VM given its registers programs it to. */
+static const char *dma_reason(parse_t *p, int node, bool below_dma_bus)
+{
+    static const char *const prop[] = {"iommus", "dma-coherent", "dma-noncoherent"};
+    int len;
+    const char *compat = fdt_getprop(p->fdt, node, "compatible", &len);
+    for (unsigned i = 0; compat && len > 0 && i < ARRAY_LEN(dma_compat); i++)
+        if (fdt_stringlist_contains(compat, len, dma_compat[i]))
+            return dma_compat[i];
+    for (unsigned i = 0; i < ARRAY_LEN(prop); i++)
+        if (fdt_getprop(p->fdt, node, prop[i], NULL))
+            return prop[i];
+    return below_dma_bus ? "below a bus with dma-ranges" : NULL;
+}
+
+static int add_dma(parse_t *p, int node, board_range_t r, const char *why)
+{
+    board_t *b = p->b;
+    for (unsigned i = 0; i < b->dma_num; i++) /* a bus's windows, once for all its devices */
+        if (b->dma[i].reg.base == r.base && b->dma[i].reg.size == r.size)
+            return 0;
+    if (b->dma_num == BOARD_DMA_MAX)
+        return FAIL(p, -E2BIG, "%s: more than %u ranges of devices that can master DMA",
+                    path_of(p, node), BOARD_DMA_MAX);
+    board_dma_t *d = &b->dma[b->dma_num++];
+    d->reg = r;
+    d->why = why;
+    snprintf(d->path, sizeof(d->path), "%s", path_of(p, node));
+    return 0;
+}
+
+/* Every node that can master DMA, wherever its registers answer; a bus among them (a PCI host
+ * bridge) adds its windows too, where the devices behind it answer. */
+static int parse_dma(parse_t *p)
+{
+    /* dma_bus[d]: the node at depth d on the current path, or a bus above it, has dma-ranges
+     * (kept during the walk: asking libfdt for parents would rescan the tree per node) */
+    bool dma_bus[NODE_DEPTH_MAX] = {false};
+    int depth = 0, rc;
+    for (int node = fdt_next_node(p->fdt, 0, &depth); node >= 0 && depth > 0;
+         node = fdt_next_node(p->fdt, node, &depth)) {
+        bool below = false;
+        if (depth < NODE_DEPTH_MAX) {
+            below = depth > 1 && dma_bus[depth - 1];
+            dma_bus[depth] = below || fdt_getprop(p->fdt, node, "dma-ranges", NULL);
+        } else { /* deeper than the path kept: ask the slow way */
+            for (int bus = parent_of(p, node); bus > 0 && !below; bus = parent_of(p, bus))
+                below = fdt_getprop(p->fdt, bus, "dma-ranges", NULL) != NULL;
+        }
+        const char *why = dma_reason(p, node, below);
+        int len;
+        if (!why)
+            continue;
+        if ((rc = node_ranges(p, node, add_dma, why)))
+            return rc;
+        if (fdt_getprop(p->fdt, node, "ranges", &len) && len > 0 &&
+            translating_bus(p, node) == -1 && (rc = bus_windows(p, node, node, add_dma, why)))
+            return rc;
+    }
     return 0;
 }
 
@@ -583,10 +790,54 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
     if (model)
         snprintf(b->model, sizeof(b->model), "%s", model);
     if ((rc = parse_memory(&p)) || (rc = parse_reserved(&p)) || (rc = parse_cpus(&p)) ||
-        (rc = parse_psci(&p)) || (rc = parse_gic(&p)) || (rc = parse_timer(&p)) ||
-        (rc = parse_chosen(&p))) {
+        (rc = parse_psci(&p)) || (rc = parse_gic(&p)) || (rc = parse_gic_frames(&p)) ||
+        (rc = parse_timer(&p)) || (rc = parse_chosen(&p)) || (rc = check_uart(&p)) ||
+        (rc = parse_dma(&p))) {
         memset(b, 0, sizeof(*b)); /* nothing half-parsed escapes */
         return rc;
     }
     return 0;
+}
+
+static bool overlaps(board_range_t r, uint64_t base, uint64_t size)
+{
+    return r.size && base < r.base + r.size && r.base < base + size;
+}
+
+const char *board_passthrough_refuses(const board_t *b, uint64_t base, uint64_t size,
+                                      bool dma_unisolated, const board_dma_t **dma, char *buf,
+                                      size_t len)
+{
+    const board_range_t gic[] = {b->gic.dist, b->gic.redist, b->gic.cpuif, b->gic.hyp_ctrl,
+                                 b->gic.vcpuif};
+    if (dma)
+        *dma = NULL;
+    if (!size || size > UINT64_MAX - base)
+        return "its range is empty or wraps around";
+    for (unsigned i = 0; i < ARRAY_LEN(gic); i++)
+        if (overlaps(gic[i], base, size))
+            return "it is the GIC";
+    for (unsigned i = 0; i < b->gic.frame_num; i++)
+        if (overlaps(b->gic.frame[i], base, size))
+            return "it is the GIC"; /* an ITS also masters DMA: not even with consent */
+    for (unsigned i = 0; i < b->mem_num; i++)
+        if (overlaps(b->mem[i], base, size))
+            return "it is RAM, not a device";
+    for (unsigned i = 0; i < b->dma_num; i++) {
+        if (!overlaps(b->dma[i].reg, base, size))
+            continue;
+        if (!dma_unisolated) {
+            if (!buf || !len)
+                return "it can master DMA and no IOMMU isolates it";
+            /* the board's detail last: a long line loses that, not the remedy */
+            snprintf(buf, len,
+                     "it can master DMA, no IOMMU isolates it and septum,dma-unisolated is not "
+                     "set (%s: %s)",
+                     b->dma[i].path, b->dma[i].why);
+            return buf;
+        }
+        if (dma && !*dma)
+            *dma = &b->dma[i];
+    }
+    return NULL;
 }

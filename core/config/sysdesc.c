@@ -18,8 +18,9 @@
  *       rtc@9010000 {                                 optional pass-through devices
  *           compatible = "septum,passthrough";
  *           reg = <0x0 0x9010000 0x0 0x1000>;         same address for guest and host
- *           interrupts = <2>;                         SPI numbers
- *       };
+ *           interrupts = <2>;                         SPI numbers, each one VM's at most
+ *           septum,dma-unisolated;                    a DMA master no IOMMU isolates: the VM
+ *       };                                            can reach all memory (warned at boot)
  *   };
  */
 #include <arch/page.h>
@@ -43,7 +44,7 @@ typedef struct ctx {
 static int bad(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int bad(ctx_t *c, const char *fmt, ...)
 {
-    char msg[120];
+    char msg[200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -114,7 +115,9 @@ static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *nam
 }
 
 /* Pass-through devices: subnodes with compatible "septum,passthrough", reg = <base size> (guest
- * and host alike) and optional interrupts = <SPI numbers>. */
+ * and host alike), optional interrupts = <SPI numbers> and septum,dma-unisolated (the host's
+ * check refuses a device that can master DMA without it). The SPI septum's console raises is
+ * never a VM's; sysdesc_parse checks that no SPI is two VMs'. */
 static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t *chk)
 {
     int d;
@@ -124,16 +127,22 @@ static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t
             continue;
         int nlen;
         const char *dname = fdt_get_name(c->fdt, d, &nlen);
+        if (!dname)
+            return bad(c, "a device node without a name");
         if (cfg->dev_num >= VM_DEV_MAX)
             return bad(c, "more than %u pass-through devices", VM_DEV_MAX);
         uint64_t reg[2];
         if (!u64_pair(c, d, "reg", 4, reg))
-            return bad(c, "device %s needs reg = <base-hi base-lo size-hi size-lo>",
-                       dname ? dname : "?");
+            return bad(c, "device %s needs reg = <base-hi base-lo size-hi size-lo>", dname);
         if ((reg[0] | reg[1]) % PAGE_SIZE || !reg[1] || reg[0] + reg[1] < reg[0])
             return bad(c, "device %s at 0x%lx+0x%lx must be page-aligned and not empty", dname,
                        (unsigned long)reg[0], (unsigned long)reg[1]);
-        const char *why = chk ? chk->host_refuses(chk->ctx, reg[0], reg[1]) : NULL;
+        int ulen;
+        dev_query_t q = {cfg->name, dname, reg[0], reg[1],
+                         fdt_getprop(c->fdt, d, "septum,dma-unisolated", &ulen) != NULL};
+        if (q.dma_unisolated && ulen != 0)
+            return bad(c, "device %s: septum,dma-unisolated takes no value", dname);
+        const char *why = chk ? chk->host_refuses(chk->ctx, &q) : NULL;
         if (why)
             return bad(c, "device %s at 0x%lx: %s", dname, (unsigned long)reg[0], why);
         if (overlaps_memory(cfg, reg[0], reg[1]))
@@ -152,6 +161,8 @@ static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t
             uint32_t spi = fdt32_ld(&irq[i]);
             if (spi >= 988)
                 return bad(c, "device %s: SPI %u does not exist", dname, spi);
+            if (chk && chk->console_irq == 32 + spi)
+                return bad(c, "device %s: SPI %u is the interrupt of septum's console", dname, spi);
             dev->irq[i] = 32 + spi;
         }
         cfg->dev_num++;
@@ -350,6 +361,16 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     return 0;
 }
 
+/* cfg's device that is given the interrupt intid, or NULL */
+static const vm_dev_t *spi_owner(const vm_config_t *cfg, uint32_t intid)
+{
+    for (unsigned i = 0; i < cfg->dev_num; i++)
+        for (unsigned k = 0; k < cfg->dev[i].irq_num; k++)
+            if (cfg->dev[i].irq[k] == intid)
+                return &cfg->dev[i];
+    return NULL;
+}
+
 int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits,
                   const void *bundle, const dev_check_t *chk, vm_config_t *out, unsigned *n,
                   char *why, size_t why_len)
@@ -391,6 +412,20 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
                         return bad(&c, "device %s is already given to %s", out[b].dev[j].name,
                                    out[a].name);
                     }
+    /* an SPI forwarded to two VMs would go to whichever routed it last */
+    for (unsigned b = 1; b < *n; b++)
+        for (unsigned j = 0; j < out[b].dev_num; j++)
+            for (unsigned k = 0; k < out[b].dev[j].irq_num; k++)
+                for (unsigned a = 0; a < b; a++) {
+                    const vm_dev_t *owner = spi_owner(&out[a], out[b].dev[j].irq[k]);
+                    if (owner) {
+                        c.node = out[b].node;
+                        c.vm = out[b].name;
+                        return bad(&c, "device %s: SPI %u is already %s's (device %s)",
+                                   out[b].dev[j].name, out[b].dev[j].irq[k] - 32, out[a].name,
+                                   owner->name);
+                    }
+                }
     if (*n == 0) {
         c.node = NULL;
         return bad(&c, "no VM (a node compatible with \"septum,vm\")");

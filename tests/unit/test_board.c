@@ -334,7 +334,9 @@ static void test_root_cells(void **state)
     assert_int_equal(fdt_setprop_u32(fdt, 0, "#size-cells", 0), 0);
     expect_error(fdt, EDIT_MAX, -ENOTSUP, "#size-cells 0 unsupported");
 
-    /* 1/1 cells throughout: memory and devices read with the root's sizes */
+    /* 1/1 cells throughout: memory and devices read with the root's sizes (the PCI host
+     * bridge's ranges, written for 2/2, would not parse: it goes) */
+    assert_int_equal(fdt_del_node(fdt, node(fdt, "/pcie@10000000")), 0);
     fdt_setprop_u32(fdt, 0, "#size-cells", 1);
     fdt_setprop_u32(fdt, 0, "#address-cells", 1);
     set_cells(fdt, "/memory@40000000", "reg", (const uint32_t[]){0x40000000, 0x20000000}, 2);
@@ -683,6 +685,248 @@ static void test_chosen(void **state)
     free(fdt);
 }
 
+/* ---- what a VM may not be given: the GIC's frames, DMA masters, a console in RAM ---- */
+
+/* The entry of b->dma that holds addr, or NULL */
+static const board_dma_t *dma_at(const board_t *b, uint64_t addr)
+{
+    for (unsigned i = 0; i < b->dma_num; i++)
+        if (addr >= b->dma[i].reg.base && addr - b->dma[i].reg.base < b->dma[i].reg.size)
+            return &b->dma[i];
+    return NULL;
+}
+
+/* board_passthrough_refuses for one page, with and without septum,dma-unisolated */
+static void expect_passthrough(const board_t *b, uint64_t base, const char *refused,
+                               const char *unisolated_refused, const char *dma_path)
+{
+    char buf[160];
+    const board_dma_t *dma = (const board_dma_t *)1;
+    const char *why = board_passthrough_refuses(b, base, 0x1000, false, &dma, buf, sizeof(buf));
+    if (refused ? !why || !strstr(why, refused) : why != NULL)
+        fail_msg("0x%lx: got '%s', wanted '%s'", (unsigned long)base, why ? why : "(accepted)",
+                 refused ? refused : "(accepted)");
+    assert_null(dma);
+    why = board_passthrough_refuses(b, base, 0x1000, true, &dma, buf, sizeof(buf));
+    if (unisolated_refused ? !why || !strstr(why, unisolated_refused) : why != NULL)
+        fail_msg("0x%lx with septum,dma-unisolated: got '%s', wanted '%s'", (unsigned long)base,
+                 why ? why : "(accepted)", unisolated_refused ? unisolated_refused : "(accepted)");
+    if (dma_path) {
+        assert_non_null(dma);
+        assert_string_equal(dma->path, dma_path);
+    } else {
+        assert_null(dma);
+    }
+}
+
+static void test_gic_frames(void **state)
+{
+    (void)state;
+    board_t b;
+    void *fdt = editable(V3_1);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.gic.frame_num, 1); /* QEMU's ITS: a child of the GIC with its own reg */
+    assert_int_equal(b.gic.frame[0].base, 0x8080000);
+    assert_int_equal(b.gic.frame[0].size, 0x20000);
+    /* the ITS between the distributor and the redistributors: never, with or without consent */
+    expect_passthrough(&b, 0x8080000, "it is the GIC", "it is the GIC", NULL);
+    expect_passthrough(&b, 0x809f000, "it is the GIC", "it is the GIC", NULL);
+    expect_passthrough(&b, 0x8000000, "it is the GIC", "it is the GIC", NULL);
+    expect_passthrough(&b, 0x80a0000, "it is the GIC", "it is the GIC", NULL);
+    /* whatever its status */
+    fdt_setprop_string(fdt, node(fdt, "/intc@8000000/its@8080000"), "status", "disabled");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.gic.frame_num, 1);
+    /* a malformed frame is the board's error, not a frame forgotten */
+    set_cells(fdt, "/intc@8000000/its@8080000", "reg", (const uint32_t[]){0, 0x8080000, 0}, 3);
+    expect_error(fdt, EDIT_MAX, -EINVAL, "/intc@8000000/its@8080000: reg length 12");
+    set_reg64(fdt, "/intc@8000000/its@8080000", (const uint64_t[]){0x8080000, 0x20000}, 2);
+    int gic = node(fdt, "/intc@8000000");
+    for (unsigned i = 0; i < BOARD_GIC_FRAME_MAX; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "frame@%x", 0x8100000 + i * 0x1000);
+        int f = fdt_add_subnode(fdt, gic, name);
+        assert_true(f >= 0);
+        fdt64_t reg[2] = {cpu_to_fdt64(0x8100000 + i * 0x1000), cpu_to_fdt64(0x1000)};
+        assert_int_equal(fdt_setprop(fdt, f, "reg", reg, sizeof(reg)), 0);
+    }
+    expect_error(fdt, EDIT_MAX, -E2BIG, "more than 8 GIC frames");
+    free(fdt);
+
+    /* a GICv2's MSI frame (GICv2m) is the GIC too */
+    fdt = editable(V2_2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.gic.frame_num, 1);
+    assert_int_equal(b.gic.frame[0].base, 0x8020000);
+    expect_passthrough(&b, 0x8020000, "it is the GIC", "it is the GIC", NULL);
+    free(fdt);
+}
+
+static void test_dma(void **state)
+{
+    (void)state;
+    board_t b;
+    void *fdt = editable(V3_1);
+    parse_ok(fdt, EDIT_MAX, &b);
+    /* QEMU's virt board: fw_cfg, 32 virtio-mmio transports, the ITS, the PCI host bridge's
+     * configuration space and its three windows */
+    assert_int_equal(b.dma_num, 1 + 32 + 1 + 1 + 3);
+    const board_dma_t *d = dma_at(&b, 0x9020000);
+    assert_non_null(d);
+    assert_int_equal(d->reg.size, 0x18);
+    assert_string_equal(d->path, "/fw-cfg@9020000");
+    assert_string_equal(d->why, "qemu,fw-cfg-mmio");
+    assert_non_null(d = dma_at(&b, 0xa003e00));
+    assert_string_equal(d->path, "/virtio_mmio@a003e00");
+    assert_string_equal(d->why, "virtio,mmio");
+    assert_non_null(d = dma_at(&b, 0x8080000));
+    assert_string_equal(d->why, "arm,gic-v3-its");
+    assert_non_null(d = dma_at(&b, 0x4010000000));
+    assert_string_equal(d->why, "pci-host-ecam-generic");
+    for (unsigned i = 0; i < 3; i++) {
+        static const uint64_t window[3] = {0x3eff0000, 0x10000000, 0x8000000000};
+        assert_non_null(d = dma_at(&b, window[i]));
+        assert_string_equal(d->path, "/pcie@10000000");
+    }
+    assert_null(dma_at(&b, 0x9010000)); /* the RTC does no DMA */
+
+    expect_passthrough(&b, 0x9020000,
+                       "it can master DMA, no IOMMU isolates it and septum,dma-unisolated is not "
+                       "set (/fw-cfg@9020000: qemu,fw-cfg-mmio)",
+                       NULL, "/fw-cfg@9020000");
+    expect_passthrough(&b, 0xa000000, "(/virtio_mmio@a000000: virtio,mmio)", NULL,
+                       "/virtio_mmio@a000000");
+    expect_passthrough(&b, 0x10000000, "(/pcie@10000000: pci-host-ecam-generic)", NULL,
+                       "/pcie@10000000");
+    expect_passthrough(&b, 0x9010000, NULL, NULL, NULL);
+    expect_passthrough(&b, 0x40000000, "it is RAM", "it is RAM", NULL);
+    char buf[8];
+    assert_non_null(board_passthrough_refuses(&b, 0x9020000, 0x1000, false, NULL, NULL, 0));
+    assert_non_null(board_passthrough_refuses(&b, 0x9020000, 0x1000, false, NULL, buf, 8));
+    assert_non_null(board_passthrough_refuses(&b, ~0xfffULL, 0x2000, true, NULL, NULL, 0));
+
+    /* each rule alone: fw_cfg as an unknown device, then with dma-coherent, iommus,
+     * dma-noncoherent, below a bus with dma-ranges; a disabled one is still a DMA master */
+    int fw = node(fdt, "/fw-cfg@9020000");
+    fdt_setprop_string(fdt, fw, "compatible", "acme,quiet");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_non_null(d = dma_at(&b, 0x9020000));
+    assert_string_equal(d->why, "dma-coherent");
+    fdt_delprop(fdt, fw, "dma-coherent");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_null(dma_at(&b, 0x9020000));
+    expect_passthrough(&b, 0x9020000, NULL, NULL, NULL);
+    fdt_setprop_u32(fdt, fw, "iommus", 1);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_string_equal(dma_at(&b, 0x9020000)->why, "iommus");
+    fdt_delprop(fdt, fw, "iommus");
+    fdt_setprop(fdt, fw, "dma-noncoherent", NULL, 0);
+    fdt_setprop_string(fdt, fw, "status", "disabled");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_string_equal(dma_at(&b, 0x9020000)->why, "dma-noncoherent");
+    /* a compatible list is searched whole, and an unterminated one is no crash */
+    fdt_delprop(fdt, fw, "dma-noncoherent");
+    fdt_setprop(fdt, fw, "compatible", "acme,x\0virtio,mmio", 19);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_string_equal(dma_at(&b, 0x9020000)->why, "virtio,mmio");
+    fdt_setprop(fdt, fw, "compatible", "virtio,mmio", 11);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_null(dma_at(&b, 0x9020000));
+
+    int soc = fdt_add_subnode(fdt, 0, "soc");
+    assert_true(soc >= 0);
+    fdt_setprop_u32(fdt, soc, "#address-cells", 1);
+    fdt_setprop_u32(fdt, soc, "#size-cells", 1);
+    fdt_setprop(fdt, soc, "ranges", NULL, 0);
+    set_cells(fdt, "/soc", "dma-ranges", (const uint32_t[]){0, 0x40000000, 0x40000000}, 3);
+    assert_true(fdt_add_subnode(fdt, soc, "eth@9100000") >= 0);
+    set_cells(fdt, "/soc/eth@9100000", "reg", (const uint32_t[]){0x9100000, 0x1000}, 2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_non_null(d = dma_at(&b, 0x9100000));
+    assert_string_equal(d->why, "below a bus with dma-ranges");
+    assert_string_equal(d->path, "/soc/eth@9100000");
+    expect_passthrough(&b, 0x9100000, "(/soc/eth@9100000: below a bus with dma-ranges)", NULL,
+                       "/soc/eth@9100000");
+    /* ... however deep below it */
+    int sub = fdt_add_subnode(fdt, node(fdt, "/soc"), "sub");
+    assert_true(sub >= 0);
+    fdt_setprop_u32(fdt, sub, "#address-cells", 1);
+    fdt_setprop_u32(fdt, sub, "#size-cells", 1);
+    fdt_setprop(fdt, sub, "ranges", NULL, 0);
+    assert_true(fdt_add_subnode(fdt, sub, "usb@9200000") >= 0);
+    set_cells(fdt, "/soc/sub/usb@9200000", "reg", (const uint32_t[]){0x9200000, 0x1000}, 2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_non_null(d = dma_at(&b, 0x9200000));
+    assert_string_equal(d->path, "/soc/sub/usb@9200000");
+    assert_int_equal(fdt_del_node(fdt, node(fdt, "/soc/sub")), 0);
+
+    /* behind a translating bus (septum does not translate): the bus's whole window */
+    fdt_delprop(fdt, node(fdt, "/soc"), "dma-ranges");
+    set_cells(fdt, "/soc", "ranges", (const uint32_t[]){0, 0, 0x9100000, 0x100000}, 4);
+    set_cells(fdt, "/soc/eth@9100000", "reg", (const uint32_t[]){0x80000, 0x1000}, 2);
+    fdt_setprop_string(fdt, node(fdt, "/soc/eth@9100000"), "compatible", "snps,dwmac");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_non_null(d = dma_at(&b, 0x9100000));
+    assert_int_equal(d->reg.size, 0x100000);
+    assert_non_null(dma_at(&b, 0x91ff000));
+    set_cells(fdt, "/soc", "ranges", (const uint32_t[]){0, 0, 0x9100000}, 3);
+    expect_error(fdt, EDIT_MAX, -EINVAL, "/soc: ranges length 12 is not a multiple of 16");
+    set_cells(fdt, "/soc", "ranges", (const uint32_t[]){0, 0xffffffff, 0xfffff000, 0x2000}, 4);
+    expect_error(fdt, EDIT_MAX, -EINVAL,
+                 "/soc: ranges entry 0 (0xfffffffffffff000+0x2000) wraps around");
+    fdt_setprop_u32(fdt, node(fdt, "/soc"), "#address-cells", 4);
+    expect_error(fdt, EDIT_MAX, -ENOTSUP, "/soc: #address-cells 4 unsupported");
+    /* a bus that maps nothing (no ranges): the CPU cannot reach the device there */
+    fdt_setprop_u32(fdt, node(fdt, "/soc"), "#address-cells", 1);
+    fdt_delprop(fdt, node(fdt, "/soc"), "ranges");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_null(dma_at(&b, 0x9100000));
+    assert_null(dma_at(&b, 0x80000));
+
+    /* more DMA masters than septum keeps: the board is refused, none is forgotten */
+    for (unsigned i = 0; i < BOARD_DMA_MAX; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "dma@%x", 0x20000000 + i * 0x1000);
+        int n = fdt_add_subnode(fdt, 0, name);
+        assert_true(n >= 0);
+        fdt_setprop_string(fdt, n, "compatible", "arm,pl330");
+        fdt64_t reg[2] = {cpu_to_fdt64(0x20000000 + i * 0x1000), cpu_to_fdt64(0x1000)};
+        assert_int_equal(fdt_setprop(fdt, n, "reg", reg, sizeof(reg)), 0);
+    }
+    expect_error(fdt, EDIT_MAX, -E2BIG, "more than 64 ranges of devices that can master DMA");
+    free(fdt);
+}
+
+static void test_uart_in_ram(void **state)
+{
+    (void)state;
+    board_t b;
+    void *fdt = editable(V3_1);
+    set_reg64(fdt, "/pl011@9000000", (const uint64_t[]){0x7f000000, 0x1000}, 2);
+    expect_error(fdt, EDIT_MAX, -EINVAL,
+                 "/pl011@9000000: the console UART's registers 0x7f000000+0x1000 lie inside "
+                 "memory 0x40000000+0x40000000");
+    /* straddling the start of RAM */
+    set_reg64(fdt, "/pl011@9000000", (const uint64_t[]){0x3ffff000, 0x2000}, 2);
+    expect_error(fdt, EDIT_MAX, -EINVAL, "lie inside memory");
+    /* just below RAM: fine */
+    set_reg64(fdt, "/pl011@9000000", (const uint64_t[]){0x3ffff000, 0x1000}, 2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.uart.reg.base, 0x3ffff000);
+    /* named by stdout-path through an alias */
+    set_reg64(fdt, "/pl011@9000000", (const uint64_t[]){0x40000000, 0x1000}, 2);
+    int al = fdt_add_subnode(fdt, 0, "aliases");
+    assert_true(al >= 0);
+    fdt_setprop_string(fdt, al, "serial0", "/pl011@9000000");
+    fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "serial0:115200n8");
+    expect_error(fdt, EDIT_MAX, -EINVAL, "registers 0x40000000+0x1000 lie inside memory");
+    /* a disabled PL011 in RAM is not the console: not septum's to refuse */
+    fdt_setprop_string(fdt, node(fdt, "/pl011@9000000"), "status", "disabled");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_false(b.uart.present);
+    free(fdt);
+}
+
 /* ---- random damage ---- */
 
 static uint32_t rng_state = 0x5eb7u;
@@ -738,6 +982,17 @@ static void test_fuzz(void **state)
                 assert_non_null(memchr(b.model, 0, sizeof(b.model)));
                 assert_non_null(memchr(b.uart.path, 0, sizeof(b.uart.path)));
                 assert_non_null(memchr(b.bootargs, 0, sizeof(b.bootargs)));
+                assert_true(b.gic.frame_num <= BOARD_GIC_FRAME_MAX);
+                assert_true(b.dma_num <= BOARD_DMA_MAX);
+                for (unsigned i = 0; i < b.dma_num; i++) {
+                    assert_non_null(b.dma[i].why);
+                    assert_non_null(memchr(b.dma[i].path, 0, sizeof(b.dma[i].path)));
+                    assert_true(b.dma[i].reg.size &&
+                                b.dma[i].reg.base + b.dma[i].reg.size > b.dma[i].reg.base);
+                }
+                for (unsigned i = 0; b.uart.present && i < b.mem_num; i++)
+                    assert_true(b.uart.reg.base >= b.mem[i].base + b.mem[i].size ||
+                                b.mem[i].base >= b.uart.reg.base + b.uart.reg.size);
             } else {
                 refused++;
                 assert_true(rc < 0);
@@ -763,7 +1018,9 @@ int main(void)
         cmocka_unit_test(test_reserved),   cmocka_unit_test(test_cpus),
         cmocka_unit_test(test_psci),       cmocka_unit_test(test_gic),
         cmocka_unit_test(test_timer),      cmocka_unit_test(test_uart),
-        cmocka_unit_test(test_chosen),     cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_chosen),     cmocka_unit_test(test_gic_frames),
+        cmocka_unit_test(test_dma),        cmocka_unit_test(test_uart_in_ram),
+        cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <config/bundle.h>
 #include <config/sysdesc.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,12 +81,24 @@ static void *one_vm(const prop_t *over, unsigned n)
     return fdt;
 }
 
-static const char *refuse_low(void *ctx, uint64_t base, uint64_t size)
+/* The host's check as the tests see it: below 0x9000000 is the GIC; 0xa000000.. a DMA master
+ * that the description must accept explicitly; the console raises SPI 1 (INTID 33). Every query
+ * is kept, to see what the parser asked. */
+static dev_query_t last_query;
+static char last_vm[VM_NAME_MAX], last_name[32];
+static const char *refuse_low(void *ctx, const dev_query_t *dev)
 {
-    (void)ctx, (void)size;
-    return base < 0x9000000 ? "it is the GIC" : NULL;
+    (void)ctx;
+    last_query = *dev;
+    snprintf(last_vm, sizeof(last_vm), "%s", dev->vm);
+    snprintf(last_name, sizeof(last_name), "%s", dev->name);
+    if (dev->base < 0x9000000)
+        return "it is the GIC";
+    if (dev->base >= 0xa000000 && dev->base < 0xb000000 && !dev->dma_unisolated)
+        return "it can master DMA";
+    return NULL;
 }
-static const dev_check_t chk = {refuse_low, NULL};
+static const dev_check_t chk = {refuse_low, NULL, 33};
 
 static int parse(void *fdt, vm_config_t *cfg, unsigned *n, char *why)
 {
@@ -324,12 +337,133 @@ static void test_refusals(void **state)
     expect_refused(fdt, "not a valid device tree blob");
 }
 
+/* One VM per entry, each with one pass-through device: name, base, SPI (or -1: none), and
+ * whether it says septum,dma-unisolated. */
+typedef struct dev_spec {
+    const char *vm, *dev;
+    uint32_t base;
+    int spi;
+    bool dma_unisolated;
+} dev_spec_t;
+
+static void *vms_with_devices(const dev_spec_t *spec, unsigned n)
+{
+    void *fdt = begin();
+    for (unsigned i = 0, vm = 0; i < n; i++) {
+        if (i == 0 || strcmp(spec[i].vm, spec[i - 1].vm)) {
+            if (i)
+                assert_int_equal(fdt_end_node(fdt), 0);
+            vm_node(fdt, spec[i].vm, NULL, 0, vm++);
+        }
+        assert_int_equal(fdt_begin_node(fdt, spec[i].dev), 0);
+        fdt_property_string(fdt, "compatible", "septum,passthrough");
+        fdt_property(fdt, "reg", CELLS(0, BE(spec[i].base), 0, BE(0x1000)));
+        if (spec[i].spi >= 0)
+            fdt_property(fdt, "interrupts", CELLS(BE((uint32_t)spec[i].spi)));
+        if (spec[i].dma_unisolated)
+            fdt_property(fdt, "septum,dma-unisolated", NULL, 0);
+        assert_int_equal(fdt_end_node(fdt), 0);
+    }
+    assert_int_equal(fdt_end_node(fdt), 0);
+    finish(fdt);
+    return fdt;
+}
+
+static void expect_accepted(void *fdt, unsigned vm_count)
+{
+    static vm_config_t cfg[VM_MAX];
+    unsigned n;
+    char why[200] = "";
+    if (parse(fdt, cfg, &n, why) != 0)
+        fail_msg("refused: %s", why);
+    assert_int_equal(n, vm_count);
+    free(fdt);
+}
+
+/* A device that can master DMA goes to a VM only when its node says septum,dma-unisolated (a
+ * flag: no value); the host's check sees the VM, the device and that flag. */
+static void test_dma_unisolated(void **state)
+{
+    (void)state;
+    expect_refused(vms_with_devices((dev_spec_t[]){{"alpha", "virtio@a000000", 0xa000000, -1}}, 1),
+                   "/alpha (alpha): device virtio@a000000 at 0xa000000: it can master DMA");
+    assert_false(last_query.dma_unisolated);
+    expect_accepted(
+        vms_with_devices((dev_spec_t[]){{"alpha", "virtio@a000000", 0xa000000, -1, true}}, 1), 1);
+    assert_true(last_query.dma_unisolated);
+    assert_string_equal(last_vm, "alpha");
+    assert_string_equal(last_name, "virtio@a000000");
+    assert_int_equal(last_query.base, 0xa000000);
+    assert_int_equal(last_query.size, 0x1000);
+    /* the GIC is refused with or without it */
+    expect_refused(vms_with_devices((dev_spec_t[]){{"alpha", "its@8080000", 0x8080000, -1, true}},
+                                    1),
+                   "device its@8080000 at 0x8080000: it is the GIC");
+
+    void *fdt = begin();
+    vm_node(fdt, "alpha", NULL, 0, 0);
+    fdt_begin_node(fdt, "virtio@a000000");
+    fdt_property_string(fdt, "compatible", "septum,passthrough");
+    fdt_property(fdt, "reg", CELLS(0, BE(0xa000000), 0, BE(0x1000)));
+    fdt_property(fdt, "septum,dma-unisolated", CELLS(BE(0)));
+    fdt_end_node(fdt);
+    fdt_end_node(fdt);
+    finish(fdt);
+    expect_refused(fdt, "/alpha (alpha): device virtio@a000000: septum,dma-unisolated takes no "
+                        "value");
+}
+
+/* An SPI is one VM's at most, and never the one septum's console raises. */
+static void test_spi_ownership(void **state)
+{
+    (void)state;
+    expect_refused(vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 1}}, 1),
+                   "/alpha (alpha): device rtc@9010000: SPI 1 is the interrupt of septum's "
+                   "console");
+    expect_refused(vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 2},
+                                                   {"beta", "gpio@9030000", 0x9030000, 2}},
+                                    2),
+                   "/beta (beta): device gpio@9030000: SPI 2 is already alpha's (device "
+                   "rtc@9010000)");
+    /* a VM's second device, past a first that is fine */
+    expect_refused(vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 2},
+                                                   {"beta", "gpio@9030000", 0x9030000, 7},
+                                                   {"beta", "x@9040000", 0x9040000, 2}},
+                                    3),
+                   "/beta (beta): device x@9040000: SPI 2 is already alpha's (device "
+                   "rtc@9010000)");
+    /* a device given twice is reported as that, not as its SPI */
+    expect_refused(vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 2},
+                                                   {"beta", "rtc@9010000", 0x9010000, 2}},
+                                    2),
+                   "/beta (beta): device rtc@9010000 is already given to alpha");
+    /* distinct SPIs, and two devices of one VM on one line (shared inside that VM) */
+    expect_accepted(vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 2},
+                                                    {"beta", "gpio@9030000", 0x9030000, 7}},
+                                     2),
+                    2);
+    expect_accepted(vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 2},
+                                                    {"alpha", "gpio@9030000", 0x9030000, 2}},
+                                     2),
+                    1);
+    /* with no console interrupt known, SPI 1 is a device's like any other */
+    static vm_config_t cfg[VM_MAX];
+    const dev_check_t open = {refuse_low, NULL, 0};
+    unsigned n;
+    char why[200] = "";
+    void *fdt = vms_with_devices((dev_spec_t[]){{"alpha", "rtc@9010000", 0x9010000, 1}}, 1);
+    if (sysdesc_parse(fdt, 65536, 2, 40, bundle, &open, cfg, &n, why, sizeof(why)) != 0)
+        fail_msg("refused: %s", why);
+    assert_int_equal(cfg[0].dev[0].irq[0], 33);
+    free(fdt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_firmware_layout),
+        cmocka_unit_test(test_valid),           cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_firmware_layout), cmocka_unit_test(test_dma_unisolated),
+        cmocka_unit_test(test_spi_ownership),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -12,13 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BOARD_MEM_MAX  8
-#define BOARD_RESV_MAX 16
-#define BOARD_CPU_MAX  8
+#define BOARD_MEM_MAX       8
+#define BOARD_RESV_MAX      16
+#define BOARD_CPU_MAX       8
+#define BOARD_GIC_FRAME_MAX 8
+#define BOARD_DMA_MAX       64
 
 typedef struct board_range {
     uint64_t base, size; /* base + size never overflows */
 } board_range_t;
+
+/* Where a device that can master DMA answers: its registers, or the windows of a bus it sits
+ * behind. No IOMMU isolates it (septum programs none yet), so whoever drives it reaches every
+ * physical address: septum's, every VM's. */
+typedef struct board_dma {
+    board_range_t reg;
+    const char *why; /* static text: "dma-coherent", "iommus", a known compatible, ... */
+    char path[48];   /* its node, truncated */
+} board_dma_t;
 
 typedef enum { BOARD_CONDUIT_NONE, BOARD_CONDUIT_SMC, BOARD_CONDUIT_HVC } board_conduit_t;
 
@@ -49,13 +60,22 @@ typedef struct board {
          * v2: dist, cpuif; hyp_ctrl and vcpuif only with the virtualisation extensions. */
         board_range_t dist, redist, cpuif, hyp_ctrl, vcpuif;
         uint32_t maint_irq; /* INTID of the maintenance PPI, 0 if not given */
+        /* the reg of the GIC node's children (an ITS, GICv2m frames), whatever their status;
+         * under a translating GIC, its windows instead */
+        board_range_t frame[BOARD_GIC_FRAME_MAX];
+        unsigned frame_num;
     } gic;
     struct {
         bool present;
         board_range_t reg;
         uint32_t irq;  /* INTID, 0 if none */
         char path[64]; /* full node path; "" if longer */
-    } uart;
+    } uart;            /* never inside a memory range: board_parse refuses that */
+    /* devices that can master DMA: a node with iommus, dma-coherent or dma-noncoherent, below a
+     * bus with dma-ranges, or with a compatible septum knows to be a DMA master (the table in
+     * board.c), whatever its status; a bus among them adds its windows (its children) */
+    board_dma_t dma[BOARD_DMA_MAX];
+    unsigned dma_num;
     struct {
         uint32_t irq[4]; /* INTIDs: secure, non-secure physical, virtual, hypervisor physical */
         bool present;
@@ -66,14 +86,26 @@ typedef struct board {
 
 /*
  * Parse the DTB at fdt (8-byte aligned, at most max_size readable bytes) into *b (zeroed
- * first, and again on failure). Returns 0, or a negative errno with why (NUL-terminated, truncated
- * to why_len; why may be NULL when why_len is 0) saying what is wrong: -EINVAL   malformed blob,
- * node or property -E2BIG    over a limit: totalsize > max_size, more than the *_MAX entries, long
- * bootargs -ENOENT   a required node is missing: memory, /cpus (or no CPU in it), GIC -ENOTSUP
- * well-formed but unsupported: cell counts above 2, address translation through ranges, several
- * GICv3 redistributor regions, #interrupt-cells other than 3/4 A missing UART, PSCI or timer node
- * is not an error: the present flags say so. A stdout-path that names a missing, disabled or
- * non-PL011 node leaves the UART absent (no fallback).
+ * first, and again on failure). Returns 0, or a negative errno with why (NUL-terminated,
+ * truncated to why_len; why may be NULL when why_len is 0) saying what is wrong. -EINVAL: a
+ * malformed blob, node or property, or a console UART whose registers lie inside memory.
+ * -E2BIG: over a limit (totalsize above max_size, more than the *_MAX entries, long bootargs).
+ * -ENOENT: a required node is missing (memory, /cpus or any CPU in it, the GIC). -ENOTSUP:
+ * well-formed but unsupported (cell counts above 2, address translation through ranges, several
+ * GICv3 redistributor regions, #interrupt-cells other than 3 or 4). A missing UART, PSCI or
+ * timer node is not an error: the present flags say so. A stdout-path that names a missing,
+ * disabled or non-PL011 node leaves the UART absent (no fallback).
  */
 int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t why_len);
+
+/*
+ * Whether host range base..base+size may be passed through to a VM, as far as the board knows:
+ * NULL if so, else why not (in buf, or a static string). RAM and the GIC's frames (the ITS
+ * included) never are; a device that can master DMA only when dma_unisolated (the description
+ * accepts that no IOMMU isolates it), and then *dma (if dma is not NULL) names it, for a warning;
+ * else *dma is NULL.
+ */
+const char *board_passthrough_refuses(const board_t *b, uint64_t base, uint64_t size,
+                                      bool dma_unisolated, const board_dma_t **dma, char *buf,
+                                      size_t len);
 #endif
