@@ -75,9 +75,16 @@ static bool vm_host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type
     return false;
 }
 
-static void vm_changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r)
+/* Stage 2 follows the region table. A change it cannot follow fails, and the region table
+ * undoes it; putting the old mappings back should never fail. */
+static int vm_changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
-    s2_changed(&((vm_t *)ctx)->s2, gpa, len, r);
+    vm_t *vm = ctx;
+    int rc = s2_changed(&vm->s2, gpa, len, r, undo);
+    if (rc && undo)
+        log_error("vm %s: stage 2 of 0x%lx+0x%lx could not be put back (error %d)\n", vm->cfg.name,
+                  (unsigned long)gpa, (unsigned long)len, rc);
+    return rc;
 }
 
 static void vm_fatal(void *ctx, int err, unsigned index)

@@ -3,7 +3,9 @@
  * coverage, every resulting piece, the host check); then the new table is built in a scratch
  * copy, merging as it goes, so that running out of slots is noticed before anything changes and
  * a full table still takes a change that merges away. The scratch also records which of the new
- * regions hold a change, which is what ops->changed is told once the table is in place.
+ * regions hold a change, which is what ops->changed is told once the table is in place. The
+ * scratch then keeps the table as it was until stage 2 has followed, so a change stage 2
+ * cannot follow is undone whole.
  */
 #include <arch/page.h>
 #include <mm/region.h>
@@ -24,6 +26,7 @@ static const char *const region_errs[] = {
     "bad type or flags",
     "unknown operation",
     "the region belongs to septum",
+    "no page-table page left for the change",
 };
 _Static_assert(sizeof(region_errs) / sizeof(region_errs[0]) == 1 - REGION_ELAST,
                "one message per error");
@@ -185,7 +188,8 @@ static int check_modify_piece(const region_table_t *t, const region_t *w, const 
     return REGION_OK;
 }
 
-/* The table being built: about 2.5 KiB, on the stack because each VM has its own lock. */
+/* The table being built, then the table as it was (for an undo): about 2.5 KiB, on the stack
+ * because each VM has its own lock. */
 typedef struct build {
     region_t r[REGION_MAX];
     unsigned num;
@@ -207,12 +211,27 @@ static void push(build_t *b, const region_t *r, bool changed)
         b->changed |= 1ULL << (b->num - 1);
 }
 
-/*
- * Check and apply one request; *changed gets the set of regions (indices in the new table) to
- * report. Kept out of line so its scratch table is off the stack while the callbacks run.
- */
-static __attribute__((noinline)) int apply(region_table_t *t, const region_req_t *q,
-                                           uint64_t *changed)
+/* Put the new table in b in place; b gets the old one. Entries before from are the same in
+ * both, so only the rest is exchanged. */
+static void install(region_table_t *t, build_t *b, unsigned from)
+{
+    unsigned old_num = t->num, new_num = b->num;
+    for (unsigned i = from; i < old_num && i < new_num; i++) {
+        region_t x = t->r[i];
+        t->r[i] = b->r[i];
+        b->r[i] = x;
+    }
+    if (new_num > old_num)
+        memcpy(&t->r[old_num], &b->r[old_num], (new_num - old_num) * sizeof(t->r[0]));
+    else
+        memcpy(&b->r[new_num], &t->r[new_num], (old_num - new_num) * sizeof(t->r[0]));
+    t->num = new_num;
+    b->num = old_num;
+}
+
+/* Check and apply one request, building the new table in b, which then keeps the old one;
+ * b->changed gets the set of regions (indices in the new table) to report. */
+static int apply(region_table_t *t, const region_req_t *q, build_t *b)
 {
     const region_t *w = &q->r;
     if (q->op != REGION_ADD && q->op != REGION_MODIFY && q->op != REGION_DELETE)
@@ -253,61 +272,90 @@ static __attribute__((noinline)) int apply(region_table_t *t, const region_req_t
         }
     }
 
-    build_t b; /* no initialiser: it would clear the whole scratch table */
-    b.num = lo;
-    b.changed = 0;
-    b.full = false;
-    memcpy(b.r, t->r, lo * sizeof(t->r[0])); /* untouched, and already merged */
+    b->num = lo;
+    b->changed = 0;
+    b->full = false;
+    memcpy(b->r, t->r, lo * sizeof(t->r[0])); /* untouched, and already merged */
     if (lo < hi && t->r[lo].gpa < w->gpa) {
         old = slice(&t->r[lo], t->r[lo].gpa, w->gpa - t->r[lo].gpa);
-        push(&b, &old, false);
+        push(b, &old, false);
     }
     if (q->op == REGION_ADD)
-        push(&b, w, true);
+        push(b, w, true);
     for (unsigned i = lo; q->op == REGION_MODIFY && i < hi; i++) {
         modify_piece(t, i, w, &old, &now);
-        push(&b, &now, now.type != old.type || now.flags != old.flags);
+        push(b, &now, now.type != old.type || now.flags != old.flags);
     }
     if (lo < hi && end_of(&t->r[hi - 1]) > end) {
         old = slice(&t->r[hi - 1], end, end_of(&t->r[hi - 1]) - end);
-        push(&b, &old, false);
+        push(b, &old, false);
     }
     for (unsigned i = hi; i < t->num; i++)
-        push(&b, &t->r[i], false);
-    if (b.full)
+        push(b, &t->r[i], false);
+    if (b->full)
         return REGION_EFULL;
-    memcpy(t->r, b.r, b.num * sizeof(b.r[0]));
-    t->num = b.num;
-    *changed = b.changed;
+    install(t, b, lo ? lo - 1 : 0); /* r[lo - 1] may have merged with what follows */
     return REGION_OK;
 }
 
-static void report(const region_table_t *t, const region_req_t *q, uint64_t changed)
+/* Tell ops->changed what the request changed; the first error stops it and is returned. */
+static int report(const region_table_t *t, const region_req_t *q, uint64_t changed)
 {
     if (!t->ops || !t->ops->changed)
-        return;
-    if (q->op == REGION_DELETE) {
-        t->ops->changed(t->ops->ctx, q->r.gpa, q->r.len, NULL);
-        return;
-    }
+        return 0;
+    if (q->op == REGION_DELETE)
+        return t->ops->changed(t->ops->ctx, q->r.gpa, q->r.len, NULL, false) ? REGION_ENOMEM : 0;
     for (unsigned i = 0; i < t->num; i++)
-        if (changed & (1ULL << i))
-            t->ops->changed(t->ops->ctx, t->r[i].gpa, t->r[i].len, &t->r[i]);
+        if ((changed & (1ULL << i)) &&
+            t->ops->changed(t->ops->ctx, t->r[i].gpa, t->r[i].len, &t->r[i], false))
+            return REGION_ENOMEM;
+    return 0;
+}
+
+/*
+ * Stage 2 could not follow q: the table goes back to what it was, and stage 2 with it. Only the
+ * request's range changed what maps where, so each region the old table has there is reported
+ * again, whole (which also brings back its blocks where the change had split them), and each
+ * hole is unmapped. If even that fails, the range is unmapped: stage 2 then maps less than the
+ * table, never more.
+ */
+static void undo(region_table_t *t, const region_req_t *q, const build_t *was)
+{
+    memcpy(t->r, was->r, was->num * sizeof(t->r[0]));
+    t->num = was->num;
+    const region_ops_t *o = t->ops;
+    uint64_t at = q->r.gpa, end = end_of(&q->r);
+    int rc = 0;
+    for (unsigned i = first_after(t, at); at < end;) {
+        if (i < t->num && t->r[i].gpa <= at) {
+            rc |= o->changed(o->ctx, t->r[i].gpa, t->r[i].len, &t->r[i], true);
+            at = end_of(&t->r[i++]);
+        } else {
+            uint64_t next = i < t->num && t->r[i].gpa < end ? t->r[i].gpa : end;
+            rc |= o->changed(o->ctx, at, next - at, NULL, true);
+            at = next;
+        }
+    }
+    if (rc)
+        o->changed(o->ctx, q->r.gpa, q->r.len, NULL, true);
 }
 
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed)
 {
     int rc = REGION_OK;
     lock(t);
+    build_t b; /* no initialiser: it would clear the whole scratch table */
     for (unsigned i = 0; i < n; i++) {
-        uint64_t changed = 0;
-        rc = apply(t, &req[i], &changed);
+        rc = apply(t, &req[i], &b);
+        if (!rc && report(t, &req[i], b.changed)) {
+            undo(t, &req[i], &b);
+            rc = REGION_ENOMEM;
+        }
         if (rc) {
             if (failed)
                 *failed = i;
             break;
         }
-        report(t, &req[i], changed);
     }
     unlock(t);
     return rc;

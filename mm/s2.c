@@ -73,13 +73,14 @@ unsigned s2_prot(const region_t *r)
     return prot;
 }
 
-void s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r)
+int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
+    (void)undo;
     unsigned prot = s2_prot(r);
     int rc = prot ? pt_map(&s2->pt, gpa, r->hpa + (gpa - r->gpa), len, prot)
                   : pt_unmap(&s2->pt, gpa, len);
-    if (rc && !s2->error)
-        s2->error = rc;
+    s2->error = rc;
+    return rc;
 }
 
 void s2_destroy(s2_t *s2) { pt_destroy(&s2->pt); }

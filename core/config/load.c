@@ -170,10 +170,10 @@ static int add_regions(vm_t *vm)
                                    vm->xip_tail_hpa, REGION_RAM, REGION_R | REGION_W}};
     unsigned failed;
     int rc = region_set_soft(&vm->regions, n, req, &failed);
+    if (rc == REGION_ENOMEM)
+        return vm_fail(vm, "not enough page tables for its stage 2", -ENOMEM);
     if (rc)
         return vm_fail(vm, region_strerror(rc), rc);
-    if (vm->s2.error)
-        return vm_fail(vm, "cannot build stage 2", vm->s2.error);
     return 0;
 }
 

@@ -100,7 +100,7 @@ static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, con
                       .host_vouched = true};
     unsigned failed;
     int rc = region_set_soft(&vm->regions, 1, &q, &failed);
-    return rc || vm->s2.error ? -1 : 0;
+    return rc ? -1 : 0; /* a stage-2 failure is undone and reported in rc */
 }
 
 /* Remove an owned page from vm's stage 2: 0, or -1 if no region of that owner is there. */

@@ -2,7 +2,9 @@
  * Unit tests of mm/region.c, the region table after gasp_region_set: add, modify and delete
  * with splits (host addresses of split pieces), merges back, info/find, every error code with
  * the failed index of a multi-entry request, reported changes, locking, the fatal form, and a
- * random run checked page by page against a model.
+ * random run checked page by page against a model. A change that ops->changed refuses is
+ * undone: the table as before, its old regions in the range reported again and the holes
+ * unmapped, the error for that request only (also at random, against the model).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,11 +25,35 @@ typedef struct rec {
     unsigned fatal_index;
     struct {
         uint64_t gpa, len;
-        bool mapped;
+        bool mapped, undo;
         region_t r;
     } log[64];
     bool refuse_host;
+    unsigned fail_at;   /* refuse the fail_at-th change reported (1 = the first); 0: none */
+    bool fail_undo;     /* refuse undo calls too */
+    unsigned fail_rate; /* refuse a change at random, one in fail_rate (0: never) */
+    /* a stage 2 of S2_PAGES pages from s2_base (0: none) that follows what changed() is told;
+     * a refused call has changed the first half of its range */
+    uint64_t s2_base;
+    struct {
+        bool on;
+        uint64_t hpa;
+        unsigned flags;
+    } s2[256];
 } rec_t;
+#define S2_PAGES 256
+
+static void s2_follow(rec_t *rc, uint64_t gpa, uint64_t len, const region_t *r)
+{
+    for (uint64_t a = gpa; rc->s2_base && a < gpa + len; a += PG) {
+        if (a < rc->s2_base || a >= rc->s2_base + S2_PAGES * PG)
+            continue;
+        uint64_t p = (a - rc->s2_base) / PG;
+        rc->s2[p].on = r != NULL;
+        rc->s2[p].hpa = r ? r->hpa + (a - r->gpa) : 0;
+        rc->s2[p].flags = r ? r->flags : 0;
+    }
+}
 
 static bool host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type)
 {
@@ -37,17 +63,25 @@ static bool host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type)
     return !rc->refuse_host && hpa >= 0x80000000 && hpa + len <= 0x90000000;
 }
 
-static void changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r)
+static int changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
     rec_t *rc = ctx;
     if (rc->changes < 64) {
         rc->log[rc->changes].gpa = gpa;
         rc->log[rc->changes].len = len;
         rc->log[rc->changes].mapped = r != NULL;
+        rc->log[rc->changes].undo = undo;
         if (r)
             rc->log[rc->changes].r = *r;
     }
     rc->changes++;
+    if (r) /* the range lies in the region it maps as */
+        assert_true(gpa >= r->gpa && gpa + len <= r->gpa + r->len);
+    bool refuse = undo ? rc->fail_undo
+                       : (rc->fail_rate && rand() % (int)rc->fail_rate == 0) ||
+                             rc->changes == rc->fail_at;
+    s2_follow(rc, gpa, refuse ? len / PG / 2 * PG : len, r);
+    return refuse ? -12 : 0;
 }
 
 static void fatal(void *ctx, int err, unsigned index)
@@ -268,7 +302,92 @@ static void test_full(void **state)
     assert_int_equal(t->num, REGION_MAX);
 }
 
-/* Random requests against a per-page model of (mapped, hpa, flags). */
+static bool same_table(const region_table_t *t, const region_t *r, unsigned num)
+{
+    return t->num == num && !memcmp(t->r, r, num * sizeof(r[0]));
+}
+
+static void expect_log(unsigned i, uint64_t gpa, uint64_t len, bool mapped, bool undo)
+{
+    assert_true(i < rec.changes);
+    assert_int_equal(rec.log[i].gpa, gpa);
+    assert_int_equal(rec.log[i].len, len);
+    assert_int_equal(rec.log[i].mapped, mapped);
+    assert_int_equal(rec.log[i].undo, undo);
+}
+
+static void test_undo(void **state)
+{
+    (void)state;
+    region_table_t *t = fresh();
+    static region_t before[REGION_MAX];
+    assert_int_equal(set1(t, add(0x40000000, 16 * MiB, 0x80000000, REGION_RAM, RWX)), REGION_OK);
+    assert_int_equal(set1(t, add(0x41000000, MiB, 0x81800000, REGION_RAM, REGION_R)), REGION_OK);
+    assert_int_equal(set1(t, add(0x42000000, MiB, 0x82000000, REGION_RAM, RWX)), REGION_OK);
+    unsigned num = t->num;
+    memcpy(before, t->r, sizeof(before));
+    assert_string_equal(region_strerror(REGION_ENOMEM), "no page-table page left for the change");
+
+    /* ADD into a hole (merging with its neighbour): the hole is unmapped again */
+    rec.changes = 0;
+    rec.fail_at = 1;
+    assert_int_equal(set1(t, add(0x41100000, MiB, 0x81900000, REGION_RAM, REGION_R)),
+                     REGION_ENOMEM);
+    assert_true(same_table(t, before, num));
+    assert_int_equal(rec.changes, 2);
+    expect_log(0, 0x41000000, 2 * MiB, true, false); /* the merged region */
+    expect_log(1, 0x41100000, MiB, false, true);
+
+    /* MODIFY over two regions, the second piece refused: both old regions reported whole */
+    rec.changes = 0;
+    rec.fail_at = 2;
+    assert_int_equal(set1(t, modify(0x40f00000, 2 * MiB, REGION_R | REGION_W)), REGION_ENOMEM);
+    assert_true(same_table(t, before, num));
+    assert_int_equal(rec.changes, 4);
+    expect_log(2, 0x40000000, 16 * MiB, true, true);
+    assert_int_equal(rec.log[2].r.flags, RWX);
+    expect_log(3, 0x41000000, MiB, true, true);
+    assert_int_equal(rec.log[3].r.flags, REGION_R);
+
+    /* DELETE in a multi-entry request: the first request goes through, the second is refused
+     * and its region comes back, the third is not tried */
+    rec.changes = 0;
+    rec.fail_at = 2;
+    unsigned failed = 99;
+    region_req_t q[3] = {modify(0x42000000, PG, REGION_R), del(0x41000000, MiB),
+                         modify(0x42000000, PG, RWX)};
+    assert_int_equal(region_set_soft(t, 3, q, &failed), REGION_ENOMEM);
+    assert_int_equal(failed, 1);
+    assert_int_equal(rec.changes, 3);
+    expect_log(1, 0x41000000, MiB, false, false);
+    expect_log(2, 0x41000000, MiB, true, true);
+    assert_int_equal(region_find(t, 0x42000000)->flags, REGION_R); /* request 0 stays */
+    assert_int_equal(region_find(t, 0x41000000)->len, MiB);
+    assert_int_equal(rec.locks, rec.unlocks);
+
+    /* not sticky: the next change goes through */
+    rec.fail_at = 0;
+    assert_int_equal(set1(t, modify(0x42000000, PG, RWX)), REGION_OK);
+    assert_true(same_table(t, before, num));
+
+    /* an undo refused as well: the whole range is unmapped, the table still as before */
+    rec.changes = 0;
+    rec.fail_at = 1;
+    rec.fail_undo = true;
+    assert_int_equal(set1(t, modify(0x40100000, PG, REGION_R)), REGION_ENOMEM);
+    assert_true(same_table(t, before, num));
+    assert_int_equal(rec.changes, 3);
+    expect_log(1, 0x40000000, 16 * MiB, true, true);
+    expect_log(2, 0x40100000, PG, false, true);
+    assert_int_equal(rec.fatals, 0);
+}
+
+/* A request that would have gone through but whose stage 2 was refused (at random). */
+static bool refused(int rc, bool valid) { return rc == REGION_ENOMEM && rec.fail_rate && valid; }
+
+/* Random requests against a per-page model of (mapped, hpa, flags), and a model stage 2 that
+ * must agree with the table after every request; the second run refuses one stage-2 change in
+ * five (a refused one has done half its range). */
 static void test_random_against_model(void **state)
 {
     (void)state;
@@ -282,6 +401,8 @@ static void test_random_against_model(void **state)
     region_table_t *t = fresh();
     const uint64_t base = 0x40000000;
     srand(42);
+    rec.fail_rate = state && *state ? 5 : 0; /* with refusals: a refused change changes nothing */
+    rec.s2_base = base;
     for (unsigned iter = 0; iter < 3000; iter++) {
         unsigned first = (unsigned)(rand() % PAGES), n = 1 + (unsigned)(rand() % 16);
         if (first + n > PAGES)
@@ -299,7 +420,8 @@ static void test_random_against_model(void **state)
                       add(base + first * PG, n * PG, 0x80000000 + first * PG, REGION_RAM, flags));
             if (rc == REGION_EFULL)
                 continue;
-            assert_int_equal(rc, any ? REGION_EOVERLAP : REGION_OK);
+            if (!refused(rc, !any))
+                assert_int_equal(rc, any ? REGION_EOVERLAP : REGION_OK);
             if (!rc)
                 for (unsigned k = 0; k < n; k++)
                     m[first + k].on = true, m[first + k].hpa = 0x80000000 + (first + k) * PG,
@@ -308,7 +430,8 @@ static void test_random_against_model(void **state)
             rc = set1(t, modify(base + first * PG, n * PG, flags));
             if (rc == REGION_EFULL)
                 continue;
-            assert_int_equal(rc, all ? REGION_OK : REGION_ENOENT);
+            if (!refused(rc, all))
+                assert_int_equal(rc, all ? REGION_OK : REGION_ENOENT);
             if (!rc)
                 for (unsigned k = 0; k < n; k++)
                     m[first + k].flags = flags;
@@ -316,10 +439,20 @@ static void test_random_against_model(void **state)
             rc = set1(t, del(base + first * PG, n * PG));
             if (rc == REGION_EFULL)
                 continue;
-            assert_int_equal(rc, all ? REGION_OK : REGION_ENOENT);
+            if (!refused(rc, all))
+                assert_int_equal(rc, all ? REGION_OK : REGION_ENOENT);
             if (!rc)
                 for (unsigned k = 0; k < n; k++)
                     m[first + k].on = false;
+        }
+        /* stage 2 agrees with the table after every request, refused or not */
+        for (unsigned p = 0; p < PAGES; p++) {
+            const region_t *r = region_find(t, base + p * PG);
+            assert_int_equal(rec.s2[p].on, r != NULL);
+            if (r) {
+                assert_int_equal(rec.s2[p].hpa, r->hpa + (base + p * PG - r->gpa));
+                assert_int_equal(rec.s2[p].flags, r->flags);
+            }
         }
         if (iter % 50)
             continue;
@@ -342,6 +475,9 @@ static void test_random_against_model(void **state)
     }
 }
 
+static int refusals = 1;
+static void *with_refusals = &refusals;
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,7 +486,9 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_multi_request_and_fatal),
         cmocka_unit_test(test_full),
+        cmocka_unit_test(test_undo),
         cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test_prestate(test_random_against_model, &with_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

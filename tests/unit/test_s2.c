@@ -2,8 +2,10 @@
  * Unit tests of mm/s2.c with mm/region.c: stage 2 follows the region table entry by entry:
  * blocks for aligned RAM, splits into pages when part of a region changes, back to a block when
  * the change is undone, ROM never writable, devices uncached and never executable, emulated
- * regions unmapped; every TLB invalidation names the VM's VMID. Also the firmware maps
- * (mm/fwmap.c): what they map and every ENXIO case.
+ * regions unmapped; every TLB invalidation names the VM's VMID. A change that finds no table
+ * page fails with REGION_ENOMEM and is undone (the region table and stage 2 as before, the
+ * table pages back, the error not sticky). Also the firmware maps (mm/fwmap.c): what they map
+ * and every ENXIO case.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <fake_arch.h>
 #include <mm/fwmap.h>
 #include <mm/s2.h>
+#include <string.h>
 
 #define PG  4096ULL
 #define MiB (1ULL << 20)
@@ -39,9 +42,9 @@ static bool host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t t)
     return true;
 }
 
-static void changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r)
+static int changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
-    s2_changed(ctx, gpa, len, r);
+    return s2_changed(ctx, gpa, len, r, undo);
 }
 
 typedef struct vmfix {
@@ -52,20 +55,22 @@ typedef struct vmfix {
     region_table_t rt;
 } vmfix_t;
 
-static vmfix_t *vm_setup(void)
+static vmfix_t *vm_setup_bits(unsigned ipa_bits)
 {
     static vmfix_t f;
     fake_arch_reset();
     f.tables = fake_ops(&f.mm);
     f.tables.tlb_inval = NULL;
-    assert_int_equal(s2_init(&f.s2, 7, 40, &f.tables), 0);
+    assert_int_equal(s2_init(&f.s2, 7, ipa_bits, &f.tables), 0);
     want_vttbr = f.s2.vttbr;
     assert_int_equal(f.s2.vttbr >> 48, 7);
     assert_int_equal(f.s2.vttbr & ((1ULL << 48) - 1), f.s2.pt.root_pa);
     f.ops = (region_ops_t){host_ok, changed, NULL, NULL, NULL, &f.s2};
-    region_table_init(&f.rt, 1ULL << 40, &f.ops);
+    region_table_init(&f.rt, 1ULL << ipa_bits, &f.ops);
     return &f;
 }
+
+static vmfix_t *vm_setup(void) { return vm_setup_bits(40); }
 
 static int set1(vmfix_t *f, region_op_t op, uint64_t gpa, uint64_t len, uint64_t hpa,
                 region_type_t type, unsigned flags)
@@ -156,6 +161,105 @@ static void test_types(void **state)
     s2_destroy(&f->s2);
 }
 
+/* ---- undoing what stage 2 cannot follow ---- */
+
+/* The region table, copied, to show that a failed change left it exactly as it was. */
+static region_t saved[REGION_MAX];
+static unsigned saved_num;
+static void save(const vmfix_t *f)
+{
+    memcpy(saved, f->rt.r, sizeof(saved));
+    saved_num = f->rt.num;
+}
+static bool unchanged(const vmfix_t *f)
+{
+    return f->rt.num == saved_num && !memcmp(saved, f->rt.r, saved_num * sizeof(saved[0]));
+}
+
+/* A page far from everything (48-bit IPAs) that gets two of the three tables it needs: refused,
+ * and nothing of it stays, in the table or in stage 2, the partial path included. */
+static void test_undo_far_page(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup_bits(48);
+    f->mm.alloc_budget = 2;
+    save(f);
+    assert_int_equal(set1(f, REGION_ADD, 5ULL << 39, PG, 0x90000000, REGION_RAM, RWX),
+                     REGION_ENOMEM);
+    assert_true(unchanged(f));
+    assert_null(region_find(&f->rt, 5ULL << 39));
+    assert_int_equal(leaf_level(&f->s2.pt, 5ULL << 39, NULL, NULL), -1);
+    assert_int_equal(f->mm.live_pages, (int)f->s2.pt.root_pages);
+    assert_int_equal(f->s2.error, 0); /* the undo went through: nothing sticks */
+    f->mm.alloc_budget = 3;
+    assert_int_equal(set1(f, REGION_ADD, 5ULL << 39, PG, 0x90000000, REGION_RAM, RWX), 0);
+    assert_int_equal(leaf_level(&f->s2.pt, 5ULL << 39, NULL, NULL), 3);
+    s2_destroy(&f->s2);
+    assert_int_equal(f->mm.live_pages, 0);
+}
+
+/* MODIFY and DELETE inside a block need a split; without a page for it they change nothing. */
+static void test_undo_split(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup();
+    unsigned prot;
+    paddr_t pa;
+    assert_int_equal(set1(f, REGION_ADD, GiB, GiB, 4 * GiB, REGION_RAM, RWX), 0);
+    int base = f->mm.live_pages;
+    f->mm.alloc_budget = 1; /* the GiB block splits, the 2 MiB one cannot */
+    save(f);
+    assert_int_equal(set1(f, REGION_MODIFY, GiB + 5 * MiB, PG, REGION_NO_HOST, REGION_RAM,
+                          REGION_R),
+                     REGION_ENOMEM);
+    assert_true(unchanged(f));
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 5 * MiB, &prot, &pa), 1); /* the block is back */
+    assert_int_equal(prot, PT_R | PT_W | PT_X);
+    assert_int_equal(pa, 4 * GiB + 5 * MiB);
+    assert_int_equal(f->mm.live_pages, base);
+    f->mm.alloc_budget = 1;
+    assert_int_equal(set1(f, REGION_DELETE, GiB + 8 * PG, PG, 0, REGION_RAM, 0), REGION_ENOMEM);
+    assert_true(unchanged(f));
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 8 * PG, &prot, NULL), 1);
+    assert_int_equal(prot, PT_R | PT_W | PT_X);
+    assert_int_equal(f->mm.live_pages, base);
+
+    /* with the pages it needs, the same change goes through: nothing stuck from before */
+    f->mm.alloc_budget = 2;
+    assert_int_equal(set1(f, REGION_MODIFY, GiB + 5 * MiB, PG, REGION_NO_HOST, REGION_RAM,
+                          REGION_R),
+                     0);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 5 * MiB, &prot, NULL), 3);
+    assert_int_equal(prot, PT_R);
+    assert_int_equal(f->rt.num, 3);
+    s2_destroy(&f->s2);
+    assert_int_equal(f->mm.live_pages, 0);
+}
+
+/* A MODIFY over two regions whose first piece went through and second did not: the first is
+ * put back too, blocks and all. */
+static void test_undo_partial_change(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup();
+    unsigned prot;
+    assert_int_equal(set1(f, REGION_ADD, GiB, 2 * MiB, 4 * GiB, REGION_RAM, RWX), 0);
+    assert_int_equal(set1(f, REGION_ADD, GiB + 2 * MiB, 2 * MiB, 8 * GiB, REGION_RAM, REGION_R), 0);
+    int base = f->mm.live_pages;
+    f->mm.alloc_budget = 1; /* one split, not two */
+    save(f);
+    assert_int_equal(set1(f, REGION_MODIFY, GiB + MiB, 2 * MiB, REGION_NO_HOST, REGION_RAM,
+                          REGION_R | REGION_W),
+                     REGION_ENOMEM);
+    assert_true(unchanged(f));
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + MiB, &prot, NULL), 2);
+    assert_int_equal(prot, PT_R | PT_W | PT_X);
+    assert_int_equal(leaf_level(&f->s2.pt, GiB + 2 * MiB, &prot, NULL), 2);
+    assert_int_equal(prot, PT_R);
+    assert_int_equal(f->mm.live_pages, base);
+    s2_destroy(&f->s2);
+}
+
 /* ---- firmware maps ---- */
 
 static void test_fwmap(void **state)
@@ -241,9 +345,9 @@ static void test_fwmap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_follow_region_table),
-        cmocka_unit_test(test_types),
-        cmocka_unit_test(test_fwmap),
+        cmocka_unit_test(test_follow_region_table), cmocka_unit_test(test_types),
+        cmocka_unit_test(test_undo_far_page),       cmocka_unit_test(test_undo_split),
+        cmocka_unit_test(test_undo_partial_change), cmocka_unit_test(test_fwmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * regions, each with one contiguous host backing (or none, for an emulated region), a type and
  * guest permissions. Changes split regions so that this stays true, merge neighbours that became
  * equal, and report the regions whose mapping changed through ops->changed, so stage 2 follows
- * at once. The table takes its VM's lock (ops->lock) around every change.
+ * at once; a change stage 2 cannot follow is undone (REGION_ENOMEM), so the table and stage 2
+ * always agree. The table takes its VM's lock (ops->lock) around every change.
  */
 #ifndef MM_REGION_H
 #define MM_REGION_H
@@ -62,7 +63,8 @@ enum {
     REGION_EFLAGS = -9,   /* bad type or flag combination */
     REGION_EOP = -10,     /* unknown operation */
     REGION_EOWNED = -11,  /* a guest's request touches a region septum owns */
-    REGION_ELAST = REGION_EOWNED,
+    REGION_ENOMEM = -12,  /* stage 2 could not follow (no table page left); undone */
+    REGION_ELAST = REGION_ENOMEM,
 };
 const char *region_strerror(int err);
 
@@ -77,8 +79,11 @@ typedef struct region_ops {
      * table is updated, once per region that holds a change, in address order; a region whose
      * mapping did not change (the remainders of a split, a MODIFY to the same type and flags) is
      * not reported. When a changed piece merged with its neighbours the whole merged region is
-     * reported, so stage 2 can go back to the largest blocks. */
-    void (*changed)(void *ctx, uint64_t gpa, uint64_t len, const region_t *r);
+     * reported, so stage 2 can go back to the largest blocks. Returns 0, or an error: then the
+     * change is undone. The table goes back to what it was, and each region it had in the
+     * request's range is reported again whole, each hole in that range unmapped, with undo set
+     * (outside that range only the block structure may have changed, never what maps where). */
+    int (*changed)(void *ctx, uint64_t gpa, uint64_t len, const region_t *r, bool undo);
     /* region_set's fatal error: stop that VM. */
     void (*fatal)(void *ctx, int err, unsigned index);
     void (*lock)(void *ctx);
@@ -95,7 +100,8 @@ typedef struct region_table {
 
 void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t *ops);
 /* Apply requests in order under the lock. On the first error, return it and set *failed (if not
- * NULL) to its index; that request changed nothing, earlier ones stay applied (as QNX). */
+ * NULL) to its index; that request changed nothing (REGION_ENOMEM: it was undone, table and stage
+ * 2), earlier ones stay applied (as QNX). */
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed);
 /* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index), after the unlock. */
 void region_set(region_table_t *t, unsigned n, const region_req_t *req);
