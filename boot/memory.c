@@ -9,7 +9,6 @@
 #include <arch/page.h>
 #include <arch/pcpu.h>
 #include <config/bundle.h>
-#include <core/vm.h>
 #include <lib/console.h>
 #include <lib/panic.h>
 #include <mm/el2map.h>
@@ -141,7 +140,6 @@ void boot_memory(const boot_info_t *info)
     if (fwmap_init(&el2_pt, window, FWMAP_WINDOW, CPU_MAX, cpu_index) != 0 ||
         window + FWMAP_WINDOW > (1UL << el2_pt.va_bits))
         panic("no room for the firmware-map window");
-    vm_report_frames("before the VMs");
     log_info("frames: %lu MiB free of %lu MiB, %u table pages\n",
              (unsigned long)(frame_count(FRAME_FREE) * PAGE_SIZE / MiB),
              (unsigned long)(frame_total() * PAGE_SIZE / MiB), tables_total());

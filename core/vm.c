@@ -75,15 +75,22 @@ static bool vm_host_ok(void *ctx, uint64_t hpa, uint64_t len, region_type_t type
     return false;
 }
 
-/* Stage 2 follows the region table. A change it cannot follow fails, and the region table
- * undoes it; putting the old mappings back should never fail. */
+/* Stage 2 follows the region table. A change that finds no table page within the VM's budget
+ * fails (the region table undoes it) and says so once per VM; putting the old mappings back
+ * draws on the undo allowance and should never fail. */
 static int vm_changed(void *ctx, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
     vm_t *vm = ctx;
+    static bool told[VM_MAX];
     int rc = s2_changed(&vm->s2, gpa, len, r, undo);
     if (rc && undo)
         log_error("vm %s: stage 2 of 0x%lx+0x%lx could not be put back (error %d)\n", vm->cfg.name,
                   (unsigned long)gpa, (unsigned long)len, rc);
+    else if (rc == -ENOMEM && vm->id < VM_MAX && !told[vm->id]) {
+        told[vm->id] = true;
+        log_info("vm %s: its %u stage-2 table pages are in use; mappings that need more fail\n",
+                 vm->cfg.name, vm->s2.tables_limit);
+    }
     return rc;
 }
 
@@ -97,17 +104,46 @@ static void vm_fatal(void *ctx, int err, unsigned index)
 static void vm_lock(void *ctx) { spin_lock(&((vm_t *)ctx)->lock); }
 static void vm_unlock(void *ctx) { spin_unlock(&((vm_t *)ctx)->lock); }
 
+/* Its stage 2 is first promised every table page that can be promised; once its described
+ * memory is mapped, its creation (core/config/load.c) keeps what it needs plus room to grow and
+ * gives the rest back, so the next VM can be promised its own. */
 int vm_init_memory(vm_t *vm, unsigned ipa_bits)
 {
-    int rc = s2_init(&vm->s2, (uint16_t)(vm->id + 1), ipa_bits, &tables_ops);
-    if (rc)
+    unsigned promise = tables_promisable();
+    if (promise <= S2_UNDO_PAGES || tables_promise(promise) != 0)
+        return -ENOMEM;
+    int rc = s2_init(&vm->s2, (uint16_t)(vm->id + 1), ipa_bits, &tables_promised_ops);
+    if (!rc)
+        rc = s2_set_limit(&vm->s2, promise - S2_UNDO_PAGES);
+    if (rc) {
+        s2_destroy(&vm->s2);
+        tables_unpromise(promise);
+        vm->s2.tables_limit = 0;
         return rc;
+    }
     vm->region_ops = (region_ops_t){vm_host_ok, vm_changed, vm_fatal, vm_lock, vm_unlock, vm};
     region_table_init(&vm->regions, 1UL << ipa_bits, &vm->region_ops);
     return vm_memory_init(&vm->mem, &vm->regions, VM_ANON_BASE, VM_ANON_SIZE) ? -EINVAL : 0;
 }
 
 /* ---- accounting ---- */
+
+/* The page-table pool: pages free (neither in use nor promised), septum's own, and each VM's in
+ * use of its limit. */
+static void report_tables(const char *when)
+{
+    char line[200];
+    unsigned vm_used = 0;
+    for (unsigned i = 0; i < vm_num; i++)
+        vm_used += vms[i].s2.tables_used;
+    unsigned used = tables_used(), promised = tables_promised();
+    int n = snprintf(line, sizeof(line), "page tables %s: %u free of %u, septum %u", when,
+                     tables_total() - used - promised, tables_total(), used - vm_used);
+    for (unsigned i = 0; i < vm_num && n > 0 && (size_t)n < sizeof(line); i++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, ", %s %u of %u", vms[i].cfg.name,
+                      vms[i].s2.tables_used, vms[i].s2.tables_limit);
+    log_info("%s\n", line);
+}
 
 void vm_report_frames(const char *when)
 {
@@ -120,6 +156,7 @@ void vm_report_frames(const char *when)
         n += snprintf(line + n, sizeof(line) - (size_t)n, ", %s %lu KiB", vms[i].cfg.name,
                       (unsigned long)(frame_count((uint16_t)(FRAME_VM0 + i)) * 4));
     log_info("%s\n", line);
+    report_tables(when);
 }
 
 /* ---- start, stop, reset ---- */
@@ -212,6 +249,11 @@ static void vm_release_memory(vm_t *vm)
     for (unsigned i = 0; i < SERVICE_NUM; i++)
         if (services[i]->release)
             services[i]->release(vm);
+    /* its stage 2 is empty but for its tables: they and the rest of its promise go back */
+    unsigned promise = vm->s2.tables_limit + S2_UNDO_PAGES;
+    s2_destroy(&vm->s2);
+    tables_unpromise(promise);
+    vm->s2.tables_limit = 0;
     uint64_t kib = 0;
     for (unsigned m = 0; m < vm->cfg.mem_num; m++)
         kib += free_frames(vm, vm->mem_hpa[m], vm->cfg.mem[m].size);

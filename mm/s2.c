@@ -9,16 +9,25 @@
 
 #define VTTBR_VMID_SHIFT 48
 
+/* A table page out of the VM's own budget: its limit, and during an undo S2_UNDO_PAGES more. */
 static void *fwd_alloc(void *ctx, unsigned npages, paddr_t *pa)
 {
-    const pt_ops_t *t = ((s2_t *)ctx)->tables;
-    return t->alloc_table(t->ctx, npages, pa);
+    s2_t *s2 = ctx;
+    unsigned limit = s2->tables_limit + (s2->undoing ? S2_UNDO_PAGES : 0);
+    if (npages > limit || s2->tables_used > limit - npages)
+        return NULL;
+    const pt_ops_t *t = s2->tables;
+    void *p = t->alloc_table(t->ctx, npages, pa);
+    if (p)
+        s2->tables_used += npages;
+    return p;
 }
 
 static void fwd_free(void *ctx, void *va, paddr_t pa, unsigned npages)
 {
-    const pt_ops_t *t = ((s2_t *)ctx)->tables;
-    t->free_table(t->ctx, va, pa, npages);
+    s2_t *s2 = ctx;
+    s2->tables_used -= npages < s2->tables_used ? npages : s2->tables_used;
+    s2->tables->free_table(s2->tables->ctx, va, pa, npages);
 }
 
 static void *fwd_p2v(void *ctx, paddr_t pa)
@@ -45,11 +54,22 @@ int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_op
     s2->tables = table_ops;
     s2->ops = (pt_ops_t){fwd_alloc, fwd_free, fwd_p2v, s2_tlb_inval, fwd_sync, s2};
     s2->vmid = vmid;
+    s2->tables_used = 0;
+    s2->tables_limit = S2_NO_LIMIT;
+    s2->undoing = false;
     s2->error = 0;
     int rc = pt_init(&s2->pt, PT_STAGE2, ipa_bits, &s2->ops);
     if (rc)
         return rc;
     s2->vttbr = s2->pt.root_pa | ((uint64_t)vmid << VTTBR_VMID_SHIFT);
+    return 0;
+}
+
+int s2_set_limit(s2_t *s2, unsigned limit)
+{
+    if (limit > S2_NO_LIMIT || s2->tables_used > limit)
+        return -ENOMEM;
+    s2->tables_limit = limit;
     return 0;
 }
 
@@ -75,10 +95,11 @@ unsigned s2_prot(const region_t *r)
 
 int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
-    (void)undo;
     unsigned prot = s2_prot(r);
+    s2->undoing = undo;
     int rc = prot ? pt_map(&s2->pt, gpa, r->hpa + (gpa - r->gpa), len, prot)
                   : pt_unmap(&s2->pt, gpa, len);
+    s2->undoing = false;
     s2->error = rc;
     return rc;
 }

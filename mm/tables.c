@@ -1,6 +1,7 @@
 /*
- * Table-page pools (see core/tables.h): each pool is a run of identity-mapped pages with a
- * one-byte-per-page use map; allocation is first fit on natural alignment.
+ * Table-page pools (see mm/tables.h): each pool is a run of identity-mapped pages with a
+ * one-byte-per-page use map; allocation is first fit on natural alignment. Two counters under
+ * the same lock keep the promises: pages in use, and pages promised but not yet in use.
  */
 #include <arch/page.h>
 #include <arch/spinlock.h>
@@ -23,6 +24,8 @@ typedef struct pool {
 static uint8_t boot_pages[BOOT_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static pool_t pools[POOL_MAX];
 static unsigned pool_num;
+static unsigned used_pages;     /* in all pools */
+static unsigned promised_pages; /* promised to VMs and not in use */
 static spinlock_t tables_lock;
 static bool locking;
 
@@ -67,11 +70,24 @@ int tables_add_pool(paddr_t base, unsigned npages)
     return 0;
 }
 
-static void *t_alloc(void *ctx, unsigned npages, paddr_t *pa)
+static unsigned total_pages(void)
 {
-    (void)ctx;
-    boot_pool_init();
-    lock();
+    unsigned n = 0;
+    for (unsigned p = 0; p < pool_num; p++)
+        n += pools[p].npages;
+    return n;
+}
+
+/* Pages neither in use nor promised (under the lock). */
+static unsigned unpromised(void)
+{
+    unsigned free = total_pages() - used_pages;
+    return free > promised_pages ? free - promised_pages : 0;
+}
+
+/* First fit of npages naturally aligned pages (under the lock); NULL if none. */
+static void *take(unsigned npages, paddr_t *pa)
+{
     for (unsigned p = 0; p < pool_num; p++) {
         pool_t *pl = &pools[p];
         for (unsigned i = 0; npages && i + npages <= pl->npages; i += npages) {
@@ -84,14 +100,39 @@ static void *t_alloc(void *ctx, unsigned npages, paddr_t *pa)
             if (j < npages)
                 continue;
             memset(&pl->used[i], 1, npages);
-            unlock();
-            memset((void *)(uintptr_t)at, 0, npages * PAGE_SIZE);
+            used_pages += npages;
             *pa = at;
             return (void *)(uintptr_t)at;
         }
     }
-    unlock();
     return NULL;
+}
+
+static void give_back(paddr_t pa, unsigned npages)
+{
+    for (unsigned p = 0; p < pool_num; p++) {
+        pool_t *pl = &pools[p];
+        if (pa >= pl->base && pa < pl->base + pl->npages * PAGE_SIZE) {
+            unsigned i = (unsigned)((pa - pl->base) / PAGE_SIZE);
+            for (unsigned j = 0; j < npages && i + j < pl->npages; j++) {
+                used_pages -= pl->used[i + j];
+                pl->used[i + j] = 0;
+            }
+        }
+    }
+}
+
+/* septum's own tables: only what nobody was promised. */
+static void *t_alloc(void *ctx, unsigned npages, paddr_t *pa)
+{
+    (void)ctx;
+    boot_pool_init();
+    lock();
+    void *p = unpromised() >= npages ? take(npages, pa) : NULL;
+    unlock();
+    if (p)
+        memset(p, 0, npages * PAGE_SIZE);
+    return p;
 }
 
 static void t_free(void *ctx, void *va, paddr_t pa, unsigned npages)
@@ -99,13 +140,33 @@ static void t_free(void *ctx, void *va, paddr_t pa, unsigned npages)
     (void)ctx;
     (void)va;
     lock();
-    for (unsigned p = 0; p < pool_num; p++) {
-        pool_t *pl = &pools[p];
-        if (pa >= pl->base && pa < pl->base + pl->npages * PAGE_SIZE) {
-            unsigned i = (unsigned)((pa - pl->base) / PAGE_SIZE);
-            memset(&pl->used[i], 0, npages);
-        }
-    }
+    give_back(pa, npages);
+    unlock();
+}
+
+/* A VM's tables: out of its promise (its stage 2 keeps within it), which shrinks as it takes
+ * and grows back as it frees. */
+static void *t_alloc_promised(void *ctx, unsigned npages, paddr_t *pa)
+{
+    (void)ctx;
+    boot_pool_init();
+    lock();
+    void *p = promised_pages >= npages ? take(npages, pa) : NULL;
+    if (p)
+        promised_pages -= npages;
+    unlock();
+    if (p)
+        memset(p, 0, npages * PAGE_SIZE);
+    return p;
+}
+
+static void t_free_promised(void *ctx, void *va, paddr_t pa, unsigned npages)
+{
+    (void)ctx;
+    (void)va;
+    lock();
+    give_back(pa, npages);
+    promised_pages += npages;
     unlock();
 }
 
@@ -122,20 +183,36 @@ static void t_sync(void *ctx)
 }
 
 const pt_ops_t tables_ops = {t_alloc, t_free, t_p2v, NULL, t_sync, NULL};
+const pt_ops_t tables_promised_ops = {t_alloc_promised, t_free_promised, t_p2v, NULL, t_sync, NULL};
 
-unsigned tables_used(void)
+int tables_promise(unsigned npages)
 {
-    unsigned n = 0;
-    for (unsigned p = 0; p < pool_num; p++)
-        for (unsigned i = 0; i < pools[p].npages; i++)
-            n += pools[p].used[i];
-    return n;
+    lock();
+    unsigned free = unpromised();
+    int rc = free >= TABLES_SEPTUM_RESERVE && free - TABLES_SEPTUM_RESERVE >= npages ? 0 : -ENOMEM;
+    if (!rc)
+        promised_pages += npages;
+    unlock();
+    return rc;
 }
 
-unsigned tables_total(void)
+void tables_unpromise(unsigned npages)
 {
-    unsigned n = 0;
-    for (unsigned p = 0; p < pool_num; p++)
-        n += pools[p].npages;
-    return n;
+    lock();
+    promised_pages -= npages < promised_pages ? npages : promised_pages;
+    unlock();
 }
+
+unsigned tables_promisable(void)
+{
+    lock();
+    unsigned free = unpromised();
+    unlock();
+    return free > TABLES_SEPTUM_RESERVE ? free - TABLES_SEPTUM_RESERVE : 0;
+}
+
+unsigned tables_used(void) { return __atomic_load_n(&used_pages, __ATOMIC_RELAXED); }
+
+unsigned tables_total(void) { return total_pages(); }
+
+unsigned tables_promised(void) { return __atomic_load_n(&promised_pages, __ATOMIC_RELAXED); }

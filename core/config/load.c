@@ -1,10 +1,11 @@
 /*
  * VM creation from a vm_config_t (see config/load.h), as a list of steps: find its images in the
  * bundle, give it RAM, set up its memory (core/vm.c), attach its virtual devices, describe its
- * regions, configure its stage 2 and vCPUs, route its pass-through interrupts and run its
- * services. The image loader is the last service: it copies the images in (or maps them in place)
- * and writes the device tree, at creation and again at every reset. A VM's RAM is one contiguous
- * run of frames per memory range; septum touches it only through the VM's own region table.
+ * regions, settle its stage-2 table budget, configure its stage 2 and vCPUs, route its
+ * pass-through interrupts and run its services. The image loader is the last service: it copies
+ * the images in (or maps them in place) and writes the device tree, at creation and again at
+ * every reset. A VM's RAM is one contiguous run of frames per memory range; septum touches it
+ * only through the VM's own region table.
  */
 #include <arch/mmu.h>
 #include <arch/page.h>
@@ -18,6 +19,7 @@
 #include <lib/console.h>
 #include <mm/frame.h>
 #include <mm/fwmap.h>
+#include <mm/tables.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -177,6 +179,27 @@ static int add_regions(vm_t *vm)
     return 0;
 }
 
+/* Stage-2 table pages a VM may take at run time beyond what its described memory needed, as
+ * places: a place is one table on each level below the root (a page mapped far from anything
+ * else). Grant mappings and grant-table frames in its grant window share their tables, so
+ * this covers hundreds of pages there, or VM_TABLE_PLACES pages scattered over its whole
+ * address space; past that, its own mappings fail and nobody else's. */
+#define VM_TABLE_PLACES 16
+
+/* Its table budget: what its described memory needed, plus the run-time places; the rest of
+ * the pages it was promised at first (core/vm.c vm_init_memory) go back for the next VM. */
+static int settle_tables(vm_t *vm)
+{
+    s2_t *s2 = &vm->s2;
+    unsigned levels = 3 - s2->pt.start_level;
+    unsigned limit = s2->tables_used + levels * VM_TABLE_PLACES;
+    if (limit > s2->tables_limit)
+        return vm_fail(vm, "not enough page tables for its stage 2", -ENOMEM);
+    tables_unpromise(s2->tables_limit - limit);
+    s2_set_limit(s2, limit);
+    return 0;
+}
+
 static void setup_vcpus(vm_t *vm)
 {
     vm->arch.vttbr = vm->s2.vttbr;
@@ -240,7 +263,7 @@ static int vm_create(vm_t *vm, const vm_config_t *cfg, const void *bundle)
         return vm_fail(vm, "cannot set up its stage 2 and reservations", rc);
     if ((rc = vdev_attach_all(vm)) < 0)
         return vm_fail(vm, "cannot attach its virtual devices", rc);
-    if ((rc = add_regions(vm)))
+    if ((rc = add_regions(vm)) || (rc = settle_tables(vm)))
         return rc;
     setup_vcpus(vm);
     if ((rc = vm_services_create(vm)))
@@ -257,6 +280,7 @@ int vm_create_all(const vm_config_t *cfg, unsigned n, const void *bundle)
         log_error("the CPU has %u physical address bits; septum needs 40 for guests\n", pa);
         return -ENOTSUP;
     }
+    vm_report_frames("before the VMs");
     for (unsigned i = 0; i < n; i++) {
         int rc = vm_create(&vms[i], &cfg[i], bundle);
         if (rc)

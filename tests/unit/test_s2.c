@@ -2,10 +2,10 @@
  * Unit tests of mm/s2.c with mm/region.c: stage 2 follows the region table entry by entry:
  * blocks for aligned RAM, splits into pages when part of a region changes, back to a block when
  * the change is undone, ROM never writable, devices uncached and never executable, emulated
- * regions unmapped; every TLB invalidation names the VM's VMID. A change that finds no table
- * page fails with REGION_ENOMEM and is undone (the region table and stage 2 as before, the
- * table pages back, the error not sticky). Also the firmware maps (mm/fwmap.c): what they map
- * and every ENXIO case.
+ * regions unmapped; every TLB invalidation names the VM's VMID. Its table budget: no page past
+ * its limit, a change that needs one fails with REGION_ENOMEM and is undone (the region table
+ * and stage 2 as before, its table pages back, the error not sticky), an undo may use the undo
+ * allowance. Also the firmware maps (mm/fwmap.c): what they map and every ENXIO case.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,6 +65,7 @@ static vmfix_t *vm_setup_bits(unsigned ipa_bits)
     want_vttbr = f.s2.vttbr;
     assert_int_equal(f.s2.vttbr >> 48, 7);
     assert_int_equal(f.s2.vttbr & ((1ULL << 48) - 1), f.s2.pt.root_pa);
+    assert_int_equal(f.s2.tables_used, f.s2.pt.root_pages);
     f.ops = (region_ops_t){host_ok, changed, NULL, NULL, NULL, &f.s2};
     region_table_init(&f.rt, 1ULL << ipa_bits, &f.ops);
     return &f;
@@ -260,6 +261,69 @@ static void test_undo_partial_change(void **state)
     s2_destroy(&f->s2);
 }
 
+/* ---- the table budget ---- */
+
+/* 48-bit IPAs: a page far from everything needs a table on each of levels 1, 2 and 3. */
+static void test_budget_scattered_pages(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup_bits(48);
+    const uint64_t place = 1ULL << 39; /* one level-0 entry per place */
+    assert_int_equal(set1(f, REGION_ADD, 0x40000000, 2 * MiB, 0x80000000, REGION_RAM, RWX), 0);
+    unsigned base = f->s2.tables_used;
+    assert_int_equal(s2_set_limit(&f->s2, base - 1), -ENOMEM); /* below what it holds */
+    assert_int_equal(s2_set_limit(&f->s2, base + 6), 0);       /* room for two places */
+    assert_int_equal(set1(f, REGION_ADD, 1 * place, PG, 0x90000000, REGION_RAM, REGION_R), 0);
+    assert_int_equal(set1(f, REGION_ADD, 2 * place, PG, 0x90001000, REGION_RAM, REGION_R), 0);
+    assert_int_equal(f->s2.tables_used, base + 6);
+    assert_int_equal(f->mm.live_pages, (int)f->s2.tables_used);
+
+    /* the third place: refused, and nothing of it stays, in the table or in stage 2 */
+    save(f);
+    assert_int_equal(set1(f, REGION_ADD, 3 * place, PG, 0x90002000, REGION_RAM, REGION_R),
+                     REGION_ENOMEM);
+    assert_true(unchanged(f));
+    assert_null(region_find(&f->rt, 3 * place));
+    assert_int_equal(leaf_level(&f->s2.pt, 3 * place, NULL, NULL), -1);
+    assert_int_equal(f->s2.tables_used, base + 6);
+    assert_int_equal(f->mm.live_pages, (int)f->s2.tables_used);
+
+    /* a place given up gives its tables back, and the refused one now maps */
+    assert_int_equal(set1(f, REGION_DELETE, 1 * place, PG, 0, REGION_RAM, 0), 0);
+    assert_int_equal(f->s2.tables_used, base + 3);
+    assert_int_equal(set1(f, REGION_ADD, 3 * place, PG, 0x90002000, REGION_RAM, REGION_R), 0);
+    paddr_t pa;
+    assert_int_equal(leaf_level(&f->s2.pt, 3 * place, NULL, &pa), 3);
+    assert_int_equal(pa, 0x90002000);
+    /* pages next to a mapped one share its tables: no more are needed */
+    for (unsigned i = 1; i < 16; i++)
+        assert_int_equal(set1(f, REGION_ADD, 3 * place + i * PG, PG, 0x90002000 + 2 * i * PG,
+                              REGION_RAM, REGION_R),
+                         0);
+    assert_int_equal(f->s2.tables_used, base + 6);
+    s2_destroy(&f->s2);
+    assert_int_equal(f->s2.tables_used, 0);
+    assert_int_equal(f->mm.live_pages, 0);
+}
+
+/* An undo may go S2_UNDO_PAGES past the limit; nothing else may. */
+static void test_undo_allowance(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup_bits(48);
+    region_t r = {7ULL << 39, PG, 0x90000000, REGION_RAM, RWX};
+    assert_int_equal(s2_set_limit(&f->s2, f->s2.tables_used), 0);
+    assert_int_equal(s2_changed(&f->s2, r.gpa, PG, &r, false), -ENOMEM);
+    assert_int_equal(f->s2.error, -ENOMEM);
+    assert_int_equal(s2_changed(&f->s2, r.gpa, PG, &r, true), 0);
+    assert_int_equal(f->s2.error, 0);
+    assert_int_equal(f->s2.tables_used, f->s2.tables_limit + 3);
+    assert_false(f->s2.undoing);
+    assert_int_equal(s2_changed(&f->s2, r.gpa, PG, NULL, false), 0);
+    assert_int_equal(f->s2.tables_used, f->s2.tables_limit);
+    s2_destroy(&f->s2);
+}
+
 /* ---- firmware maps ---- */
 
 static void test_fwmap(void **state)
@@ -347,7 +411,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_follow_region_table), cmocka_unit_test(test_types),
         cmocka_unit_test(test_undo_far_page),       cmocka_unit_test(test_undo_split),
-        cmocka_unit_test(test_undo_partial_change), cmocka_unit_test(test_fwmap),
+        cmocka_unit_test(test_undo_partial_change), cmocka_unit_test(test_budget_scattered_pages),
+        cmocka_unit_test(test_undo_allowance),      cmocka_unit_test(test_fwmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,11 @@
  * changed range and s2 remaps exactly that range (break-before-make and TLB invalidation by
  * VMID come from mm/pt and the arch hooks). A change s2 cannot make (no table page left) is
  * reported back, and the region table undoes it (mm/region.h).
+ *
+ * Its table pages are its own budget: s2 counts the pages it holds (the root included) and
+ * takes none past its limit, plus S2_UNDO_PAGES while a failed change is being undone, so that
+ * putting the old mappings back cannot fail for want of a page. Whoever sets the limit makes
+ * sure the table allocator can give that many (mm/tables.h: a promise of limit + S2_UNDO_PAGES).
  */
 #ifndef MM_S2_H
 #define MM_S2_H
@@ -10,23 +15,36 @@
 #include <mm/region.h>
 #include <stdbool.h>
 
+/* Extra pages an undo may take: a split block at each end of the undone range, on each level
+ * that has blocks. */
+#define S2_UNDO_PAGES 8
+
 typedef struct s2 {
     pt_t pt;
     pt_ops_t ops;           /* forwards table hooks to `tables`, adds TLB ops for the VMID */
     const pt_ops_t *tables; /* the caller's table-page allocator */
     uint16_t vmid;
-    uint64_t vttbr; /* root | VMID << 48 */
+    uint64_t vttbr;        /* root | VMID << 48 */
+    unsigned tables_used;  /* table pages it holds, the root included */
+    unsigned tables_limit; /* pages it may hold (S2_NO_LIMIT after s2_init) */
+    bool undoing;          /* in an undo: S2_UNDO_PAGES more may be taken */
     int error; /* the latest change's result (0, -ENOMEM, ...), under the VM's lock: not sticky,
                 * and not for callers, who get REGION_ENOMEM from the region table */
 } s2_t;
 
-/* table_ops supplies alloc/free/phys_to_virt/sync; s2 adds TLB invalidation for vmid. */
+#define S2_NO_LIMIT (~0U - S2_UNDO_PAGES)
+
+/* table_ops supplies alloc/free/phys_to_virt/sync; s2 adds TLB invalidation for vmid. No limit
+ * on its table pages until s2_set_limit. */
 int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_ops);
+/* From now on it holds at most limit table pages: -ENOMEM (and no change) if it holds more. */
+int s2_set_limit(s2_t *s2, unsigned limit);
 /* The region table's changed() hook: map [gpa, gpa+len) (which lies in r) as r, or unmap it (r
- * NULL). 0, or the error of mm/pt (-ENOMEM: no table page); undo: this puts back what a failed
- * change began to alter. */
+ * NULL). 0, or the error of mm/pt (-ENOMEM: no table page within its budget); undo: this puts
+ * back what a failed change began to alter (the undo allowance may be used). */
 int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo);
 /* Stage-2 permissions and attributes for a region (PT_*); 0 when it must stay unmapped. */
 unsigned s2_prot(const region_t *r);
+/* Free every table, the root included: its table pages are back to 0. */
 void s2_destroy(s2_t *s2);
 #endif
