@@ -7,6 +7,7 @@
 #include <arch/gic.h>
 #include <arch/gic_regs.h>
 #include <arch/mmu.h>
+#include <arch/spinlock.h>
 #include <core/irq.h>
 #include <lib/console.h>
 #include <platform/pl011.h>
@@ -15,6 +16,8 @@ static bool present; /* a GICv3, which septum drives */
 static uint64_t pcpu_mpidr[CPU_MAX];
 static vcpu_t *spi_owner[IRQCHIP_INTID_NUM]; /* pass-through SPIs: the vCPU they go to */
 static uint32_t console_irq;
+static vcpu_t *console_vcpu;     /* the console interrupt goes to its CPU */
+static spinlock_t console_route; /* console_vcpu and the route: a leaf lock */
 
 bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
 {
@@ -63,8 +66,52 @@ void irq_console_input(uint32_t intid, vcpu_t *v)
     if (!present || intid < GIC_PRIV_NUM || intid >= IRQCHIP_INTID_NUM || !v)
         return;
     console_irq = intid;
+    console_vcpu = v;
     gic_enable(intid, pcpu_mpidr[v->pcpu], false);
     pl011_rx_irq(console_uart(), 1);
+}
+
+/* Whether v's CPU takes interrupts (septum takes them only while a guest runs): its VM runs and
+ * v is on or about to be. */
+static bool takes_interrupts(const vcpu_t *v)
+{
+    return __atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) == VM_RUNNING &&
+           __atomic_load_n(&v->state, __ATOMIC_SEQ_CST) != VCPU_OFF;
+}
+
+/* A vCPU whose CPU takes interrupts: a running one if there is, the first VM first. */
+static vcpu_t *console_target(void)
+{
+    vcpu_t *pending = NULL;
+    for (unsigned i = 0; i < vm_num; i++)
+        for (unsigned j = 0; j < vms[i].cfg.vcpu_num; j++) {
+            vcpu_t *v = &vms[i].vcpu[j];
+            if (!takes_interrupts(v))
+                continue;
+            if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
+                return v;
+            if (!pending)
+                pending = v;
+        }
+    return pending;
+}
+
+void irq_console_follow(void)
+{
+    if (!present || !console_irq)
+        return;
+    spin_lock(&console_route);
+    vcpu_t *was = console_vcpu, *now = was;
+    if (!was || !takes_interrupts(was)) {
+        now = console_target();
+        if (now) {
+            console_vcpu = now;
+            gic_enable(console_irq, pcpu_mpidr[now->pcpu], false);
+        }
+    }
+    spin_unlock(&console_route);
+    if (now != was && now)
+        log_info("console input interrupt: now on cpu %u (vm %s)\n", now->pcpu, now->vm->cfg.name);
 }
 
 /* An interrupt nobody should have sent here: say so, and switch it off. Out of line, so the

@@ -7,8 +7,9 @@
  *   gnt lock (core/xen/domain.c) -> vm->lock (its region table) -> tables lock (mm/tables.c)
  *   vpl011 lock (vdev/pl011.c) -> vgic lock (vdev/vgic.c)
  *   vpl011 lock -> vm->lock (its console line) -> console lock (core/lib/console.c)
- * The frame allocator's lock (mm/frame.c) and the console lock are leaves: nothing is taken
- * under them. State changes of VMs and vCPUs (vm->state, vcpu->state) are atomic, not locked.
+ * The frame allocator's lock (mm/frame.c), the console lock and the console interrupt's route
+ * lock (core/irq.c) are leaves: nothing is taken under them. State changes of VMs and vCPUs
+ * (vm->state, vcpu->state) are atomic, not locked.
  */
 #include <arch/firmware.h>
 #include <arch/page.h>
@@ -268,6 +269,7 @@ void vm_stop(vm_t *vm, const char *why)
     vcpus_off(vm);
     if (was != VM_STOPPED) {
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
+        irq_console_follow(); /* its CPUs take no more interrupts */
         services_stopped(vm);
         vm_release_memory(vm);
         log_debug("vm %s: its first instruction ran %lu EL2 instructions after the VMs were "

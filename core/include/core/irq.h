@@ -26,6 +26,9 @@ void irq_route_spi(uint32_t intid, vcpu_t *vcpu);
 /* Septum's console UART interrupts (INTID) on the physical CPU that runs vcpu: typed input
  * then reaches vm_console_input(). */
 void irq_console_input(uint32_t intid, vcpu_t *vcpu);
+/* A VM stopped: if the console interrupt went to one of its CPUs (which now wait with
+ * interrupts masked), it goes to the CPU of a vCPU that still runs, the first VM's first. */
+void irq_console_follow(void);
 /* The lower-EL IRQ vector's handler. */
 void irq_handle(vcpu_t *v);
 #endif
