@@ -8,7 +8,9 @@
  * interrupts without a hardware line carry the EOI flag, so their deactivation is seen and the
  * line sampled again.
  *
- * One lock per VM guards all of it; functions named *_locked expect it held.
+ * One lock per VM guards the interrupts' state; functions named *_locked expect it held. What a
+ * register read needs no lock for is kept as the guest reads it (see "register emulation"):
+ * the distributor's first words, each redistributor's RD-frame words, priorities.
  *
  * Registers: GICv3 architecture specification (IHI 0069), chapters 12.9 (distributor) and
  * 12.10/12.11 (redistributor). Reserved and unimplemented registers read as zero and ignore
@@ -44,24 +46,42 @@ enum { OP_GROUP, OP_SENABLE, OP_CENABLE, OP_SPEND, OP_CPEND, OP_SACTIVE, OP_CACT
 #define REQ_UNACTIVE 4U
 
 typedef struct virq {
-    uint8_t prio;
     bool enabled, pending, active, edge, group1, hw, level, in_lr;
     uint8_t lr, req;
 } virq_t;
 
+/* A redistributor's RD frame from 0x00 to 0x1f (CTLR, IIDR, TYPER, STATUSR, WAKER, two reserved
+ * words) as the guest reads it; as doublewords, the second is TYPER. */
+enum { RD_IIDR = 1, RD_TYPER = 2, RD_WAKER = 5, RD_WORDS = 8 };
+typedef union vgic_rd {
+    uint32_t w[RD_WORDS];
+    uint64_t d[RD_WORDS / 2];
+} vgic_rd_t;
+
 typedef struct vgic_cpu {
+    vgic_rd_t rd; /* first: the redistributor's reservation cookie is this vgic_cpu_t */
+    /* the private interrupts' priorities, a byte each in IPRIORITYR's layout */
+    uint32_t prio[GIC_PRIV_NUM / 4];
+    struct vgic *g;
+    unsigned id;
     virq_t priv[GIC_PRIV_NUM];
     /* interrupts that may wait for a list register: a superset, kept so that filling the list
      * registers looks only at these instead of every INTID */
     uint64_t maybe[VGIC_INTID_NUM / 64];
     uint16_t lr_intid[16];
     uint32_t lr_used;
-    uint32_t waker;
 } vgic_cpu_t;
 
+/* The distributor's words from 0x00 to 0x7c (CTLR, TYPER, IIDR, reserved...) as the guest
+ * reads them; CTLR's enable bits are the distributor's group enables. */
+enum { CTL_CTLR, CTL_TYPER, CTL_IIDR, CTL_WORDS = GICD_IGROUPR / 4 };
+
 typedef struct vgic {
+    uint32_t ctl[CTL_WORDS]; /* first: the distributor's reservation cookie is this vgic_t */
+    /* the SPIs' priorities, a byte each as in IPRIORITYR, at their INTID (the private
+     * interrupts' first bytes are unused: each vCPU has its own) */
+    uint32_t prio[VGIC_INTID_NUM / 4];
     bool present;
-    uint32_t ctlr;
     spinlock_t lock;
     vm_t *vm;
     virq_t spi[SPI_NUM];
@@ -78,6 +98,20 @@ static vgic_t *gic_of(const vm_t *vm) { return &vgics[vm->id]; }
 static virq_t *virq(vgic_t *g, unsigned vcpu, uint32_t intid)
 {
     return intid < GIC_PRIV_NUM ? &g->cpu[vcpu].priv[intid] : &g->spi[intid - GIC_PRIV_NUM];
+}
+
+/* Priorities are written by the guest without the lock (one store of a byte or of a word of
+ * four): whoever reads one under the lock sees the old value or the new, as the guest's write
+ * could have landed just before or after. */
+static unsigned prio(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
+{
+    const uint8_t *p = intid < GIC_PRIV_NUM ? (const uint8_t *)c->prio : (const uint8_t *)g->prio;
+    return ((const volatile uint8_t *)p)[intid];
+}
+
+static uint32_t gicd_ctlr(const vgic_t *g)
+{
+    return __atomic_load_n(&g->ctl[CTL_CTLR], __ATOMIC_RELAXED);
 }
 
 /* The vCPU an SPI goes to: IROUTER's Aff0 when it names one of the VM's vCPUs (Aff1-3 are
@@ -102,9 +136,9 @@ static void mark(vgic_t *g, unsigned vcpu, uint32_t intid)
     g->cpu[t].maybe[intid / 64] |= 1UL << (intid % 64);
 }
 
-static uint64_t lr_value(const virq_t *q, uint32_t intid, uint64_t state)
+static uint64_t lr_value(const virq_t *q, uint32_t intid, unsigned prio, uint64_t state)
 {
-    uint64_t v = intid | (uint64_t)q->prio << ICH_LR_PRIO_SHIFT | state << ICH_LR_STATE_SHIFT;
+    uint64_t v = intid | (uint64_t)prio << ICH_LR_PRIO_SHIFT | state << ICH_LR_STATE_SHIFT;
     if (q->group1)
         v |= ICH_LR_GROUP1;
     if (q->hw)
@@ -161,14 +195,17 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
 }
 
 /* Put the best waiting interrupts into free list registers; underflow maintenance if some are
- * left waiting. The caller's CPU runs vcpu. */
+ * left waiting. The caller's CPU runs vcpu. Each round scans the waiting interrupts for the
+ * best; when the scan found only one that could go and a free register took it, another scan
+ * would find nothing (placing it changed nothing else), so there is none: one interrupt, the
+ * common case (a timer tick), costs one scan. */
 static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
 {
     vgic_cpu_t *c = &g->cpu[vcpu];
     bool waiting = false;
     for (;;) {
         uint32_t best = VGIC_INTID_NUM;
-        unsigned best_prio = 0x100;
+        unsigned best_prio = 0x100, eligible = 0;
         for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
             for (uint64_t bits = c->maybe[w]; bits; bits &= bits - 1) {
                 uint32_t id = w * 64 + (uint32_t)__builtin_ctzl(bits);
@@ -179,28 +216,33 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
                 }
                 if (!q->enabled)
                     continue;
-                if (!(g->ctlr & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
+                if (!(gicd_ctlr(g) & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
                     continue;
-                if (q->prio < best_prio) {
+                unsigned p = prio(g, c, id);
+                eligible++;
+                if (p < best_prio) {
                     best = id;
-                    best_prio = q->prio;
+                    best_prio = p;
                 }
             }
         if (best == VGIC_INTID_NUM)
             break;
         uint32_t free = ~c->lr_used & ((1U << lr_num) - 1);
         unsigned i;
+        bool again = true;
         if (free) {
             i = (unsigned)__builtin_ctz(free);
+            again = eligible > 1;
         } else {
             /* full: a better interrupt displaces the worst one the guest has not taken yet,
              * which goes back to waiting here, so delivery follows priority as on hardware */
             unsigned worst = lr_num, worst_prio = 0;
             for (unsigned k = 0; k < lr_num; k++) {
                 virq_t *o = virq(g, vcpu, c->lr_intid[k]);
-                if (o->pending && !o->active && o->prio >= worst_prio) {
+                unsigned p = prio(g, c, c->lr_intid[k]);
+                if (o->pending && !o->active && p >= worst_prio) {
                     worst = k;
-                    worst_prio = o->prio;
+                    worst_prio = p;
                 }
             }
             g->overflows++;
@@ -216,11 +258,13 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
             i = worst;
         }
         virq_t *q = virq(g, vcpu, best);
-        gic_write_lr(i, lr_value(q, best, ICH_LR_PENDING));
+        gic_write_lr(i, lr_value(q, best, best_prio, ICH_LR_PENDING));
         c->lr_used |= 1U << i;
         c->lr_intid[i] = (uint16_t)best;
         q->in_lr = true;
         q->lr = (uint8_t)i;
+        if (!again)
+            break;
     }
     gic_set_hcr(ICH_HCR_EN | (waiting ? ICH_HCR_UIE : 0));
 }
@@ -317,8 +361,10 @@ static void vgic_vcpu_reset(vcpu_t *v)
             gic_deactivate(id);
     for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
         c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
+    for (unsigned w = 0; w < GIC_PRIV_NUM / 4; w++)
+        __atomic_store_n(&c->prio[w], 0, __ATOMIC_RELAXED);
     c->lr_used = 0;
-    c->waker = GICR_WAKER_SLEEP;
+    __atomic_store_n(&c->rd.w[RD_WAKER], GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP, __ATOMIC_RELAXED);
     for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
         c->maybe[w] = 0;
     if (v->id == 0) {
@@ -327,9 +373,11 @@ static void vgic_vcpu_reset(vcpu_t *v)
             if (g->spi[i].hw && (g->spi[i].pending || g->spi[i].active))
                 gic_deactivate(GIC_PRIV_NUM + i);
             g->spi[i] = (virq_t){0};
-            g->irouter[i] = 0;
+            __atomic_store_n(&g->irouter[i], 0, __ATOMIC_RELAXED);
         }
-        g->ctlr = 0;
+        for (unsigned w = GIC_PRIV_NUM / 4; w < VGIC_INTID_NUM / 4; w++)
+            __atomic_store_n(&g->prio[w], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&g->ctl[CTL_CTLR], GICD_CTLR_ARE | GICD_CTLR_DS, __ATOMIC_RELAXED);
     }
     gic_vcpu_reset();
     spin_unlock(&g->lock);
@@ -356,7 +404,24 @@ static void vgic_sgi(vcpu_t *v, uint64_t r)
     spin_unlock(&g->lock);
 }
 
-/* ---- register emulation ---- */
+/* ---- register emulation ----
+ *
+ * Every access is found from its offset, never by a scan of ranges. The distributor is one
+ * reservation, each redistributor (RD and SGI frames) another, and each callback first
+ * finishes, in a dozen instructions and without the lock, the accesses a driver makes most that
+ * need none: a read of a word of the distributor's control block or of an RD frame (CTLR, TYPER,
+ * IIDR, WAKER...) from a copy kept as the guest reads it (written only when the register
+ * changes: at attach, at reset, by a CTLR or WAKER write), a WAKER write, and a priority word
+ * written, stored as the guest wrote it (a byte per interrupt, in IPRIORITYR's layout). Each is
+ * one load or one store of a word that no other state depends on: a reader under the lock sees
+ * the value before or after, as it would had the guest's access come a little earlier or later.
+ * Everything else goes out of line: per-interrupt registers by the offset's 128-byte block (a
+ * switch the compiler makes a jump table), under the VM's lock where they touch interrupts'
+ * state. make bench counts the fast paths' instructions; OPAQUE(x) keeps the compiler from
+ * folding what it knows of x into a constant that takes an extra instruction to build (it emits
+ * nothing).
+ */
+#define OPAQUE(x) __asm__("" : "+r"(x))
 
 /* For reads: the calling CPU runs vcpu, so bring its list-register state in first. */
 static void sync_if_mine(vgic_t *g, unsigned vcpu)
@@ -427,193 +492,295 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
     }
 }
 
-/* The bitmap and priority/config registers shared by GICD and the GICR SGI frame. off is the
- * offset within the frame; first_word is the lowest bitmap word this frame has. Returns false
- * for an offset outside these registers. */
-static bool common_regs(vgic_t *g, unsigned vcpu, uint64_t off, mem_access_t *a, bool priv,
-                        memory_fault_result_t *res)
+static memory_fault_result_t raz_wi(mem_access_t *a)
 {
-    static const struct {
-        uint32_t base;
-        unsigned op;
-    } maps[] = {{GICD_IGROUPR, OP_GROUP},     {GICD_ISENABLER, OP_SENABLE},
-                {GICD_ICENABLER, OP_CENABLE}, {GICD_ISPENDR, OP_SPEND},
-                {GICD_ICPENDR, OP_CPEND},     {GICD_ISACTIVER, OP_SACTIVE},
-                {GICD_ICACTIVER, OP_CACTIVE}};
-    *res = FAULT_HANDLED;
-    for (unsigned m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-        if (off < maps[m].base || off >= maps[m].base + 0x80)
-            continue;
-        if (a->size != 4) {
-            *res = FAULT_UNHANDLED;
-            return true;
-        }
-        uint32_t word = (uint32_t)(off - maps[m].base) / 4, first = word * 32;
-        /* private interrupts live in the redistributor only; SPIs in the distributor only */
-        if ((priv && word != 0) || (!priv && word == 0) || first >= VGIC_INTID_NUM) {
-            if (!a->write)
-                a->value = 0;
-            return true;
-        }
-        if (a->write) {
-            bits_write(g, vcpu, first, maps[m].op, (uint32_t)a->value);
-        } else {
-            if (priv)
-                sync_if_mine(g, vcpu);
-            else
-                for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
-                    sync_if_mine(g, t);
-            a->value = bits_read(g, vcpu, first, maps[m].op);
-        }
-        return true;
-    }
-    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + VGIC_INTID_NUM) {
-        uint32_t first = (uint32_t)(off - GICD_IPRIORITYR);
-        if ((a->size != 1 && a->size != 4) ||
-            (priv ? first >= GIC_PRIV_NUM : first < GIC_PRIV_NUM)) {
-            if (a->size != 1 && a->size != 4)
-                *res = FAULT_UNHANDLED;
-            else if (!a->write)
-                a->value = 0;
-            return true;
-        }
-        for (unsigned i = 0; i < a->size; i++) {
-            virq_t *q = virq(g, vcpu, first + i);
-            if (a->write)
-                q->prio = (uint8_t)(a->value >> (8 * i));
-            else
-                a->value = (i ? a->value : 0) | (uint64_t)q->prio << (8 * i);
-        }
-        return true;
-    }
-    if (off >= GICD_ICFGR && off < GICD_ICFGR + VGIC_INTID_NUM / 4) {
-        uint32_t first = (uint32_t)(off - GICD_ICFGR) * 4;
-        if (a->size != 4) {
-            *res = FAULT_UNHANDLED;
-            return true;
-        }
-        if (priv ? first >= GIC_PRIV_NUM : first < GIC_PRIV_NUM) {
-            if (!a->write)
-                a->value = 0;
-            return true;
-        }
-        uint32_t v = 0;
-        for (unsigned i = 0; i < 16; i++) {
-            virq_t *q = virq(g, vcpu, first + i);
-            if (a->write && first + i >= GIC_SGI_NUM)
-                q->edge = a->value >> (2 * i + 1) & 1; /* SGIs are always edge */
-            v |= (uint32_t)q->edge << (2 * i + 1);
-        }
-        if (!a->write)
-            a->value = v;
-        return true;
-    }
-    return false;
+    if (!a->write)
+        a->value = 0;
+    return FAULT_HANDLED;
 }
 
-static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+/* A read-only register: reads give v, writes are ignored. */
+static memory_fault_result_t read_only(mem_access_t *a, uint32_t v)
+{
+    if (!a->write)
+        a->value = v;
+    return FAULT_HANDLED;
+}
+
+/* IPRIORITYR: p is the offset into prios (a byte each, in the register's layout); a byte, or an
+ * aligned word of four. No lock (see above). */
+static inline memory_fault_result_t prio_access(uint32_t *prios, uint64_t p, mem_access_t *a)
+{
+    if (a->size == 4 && !(p & 3)) {
+        if (a->write)
+            __atomic_store_n(&prios[p / 4], (uint32_t)a->value, __ATOMIC_RELAXED);
+        else
+            a->value = __atomic_load_n(&prios[p / 4], __ATOMIC_RELAXED);
+        return FAULT_HANDLED;
+    }
+    if (a->size != 1)
+        return FAULT_UNHANDLED;
+    uint8_t *b = (uint8_t *)prios + p;
+    if (a->write)
+        __atomic_store_n(b, (uint8_t)a->value, __ATOMIC_RELAXED);
+    else
+        a->value = __atomic_load_n(b, __ATOMIC_RELAXED);
+    return FAULT_HANDLED;
+}
+
+/* A bitmap register (op) of the 32 interrupts from first. A redistributor (priv) has only the
+ * private interrupts' word, the distributor only the SPIs'; the other words read as zero. */
+static memory_fault_result_t bitmap_access(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
+                                           bool priv, mem_access_t *a)
+{
+    if (a->size != 4)
+        return FAULT_UNHANDLED;
+    if (priv != (first < GIC_PRIV_NUM) || first >= VGIC_INTID_NUM)
+        return raz_wi(a);
+    spin_lock(&g->lock);
+    if (a->write) {
+        bits_write(g, vcpu, first, op, (uint32_t)a->value);
+    } else {
+        if (priv)
+            sync_if_mine(g, vcpu);
+        else
+            for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
+                sync_if_mine(g, t);
+        a->value = bits_read(g, vcpu, first, op);
+    }
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
+/* ICFGR for the 16 interrupts from first: the upper bit of each pair is "edge" (SGIs always
+ * are); the words of the other kind of interrupt read as zero, as for the bitmaps. */
+static memory_fault_result_t cfg_access(vgic_t *g, unsigned vcpu, uint32_t first, bool priv,
+                                        mem_access_t *a)
+{
+    if (a->size != 4)
+        return FAULT_UNHANDLED;
+    if (priv != (first < GIC_PRIV_NUM))
+        return raz_wi(a);
+    uint32_t v = 0;
+    spin_lock(&g->lock);
+    for (unsigned i = 0; i < 16; i++) {
+        virq_t *q = virq(g, vcpu, first + i);
+        if (a->write && first + i >= GIC_SGI_NUM)
+            q->edge = a->value >> (2 * i + 1) & 1;
+        v |= (uint32_t)q->edge << (2 * i + 1);
+    }
+    spin_unlock(&g->lock);
+    if (!a->write)
+        a->value = v;
+    return FAULT_HANDLED;
+}
+
+/* The per-interrupt registers from IGROUPR to ICFGR, laid out alike in the distributor and in
+ * a redistributor's SGI frame (priv), by off's 128-byte block; off is aligned to the access's
+ * size. False if off is in none of them. */
+static bool per_irq_access(vgic_t *g, unsigned vcpu, uint64_t off, bool priv, mem_access_t *a,
+                           memory_fault_result_t *res)
+{
+    switch (off >> 7) {
+    case GICD_IGROUPR >> 7:
+    case GICD_ISENABLER >> 7:
+    case GICD_ICENABLER >> 7:
+    case GICD_ISPENDR >> 7:
+    case GICD_ICPENDR >> 7:
+    case GICD_ISACTIVER >> 7:
+    case GICD_ICACTIVER >> 7: /* OP_* in the registers' order */
+        *res = bitmap_access(g, vcpu, (uint32_t)(off & 0x7f) * 8,
+                             (unsigned)(off >> 7) - (GICD_IGROUPR >> 7), priv, a);
+        return true;
+    case GICD_IPRIORITYR >> 7:
+    case (GICD_IPRIORITYR >> 7) + 1:
+        /* the other kind of interrupt's words (their own were taken before) */
+        *res = a->size == 1 || a->size == 4 ? raz_wi(a) : FAULT_UNHANDLED;
+        return true;
+    case GICD_ICFGR >> 7:
+        if (off >= GICD_ICFGR + VGIC_INTID_NUM / 4)
+            return false;
+        *res = cfg_access(g, vcpu, (uint32_t)(off - GICD_ICFGR) * 4, priv, a);
+        return true;
+    default: return false;
+    }
+}
+
+/* GICD_IROUTER<n>: 64-bit, also accessed a word at a time; the private interrupts' slots read
+ * as zero. */
+static memory_fault_result_t irouter_access(vgic_t *g, uint64_t off, mem_access_t *a)
+{
+    unsigned n = (unsigned)(off - GICD_IROUTER) / 8, shift = (off & 4) ? 32 : 0;
+    if (n < GIC_PRIV_NUM)
+        return raz_wi(a);
+    n -= GIC_PRIV_NUM;
+    if (a->size < 4)
+        return FAULT_UNHANDLED;
+    if (!a->write) {
+        uint64_t r = __atomic_load_n(&g->irouter[n], __ATOMIC_RELAXED) >> shift;
+        a->value = a->size == 8 ? r : (uint32_t)r;
+        return FAULT_HANDLED;
+    }
+    uint64_t mask = a->size == 8 ? ~0UL : 0xffffffffUL << shift;
+    spin_lock(&g->lock);
+    uint64_t was = g->irouter[n];
+    uint64_t now = ((was & ~mask) | ((a->value << shift) & mask)) &
+                   (GICD_IROUTER_MASK | GICD_IROUTER_IRM);
+    if (now != was) {
+        __atomic_store_n(&g->irouter[n], now, __ATOMIC_RELAXED);
+        mark(g, 0, GIC_PRIV_NUM + n); /* a pending SPI may now be another vCPU's */
+        notify_all_locked(g);
+    }
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
+/* CTLR: the group enables are all the guest may change. */
+static memory_fault_result_t gicd_ctlr_write(vgic_t *g, uint32_t v)
+{
+    spin_lock(&g->lock);
+    __atomic_store_n(&g->ctl[CTL_CTLR],
+                     (v & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | GICD_CTLR_ARE | GICD_CTLR_DS,
+                     __ATOMIC_RELAXED);
+    notify_all_locked(g);
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
+/* The distributor's registers but the two gicd_access finishes itself. */
+static __attribute__((noipa)) memory_fault_result_t gicd_other(vm_memory_t *mem, mem_access_t *a,
+                                                               void *cookie)
 {
     vgic_t *g = cookie;
-    uint64_t off = a->addr - VGIC_GICD_BASE;
-    memory_fault_result_t res = FAULT_HANDLED;
+    uint64_t off = a->addr & (VGIC_GICD_SIZE - 1);
+    uint64_t p = off - (GICD_IPRIORITYR + GIC_PRIV_NUM);
+    memory_fault_result_t res;
     (void)mem;
     if (a->size > 8 || (off & (a->size - 1)))
         return FAULT_UNHANDLED;
-    spin_lock(&g->lock);
-    if (off >= GICD_IROUTER + 8 * GIC_PRIV_NUM && off < GICD_IROUTER + 8 * VGIC_INTID_NUM) {
-        /* 64-bit registers, also written 32 bits at a time */
-        unsigned n = (unsigned)(off - GICD_IROUTER) / 8 - GIC_PRIV_NUM;
-        unsigned shift = (off & 4) ? 32 : 0;
-        if (a->size < 4) {
-            res = FAULT_UNHANDLED;
-        } else if (a->write) {
-            uint64_t mask = a->size == 8 ? ~0UL : 0xffffffffUL << shift;
-            uint64_t was = g->irouter[n];
-            g->irouter[n] = ((was & ~mask) | ((a->value << shift) & mask)) &
-                            (GICD_IROUTER_MASK | GICD_IROUTER_IRM);
-            if (was != g->irouter[n]) {
-                mark(g, 0, GIC_PRIV_NUM + n); /* a pending SPI may now be another vCPU's */
-                notify_all_locked(g);
-            }
-        } else {
-            a->value = g->irouter[n] >> shift;
-        }
-    } else if (!common_regs(g, a->vcpu, off, a, false, &res)) {
-        uint32_t v = 0;
-        if (a->size != 4) {
-            res = (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_INTID_NUM)
-                      ? FAULT_HANDLED
-                      : FAULT_UNHANDLED;
-            if (!a->write)
-                a->value = 0;
-        } else {
-            switch (off) {
-            case GICD_CTLR:
-                if (a->write) {
-                    g->ctlr = (uint32_t)a->value & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1);
-                    notify_all_locked(g);
-                }
-                v = g->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
-                break;
-            case GICD_TYPER:
-                v = (VGIC_INTID_NUM / 32 - 1) | (9U << GICD_TYPER_IDBITS_SHIFT) |
-                    ((g->vm->cfg.vcpu_num - 1) << GICD_TYPER_CPUS_SHIFT) | GICD_TYPER_NO1N;
-                break;
-            case GICD_IIDR: v = VGIC_IIDR; break;
-            case GICD_PIDR2: v = GIC_PIDR2_ARCH_V3; break;
-            default: break; /* reserved or unimplemented: RAZ/WI */
-            }
-            if (!a->write)
-                a->value = v;
-        }
+    if (off < CTL_WORDS * 4) { /* the control words: 32-bit only */
+        if (a->size != 4)
+            return FAULT_UNHANDLED;
+        if (!a->write)
+            return read_only(a, __atomic_load_n(&g->ctl[off / 4], __ATOMIC_RELAXED));
+        return off == GICD_CTLR ? gicd_ctlr_write(g, (uint32_t)a->value) : FAULT_HANDLED;
     }
-    spin_unlock(&g->lock);
-    return res;
+    if (p < SPI_NUM)
+        return prio_access(g->prio, p + GIC_PRIV_NUM, a);
+    if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_INTID_NUM)
+        return irouter_access(g, off, a);
+    if (per_irq_access(g, a->vcpu, off, false, a, &res))
+        return res;
+    /* identification, reserved space: 32-bit only */
+    if (a->size != 4)
+        return FAULT_UNHANDLED;
+    return off == GICD_PIDR2 ? read_only(a, GIC_PIDR2_ARCH_V3) : raz_wi(a);
 }
 
-static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+/* The distributor. A read of a control word (TYPER, CTLR...) and a write of an SPIs' priority
+ * word, the registers a driver touches most, are finished here in a few instructions; the rest
+ * goes to gicd_other. */
+static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vgic_t *g = cookie;
-    uint64_t rel = a->addr - VGIC_GICR_BASE;
-    unsigned vcpu = (unsigned)(rel / VGIC_GICR_STRIDE);
-    uint64_t off = rel % VGIC_GICR_STRIDE;
-    memory_fault_result_t res = FAULT_HANDLED;
-    (void)mem;
-    if (a->size > 8 || (off & (a->size - 1)) || vcpu >= g->vm->cfg.vcpu_num)
-        return FAULT_UNHANDLED;
-    spin_lock(&g->lock);
-    if (off >= GICR_SGI_FRAME) {
-        if (!common_regs(g, vcpu, off - GICR_SGI_FRAME, a, true, &res) && !a->write)
-            a->value = 0; /* RAZ/WI */
-    } else if (off == GICR_TYPER || off == GICR_TYPER + 4) {
-        uint64_t t = (uint64_t)vcpu << GICR_TYPER_AFF_SHIFT |
-                     (uint64_t)vcpu << GICR_TYPER_PROC_SHIFT |
-                     (vcpu + 1 == g->vm->cfg.vcpu_num ? GICR_TYPER_LAST : 0);
-        if (a->size != 8 && a->size != 4)
-            res = FAULT_UNHANDLED;
-        else if (!a->write) /* read-only: writes are ignored */
-            a->value = a->size == 8 ? t : (uint32_t)(t >> (off == GICR_TYPER ? 0 : 32));
-    } else if (a->size != 4) {
-        if (!a->write)
-            a->value = 0;
-    } else {
-        uint32_t v = 0;
-        switch (off) {
-        case GICR_IIDR: v = VGIC_IIDR; break;
-        case GICR_WAKER:
-            if (a->write)
-                g->cpu[vcpu].waker = (uint32_t)a->value & GICR_WAKER_SLEEP;
-            v = g->cpu[vcpu].waker |
-                ((g->cpu[vcpu].waker & GICR_WAKER_SLEEP) ? GICR_WAKER_ASLEEP : 0);
-            break;
-        case GICR_PIDR2: v = GIC_PIDR2_ARCH_V3; break;
-        default: break; /* CTLR (no LPIs), PROPBASER, PENDBASER...: RAZ/WI */
+    uint64_t off = a->addr & (VGIC_GICD_SIZE - 1); /* the reservation is the frame */
+    OPAQUE(off);
+    if (a->size == 4) {
+        if (!a->write) {
+            /* a control word: no offset bits set but a word's from 0x00 to 0x7c */
+            if (!(off & ~(uint64_t)(GICD_IGROUPR - 4))) {
+                a->value = *(const uint32_t *)((uintptr_t)g->ctl + off);
+                return FAULT_HANDLED;
+            }
+        } else {
+            /* an SPIs' priority word: p aligned (rotated, its low bits would be high) and
+             * below the last; one store of an aligned word */
+            uint64_t p = off - (GICD_IPRIORITYR + GIC_PRIV_NUM);
+            if (((p >> 2) | (p << 62)) < SPI_NUM / 4) {
+                *(volatile uint32_t *)((uintptr_t)g->prio + GIC_PRIV_NUM + p) = (uint32_t)a->value;
+                return FAULT_HANDLED;
+            }
         }
-        if (!a->write)
-            a->value = v;
     }
-    spin_unlock(&g->lock);
-    return res;
+    return gicd_other(mem, a, cookie);
+}
+
+/* GICR_WAKER as read after the guest wrote v: ProcessorSleep kept, ChildrenAsleep following it
+ * at once (SLEEP times 3 is both). */
+static uint32_t waker(uint64_t v)
+{
+    _Static_assert((GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP) == 3 * GICR_WAKER_SLEEP, "WAKER bits");
+    return (uint32_t)(v & GICR_WAKER_SLEEP) * 3;
+}
+
+/* A redistributor's registers but what gicr_access finishes itself. */
+static __attribute__((noipa)) memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access_t *a,
+                                                               void *cookie)
+{
+    vgic_cpu_t *c = cookie;
+    uint64_t off = a->addr & (VGIC_GICR_STRIDE - 1);
+    memory_fault_result_t res;
+    (void)mem;
+    if (a->size > 8 || (off & (a->size - 1)))
+        return FAULT_UNHANDLED;
+    if (off >= GICR_SGI_FRAME) {
+        uint64_t p = off - (GICR_SGI_FRAME + GICD_IPRIORITYR);
+        if (p < GIC_PRIV_NUM)
+            return prio_access(c->prio, p, a);
+        return per_irq_access(c->g, c->id, off - GICR_SGI_FRAME, true, a, &res) ? res : raz_wi(a);
+    }
+    if (off < RD_WORDS * 4 && a->size == 4) { /* the RD words */
+        if (!a->write)
+            return read_only(a, __atomic_load_n(&c->rd.w[off / 4], __ATOMIC_RELAXED));
+        if (off == GICR_WAKER)
+            __atomic_store_n(&c->rd.w[RD_WAKER], waker(a->value), __ATOMIC_RELAXED);
+        return FAULT_HANDLED;
+    }
+    if ((off & ~4UL) == GICR_TYPER) { /* either half of TYPER, or all of it */
+        if (a->size == 8) {
+            if (!a->write)
+                a->value = c->rd.d[RD_TYPER / 2];
+            return FAULT_HANDLED;
+        }
+        return FAULT_UNHANDLED;
+    }
+    if (a->size != 4)
+        return raz_wi(a);
+    return off == GICR_PIDR2 ? read_only(a, GIC_PIDR2_ARCH_V3) : raz_wi(a);
+}
+
+/* A redistributor, its RD and SGI frames (cookie: its vCPU's state, so nothing is computed to
+ * find it). Reads of the RD frame's first words (a word, or TYPER as a doubleword), a WAKER write
+ * and a private priority word written, what a driver touches most here, are finished in a few
+ * instructions; the rest goes to gicr_other. */
+static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_cpu_t *c = cookie;
+    uint64_t off = a->addr & (VGIC_GICR_STRIDE - 1); /* the reservation is the two frames */
+    OPAQUE(off);
+    if (!a->write) {
+        if (off == GICR_TYPER && a->size == 8) {
+            a->value = c->rd.d[RD_TYPER / 2];
+            return FAULT_HANDLED;
+        }
+        /* a word from 0x00 to 0x1c: no offset bits set but the word's */
+        if (a->size == 4 && !(off & ~(uint64_t)(RD_WORDS * 4 - 4))) {
+            a->value = *(const uint32_t *)((uintptr_t)c->rd.w + off);
+            return FAULT_HANDLED;
+        }
+    } else if (a->size == 4) {
+        if (off == GICR_WAKER) {
+            *(volatile uint32_t *)&c->rd.w[RD_WAKER] = waker(a->value);
+            return FAULT_HANDLED;
+        }
+        /* a priority word: p aligned (rotated, its low bits would be high) and below the last */
+        uint64_t p = off - (GICR_SGI_FRAME + GICD_IPRIORITYR);
+        if (((p >> 2) | (p << 62)) < GIC_PRIV_NUM / 4) {
+            *(volatile uint32_t *)((uintptr_t)c->prio + p) = (uint32_t)a->value;
+            return FAULT_HANDLED;
+        }
+    }
+    return gicr_other(mem, a, cookie);
 }
 
 static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
@@ -646,16 +813,35 @@ static const irqchip_t vgic_irqchip = {
 };
 
 /* A VM gets a vGICv3 when septum drives the board's GIC as a GICv3; it is then the VM's
- * interrupt controller. */
+ * interrupt controller. The distributor is one reservation, each vCPU's redistributor another,
+ * whose cookie is that vCPU's state: its accesses find it without arithmetic. (Each is a region
+ * of the VM's table, and every change of the table, a grant mapping's too, costs a little more
+ * per region: one per redistributor, not one per frame.) */
 static int vgic_attach(vm_t *vm)
 {
     vgic_t *g = gic_of(vm);
+    unsigned n = vm->cfg.vcpu_num;
     *g = (vgic_t){.present = irq_gic_version() == 3, .vm = vm};
     if (!g->present)
         return 1;
-    if (!vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, gicd_access, g) ||
-        !vm_reserve_memory_at(&vm->mem, VGIC_GICR_BASE, VGIC_GICR_STRIDE * vm->cfg.vcpu_num,
-                              gicr_access, g)) {
+    g->ctl[CTL_CTLR] = GICD_CTLR_ARE | GICD_CTLR_DS;
+    g->ctl[CTL_TYPER] = (VGIC_INTID_NUM / 32 - 1) | (9U << GICD_TYPER_IDBITS_SHIFT) |
+                        ((n - 1) << GICD_TYPER_CPUS_SHIFT) | GICD_TYPER_NO1N;
+    g->ctl[CTL_IIDR] = VGIC_IIDR;
+    bool ok = vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, gicd_access, g);
+    for (unsigned i = 0; i < n && ok; i++) {
+        vgic_cpu_t *c = &g->cpu[i];
+        c->g = g;
+        c->id = i;
+        c->rd.w[RD_IIDR] = VGIC_IIDR;
+        c->rd.d[RD_TYPER / 2] = (uint64_t)i << GICR_TYPER_AFF_SHIFT |
+                                (uint64_t)i << GICR_TYPER_PROC_SHIFT |
+                                (i + 1 == n ? GICR_TYPER_LAST : 0);
+        c->rd.w[RD_WAKER] = GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP;
+        ok = vm_reserve_memory_at(&vm->mem, VGIC_GICR_BASE + i * VGIC_GICR_STRIDE, VGIC_GICR_STRIDE,
+                                  gicr_access, c);
+    }
+    if (!ok) {
         g->present = false;
         return -1;
     }

@@ -607,6 +607,39 @@ static void test_disable_retracts(void **state)
     assert_false(get_bit(ISPENDR, 40));
 }
 
+/* One interrupt that can go is listed after a single scan; the others that could not go then
+ * (disabled, their group off) are listed as soon as they can, best first. */
+static void test_single_then_waiting(void **state)
+{
+    (void)state;
+    guest_enable(40, 0x80);
+    guest_enable(41, 0x40);
+    guest_enable(42, 0x60);
+    for (uint32_t id = 40; id <= 42; id++)
+        guest_edge(id);
+    mmio_write(GICD + ICENABLER + 4, 4, 1U << (41 - 32));
+    uint64_t grp = GICD + IGROUPR + 4;
+    mmio_write(grp, 4, mmio_read(grp, 4) & ~(1U << (42 - 32))); /* group 0, which is off */
+    set_bit(ISPENDR, 41);
+    set_bit(ISPENDR, 42);
+    assert_int_equal(lrs_valid(), 0);
+    set_bit(ISPENDR, 40);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(40, 0x80, ICH_LR_PENDING, false, false));
+    assert_int_equal(lrs_valid(), 1);
+    set_bit(ISENABLER, 41);
+    assert_int_equal(fake_cpu()->lr[1], lr_want(41, 0x40, ICH_LR_PENDING, false, false));
+    mmio_write(GICD + CTLR, 4, CTLR_G1 | 1); /* group 0 on */
+    assert_int_equal(fake_cpu()->lr[2],
+                     lr_want(42, 0x60, ICH_LR_PENDING, false, false) & ~ICH_LR_GROUP1);
+    assert_int_equal(lrs_valid(), 3);
+    assert_int_equal(guest_handle(), 41);
+    assert_int_equal(guest_handle(), 42);
+    assert_int_equal(guest_handle(), 40);
+    chip->update(vcpu_current());
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(hcr(), ICH_HCR_EN);
+}
+
 /* ---- the register map, register by register ---- */
 
 #define IIDR         0x0008
@@ -913,6 +946,7 @@ int main(void)
         cmocka_unit_test_setup(test_hw_forwarded, setup),
         cmocka_unit_test_setup(test_level, setup),
         cmocka_unit_test_setup(test_disable_retracts, setup),
+        cmocka_unit_test_setup(test_single_then_waiting, setup),
         cmocka_unit_test_setup(test_gicd_control_block, setup),
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_bitmap_bounds, setup),
