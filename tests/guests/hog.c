@@ -4,8 +4,9 @@
  * time 512 GiB from the last, so that every mapping needs a page table on each of stage 2's
  * levels, until septum refuses one. The refusal must be its own: GNTST_general_error, nothing
  * left at the refused place (nor where a grant-table frame was refused), and a place given up
- * makes room for it again. It also lends a page of its own to the bystander. Then it says "done" in the lent page and waits for the
- * bystander's "stop" there before it powers its VM off (which tears its mappings down).
+ * makes room for it again. It also lends a page of its own to the bystander. Then it says
+ * "done" in the lent page and waits for the bystander's "stop" there before it powers its VM
+ * off (which tears its mappings down).
  */
 #include <septum/gnttab.h>
 #include <septum/guest.h>
