@@ -69,7 +69,8 @@ static __attribute__((noinline)) int64_t region_set_call(vm_t *vm, const arch_re
     unsigned failed;
     int rc = region_set_soft(&vm->regions, 1, &q, &failed);
     if (rc)
-        log_info("vm %s: region change refused: %s\n", vm->cfg.name, region_strerror(rc));
+        log_guest(vm->id, vm->cfg.name, LOG_INFO, "vm %s: region change refused: %s\n",
+                  vm->cfg.name, region_strerror(rc));
     return rc ? SEPTUM_INVALID : SEPTUM_OK;
 }
 

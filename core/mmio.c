@@ -96,9 +96,10 @@ static COLD memory_fault_result_t emulate_decoded(vcpu_t *v, arch_regs_t *f, uin
     uint64_t first = ipa;
     uint32_t insn;
     if (!fetch_insn(vm, f->elr, &insn) || !ldst_decode_insn(insn, &op, f->x)) {
-        log_warn("vm %s vcpu %u: access at IPA 0x%lx by an instruction septum does not "
-                 "emulate (pc 0x%lx)\n",
-                 vm->cfg.name, v->id, (unsigned long)ipa, (unsigned long)f->elr);
+        log_guest(vm->id, vm->cfg.name, LOG_WARN,
+                  "vm %s vcpu %u: access at IPA 0x%lx by an instruction septum does not "
+                  "emulate (pc 0x%lx)\n",
+                  vm->cfg.name, v->id, (unsigned long)ipa, (unsigned long)f->elr);
         return FAULT_UNHANDLED;
     }
     /* FAR is the address of the element that faulted; the first element is at base+offset */
@@ -133,8 +134,9 @@ static COLD memory_fault_result_t emulate_decoded(vcpu_t *v, arch_regs_t *f, uin
 static COLD void refused(vcpu_t *v, arch_regs_t *f, uint64_t ipa)
 {
     bool write = f->esr & ESR_ISS_WNR;
-    log_warn("vm %s vcpu %u: %s at IPA 0x%lx refused by its device\n", v->vm->cfg.name, v->id,
-             write ? "write" : "read", (unsigned long)ipa);
+    log_guest(v->vm->id, v->vm->cfg.name, LOG_WARN,
+              "vm %s vcpu %u: %s at IPA 0x%lx refused by its device\n", v->vm->cfg.name, v->id,
+              write ? "write" : "read", (unsigned long)ipa);
     arch_inject_abort(f, false, f->far, write);
 }
 

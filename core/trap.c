@@ -3,7 +3,8 @@
  * not finish arrives here and is dispatched on its exception class. Hypercalls go to
  * core/hvc.c, data aborts to core/mmio.c; aborts outside the guest's regions are the isolation
  * rule: logged with VM, address and access, then an external abort is injected (or the VM
- * stopped, if its description says so).
+ * stopped, if its description says so). Every message a guest can cause goes through
+ * log_guest (lib/console.h), which rate-limits it.
  */
 #include <arch/esr.h>
 #include <arch/fault.h>
@@ -16,6 +17,8 @@
 #include <lib/console.h>
 #include <lib/panic.h>
 
+_Static_assert(VM_MAX <= LOG_GUEST_SOURCES, "a rate limiter per VM");
+
 void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
 {
     vm_t *vm = v->vm;
@@ -26,20 +29,22 @@ void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
     char fsc[64];
     const region_t *r = region_find(&vm->regions, ipa);
     vm->faults++;
-    log_warn("vm %s vcpu %u: %s at IPA 0x%lx (VA 0x%lx, pc 0x%lx): %s, %s\n", vm->cfg.name, v->id,
-             instruction ? "instruction fetch"
-             : write     ? "write"
-                         : "read",
-             (unsigned long)ipa, (unsigned long)f->far, (unsigned long)f->elr,
-             esr_fsc_name(esr & ESR_ISS_FSC_MASK, fsc, sizeof(fsc)),
-             r ? "not permitted by its region" : "outside its regions");
+    log_guest(vm->id, vm->cfg.name, LOG_WARN,
+              "vm %s vcpu %u: %s at IPA 0x%lx (VA 0x%lx, pc 0x%lx): %s, %s\n", vm->cfg.name, v->id,
+              instruction ? "instruction fetch"
+              : write     ? "write"
+                          : "read",
+              (unsigned long)ipa, (unsigned long)f->far, (unsigned long)f->elr,
+              esr_fsc_name(esr & ESR_ISS_FSC_MASK, fsc, sizeof(fsc)),
+              r ? "not permitted by its region" : "outside its regions");
     if (vm->cfg.stop_on_fault)
         vm_stop(vm, "access outside its regions");
     /* an abort can only be delivered to a vector the guest can execute: otherwise delivering
      * it would fault again, forever */
     const region_t *vr = region_find(&vm->regions, arch_inject_target(f));
     if (!vr || !(vr->flags & REGION_X) || vr->type == REGION_EMULATED) {
-        log_error("vm %s vcpu %u: its exception vector 0x%lx is not executable memory; the abort "
+        log_guest(vm->id, vm->cfg.name, LOG_ERROR,
+                  "vm %s vcpu %u: its exception vector 0x%lx is not executable memory; the abort "
                   "cannot be delivered\n",
                   vm->cfg.name, v->id, (unsigned long)arch_inject_target(f));
         vm_stop(vm, "undeliverable abort");
@@ -74,9 +79,31 @@ static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
         return;
     default: break;
     }
-    log_warn("vm %s vcpu %u: system register access (ISS 0x%lx) at pc 0x%lx not emulated; "
-             "undefined instruction injected\n",
-             v->vm->cfg.name, v->id, (unsigned long)iss, (unsigned long)f->elr);
+    log_guest(v->vm->id, v->vm->cfg.name, LOG_WARN,
+              "vm %s vcpu %u: system register access (ISS 0x%lx) at pc 0x%lx not emulated; "
+              "undefined instruction injected\n",
+              v->vm->cfg.name, v->id, (unsigned long)iss, (unsigned long)f->elr);
+    arch_inject_undef(f);
+}
+
+/* Out of the interrupt path's way (the virtual timer's delivery runs through trap_lower). */
+static __attribute__((noinline, cold)) void serror(vcpu_t *v, const arch_regs_t *f)
+{
+    vm_t *vm = v->vm;
+    log_guest(vm->id, vm->cfg.name, LOG_ERROR, "vm %s vcpu %u: SError (ESR 0x%lx)\n", vm->cfg.name,
+              v->id, (unsigned long)f->esr);
+    vm_stop(vm, "SError");
+}
+
+/* HVC never comes here: the vectors take it to trap_hvc. */
+static __attribute__((noinline, cold)) void not_emulated(vcpu_t *v, arch_regs_t *f)
+{
+    vm_t *vm = v->vm;
+    log_guest(vm->id, vm->cfg.name, LOG_WARN,
+              "vm %s vcpu %u: %s at pc 0x%lx (ESR 0x%lx) not emulated; undefined instruction "
+              "injected\n",
+              vm->cfg.name, v->id, esr_class_name(f->esr), (unsigned long)f->elr,
+              (unsigned long)f->esr);
     arch_inject_undef(f);
 }
 
@@ -88,11 +115,8 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
     if (!v)
         exception_fatal(f, vector); /* no guest runs on this CPU: cannot happen */
     if ((vector & 3) != VEC_SYNC) {
-        if ((vector & 3) == VEC_SERROR) {
-            log_error("vm %s vcpu %u: SError (ESR 0x%lx)\n", v->vm->cfg.name, v->id,
-                      (unsigned long)f->esr);
-            vm_stop(v->vm, "SError");
-        }
+        if ((vector & 3) == VEC_SERROR)
+            serror(v, f);
         if ((vector & 3) == VEC_IRQ)
             irq_handle(v);
         return;
@@ -106,13 +130,6 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
     case EC_DABT_LOW: mmio_dabt(v, f); break;
     case EC_IABT_LOW: trap_isolate(v, f, true); break;
     case EC_SYS64: sysreg_trap(v, f); break;
-    default:
-        /* HVC never comes here: the vectors take it to trap_hvc */
-        log_warn("vm %s vcpu %u: %s at pc 0x%lx (ESR 0x%lx) not emulated; undefined instruction "
-                 "injected\n",
-                 v->vm->cfg.name, v->id, esr_class_name(f->esr), (unsigned long)f->elr,
-                 (unsigned long)f->esr);
-        arch_inject_undef(f);
-        break;
+    default: not_emulated(v, f); break;
     }
 }

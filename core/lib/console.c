@@ -1,8 +1,10 @@
 /*
  * Console and log. Messages are formatted with newlib's vsnprintf into a stack buffer and sent
  * under one lock, so every line reaches the UART whole even when all CPUs print at once.
+ * Messages a guest can trigger at will go through a rate limiter per guest (log_guest).
  */
 #include <arch/spinlock.h>
+#include <arch/timer.h>
 #include <lib/console.h>
 #include <platform/pl011.h>
 #include <platform/platform.h>
@@ -37,16 +39,24 @@ static void put_str(const char *s)
 
 void console_puts_unlocked(const char *s) { put_str(s); }
 
+static const char *const prefix[] = {"error: ", "warning: ", "", ""};
+
+static void format(char line[LOG_LINE_MAX], const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void format(char line[LOG_LINE_MAX], const char *fmt, va_list ap)
+{
+    int n = vsnprintf(line, LOG_LINE_MAX, fmt, ap);
+    if (n >= LOG_LINE_MAX) /* say so rather than cut silently */
+        snprintf(line + LOG_LINE_MAX - 5, 5, "...\n");
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-    static const char *const prefix[] = {"error: ", "warning: ", "", ""};
     char line[LOG_LINE_MAX];
 
     if (level > console_level)
         return;
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    if (n >= (int)sizeof(line)) /* say so rather than cut silently */
-        snprintf(line + sizeof(line) - 5, 5, "...\n");
+    format(line, fmt, ap);
     if (console_locking)
         spin_lock(&console_lock);
     put_str(prefix[level]);
@@ -61,6 +71,64 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     log_vmsg(level, fmt, ap);
     va_end(ap);
+}
+
+/* One guest's bucket, lock-free (a guest's vCPUs log from several CPUs at once), as the generic
+ * cell rate algorithm keeps it: full is the counter value at which the bucket is full again;
+ * each message lets it fill one interval later, and a message is let through while that leaves
+ * it no more than a burst's worth of intervals ahead of now. */
+typedef struct guest_limit {
+    uint64_t full;
+    uint64_t suppressed; /* messages dropped since the last one let through */
+} guest_limit_t;
+static guest_limit_t guest_limits[LOG_GUEST_SOURCES];
+
+static bool guest_admit(guest_limit_t *g)
+{
+    uint64_t interval = arch_counter_freq() / LOG_GUEST_PER_S;
+    if (!interval)
+        interval = 1;
+    uint64_t now = arch_counter(), full = __atomic_load_n(&g->full, __ATOMIC_RELAXED);
+    for (;;) {
+        uint64_t from = full > now ? full : now;
+        if (from + interval - now > interval * LOG_GUEST_BURST)
+            return false;
+        if (__atomic_compare_exchange_n(&g->full, &full, from + interval, false, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return true;
+    }
+}
+
+void log_guest(unsigned source, const char *name, enum log_level level, const char *fmt, ...)
+{
+    if (level > console_level)
+        return; /* not printed anyway: nothing to limit */
+    /* sources beyond the table share its last bucket: limited all the same */
+    guest_limit_t *g = &guest_limits[source < LOG_GUEST_SOURCES ? source : LOG_GUEST_SOURCES - 1];
+    if (!guest_admit(g)) {
+        __atomic_fetch_add(&g->suppressed, 1, __ATOMIC_RELAXED);
+        return; /* not even formatted: a flood costs septum as little as possible */
+    }
+    uint64_t dropped = __atomic_exchange_n(&g->suppressed, 0, __ATOMIC_RELAXED);
+    char line[LOG_LINE_MAX], note[LOG_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    format(line, fmt, ap);
+    va_end(ap);
+    if (dropped)
+        snprintf(note, sizeof(note), "vm %s: %lu message%s suppressed\n", name,
+                 (unsigned long)dropped, dropped == 1 ? "" : "s");
+    /* the count and the message that ends it under one lock: they stay together */
+    if (console_locking)
+        spin_lock(&console_lock);
+    if (dropped) {
+        put_str(prefix[LOG_WARN]);
+        put_str(note);
+    }
+    put_str(prefix[level]);
+    put_str(line);
+    if (console_locking)
+        spin_unlock(&console_lock);
 }
 
 int console_getc(void) { return pl011_getc(console_base); }

@@ -27,6 +27,19 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/* A message a guest can make septum print at will (an isolation abort, a refused device access,
+ * an undefined system register, a refused region change, an instruction septum does not
+ * decode...), by guest: source is its index (below LOG_GUEST_SOURCES), name its name. A guest
+ * looping on such a fault must not flood the console, where every VM's output and septum's own
+ * would queue behind it: per source a token bucket in virtual time (the generic counter) lets
+ * LOG_GUEST_BURST messages through at once and then LOG_GUEST_PER_S a second. The rest are
+ * counted, and the next message let through is preceded by "vm NAME: N messages suppressed". */
+#define LOG_GUEST_SOURCES 8
+#define LOG_GUEST_BURST   20
+#define LOG_GUEST_PER_S   5
+void log_guest(unsigned source, const char *name, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* A byte typed on septum's console, or -1 if none is waiting. */
 int console_getc(void);
 
