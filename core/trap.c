@@ -53,7 +53,8 @@ void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
 }
 
 /* A trapped system-register access: SGI generation (HCR_EL2.IMO makes it trap) goes to the VM's
- * interrupt controller, data-cache maintenance by set/way is done safely here; anything else is
+ * interrupt controller, data-cache maintenance by set/way is done safely here, the debug and PMU
+ * registers (MDCR_EL2, arch_guest_mdcr) read as zero and ignore writes; anything else is
  * undefined for the guest. */
 static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
 {
@@ -78,6 +79,18 @@ static void sysreg_trap(vcpu_t *v, arch_regs_t *f)
         f->elr += 4;
         return;
     default: break;
+    }
+    if (iss_sysreg_is_debug(iss) || iss_sysreg_is_pmu(iss)) {
+        /* Read-as-zero, writes ignored, rather than undefined: ID_AA64DFR0_EL1 (not trapped)
+         * still says a debug unit and a PMU are there, and Linux writes MDSCR_EL1, the OS lock,
+         * every breakpoint and watchpoint and PMUSERENR_EL0 on each CPU as it boots. So the
+         * guest sees a debug unit with nothing armed and a PMU with no event counters
+         * (PMCR_EL0.N = 0) whose cycle counter stays at zero; septum's own counter and every
+         * other VM's settings are out of its reach. */
+        if ((iss & ISS_SYSREG_READ) && rt != 31)
+            f->x[rt] = 0;
+        f->elr += 4;
+        return;
     }
     log_guest(v->vm->id, v->vm->cfg.name, LOG_WARN,
               "vm %s vcpu %u: system register access (ISS 0x%lx) at pc 0x%lx not emulated; "

@@ -1,7 +1,9 @@
 /*
  * vCPU state handling at EL2: reset values, saving and restoring the EL1 system registers a
- * guest owns, and programming the per-vCPU controls (HCR_EL2, stage 2, virtual MPIDR).
+ * guest owns, and programming the per-vCPU controls (HCR_EL2, MDCR_EL2, stage 2, virtual
+ * MPIDR).
  */
+#include <arch/pmu.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu.h>
 #include <string.h>
@@ -91,15 +93,29 @@ uint64_t arch_guest_hcr(void)
            HCR_TSC | HCR_TIDCP | HCR_TSW | HCR_RW;
 }
 
-uint64_t arch_vtcr(unsigned ipa_bits, unsigned start_level)
+uint64_t arch_guest_mdcr(bool pmu)
+{
+    /* HPMN = PMCR_EL0.N (as at reset): fewer would take counters from EL1's range into EL2's,
+     * and HPMN = 0 is not allowed before Armv8.8. Septum's own clock (event counter 0, counting
+     * EL2 only) keeps running either way: PMCR_EL0.E enables it, which only a VM that owns the
+     * PMU can clear. The debug registers always trap: septum neither resets nor virtualises
+     * them, so a guest's breakpoints, watchpoints and OS lock would outlive it on its CPU (into
+     * its next incarnation after a reset, or the next VM there). */
+    uint64_t n = (read_sysreg(pmcr_el0) >> PMCR_N_SHIFT) & PMCR_N_MASK;
+    uint64_t mdcr = (n & MDCR_HPMN_MASK) | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+    return pmu ? mdcr : mdcr | MDCR_TPM | MDCR_TPMCR;
+}
+
+uint32_t arch_vtcr(unsigned ipa_bits, unsigned start_level)
 {
     uint64_t ps = read_sysreg(id_aa64mmfr0_el1) & MMFR0_PARANGE_MASK;
     if (ps > 5)
         ps = 5;
     /* SL0 for a 4 KiB granule: 2 = start at level 0, 1 = level 1, 0 = level 2 */
     uint64_t sl0 = 2 - start_level;
-    return VTCR_T0SZ(ipa_bits) | (sl0 << VTCR_SL0_SHIFT) | VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA |
-           VTCR_SH0_INNER | VTCR_TG0_4K | (ps << VTCR_PS_SHIFT) | VTCR_RES1;
+    return (uint32_t)(VTCR_T0SZ(ipa_bits) | (sl0 << VTCR_SL0_SHIFT) | VTCR_IRGN0_WBWA |
+                      VTCR_ORGN0_WBWA | VTCR_SH0_INNER | VTCR_TG0_4K | (ps << VTCR_PS_SHIFT) |
+                      VTCR_RES1);
 }
 
 void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
@@ -109,6 +125,7 @@ void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
     write_sysreg(read_sysreg(midr_el1), vpidr_el2);
     write_sysreg(vmpidr | MPIDR_RES1, vmpidr_el2);
     write_sysreg(cfg->hcr, hcr_el2);
+    write_sysreg(arch_guest_mdcr(cfg->pmu), mdcr_el2);
     /* the guest reads the physical counter; the physical timer stays septum's */
     write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
     write_sysreg(0, cntvoff_el2);

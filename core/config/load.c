@@ -205,6 +205,7 @@ static void setup_vcpus(vm_t *vm)
     vm->arch.vttbr = vm->s2.vttbr;
     vm->arch.vtcr = arch_vtcr(ipa_bits, vm->s2.pt.start_level);
     vm->arch.hcr = arch_guest_hcr();
+    vm->arch.pmu = vm->cfg.pmu;
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
         vcpu_t *v = &vm->vcpu[i];
         v->vm = vm;

@@ -12,6 +12,7 @@
  *       bootargs = "...";                             optional
  *       on-fault = "inject";                          or "stop"
  *       septum,test-control;                          optional: may change its own regions
+ *       septum,pmu;                                   optional: drives the PMU itself (benchmarks)
  *       initrd = "rootfs.cpio.gz"; initrd-load = <..>;   optional
  *       dtb-load = <hi lo>;                           optional: where its device tree goes
  *       dtb = "board.dtb";                            optional: instead of a generated one
@@ -338,6 +339,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         return bad(c, "on-fault = \"%s\": expected \"inject\" or \"stop\"", on_fault);
     cfg->stop_on_fault = on_fault && !strcmp(on_fault, "stop");
     cfg->test_control = fdt_getprop(c->fdt, node, "septum,test-control", NULL) != NULL;
+    cfg->pmu = fdt_getprop(c->fdt, node, "septum,pmu", NULL) != NULL;
     int dlen;
     const fdt32_t *dp = fdt_getprop(c->fdt, node, "domid", &dlen);
     cfg->domid = (uint16_t)(idx + 1);

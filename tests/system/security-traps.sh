@@ -1,9 +1,26 @@
-# System tests of what a guest can do to septum from its trap paths (issue 11, finding 10):
-# flood the log. Before, 100,000 refused accesses printed 100,000 lines. Sourced by
-# tests/run.sh; the helpers are vms.sh's, prefixed (st_) so that no other file's are redefined.
+# System tests of what a guest can do to septum from its trap paths (issue 11, findings 7 and
+# 10): program the PMU and the debug registers, and flood the log. Before, a guest read and
+# reprogrammed septum's own counter, and 100,000 refused accesses printed 100,000 lines.
+# Sourced by tests/run.sh; the helpers are vms.sh's, prefixed (st_) so that no other file's
+# are redefined.
 
 st_virt="-M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G"
 st_kern() { echo "$st_virt -smp ${2:-2} ${3:-} -kernel $BUILD/septum.bin -initrd $BUILD/systems/$1.pack"; }
+st_quiet=(-'^error:' -'^warning:' -'unexpected .* exception' -'PANIC')
+
+# The PMU and the debug registers: without septum,pmu a VM reads zero from septum's EL2
+# instruction counter (which -icount makes count) and from everything else, and nothing it
+# programs sticks; with it, a VM drives the PMU itself (make bench) but not the debug
+# registers. Linux, which writes the debug registers and PMUSERENR_EL0 as it boots, is in
+# linux.sh.
+qemu_case traps-pmu-debug 30 "$(st_kern traps-pmu 2 '-icount shift=0')" \
+  "+^\\[plain\\] pmu: septum's counter reads still \\(0x0 then 0x0\\), cycle counter reads still$" \
+  '+^\[plain\] pmu: PMCR_EL0 0x0 \(0 event counters\)$' \
+  '+^\[plain\] pmu: 0 of 3 settings kept; counter 0 after stop and reset 0x0$' \
+  '+^\[plain\] debug: 0 of 4 settings kept; OSLSR_EL1 0x0, MDRAR_EL1 0x0$' \
+  "+^\\[bench\\] pmu: septum's counter moves " '+^\[bench\] pmu: 3 of 3 settings kept' \
+  '+^\[bench\] debug: 0 of 4 settings kept; OSLSR_EL1 0x0, MDRAR_EL1 0x0$' \
+  '+^\[plain\] done$' '+^\[bench\] done$' '+^all VMs have stopped; powering off$' "${st_quiet[@]}"
 
 # A log flood: 100,001 refused accesses (half outside the VM's regions, half refused by its
 # virtual PL011), each a message septum would print. The limiter lets a bounded number through,

@@ -8,7 +8,8 @@
  * 32-bit registers, xzr); instructions the ISS does not describe (pairs, both elements or none;
  * writeback forms, sp as base); devices that refuse (an abort is injected, the PC stays) or ask
  * for a retry; accesses where no device is (the isolation rule); and the IPA of a permission
- * fault, which comes from the guest's stage 1 (AT) rather than HPFAR.
+ * fault, which comes from the guest's stage 1 (AT) rather than HPFAR. Also: the debug and PMU
+ * registers read as zero and ignore writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -779,10 +780,52 @@ static void test_trap_dispatch(void **state)
     assert_int_equal(fake_arch.cisw_last, 0x40000002);
     assert_int_equal(frame.elr, PC + 4);
 
+    /* the debug and PMU registers (MDCR_EL2 traps them): read as zero, writes ignored */
+    static const uint64_t raz_wi[] = {
+        ISS_SYSREG(2, 0, 0, 2, 2),   /* MDSCR_EL1 */
+        ISS_SYSREG(2, 0, 1, 0, 4),   /* OSLAR_EL1 */
+        ISS_SYSREG(2, 0, 1, 3, 4),   /* OSDLR_EL1 */
+        ISS_SYSREG(2, 0, 0, 5, 4),   /* DBGBVR5_EL1 */
+        ISS_SYSREG(2, 0, 0, 15, 7),  /* DBGWCR15_EL1 */
+        ISS_SYSREG(2, 0, 1, 0, 0),   /* MDRAR_EL1 */
+        ISS_SYSREG(2, 3, 0, 4, 0),   /* DBGDTR_EL0 */
+        ISS_SYSREG(3, 3, 9, 12, 0),  /* PMCR_EL0 */
+        ISS_SYSREG(3, 3, 9, 13, 0),  /* PMCCNTR_EL0 */
+        ISS_SYSREG(3, 3, 9, 14, 0),  /* PMUSERENR_EL0 */
+        ISS_SYSREG(3, 0, 9, 14, 1),  /* PMINTENSET_EL1 */
+        ISS_SYSREG(3, 3, 14, 8, 0),  /* PMEVCNTR0_EL0: septum's own counter */
+        ISS_SYSREG(3, 3, 14, 12, 0), /* PMEVTYPER0_EL0 */
+        ISS_SYSREG(3, 3, 14, 15, 7), /* PMCCFILTR_EL0 */
+    };
+    unsigned undefs = fake_arch.undefs;
+    for (unsigned i = 0; i < sizeof(raz_wi) / sizeof(raz_wi[0]); i++) {
+        frame.x[7] = 0x1234;
+        frame.esr = esr_sysreg(raz_wi[i], 7, true);
+        frame.elr = PC;
+        trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
+        assert_int_equal(frame.x[7], 0);
+        assert_int_equal(frame.elr, PC + 4);
+        frame.x[7] = 0xffffffff;
+        frame.esr = esr_sysreg(raz_wi[i], 7, false);
+        frame.elr = PC;
+        trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
+        assert_int_equal(frame.x[7], 0xffffffff);
+        assert_int_equal(frame.elr, PC + 4);
+    }
+    frame.esr = esr_sysreg(ISS_SYSREG(3, 3, 9, 12, 0), 31, true); /* into xzr: nothing written */
+    trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
+    assert_int_equal(fake_arch.undefs, undefs);
+    /* neighbours that are neither: the statistical profiling unit, an ID register */
+    frame.esr = esr_sysreg(ISS_SYSREG(3, 0, 9, 9, 0), 7, true); /* PMSCR_EL1 */
+    frame.elr = PC;
+    trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
+    assert_int_equal(fake_arch.undefs, undefs + 1);
+    assert_int_equal(frame.elr, PC);
+
     /* anything else: undefined instruction; IRQs go to the interrupt handler */
     frame.esr = (uint64_t)EC_FP_ASIMD << ESR_EC_SHIFT | ESR_IL;
     trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
-    assert_int_equal(fake_arch.undefs, 3);
+    assert_int_equal(fake_arch.undefs, 4);
     trap_lower(&frame, VEC_LOWER_64 | VEC_IRQ);
     assert_int_equal(irqs, 1);
     assert_int_equal(fake_arch.aborts, 0);

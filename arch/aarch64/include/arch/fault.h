@@ -43,4 +43,24 @@ static inline uint64_t arch_hpfar_ipa(uint64_t far, uint64_t hpfar)
 #define SYSREG_DC_ISW     ISS_SYSREG(1, 0, 7, 6, 2)
 #define SYSREG_DC_CSW     ISS_SYSREG(1, 0, 7, 10, 2)
 #define SYSREG_DC_CISW    ISS_SYSREG(1, 0, 7, 14, 2)
+
+/* The fields of a trapped system-register access's encoding */
+#define ISS_SYSREG_OP0(iss) (((iss) >> 20) & 3)
+#define ISS_SYSREG_OP1(iss) (((iss) >> 14) & 7)
+#define ISS_SYSREG_CRN(iss) (((iss) >> 10) & 0xf)
+#define ISS_SYSREG_CRM(iss) (((iss) >> 1) & 0xf)
+
+/* The debug registers (MDCR_EL2.TDA, TDOSA, TDRA trap them): every encoding with op0 = 2
+ * (MDSCR_EL1, the breakpoint and watchpoint registers, the OS lock, MDRAR_EL1, the DCC). */
+static inline bool iss_sysreg_is_debug(uint64_t iss) { return ISS_SYSREG_OP0(iss) == 2; }
+
+/* The PMU's registers (MDCR_EL2.TPM traps them): op0 = 3, CRn = 9 with CRm 12-14 (PMCR_EL0 to
+ * PMUSERENR_EL0, PMINTENSET/CLR_EL1, PMMIR_EL1), and op1 = 3, CRn = 14 with CRm 8-15 (the event
+ * counters PMEVCNTR<n>_EL0, their types PMEVTYPER<n>_EL0 and PMCCFILTR_EL0). */
+static inline bool iss_sysreg_is_pmu(uint64_t iss)
+{
+    unsigned crn = ISS_SYSREG_CRN(iss), crm = ISS_SYSREG_CRM(iss);
+    return ISS_SYSREG_OP0(iss) == 3 && ((crn == 9 && crm >= 12 && crm <= 14) ||
+                                        (ISS_SYSREG_OP1(iss) == 3 && crn == 14 && crm >= 8));
+}
 #endif

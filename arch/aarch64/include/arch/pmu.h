@@ -13,6 +13,8 @@
 #define PMU_EL2_ONLY           (PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH | PMU_EVENT_INST_RETIRED)
 #define PMCR_E                 (1UL << 0)
 #define PMCR_P                 (1UL << 1) /* reset event counters */
+#define PMCR_N_SHIFT           11         /* how many event counters there are */
+#define PMCR_N_MASK            0x1fUL
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>

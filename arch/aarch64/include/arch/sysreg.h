@@ -66,6 +66,14 @@
 #define HCR_TIDCP     BIT(20)
 #define HCR_TTLB      BIT(25)
 
+/* MDCR_EL2: which of the PMU's and the debug registers' accesses from EL1 and EL0 trap to EL2 */
+#define MDCR_HPMN_MASK 0x1fUL  /* event counters [0, HPMN) are EL1's and EL0's */
+#define MDCR_TPMCR     BIT(5)  /* PMCR_EL0 */
+#define MDCR_TPM       BIT(6)  /* every PMU register */
+#define MDCR_TDA       BIT(9)  /* debug registers but the OS lock and ROM address ones */
+#define MDCR_TDOSA     BIT(10) /* OS lock and power-down: OSLAR, OSLSR, OSDLR, DBGPRCR */
+#define MDCR_TDRA      BIT(11) /* the debug ROM address, MDRAR_EL1 */
+
 /* VTCR_EL2 */
 #define VTCR_T0SZ(bits)  ((64UL - (bits)) << 0)
 #define VTCR_SL0_SHIFT   6

@@ -20,15 +20,16 @@ typedef struct arch_el1 {
 /* What stays fixed for a vCPU while it runs: its VM's stage 2 and its identity. */
 typedef struct arch_vm_cfg {
     uint64_t vttbr; /* stage-2 root | VMID << 48 */
-    uint64_t vtcr;
     uint64_t hcr;
-} arch_vm_cfg_t;
+    uint32_t vtcr; /* VTCR_EL2: septum sets no field above bit 31 */
+    bool pmu;      /* the guest drives the PMU itself (a benchmark's); else its accesses trap */
+} arch_vm_cfg_t;   /* 24 bytes: the vm_t fields after it keep offsets the trap paths encode */
 
 /* Reset state for a vCPU entering at EL1h with MMU off at pc, x0 = arg. */
 void arch_vcpu_reset(arch_regs_t *regs, arch_el1_t *el1, uint64_t pc, uint64_t x0);
 void arch_el1_save(arch_el1_t *el1);
 void arch_el1_restore(const arch_el1_t *el1);
-/* Program HCR/VTCR/VTTBR/VMPIDR for this vCPU on this physical CPU. */
+/* Program HCR/VTCR/VTTBR/VMPIDR/MDCR for this vCPU on this physical CPU. */
 void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr);
 
 /* Enter the guest with the given registers; never returns (traps come back through the vectors
@@ -60,6 +61,9 @@ int trap_dabt(arch_regs_t *frame, uint64_t esr);
 
 /* HCR_EL2 for a guest: stage 2 on, physical interrupts to EL2, SMC trapped, AArch64 EL1. */
 uint64_t arch_guest_hcr(void);
+/* MDCR_EL2 for a guest: its debug register accesses trap, and so do its PMU accesses unless it
+ * drives the PMU itself (pmu); every event counter is in EL1's range either way (HPMN). */
+uint64_t arch_guest_mdcr(bool pmu);
 /* VTCR_EL2 for a stage-2 table with ipa_bits and the given start level (0..2). */
-uint64_t arch_vtcr(unsigned ipa_bits, unsigned start_level);
+uint32_t arch_vtcr(unsigned ipa_bits, unsigned start_level);
 #endif
