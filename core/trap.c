@@ -3,8 +3,8 @@
  * not finish arrives here and is dispatched on its exception class. Hypercalls go to
  * core/hvc.c, data aborts to core/mmio.c; aborts outside the guest's regions are the isolation
  * rule: logged with VM, address and access, then an external abort is injected (or the VM
- * stopped, if its description says so). Every message a guest can cause goes through
- * log_guest (lib/console.h), which rate-limits it.
+ * stopped, if its description says so, or if the guest could not take the abort). Every
+ * message a guest can cause goes through log_guest (lib/console.h), which rate-limits it.
  */
 #include <arch/esr.h>
 #include <arch/fault.h>
@@ -18,6 +18,32 @@
 #include <lib/panic.h>
 
 _Static_assert(VM_MAX <= LOG_GUEST_SOURCES, "a rate limiter per VM");
+
+/* Stop the VM, saying why, unless the guest can take an exception at its vector now (the caller
+ * is one of its vCPUs: then this does not return). The vector is fetched through the guest's own
+ * stage 1: AT S1E1R walks it as the fetch would, and fails when the walk itself faults (tables
+ * outside the guest's RAM). The IPA it gives must be RAM or ROM the guest may execute.
+ * Otherwise delivering the abort would only fault again, forever. */
+static void check_deliverable(vcpu_t *v, uint64_t vector)
+{
+    vm_t *vm = v->vm;
+    uint64_t ipa;
+    region_t r;
+    if (!arch_guest_va_to_ipa(vector, &ipa)) {
+        log_guest(vm->id, vm->cfg.name, LOG_ERROR,
+                  "vm %s vcpu %u: its exception vector at VA 0x%lx is not mapped by its stage 1 "
+                  "(or its page tables are not in its RAM); the abort cannot be delivered\n",
+                  vm->cfg.name, v->id, (unsigned long)vector);
+        vm_stop(vm, "undeliverable abort");
+    } else if (region_info(&vm->regions, ipa, &r) != REGION_OK ||
+               (r.type != REGION_RAM && r.type != REGION_ROM) || !(r.flags & REGION_X)) {
+        log_guest(vm->id, vm->cfg.name, LOG_ERROR,
+                  "vm %s vcpu %u: its exception vector at VA 0x%lx (IPA 0x%lx) is not memory it "
+                  "may execute; the abort cannot be delivered\n",
+                  vm->cfg.name, v->id, (unsigned long)vector, (unsigned long)ipa);
+        vm_stop(vm, "undeliverable abort");
+    }
+}
 
 void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
 {
@@ -39,16 +65,7 @@ void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
               r ? "not permitted by its region" : "outside its regions");
     if (vm->cfg.stop_on_fault)
         vm_stop(vm, "access outside its regions");
-    /* an abort can only be delivered to a vector the guest can execute: otherwise delivering
-     * it would fault again, forever */
-    const region_t *vr = region_find(&vm->regions, arch_inject_target(f));
-    if (!vr || !(vr->flags & REGION_X) || vr->type == REGION_EMULATED) {
-        log_guest(vm->id, vm->cfg.name, LOG_ERROR,
-                  "vm %s vcpu %u: its exception vector 0x%lx is not executable memory; the abort "
-                  "cannot be delivered\n",
-                  vm->cfg.name, v->id, (unsigned long)arch_inject_target(f));
-        vm_stop(vm, "undeliverable abort");
-    }
+    check_deliverable(v, arch_inject_target(f));
     arch_inject_abort(f, instruction, f->far, write);
 }
 

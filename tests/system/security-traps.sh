@@ -1,8 +1,9 @@
-# System tests of what a guest can do to septum from its trap paths (issue 11, findings 7 and
-# 10): program the PMU and the debug registers, and flood the log. Before, a guest read and
-# reprogrammed septum's own counter, and 100,000 refused accesses printed 100,000 lines.
-# Sourced by tests/run.sh; the helpers are vms.sh's, prefixed (st_) so that no other file's
-# are redefined.
+# System tests of what a guest can do to septum from its trap paths (issue 11, findings 7, 10
+# and 11): program the PMU and the debug registers, flood the log, and make itself an abort it
+# cannot take. Before, a guest read and reprogrammed septum's own counter, 100,000 refused
+# accesses printed 100,000 lines, and the undeliverable abort looped forever, so the machine
+# never powered off. Sourced by tests/run.sh; the helpers are vms.sh's, prefixed (st_) so that
+# no other file's are redefined.
 
 st_virt="-M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G"
 st_kern() { echo "$st_virt -smp ${2:-2} ${3:-} -kernel $BUILD/septum.bin -initrd $BUILD/systems/$1.pack"; }
@@ -42,3 +43,15 @@ else
   report FAIL system/traps-log-flood-bounded \
     "${st_printed:-?} printed (at most 1000), ${st_held:-?} suppressed (100001 in all); console in $st_flood_log"
 fi
+
+# Aborts a guest cannot take: its stage-1 tables in its virtual PL011's page or in a hole (the
+# vector fetch would walk them too), or a vector whose VA its tables map to a hole while that
+# VA, read as an IPA, is its executable RAM (which the check used to compare). Each VM is
+# stopped with the reason; the others finish and the machine powers off.
+qemu_case traps-undeliverable 60 "$(st_kern traps-vector 4)" \
+  '+^error: vm pl011tables vcpu 0: its exception vector at VA 0x[0-9a-f]+ is not mapped by its stage 1 \(or its page tables are not in its RAM\); the abort cannot be delivered$' \
+  '+^error: vm holetables vcpu 0: its exception vector at VA 0x[0-9a-f]+ is not mapped by its stage 1 ' \
+  '+^error: vm holevector vcpu 0: its exception vector at VA 0x40e00200 \(IPA 0x20000200\) is not memory it may execute; the abort cannot be delivered$' \
+  '+^vm pl011tables: stopped \(undeliverable abort\)$' '+^vm holetables: stopped \(undeliverable abort\)$' \
+  '+^vm holevector: stopped \(undeliverable abort\)$' '+^\[steady\] done$' -'SURVIVED' \
+  '+^all VMs have stopped; powering off$' -'PANIC'

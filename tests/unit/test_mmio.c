@@ -8,7 +8,8 @@
  * 32-bit registers, xzr); instructions the ISS does not describe (pairs, both elements or none;
  * writeback forms, sp as base); devices that refuse (an abort is injected, the PC stays) or ask
  * for a retry; accesses where no device is (the isolation rule); and the IPA of a permission
- * fault, which comes from the guest's stage 1 (AT) rather than HPFAR. Also: the debug and PMU
+ * fault, which comes from the guest's stage 1 (AT) rather than HPFAR. Also: an abort whose
+ * vector the guest cannot fetch through its own stage 1 stops the VM; the debug and PMU
  * registers read as zero and ignore writes.
  */
 #include <setjmp.h>
@@ -181,6 +182,7 @@ static int setup(void **state)
     assert_non_null(vm_reserve_memory_at(&vm.mem, DEV, DEV_SIZE, dev_access, &dev));
     assert_non_null(vm_reserve_memory_at(&vm.mem, DEV2, DEV_SIZE, dev_access, &dev2));
     fake_arch_map_va(CODE_VA, CODE_IPA);
+    fake_arch_map_va(VECTOR, VECTOR); /* its vectors, identity-mapped */
     fake_arch.inject_target = VECTOR;
     test_vm_run(&vm, 0);
     memset(&frame, 0, sizeof(frame));
@@ -670,15 +672,34 @@ static void test_isolation_stops(void **state)
     assert_int_equal(fake_arch.aborts, 1);
 
     vm.cfg.stop_on_fault = false;
-    static const uint64_t vectors[] = {RO_GPA, DEV, 0x20000000}; /* not X, emulated, nothing */
+    /* the vector's IPA, as its stage 1 gives it, is not executable memory: not X, emulated,
+     * nothing there */
+    static const uint64_t vectors[] = {RO_GPA, DEV, 0x20000000};
     for (unsigned i = 0; i < 3; i++) {
-        fake_arch.inject_target = vectors[i];
+        fake_arch.inject_target = 0xffff000000100000UL + i * 0x1000;
+        fake_arch_map_va(fake_arch.inject_target, vectors[i]);
         why = outside_access();
         assert_non_null(why);
         assert_string_equal(why, "undeliverable abort");
     }
+    assert_true(fake_log_has("is not memory it may execute; the abort cannot be delivered"));
+    /* its stage 1 does not map the vector (or its tables are where the walk faults): the
+     * vector's VA is that of executable RAM, which is what used to be checked */
+    fake_log_reset();
+    fake_arch.inject_target = CODE_IPA;
+    why = outside_access();
+    assert_non_null(why);
+    assert_string_equal(why, "undeliverable abort");
+    assert_true(fake_log_has("is not mapped by its stage 1"));
+    /* ... and maps to a hole while the VA is executable RAM's IPA */
+    fake_arch_map_va(CODE_IPA, 0x20000000);
+    why = outside_access();
+    assert_non_null(why);
     assert_int_equal(fake_arch.aborts, 1);
-    assert_true(fake_log_has("cannot be delivered"));
+    /* a vector that can be fetched: delivered */
+    fake_arch.inject_target = VECTOR;
+    assert_null(outside_access());
+    assert_int_equal(fake_arch.aborts, 2);
 }
 
 /* A permission fault on a device page (mapped read-only to the guest, say): the device is found
