@@ -59,13 +59,16 @@ static bool fetch_insn(vm_t *vm, uint64_t pc, uint32_t *insn)
     return true;
 }
 
-/* The device at ipa, found the slow way (and remembered for the next fault), or NULL. */
+/* The device at ipa, found the slow way (and remembered for the next fault), or NULL. A copy of
+ * the region, taken under the VM's lock: another vCPU may be rewriting the table. The
+ * reservation it names lives as long as the VM, and reservation_covers checks it is live. */
 static COLD reservation_t *find_device(vcpu_t *v, uint64_t ipa)
 {
-    const region_t *region = region_find(&v->vm->regions, ipa);
-    if (!region || region->type != REGION_EMULATED || !region->owner)
+    region_t region;
+    if (region_info(&v->vm->regions, ipa, &region) != REGION_OK || region.type != REGION_EMULATED ||
+        !region.owner)
         return NULL;
-    return v->mmio_last = region->owner;
+    return v->mmio_last = region.owner;
 }
 
 /* ISV = 1: one access the hardware fully described. */

@@ -3,14 +3,17 @@
  * not finish arrives here and is dispatched on its exception class. Hypercalls go to
  * core/hvc.c, data aborts to core/mmio.c; aborts outside the guest's regions are the isolation
  * rule: logged with VM, address and access, then an external abort is injected (or the VM
- * stopped, if its description says so, or if the guest could not take the abort). Every
- * message a guest can cause goes through log_guest (lib/console.h), which rate-limits it.
+ * stopped, if its description says so, or if the guest could not take the abort). An access
+ * its region permits that faulted all the same (another vCPU's break-before-make window) is
+ * retried instead. Every message a guest can cause goes through log_guest (lib/console.h),
+ * which rate-limits it.
  */
 #include <arch/esr.h>
 #include <arch/fault.h>
 #include <arch/inject.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
+#include <arch/timer.h>
 #include <core/hvc.h>
 #include <core/irq.h>
 #include <core/trap.h>
@@ -18,6 +21,52 @@
 #include <lib/panic.h>
 
 _Static_assert(VM_MAX <= LOG_GUEST_SOURCES, "a rate limiter per VM");
+
+/* A retry is for a window that closes within microseconds (another vCPU changing the region).
+ * The same access retried back to back (no more than RETRY_GAP_MS between two retries) for
+ * longer than RETRY_GIVE_UP_MS means stage 2 and the region table disagree: it is treated as
+ * the fault it looks like rather than spun on forever. In virtual time, and generous: under an
+ * emulator the vCPU that changes the table may be descheduled by the host for a while. */
+#define RETRY_GAP_MS     10
+#define RETRY_GIVE_UP_MS 1000
+typedef struct retry_run {
+    uint64_t pc, ipa, since, last;
+} retry_run_t;
+static retry_run_t retries[CPU_MAX]; /* per physical CPU: its one vCPU's current run */
+
+/* Whether the region allows the access that faulted: then the fault came from a window in which
+ * stage 2 did not (yet) show the region (break-before-make while another vCPU changes the
+ * table), and the access is to be retried, not punished. Only translation, access-flag and
+ * permission faults can come from such a window. A fault on the guest's stage-1 walk is the
+ * walker's read (or write) of its tables, whatever the access was. */
+static bool permitted(const region_t *r, uint64_t esr, bool instruction, bool write)
+{
+    uint64_t family = esr & FSC_TYPE_MASK;
+    if (family != FSC_TRANS && family != FSC_ACCESS && family != FSC_PERM)
+        return false;
+    if (r->type == REGION_EMULATED)
+        return false;
+    unsigned need = (esr & ESR_ISS_S1PTW) ? (write ? REGION_W : REGION_R)
+                    : instruction         ? REGION_X
+                    : write               ? REGION_W
+                                          : REGION_R;
+    return (r->flags & need) == need;
+}
+
+static bool retry(vcpu_t *v, const arch_regs_t *f, uint64_t ipa)
+{
+    if (v->pcpu >= CPU_MAX)
+        return true;
+    uint64_t now = arch_counter(), ms = arch_counter_freq() / 1000;
+    retry_run_t *r = &retries[v->pcpu];
+    if (r->pc != f->elr || r->ipa != ipa || now - r->last > RETRY_GAP_MS * ms) {
+        r->pc = f->elr;
+        r->ipa = ipa;
+        r->since = now;
+    }
+    r->last = now;
+    return now - r->since <= RETRY_GIVE_UP_MS * ms;
+}
 
 /* Stop the VM, saying why, unless the guest can take an exception at its vector now (the caller
  * is one of its vCPUs: then this does not return). The vector is fetched through the guest's own
@@ -52,8 +101,19 @@ void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
     bool write = !instruction && (esr & ESR_ISS_WNR);
     if (!arch_fault_ipa(esr, f->far, f->hpfar, &ipa))
         return; /* the guest's stage 1 changed under the access: it retries */
+    /* one consistent copy of the region (under the VM's lock): another vCPU may be rewriting
+     * the table, and its entries move when it does */
+    region_t r;
+    bool found = region_info(&vm->regions, ipa, &r) == REGION_OK;
+    if (found && permitted(&r, esr, instruction, write)) {
+        if (retry(v, f, ipa))
+            return;
+        log_guest(vm->id, vm->cfg.name, LOG_ERROR,
+                  "vm %s vcpu %u: access at IPA 0x%lx keeps faulting though its region "
+                  "permits it: stage 2 is out of step with the region table\n",
+                  vm->cfg.name, v->id, (unsigned long)ipa);
+    }
     char fsc[64];
-    const region_t *r = region_find(&vm->regions, ipa);
     vm->faults++;
     log_guest(vm->id, vm->cfg.name, LOG_WARN,
               "vm %s vcpu %u: %s at IPA 0x%lx (VA 0x%lx, pc 0x%lx): %s, %s\n", vm->cfg.name, v->id,
@@ -62,7 +122,7 @@ void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
                           : "read",
               (unsigned long)ipa, (unsigned long)f->far, (unsigned long)f->elr,
               esr_fsc_name(esr & ESR_ISS_FSC_MASK, fsc, sizeof(fsc)),
-              r ? "not permitted by its region" : "outside its regions");
+              found ? "not permitted by its region" : "outside its regions");
     if (vm->cfg.stop_on_fault)
         vm_stop(vm, "access outside its regions");
     check_deliverable(v, arch_inject_target(f));

@@ -1,9 +1,10 @@
-# System tests of what a guest can do to septum from its trap paths (issue 11, findings 7, 10
-# and 11): program the PMU and the debug registers, flood the log, and make itself an abort it
-# cannot take. Before, a guest read and reprogrammed septum's own counter, 100,000 refused
-# accesses printed 100,000 lines, and the undeliverable abort looped forever, so the machine
-# never powered off. Sourced by tests/run.sh; the helpers are vms.sh's, prefixed (st_) so that
-# no other file's are redefined.
+# System tests of what a guest can do to septum from its trap paths (issue 11, findings 7, 10,
+# 11 and 15): program the PMU and the debug registers, flood the log, make itself an abort it
+# cannot take, and fault in another vCPU's break-before-make window. Before, a guest read and
+# reprogrammed septum's own counter, 100,000 refused accesses printed 100,000 lines, the
+# undeliverable abort looped forever (the machine never powered off), and the window's faults
+# were punished with aborts. Sourced by tests/run.sh; the helpers are vms.sh's, prefixed (st_)
+# so that no other file's are redefined.
 
 st_virt="-M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G"
 st_kern() { echo "$st_virt -smp ${2:-2} ${3:-} -kernel $BUILD/septum.bin -initrd $BUILD/systems/$1.pack"; }
@@ -55,3 +56,10 @@ qemu_case traps-undeliverable 60 "$(st_kern traps-vector 4)" \
   '+^vm pl011tables: stopped \(undeliverable abort\)$' '+^vm holetables: stopped \(undeliverable abort\)$' \
   '+^vm holevector: stopped \(undeliverable abort\)$' '+^\[steady\] done$' -'SURVIVED' \
   '+^all VMs have stopped; powering off$' -'PANIC'
+
+# Break-before-make: one vCPU changes a page's permissions 5,000 times while the other uses RAM
+# beside it, in the same 2 MiB stage-2 block. Accesses its regions permit are retried, never
+# aborted.
+qemu_case traps-bbm-retry 60 "$(st_kern traps-bbm 2)" \
+  '+^\[bbm\] bbm: 5000 region changes \(0 refused\), [0-9]+ accesses beside them, 0 aborted$' \
+  '+^vm bbm: stopped \(PSCI SYSTEM_OFF\)$' "${st_quiet[@]}"

@@ -8,9 +8,10 @@
  * 32-bit registers, xzr); instructions the ISS does not describe (pairs, both elements or none;
  * writeback forms, sp as base); devices that refuse (an abort is injected, the PC stays) or ask
  * for a retry; accesses where no device is (the isolation rule); and the IPA of a permission
- * fault, which comes from the guest's stage 1 (AT) rather than HPFAR. Also: an abort whose
- * vector the guest cannot fetch through its own stage 1 stops the VM; the debug and PMU
- * registers read as zero and ignore writes.
+ * fault, which comes from the guest's stage 1 (AT) rather than HPFAR. Also: an access its
+ * region permits that faulted anyway (a break-before-make window) is retried, not punished; an
+ * abort whose vector the guest cannot fetch through its own stage 1 stops the VM; the debug
+ * and PMU registers read as zero and ignore writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -702,6 +703,70 @@ static void test_isolation_stops(void **state)
     assert_int_equal(fake_arch.aborts, 2);
 }
 
+/* An access its region permits that faulted anyway: stage 2 did not show the region at that
+ * moment (break-before-make while another vCPU changes the table). Retried: no abort, the PC
+ * stays, nothing counted. Not for what the region does not permit, nor for faults no window
+ * explains. And a fault that keeps coming back is not spun on forever. */
+static void test_retry_window(void **state)
+{
+    (void)state;
+    const uint64_t ram_va = 0xffff000000400000UL;
+    fake_arch_map_va(ram_va, RAM_GPA + 0x4000);
+    /* a read, a write (translation faults), an instruction fetch, a stage-1 walk's read, a
+     * write to writable RAM that met a read-only mapping (a permission fault) */
+    full_path(esr_iss(2, false, 1, false, false), ram_va, RAM_GPA + 0x4000);
+    full_path(esr_iss(3, true, 1, false, true), ram_va, RAM_GPA + 0x4000);
+    frame.esr = (uint64_t)EC_IABT_LOW << ESR_EC_SHIFT | ESR_IL | FSC_TRANS3;
+    frame.far = ram_va;
+    frame.hpfar = hpfar_of(RAM_GPA + 0x4000);
+    trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
+    full_path(ESR_DABT | ESR_ISS_S1PTW | FSC_TRANS3, ram_va, RAM_GPA + 0x5000);
+    full_path(ESR_DABT | ESR_ISS_WNR | FSC_PERM3, ram_va, 0);
+    full_path(ESR_DABT | FSC_ACCESS3, ram_va, RAM_GPA + 0x4000);
+    assert_int_equal(fake_arch.aborts, 0);
+    assert_int_equal(vm.faults, 0);
+    assert_int_equal(frame.elr, PC);
+    assert_int_equal(fake_log.count[LOG_WARN] + fake_log.count[LOG_ERROR], 0);
+
+    /* not permitted: a write to the read-only page, an instruction fetch from it */
+    full_path(esr_iss(2, true, 1, false, false), RO_GPA, RO_GPA);
+    assert_int_equal(fake_arch.aborts, 1);
+    frame.esr = (uint64_t)EC_IABT_LOW << ESR_EC_SHIFT | ESR_IL | FSC_TRANS3;
+    frame.hpfar = hpfar_of(RO_GPA);
+    trap_lower(&frame, VEC_LOWER_64 | VEC_SYNC);
+    assert_int_equal(fake_arch.aborts, 2);
+    /* an external abort or an alignment fault on RAM: no window explains them */
+    full_path(ESR_DABT | FSC_SEA, ram_va, RAM_GPA + 0x4000);
+    full_path(ESR_DABT | FSC_ALIGN, ram_va, RAM_GPA + 0x4000);
+    assert_int_equal(fake_arch.aborts, 4);
+    assert_int_equal(vm.faults, 4);
+
+    /* the same access faulting again and again, back to back (a retry every 10 us of the
+     * counter): for a second that is still a window; after that stage 2 and the table disagree
+     * for good, and the guest gets the abort (with the reason in the log) */
+    const uint64_t freq = 1000000;
+    fake_sysregs()->cntfrq_el0 = freq;
+    unsigned n = 0;
+    while (fake_arch.aborts == 4 && n < 1000000) {
+        fake_sysregs()->cntpct_el0 += freq / 100000;
+        full_path(esr_iss(2, false, 1, false, false), ram_va, RAM_GPA + 0x6000);
+        n++;
+    }
+    assert_int_equal(fake_arch.aborts, 5);
+    assert_in_range(n, 100000, 100002);
+    assert_true(fake_log_has("keeps faulting though its region permits it"));
+    /* ... but the same access meeting a window now and then (each run of retries short, with
+     * quiet time between) is retried each time, however long that goes on */
+    for (unsigned k = 0; k < 1000; k++) {
+        fake_sysregs()->cntpct_el0 += freq / 10; /* 100 ms without a fault */
+        for (unsigned i = 0; i < 10; i++) {
+            fake_sysregs()->cntpct_el0 += freq / 100000;
+            full_path(esr_iss(2, false, 1, false, false), ram_va, RAM_GPA + 0x6000);
+        }
+    }
+    assert_int_equal(fake_arch.aborts, 5);
+}
+
 /* A permission fault on a device page (mapped read-only to the guest, say): the device is found
  * at the IPA the guest's stage 1 gives, not at HPFAR's. */
 static void test_permission_fault_ipa(void **state)
@@ -866,6 +931,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_decoded_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isolation_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permission_fault_ipa, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trap_dispatch, setup, teardown),
     };
