@@ -18,7 +18,9 @@
  *
  * The instruction is fetched, when needed, through the guest's own stage 1 (AT S1E1R) and a
  * checked firmware map of that guest's memory, so a guest can never make septum read anything
- * but its own RAM or ROM.
+ * but its own RAM or ROM. Only A64 instructions are decoded: a guest's own AArch32 EL0 is
+ * emulated where the hardware described the access, and its PC steps by the instruction's
+ * length (a 16-bit Thumb one too) and through its IT block.
  */
 #include <arch/fault.h>
 #include <arch/inject.h>
@@ -98,7 +100,9 @@ static COLD memory_fault_result_t emulate_decoded(vcpu_t *v, arch_regs_t *f, uin
     ldst_op_t op;
     uint64_t first = ipa;
     uint32_t insn;
-    if (!fetch_insn(vm, f->elr, &insn) || !ldst_decode_insn(insn, &op, f->x)) {
+    /* an AArch32 instruction (A32 or T32) is not A64: never decoded as one */
+    if ((f->spsr & SPSR_M_AARCH32) || !fetch_insn(vm, f->elr, &insn) ||
+        !ldst_decode_insn(insn, &op, f->x)) {
         log_guest(vm->id, vm->cfg.name, LOG_WARN,
                   "vm %s vcpu %u: access at IPA 0x%lx by an instruction septum does not "
                   "emulate (pc 0x%lx)\n",
@@ -161,7 +165,7 @@ void mmio_dabt(vcpu_t *v, arch_regs_t *f)
     memory_fault_result_t r = (f->esr & BIT(ESR_ISS_ISV_BIT)) ? emulate_iss(v, f, ipa, res)
                                                               : emulate_decoded(v, f, ipa, res);
     if (r == FAULT_HANDLED)
-        f->elr += 4;
+        arch_step_pc(f);
     else if (r != FAULT_RESTART) /* RESTART: the mapping changed, the guest retries */
         refused(v, f, ipa);
 }
@@ -193,6 +197,9 @@ static COLD int dabt_not_handled(arch_regs_t *f, memory_fault_result_t r)
     return 1;
 }
 
+/* The bytes an access of 1 << sas bytes moves (ldst_mask, as a table: fewer instructions). */
+static const uint64_t size_mask[4] = {0xff, 0xffff, 0xffffffff, ~0UL};
+
 int trap_dabt(arch_regs_t *f, uint64_t esr)
 {
     vcpu_t *v = vcpu_current();
@@ -200,19 +207,36 @@ int trap_dabt(arch_regs_t *f, uint64_t esr)
     reservation_t *res = v->mmio_last;
     dabt_iss_t iss = ldst_decode_iss(esr);
     unsigned size = 1u << iss.sas;
-    /* a translation fault not on a stage-1 walk (HPFAR is valid for it, and an emulated device
-     * is unmapped, so that is how its accesses fault) on the device used last */
+    /* From AArch64: the vectors step the PC by 4, where an AArch32 PC may step by 2 or through
+     * an IT block (arch_step_pc). Then a translation fault not on a stage-1 walk (HPFAR is
+     * valid for it, and an emulated device is unmapped, so that is how its accesses fault) on
+     * the device used last. */
+    if (read_sysreg(spsr_el2) & SPSR_M_AARCH32)
+        return dabt_full(f, esr);
     if ((esr & (ESR_ISS_S1PTW | FSC_TYPE_MASK)) != FSC_TRANS || !reservation_covers(res, ipa, size))
         return dabt_full(f, esr);
-    uint64_t value = iss.wnr && iss.srt != LDST_XZR ? ldst_mask(f->x[iss.srt], iss.sas) : 0;
+    uint64_t value = iss.wnr && iss.srt != LDST_XZR ? f->x[iss.srt] & size_mask[iss.sas] : 0;
     mem_access_t a = {ipa, size, iss.wnr, value, v->id};
     memory_fault_result_t r = device_access(v, res, &a);
     if (r != FAULT_HANDLED)
         return dabt_not_handled(f, r);
     if (!a.write) {
         dabt_iss_t d = ldst_decode_iss(read_sysreg(esr_el2)); /* again: nothing else stays live */
-        if (d.srt != LDST_XZR)
-            f->x[d.srt] = ldst_extend(a.value, a.size, d.sse, d.sf);
+        if (d.srt != LDST_XZR) {
+            /* ldst_extend, with the table: a 64-bit load as it is; a smaller one its bytes, and
+             * if it sign-extends a negative value, ones above them (to 32 bits only for a W
+             * register; otherwise the bytes are 32 bits or fewer already) */
+            uint64_t x = a.value;
+            if (d.sas != 3) {
+                x &= size_mask[d.sas];
+                if (d.sse && ((x >> ((8u << d.sas) - 1)) & 1)) {
+                    x |= ~size_mask[d.sas];
+                    if (!d.sf)
+                        x = (uint32_t)x;
+                }
+            }
+            f->x[d.srt] = x;
+        }
     }
     return 0;
 }

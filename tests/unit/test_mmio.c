@@ -10,8 +10,9 @@
  * for a retry; accesses where no device is (the isolation rule); and the IPA of a permission
  * fault, which comes from the guest's stage 1 (AT) rather than HPFAR. Also: an access its
  * region permits that faulted anyway (a break-before-make window) is retried, not punished; an
- * abort whose vector the guest cannot fetch through its own stage 1 stops the VM; the debug
- * and PMU registers read as zero and ignore writes.
+ * abort whose vector the guest cannot fetch through its own stage 1 stops the VM; a guest's
+ * AArch32 EL0 accesses step its PC by the instruction's length and through its IT block, and
+ * are never decoded as A64; the debug and PMU registers read as zero and ignore writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -767,6 +768,78 @@ static void test_retry_window(void **state)
     assert_int_equal(fake_arch.aborts, 5);
 }
 
+/* ---- a guest's own AArch32 EL0 ---- */
+
+#define SPSR_USR   0x10UL /* AArch32 User mode */
+#define SPSR_THUMB 0x20UL
+
+/* ISV = 1 accesses: the PC steps by ESR.IL's length on both paths (the lean one leaves AArch32
+ * to the full one), and through a Thumb IT block. */
+static void test_aarch32_pc(void **state)
+{
+    (void)state;
+    /* A32, full path: 4 bytes, and the PC stays 32-bit */
+    frame.spsr = SPSR_USR;
+    frame.esr = esr_iss(2, false, 3, false, false);
+    frame.far = DEV + 0x10;
+    frame.hpfar = hpfar_of(DEV + 0x10);
+    frame.elr = 0x8000;
+    mmio_dabt(vcpu_current(), &frame);
+    assert_int_equal(frame.elr, 0x8004);
+    assert_int_equal(frame.x[3], 0x85868790);
+    /* T16 (IL = 0): 2 bytes */
+    frame.spsr = SPSR_USR | SPSR_THUMB;
+    frame.esr = esr_iss(2, true, 3, false, false) & ~ESR_IL;
+    frame.elr = 0x8002;
+    mmio_dabt(vcpu_current(), &frame);
+    assert_int_equal(frame.elr, 0x8004);
+    assert_access(&dev.a[1], DEV + 0x10, 4, true, 0x85868790);
+    /* in an IT block: ITSTATE advances as executing the instruction would (Arm ARM ITAdvance:
+     * IT[7:0] 0x0a, base condition EQ with more of the block to come, becomes 0x14) */
+    frame.spsr = SPSR_USR | SPSR_THUMB | (0x0aUL >> 2) << 10 | (0x0aUL & 3) << 25;
+    frame.elr = 0x8004;
+    mmio_dabt(vcpu_current(), &frame);
+    assert_int_equal(frame.elr, 0x8006);
+    assert_int_equal(frame.spsr, SPSR_USR | SPSR_THUMB | (0x14UL >> 2) << 10 | (0x14UL & 3) << 25);
+    /* the block's last instruction: ITSTATE clears */
+    frame.spsr = SPSR_USR | SPSR_THUMB | (0x08UL >> 2) << 10;
+    mmio_dabt(vcpu_current(), &frame);
+    assert_int_equal(frame.spsr, SPSR_USR | SPSR_THUMB);
+
+    /* the lean path hands AArch32 over: PC + 2 for a 16-bit Thumb store */
+    fake_sysregs_t *r = fake_sysregs();
+    r->esr_el2 = esr_iss(2, true, 3, false, false) & ~ESR_IL;
+    r->far_el2 = DEV + 0x20;
+    r->hpfar_el2 = hpfar_of(DEV + 0x20);
+    r->elr_el2 = 0x9000;
+    r->spsr_el2 = SPSR_USR | SPSR_THUMB;
+    dev.n = 0;
+    assert_int_equal(trap_dabt(&frame, r->esr_el2), 1);
+    assert_int_equal(frame.elr, 0x9002);
+    assert_int_equal(dev.n, 1);
+    assert_int_equal(fake_arch.aborts, 0);
+}
+
+/* ISV = 0 from AArch32 (an LDM, a writeback form): its instruction is A32 or T32, never
+ * decoded as A64, even when its bits happen to be a load A64 septum emulates. */
+static void test_aarch32_not_decoded(void **state)
+{
+    (void)state;
+    put_insn(PC, 0xf9400041); /* ldr x1, [x2] as A64 */
+    fake_arch_map_va(0x8000, CODE_IPA);
+    frame.x[2] = DEV;
+    frame.spsr = SPSR_USR;
+    frame.esr = esr_noiss(false);
+    frame.far = DEV;
+    frame.hpfar = hpfar_of(DEV);
+    frame.elr = 0x8000 + (PC - CODE_VA);
+    mmio_dabt(vcpu_current(), &frame);
+    assert_int_equal(dev.n, 0);
+    assert_int_equal(fake_arch.aborts, 1);
+    assert_int_equal(frame.elr, 0x8000 + (PC - CODE_VA));
+    assert_true(fake_log_has("does not emulate"));
+}
+
 /* A permission fault on a device page (mapped read-only to the guest, say): the device is found
  * at the IPA the guest's stage 1 gives, not at HPFAR's. */
 static void test_permission_fault_ipa(void **state)
@@ -932,6 +1005,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isolation_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aarch32_pc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aarch32_not_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permission_fault_ipa, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trap_dispatch, setup, teardown),
     };

@@ -38,3 +38,6 @@ test_hvc_SRCS     += tests/unit/helpers/log_guest.c
 # The console's rate limiter for guest-triggered messages, over a fake UART.
 UNIT_TESTS += test_console
 test_console_SRCS := core/lib/console.c
+# Exceptions injected into a guest: vector offsets and syndromes from each mode.
+UNIT_TESTS += test_inject
+test_inject_SRCS  := arch/aarch64/inject.c

@@ -1,8 +1,9 @@
 /*
  * Exceptions septum injects into a guest: a synchronous external abort (for an access outside
  * the guest's regions) and an undefined-instruction exception (for a trapped instruction septum
- * does not emulate). Both are delivered to EL1 exactly as the hardware would: ESR_EL1, FAR_EL1,
- * ELR_EL1, SPSR_EL1 written and the guest resumed at its vector.
+ * does not emulate). Both are delivered to EL1 exactly as the hardware would, from the guest's
+ * EL1 or its EL0 (AArch64 or AArch32): ESR_EL1, FAR_EL1, ELR_EL1, SPSR_EL1 written and the
+ * guest resumed at its vector.
  */
 #ifndef ARCH_INJECT_H
 #define ARCH_INJECT_H

@@ -159,10 +159,13 @@
 #define FSC_TLB_CONFLICT 0x30
 #define FSC_ATOMIC       0x31
 
-/* SPSR_EL2.M[3:0]: the mode the exception came from */
-#define SPSR_M_MASK 0xfUL
-#define SPSR_EL2H   0x9UL
-#define SPSR_EL1H   0x5UL
+/* SPSR_EL2.M[3:0]: the mode the exception came from; M[4] set: from AArch32 (a guest's own
+ * 32-bit EL0: its EL1 is AArch64, HCR_EL2.RW), and CPSR.T there: a Thumb instruction */
+#define SPSR_M_MASK    0xfUL
+#define SPSR_M_AARCH32 BIT(4)
+#define SPSR_T         BIT(5)
+#define SPSR_EL2H      0x9UL
+#define SPSR_EL1H      0x5UL
 
 /* CNTHCTL_EL2 / generic timer */
 #define CNTHCTL_EL1PCTEN BIT(0)

@@ -8,6 +8,7 @@
 #ifndef ARCH_VCPU_H
 #define ARCH_VCPU_H
 #include <arch/regs.h>
+#include <arch/sysreg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,6 +55,31 @@ bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa);
 /* The guest's stack pointer for its current mode (SP_EL1 for EL1h, else SP_EL0). */
 uint64_t arch_guest_sp(const arch_regs_t *frame);
 void arch_set_guest_sp(const arch_regs_t *frame, uint64_t sp);
+
+/* SPSR_EL2 of a guest in AArch32: the Thumb IT block's state, IT[1:0] at bits 26:25 and
+ * IT[7:2] at bits 15:10 (IT[7:5] the block's base condition, IT[4:0] what remains of it) */
+#define SPSR_IT_MASK 0x0600fc00UL
+
+/* ITAdvance (Arm ARM, the AArch32 IT instruction): one instruction of the block executed. */
+static inline uint64_t arch_it_advance(uint64_t spsr)
+{
+    uint64_t it = ((spsr >> 25) & 3) | (((spsr >> 10) & 0x3f) << 2);
+    it = (it & 7) == 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+    return (spsr & ~SPSR_IT_MASK) | ((it & 3) << 25) | ((it >> 2) << 10);
+}
+
+/* Step the guest's PC over the instruction that trapped (the frame's ESR and SPSR as taken):
+ * by its length, which ESR.IL gives (2 bytes for a 16-bit Thumb instruction of a guest's
+ * AArch32 EL0, 4 otherwise), and in Thumb state through its IT block, as executing it would. */
+static inline void arch_step_pc(arch_regs_t *f)
+{
+    f->elr += (f->esr & ESR_IL) ? 4 : 2;
+    if (f->spsr & SPSR_M_AARCH32) {
+        f->elr &= 0xffffffffUL; /* a 32-bit PC */
+        if ((f->spsr & SPSR_T) && (f->spsr & SPSR_IT_MASK))
+            f->spsr = arch_it_advance(f->spsr);
+    }
+}
 
 /* Called by the vectors for an ISS-described data abort on x0-x18, x30 or xzr: the frame holds
  * x0-x18, x30, ELR, SPSR and ESR (see vectors.S). */
