@@ -2,8 +2,10 @@
  * The VMs' consoles on septum's one UART. Output: each VM's bytes are collected into lines and
  * printed whole, prefixed with the VM's name. Input: typed bytes go to the VM that has the
  * console input, through its console device (core/vdev.h); Ctrl-A then a digit or 'n' moves the
- * input (see vm_console_input in core/vm.h).
+ * input (see vm_console_input in core/vm.h), Ctrl-A m enters septum's monitor (core/monitor.c),
+ * and Ctrl-A leaves it again.
  */
+#include <core/monitor.h>
 #include <core/vdev.h>
 #include <core/vm.h>
 #include <lib/console.h>
@@ -24,6 +26,7 @@ void vm_console_putc(vm_t *vm, char c)
 
 static unsigned input_vm; /* the VM that has the console input */
 static bool input_escape; /* the previous byte was the escape */
+static bool in_monitor;   /* typed bytes go to septum's monitor */
 
 static void input_to(unsigned i)
 {
@@ -35,8 +38,20 @@ void vm_console_input(char c)
 {
     if (!vm_num)
         return;
+    if (in_monitor) {
+        if (c == VM_CONSOLE_ESCAPE || !monitor_input(c)) {
+            in_monitor = false;
+            log_info("console input: vm %s\n", vms[input_vm].cfg.name);
+        }
+        return;
+    }
     if (input_escape) {
         input_escape = false;
+        if (c == 'm') {
+            in_monitor = true;
+            monitor_enter();
+            return;
+        }
         if (c >= '1' && c <= '9') {
             if ((unsigned)(c - '1') < vm_num)
                 input_to((unsigned)(c - '1'));

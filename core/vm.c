@@ -22,6 +22,7 @@
 #include <mm/frame.h>
 #include <mm/tables.h>
 #include <stdio.h>
+#include <string.h>
 
 vm_t vms[VM_MAX];
 unsigned vm_num;
@@ -231,14 +232,18 @@ static uint64_t free_frames(vm_t *vm, uint64_t hpa, uint64_t len)
 
 /* A stopped VM's memory goes back to the frame allocator: stage 2 first (every region deleted,
  * with the TLB invalidations that brings), then its frames. Only when none of its vCPUs can
- * still be in the guest: the caller is one of them (so its own CPU has left the guest), and the
- * others are waited for. */
-static void vm_release_memory(vm_t *vm)
+ * still be in the guest: the caller is one of them (so its own CPU has left the guest) and the
+ * others are waited for; or the caller is septum's monitor, which holds nothing a vCPU of that
+ * VM could be waiting for, and waits for all of them. Any other caller from outside (a fatal
+ * region error raised on another VM's behalf) may hold a lock such a vCPU spins on: then the
+ * memory stays allocated. */
+static void vm_release_memory(vm_t *vm, bool from_monitor)
 {
     vcpu_t *cur = vcpu_current();
-    if (!cur || cur->vm != vm)
+    bool own = cur && cur->vm == vm;
+    if (!own && !from_monitor)
         return;
-    wait_others_left(vm, cur);
+    wait_others_left(vm, own ? cur : NULL);
     while (vm->regions.num) {
         region_req_t q = {REGION_DELETE,
                           {vm->regions.r[0].gpa, vm->regions.r[0].len, REGION_NO_HOST, REGION_RAM,
@@ -263,7 +268,7 @@ static void vm_release_memory(vm_t *vm)
     log_info("vm %s: %lu KiB of memory returned\n", vm->cfg.name, (unsigned long)kib);
 }
 
-void vm_stop(vm_t *vm, const char *why)
+static void stop(vm_t *vm, const char *why, bool from_monitor)
 {
     uint32_t was = __atomic_exchange_n(&vm->state, VM_STOPPED, __ATOMIC_ACQ_REL);
     vcpus_off(vm);
@@ -271,7 +276,7 @@ void vm_stop(vm_t *vm, const char *why)
         log_info("vm %s: stopped (%s)\n", vm->cfg.name, why);
         irq_console_follow(); /* its CPUs take no more interrupts */
         services_stopped(vm);
-        vm_release_memory(vm);
+        vm_release_memory(vm, from_monitor);
         log_debug("vm %s: its first instruction ran %lu EL2 instructions after the VMs were "
                   "released, on cpu %u\n",
                   vm->cfg.name, (unsigned long)vm->first_insns, vm->vcpu[0].pcpu);
@@ -286,20 +291,52 @@ void vm_stop(vm_t *vm, const char *why)
         vcpu_exit();
 }
 
-void vm_reset(vm_t *vm)
+void vm_stop(vm_t *vm, const char *why) { stop(vm, why, false); }
+void vm_stop_external(vm_t *vm, const char *why) { stop(vm, why, true); }
+
+/* Stop vm's vCPUs and start it again from its images. cur: the caller's vCPU when it is one of
+ * vm's (it leaves its guest its own way), else NULL (every vCPU is waited for). False if a
+ * service could not restart: the VM is stopped then. */
+static bool restart(vm_t *vm, const vcpu_t *cur)
 {
     log_info("vm %s: reset\n", vm->cfg.name);
     services_stopped(vm);
     vcpus_off(vm);
-    wait_others_left(vm, vcpu_current()); /* nothing may run while the images are reloaded */
+    wait_others_left(vm, cur); /* nothing may run while the images are reloaded */
     for (unsigned i = 0; i < SERVICE_NUM; i++) {
         int rc = services[i]->restart ? services[i]->restart(vm) : 0;
         if (rc) {
             log_error("vm %s: %s cannot restart (error %d)\n", vm->cfg.name, services[i]->name, rc);
-            vm_stop(vm, "reset failed");
-            vcpu_exit();
+            stop(vm, "reset failed", cur == NULL);
+            return false;
         }
     }
     vm_start(vm); /* the VM stays counted as running throughout */
+    return true;
+}
+
+void vm_reset(vm_t *vm)
+{
+    restart(vm, vcpu_current());
     vcpu_exit();
+}
+
+void vm_restart(vm_t *vm) { restart(vm, NULL); }
+
+void vm_services_describe(const vm_t *vm, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (len)
+        buf[0] = '\0';
+    for (unsigned i = 0; i < SERVICE_NUM && n + 1 < len; i++) {
+        if (!services[i]->describe)
+            continue;
+        if (n && n + 2 < len) {
+            buf[n++] = ',';
+            buf[n++] = ' ';
+            buf[n] = '\0';
+        }
+        services[i]->describe(vm, buf + n, len - n);
+        n += strlen(buf + n);
+    }
 }

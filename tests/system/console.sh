@@ -62,3 +62,13 @@ make_run_case make-run-switching 60 input tests/system/input/make-run-keys.txt \
 make_run_case make-run-linux 240 linux tests/system/input/make-run-linux-keys.txt \
   '+^\[penguin\] SEPTUM-LINUX-SHELL' '+^\[penguin\] hello-42$' '+^\[echo\] got: ping$' \
   '+^vm penguin: stopped \(PSCI SYSTEM_OFF\)$' -'^error:' -'undefined instruction'
+
+# septum's monitor (Ctrl-A m): list the VMs, refuse bad commands, restart one VM and stop it
+# (its memory comes back), show the frame accounting, leave with quit; the other VM goes on.
+make_run_case make-run-monitor 60 input tests/system/input/monitor-keys.txt \
+  '+^monitor: alpha +1 running +0:0:running +16 MiB +0 ' \
+  "+^monitor: unknown command 'bogus'; try help$" '+^monitor: stop takes the name of a VM' \
+  '+^vm beta: reset$' '+^vm beta: stopped \(stopped from the monitor\)$' \
+  '+^vm beta: 16384 KiB of memory returned$' '+^monitor: beta +2 stopped ' '+^frames now: ' \
+  '+^monitor: loglevel takes error, warn, info or debug$' '+^\[alpha\] got: two for alpha$' \
+  '+^all VMs have stopped; powering off$' -'^error:'

@@ -20,6 +20,7 @@
 #include <mm/s2.h>
 #include <septum/abi.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define VM_MAX         4
@@ -128,6 +129,8 @@ typedef struct vm_service {
     int (*restart)(vm_t *vm);
     /* The VM will not run again and its memory is gone: give back what the service holds. */
     void (*release)(vm_t *vm);
+    /* A few words on the VM's state in this service, for the monitor's list (NULL: none). */
+    void (*describe)(const vm_t *vm, char *buf, size_t len);
 } vm_service_t;
 
 /* Set up a new VM's stage 2, region table (with septum's host checks) and reservations. */
@@ -138,8 +141,15 @@ int vm_services_create(vm_t *vm);
 void vm_start(vm_t *vm);
 /* Stop the VM (every vCPU); when the caller is one of its vCPUs, this does not return. */
 void vm_stop(vm_t *vm, const char *why);
+/* The same from outside the VM (septum's monitor): its vCPUs are kicked and waited for, and its
+ * memory is given back. */
+void vm_stop_external(vm_t *vm, const char *why);
 /* Restart the VM from its images (PSCI SYSTEM_RESET); does not return to the caller's guest. */
 _Noreturn void vm_reset(vm_t *vm);
+/* The same from outside the VM (septum's monitor): returns once it has restarted. */
+void vm_restart(vm_t *vm);
+/* What each VM service says of vm (its describe hooks, comma-separated) into buf. */
+void vm_services_describe(const vm_t *vm, char *buf, size_t len);
 /* A virtual device's interrupt output (a level-sensitive SPI) changed. */
 static inline void vm_irq_set_level(vm_t *vm, uint32_t intid, bool level)
 {
@@ -151,8 +161,8 @@ static inline void vm_irq_set_level(vm_t *vm, uint32_t intid, bool level)
  * VM's name. */
 void vm_console_putc(vm_t *vm, char c);
 /* A byte typed on septum's console: it goes to the VM that has the console input (VM 0 first).
- * Ctrl-A then 1..9 gives the input to that VM, Ctrl-A n to the next one, Ctrl-A Ctrl-A sends a
- * Ctrl-A. */
+ * Ctrl-A then 1..9 gives the input to that VM, Ctrl-A n to the next one, Ctrl-A m enters septum's
+ * monitor (core/monitor.c; Ctrl-A leaves it), Ctrl-A Ctrl-A sends a Ctrl-A. */
 void vm_console_input(char c);
 #define VM_CONSOLE_ESCAPE 0x01
 
