@@ -44,122 +44,206 @@
 #define CR_RESET   0x300u
 #define IFLS_RESET 0x12u
 
+/* The callbacks' fast paths are counted in instructions (make bench): OPAQUE(x) keeps the
+ * compiler from folding what it knows of x into a wider constant (it emits nothing). */
+#define OPAQUE(x) __asm__("" : "+r"(x))
+
+#define INT_ALL 0x7ffu /* IMSC, RIS, MIS: eleven interrupts */
+
+/* ILPR, IBRD, FBRD, LCR_H, CR, IFLS: consecutive words, each as wide as its mask */
+#define SET_FIRST UARTILPR
+#define SET_NUM   6
+static const uint32_t set_mask[SET_NUM] = {0xff, 0xffff, 0x3f, 0xff, 0xffff, 0x3f};
+
 typedef struct vpl011 {
-    bool present, line;
+    /* The settings registers as the guest last wrote them, masked when read: they have no
+     * effect and nothing else reads them, so a write is one store, at its offset from here
+     * (first: the reservation's cookie). */
+    uint32_t set[SET_NUM];
+    /* The interrupt state: IMSC as written (only its low eleven bits count) and RIS, each a
+     * halfword of one word so that the masked status is one load. See "the interrupt line". */
+    union {
+        uint32_t word;
+        uint16_t imsc_ris[2];
+    } irq;
+    uint32_t fr;  /* FR as the guest reads it: written with the FIFO, under the lock */
+    uint8_t line; /* the level the interrupt controller was told last: written under the lock */
+    bool present;
     vm_t *vm;
-    spinlock_t lock;
+    spinlock_t lock; /* the receive FIFO, RIS, the line, transmission */
     uint8_t rx[RX_FIFO];
     unsigned rx_head, rx_num;
-    uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
+    uint32_t dmacr;
 } vpl011_t;
 
 static vpl011_t uarts[VM_MAX];
 static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
-/* The interrupt line follows the masked status; the vGIC hears only of changes, so stores to
- * other registers stay cheap. */
-static void update_line(vm_t *vm, vpl011_t *u)
+/*
+ * The interrupt line follows the masked status (RIS & IMSC); the VM's interrupt controller hears
+ * only of changes, the last level told being kept in `line`. RIS changes under the lock (console
+ * input, the data register, ICR); IMSC, which a driver rewrites all the time, is one store of
+ * its halfword with no lock. Whoever changes either then compares the line the word now gives
+ * with `line`, and if they differ resyncs under the lock: tells the controller the level the
+ * word gives and stores it in `line`, until the two agree. Every such step stores (IMSC, RIS or
+ * `line`), fences, then reads what the other side stores, so of two that race at least one sees
+ * the other's store: an IMSC writer that missed a resync's `line` is seen by that resync, which
+ * reads the word again after telling; one that saw it resyncs itself if the levels differ; a RIS
+ * change and an IMSC write that race are seen by one of the two. Resyncs are serialised by the
+ * lock, so the controller hears the levels in order, the last of them the latest state's: no
+ * level is lost or stale.
+ */
+static bool line_of(uint32_t irq) { return (irq & irq >> 16 & INT_ALL) != 0; }
+
+static void resync_locked(vpl011_t *u)
 {
-    bool line = (u->ris & u->imsc) != 0;
-    if (line != u->line) {
-        u->line = line;
-        vm_irq_set_level(vm, IRQCHIP_PRIV_NUM + VPL011_SPI, line);
+    for (;;) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* RIS or `line` stored before the word is read */
+        bool line = line_of(__atomic_load_n(&u->irq.word, __ATOMIC_RELAXED));
+        if (line == u->line)
+            return;
+        __atomic_store_n(&u->line, line, __ATOMIC_RELAXED);
+        vm_irq_set_level(u->vm, IRQCHIP_PRIV_NUM + VPL011_SPI, line);
     }
 }
 
-static memory_fault_result_t vpl011_access_locked(vm_t *vm, vpl011_t *u, mem_access_t *a)
+static __attribute__((noinline, cold)) memory_fault_result_t resync(vpl011_t *u)
 {
-    uint64_t off = a->addr - VPL011_BASE;
-    if (a->size > 4 || (off & (a->size - 1)))
-        return FAULT_UNHANDLED; /* the PL011 has 32-bit registers and no 64-bit access */
-    uint32_t v = (uint32_t)a->value;
-    if (a->write) {
-        switch (off & ~3UL) {
-        case UARTDR:
-            vm_console_putc(vm, (char)v);
-            u->ris |= INT_TX; /* the (virtual) FIFO drains at once */
-            break;
-        case UARTRSR: break; /* clears errors: there are none */
-        case UARTILPR: u->ilpr = v & 0xff; break;
-        case UARTIBRD: u->ibrd = v & 0xffff; break;
-        case UARTFBRD: u->fbrd = v & 0x3f; break;
-        case UARTLCR_H: u->lcr_h = v & 0xff; break;
-        case UARTCR: u->cr = v & 0xffff; break;
-        case UARTIFLS: u->ifls = v & 0x3f; break;
-        case UARTIMSC: u->imsc = v & 0x7ff; break;
-        case UARTICR: u->ris &= ~v; break;
-        case UARTDMACR: u->dmacr = v & 0x7; break;
-        default: return FAULT_UNHANDLED; /* read-only or reserved */
-        }
-        update_line(vm, u);
-        return FAULT_HANDLED;
-    }
-    uint32_t r;
-    switch (off & ~3UL) {
-    case UARTDR:
-        r = 0;
+    spin_lock(&u->lock);
+    resync_locked(u);
+    spin_unlock(&u->lock);
+    return FAULT_HANDLED;
+}
+
+/* RIS changed by clear and set, under the lock. */
+static void ris_change_locked(vpl011_t *u, uint32_t clear, uint32_t set)
+{
+    uint16_t *ris = &u->irq.imsc_ris[1];
+    __atomic_store_n(ris, (uint16_t)((__atomic_load_n(ris, __ATOMIC_RELAXED) & ~clear) | set),
+                     __ATOMIC_RELAXED);
+    resync_locked(u);
+}
+
+/* (Single loads and stores of aligned halfwords, words and bytes: volatile, which lets the
+ * compiler address them at an offset, where its atomics would want a register.) */
+static inline __attribute__((always_inline)) memory_fault_result_t imsc_write(vpl011_t *u,
+                                                                              uint32_t v)
+{
+    *(volatile uint16_t *)&u->irq.imsc_ris[0] = (uint16_t)v;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* IMSC stored before `line` is read */
+    uint8_t told = u->line;                  /* after the fence: read once, where it stands */
+    if (line_of(*(const volatile uint32_t *)&u->irq.word) ? !told : told)
+        return resync(u);
+    return FAULT_HANDLED;
+}
+
+/* FR follows the receive FIFO (the transmit FIFO is always empty); under the lock. */
+static void fifo_changed_locked(vpl011_t *u)
+{
+    __atomic_store_n(&u->fr,
+                     FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0),
+                     __ATOMIC_RELAXED);
+}
+
+/* The registers shared with console input (data, interrupt clear): under the lock. */
+static memory_fault_result_t shared_access(vpl011_t *u, uint64_t reg, mem_access_t *a)
+{
+    spin_lock(&u->lock);
+    if (reg == UARTICR) {
+        ris_change_locked(u, (uint32_t)a->value & INT_ALL, 0);
+    } else if (a->write) {
+        vm_console_putc(u->vm, (char)a->value);
+        ris_change_locked(u, 0, INT_TX); /* the (virtual) FIFO drains at once */
+    } else {
+        uint32_t r = 0;
         if (u->rx_num) {
             r = u->rx[u->rx_head];
             u->rx_head = (u->rx_head + 1) % RX_FIFO;
             if (--u->rx_num == 0)
-                u->ris &= ~(INT_RX | INT_RT);
-            update_line(vm, u);
+                ris_change_locked(u, INT_RX | INT_RT, 0);
+            fifo_changed_locked(u);
         }
-        break;
+        a->value = r;
+    }
+    spin_unlock(&u->lock);
+    return FAULT_HANDLED;
+}
+
+/* Everything but what vpl011_access finishes itself. Only the data register and ICR take the
+ * lock. */
+static __attribute__((noipa)) memory_fault_result_t vpl011_other(vm_memory_t *mem, mem_access_t *a,
+                                                                 void *cookie)
+{
+    vpl011_t *u = cookie;
+    uint64_t off = a->addr & (VPL011_SIZE - 1), reg = off & ~3UL;
+    uint32_t v = (uint32_t)a->value, r;
+    (void)mem;
+    if (a->size > 4 || (off & (a->size - 1)))
+        return FAULT_UNHANDLED; /* the PL011 has 32-bit registers and no 64-bit access */
+    if (reg == UARTDR || (reg == UARTICR && a->write))
+        return shared_access(u, reg, a);
+    if (reg >= SET_FIRST && reg < SET_FIRST + 4 * SET_NUM) {
+        uint32_t *set = &u->set[(reg - SET_FIRST) / 4];
+        if (a->write)
+            __atomic_store_n(set, v, __ATOMIC_RELAXED);
+        else
+            a->value = (__atomic_load_n(set, __ATOMIC_RELAXED) & set_mask[(reg - SET_FIRST) / 4]) >>
+                       (8 * (off & 3));
+        return FAULT_HANDLED;
+    }
+    if (a->write) {
+        switch (reg) {
+        case UARTRSR: return FAULT_HANDLED; /* clears errors: there are none */
+        case UARTIMSC: return imsc_write(u, v);
+        case UARTDMACR: u->dmacr = v & 0x7; return FAULT_HANDLED;
+        default: return FAULT_UNHANDLED; /* read-only or reserved */
+        }
+    }
+    uint32_t irq = __atomic_load_n(&u->irq.word, __ATOMIC_RELAXED);
+    switch (reg) {
     case UARTRSR: r = 0; break;
-    case UARTFR:
-        r = FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0);
-        break;
-    case UARTILPR: r = u->ilpr; break;
-    case UARTIBRD: r = u->ibrd; break;
-    case UARTFBRD: r = u->fbrd; break;
-    case UARTLCR_H: r = u->lcr_h; break;
-    case UARTCR: r = u->cr; break;
-    case UARTIFLS: r = u->ifls; break;
-    case UARTIMSC: r = u->imsc; break;
-    case UARTRIS: r = u->ris; break;
-    case UARTMIS: r = u->ris & u->imsc; break;
+    case UARTFR: r = __atomic_load_n(&u->fr, __ATOMIC_RELAXED); break;
+    case UARTIMSC: r = irq & INT_ALL; break;
+    case UARTRIS: r = irq >> 16 & INT_ALL; break;
+    case UARTMIS: r = irq & irq >> 16 & INT_ALL; break;
     case UARTDMACR: r = u->dmacr; break;
     default:
         if (off >= UARTID && off < UARTID + 0x20) {
             r = ids[(off - UARTID) / 4];
             break;
         }
-        return FAULT_UNHANDLED;
+        return FAULT_UNHANDLED; /* write-only or reserved */
     }
     a->value = r >> (8 * (off & 3));
     return FAULT_HANDLED;
 }
 
-/* Registers shared with console input (data, flags, interrupt state): under the device's lock. */
-static __attribute__((noinline)) memory_fault_result_t vpl011_access_shared(vm_t *vm, vpl011_t *u,
-                                                                            mem_access_t *a)
-{
-    spin_lock(&u->lock);
-    memory_fault_result_t r = vpl011_access_locked(vm, u, a);
-    spin_unlock(&u->lock);
-    return r;
-}
-
+/* The device (cookie: its state, so there is nothing to look up). 32-bit writes of the settings
+ * and of the interrupt mask, and reads of the flags, what a driver does most, are finished here
+ * in a few instructions and without the lock; the rest goes to vpl011_other. */
 static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
-    vpl011_t *u = cookie; /* the device itself: no lookup on the fast path */
-    (void)mem;
-    /* baud, line and control settings are the guest's alone and touch no shared state: no lock
-     * and no stack frame (a driver programming its baud rate costs a trap and little more) */
-    uint64_t off = a->addr & (VPL011_SIZE - 1); /* the reservation is exactly the device */
-    if (a->write && a->size == 4) {             /* only aligned offsets match below */
-        uint32_t v = (uint32_t)a->value;
-        switch (off) {
-        case UARTIBRD: u->ibrd = v & 0xffff; return FAULT_HANDLED;
-        case UARTFBRD: u->fbrd = v & 0x3f; return FAULT_HANDLED;
-        case UARTLCR_H: u->lcr_h = v & 0xff; return FAULT_HANDLED;
-        case UARTCR: u->cr = v & 0xffff; return FAULT_HANDLED;
-        case UARTIFLS: u->ifls = v & 0x3f; return FAULT_HANDLED;
-        default: break;
+    vpl011_t *u = cookie;
+    /* the offset: the device's page is 64 KiB-aligned, so the address's low half is it */
+    _Static_assert((VPL011_BASE & 0xffff) == 0 && VPL011_SIZE <= 0x10000, "PL011 alignment");
+    uint64_t off = a->addr & 0xffff;
+    OPAQUE(off);
+    if (a->size == 4) {
+        if (a->write) {
+            if (off == UARTIMSC)
+                return imsc_write(u, (uint32_t)a->value);
+            /* a settings word: s aligned (rotated, its low bits would be high), below the last */
+            uint64_t s = off - SET_FIRST;
+            if (((s >> 2) | (s << 62)) < SET_NUM) {
+                *(volatile uint32_t *)((uintptr_t)u->set + s) = (uint32_t)a->value;
+                return FAULT_HANDLED;
+            }
+        } else if (off == UARTFR) {
+            a->value = *(const uint32_t *)&u->fr;
+            return FAULT_HANDLED;
         }
     }
-    return vpl011_access_shared(u->vm, u, a);
+    return vpl011_other(mem, a, cookie);
 }
 
 static bool vpl011_console_rx(vm_t *vm, char c)
@@ -171,8 +255,8 @@ static bool vpl011_console_rx(vm_t *vm, char c)
     bool room = u->rx_num < RX_FIFO;
     if (room) {
         u->rx[(u->rx_head + u->rx_num++) % RX_FIFO] = (uint8_t)c;
-        u->ris |= INT_RX | INT_RT;
-        update_line(vm, u);
+        fifo_changed_locked(u);
+        ris_change_locked(u, 0, INT_RX | INT_RT);
     }
     spin_unlock(&u->lock);
     return room;
@@ -185,7 +269,9 @@ static int vpl011_attach(vm_t *vm)
         if (vm->cfg.dev[d].base < VPL011_BASE + VPL011_SIZE &&
             VPL011_BASE < vm->cfg.dev[d].base + vm->cfg.dev[d].size)
             return 1;
-    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm, .cr = CR_RESET, .ifls = IFLS_RESET};
+    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm, .fr = FR_TXFE | FR_RXFE};
+    uarts[vm->id].set[(UARTCR - SET_FIRST) / 4] = CR_RESET;
+    uarts[vm->id].set[(UARTIFLS - SET_FIRST) / 4] = IFLS_RESET;
     if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, &uarts[vm->id]))
         return -1;
     return 0;

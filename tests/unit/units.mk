@@ -41,3 +41,6 @@ test_console_SRCS := core/lib/console.c
 # Exceptions injected into a guest: vector offsets and syndromes from each mode.
 UNIT_TESTS += test_inject
 test_inject_SRCS  := arch/aarch64/inject.c
+# The virtual PL011: its registers, console input, and its interrupt line.
+UNIT_TESTS += test_pl011
+test_pl011_SRCS   := vdev/pl011.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c
