@@ -10,26 +10,60 @@
 #include <core/vm.h>
 #include <lib/console.h>
 
+static unsigned input_vm;   /* the VM that has the console input */
+static bool input_escape;   /* the previous byte was the escape */
+static bool in_monitor;     /* typed bytes go to septum's monitor */
+static spinlock_t out_lock; /* every VM's line buffer and open_line */
+/* The VM whose unfinished line is on the console now, or NULL. The VM that has the console
+ * input is shown as it types (a shell's prompt has no newline, nor do the characters it echoes),
+ * so its line is printed as it grows; any other output ends that line first, and the VM's next
+ * byte prints it again from its start. */
+static const vm_t *open_line;
+
 void vm_console_putc(vm_t *vm, char c)
 {
-    spin_lock(&vm->lock);
+    spin_lock(&out_lock);
     bool flush = c == '\n' || vm->line_len == sizeof(vm->line) - 1;
     if (c != '\n' && c != '\r')
         vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
-    if (flush) {
-        vm->line[vm->line_len] = '\0';
-        log_info("[%s] %s\n", vm->cfg.name, vm->line);
-        vm->line_len = 0;
+    vm->line[vm->line_len] = '\0';
+    bool live = vm->id == input_vm && !in_monitor;
+    if (open_line && open_line != vm) {
+        log_info("\n"); /* another VM's line interrupts it */
+        open_line = NULL;
     }
-    spin_unlock(&vm->lock);
+    if (flush) {
+        if (open_line == vm && c != '\n' && c != '\r')
+            log_info("%c\n", c); /* the last byte of a full buffer */
+        else if (open_line == vm)
+            log_info("\n");
+        else
+            log_info("[%s] %s\n", vm->cfg.name, vm->line);
+        open_line = NULL;
+        vm->line_len = 0;
+    } else if (live && c != '\r') {
+        if (open_line == vm)
+            log_info("%c", vm->line[vm->line_len - 1]);
+        else
+            log_info("[%s] %s", vm->cfg.name, vm->line);
+        open_line = vm;
+    }
+    spin_unlock(&out_lock);
 }
 
-static unsigned input_vm; /* the VM that has the console input */
-static bool input_escape; /* the previous byte was the escape */
-static bool in_monitor;   /* typed bytes go to septum's monitor */
+/* End a VM's unfinished line on the console before septum says something of its own. */
+static void close_line(void)
+{
+    spin_lock(&out_lock);
+    if (open_line)
+        log_info("\n");
+    open_line = NULL;
+    spin_unlock(&out_lock);
+}
 
 static void input_to(unsigned i)
 {
+    close_line();
     input_vm = i;
     log_info("console input: vm %s\n", vms[i].cfg.name);
 }
@@ -48,6 +82,7 @@ void vm_console_input(char c)
     if (input_escape) {
         input_escape = false;
         if (c == 'm') {
+            close_line();
             in_monitor = true;
             monitor_enter();
             return;

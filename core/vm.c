@@ -6,7 +6,7 @@
  * Lock order (outer first); a lock is only ever taken with the ones before it held:
  *   gnt lock (core/xen/domain.c) -> vm->lock (its region table) -> tables lock (mm/tables.c)
  *   vpl011 lock (vdev/pl011.c) -> vgic lock (vdev/vgic.c)
- *   vpl011 lock -> vm->lock (its console line) -> console lock (core/lib/console.c)
+ *   vpl011 lock -> VM console lines (core/vconsole.c) -> console lock (core/lib/console.c)
  * The frame allocator's lock (mm/frame.c), the console lock and the console interrupt's route
  * lock (core/irq.c) are leaves: nothing is taken under them. State changes of VMs and vCPUs
  * (vm->state, vcpu->state) are atomic, not locked.
