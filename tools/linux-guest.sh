@@ -18,7 +18,7 @@ o=(-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 "-oDir::State::Lists=$ca
 if [ ! -f "$out/.done" ] || [ ! -f "$out/busybox" ]; then
   o=(-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 "-oDir::State::Lists=$cache/lists"
      "-oDir::Cache=$cache" -oDebug::NoLocking=1 -oAPT::Sandbox::User=root)
-  say "fetching Debian's linux-image-arm64 and busybox-static for arm64 into $cache"
+  say "fetching Debian's linux-image-arm64 and busybox-static for arm64 into $cache (about 60 MB, once: later runs reuse it)"
   apt-get "${o[@]}" update -qq >/dev/null
   # the meta package names the versioned image package
   meta=$(apt-cache "${o[@]}" depends linux-image-arm64 | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
