@@ -221,6 +221,7 @@ help:
 	@echo "  make unit       host unit tests only"
 	@echo "  make check      static checks: layering, format, clang-tidy, cppcheck, shellcheck"
 	@echo "  make format     apply .clang-format to every C file in git"
+	@echo "  make soak       the hostile-VM soak, SOAK_OPS=n operations (10^6); SEED=n replays a run"
 	@echo "  make bench      benchmarks under QEMU -icount shift=0; prints the README's table"
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
@@ -318,6 +319,36 @@ $(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/xen/gnttab.c | $(DEPS_O
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -Itests/unit/include $(INCLUDES) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^
+
+# The soak's two guests go into its own bundles only, which name nothing else (a bundle holds
+# at most BUNDLE_ENTRY_MAX entries, and every other one carries every other guest).
+.PHONY: soak
+SOAK_GUESTS := hostile victim
+GUESTS := $(filter-out $(SOAK_GUESTS),$(GUESTS))
+SOAK_FILES = $(foreach g,$(SOAK_GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
+$(BUILD)/systems/soak.pack: $(BUILD)/systems/soak.dtb $(PACKER) \
+  $(patsubst %,$(BUILD)/guests/%.bin,$(SOAK_GUESTS))
+	$(call say,PACK,$@)
+	$(Q)$(PACKER) -q -o $@ system.dtb=$< $(SOAK_FILES)
+$(BUILD)/systems/soak-flash.img: $(BUILD)/systems/soak.dtb $(PACKER) $(BUILD)/septum.bin \
+  $(patsubst %,$(BUILD)/guests/%.bin,$(SOAK_GUESTS))
+	$(call say,PACK,$@)
+	$(Q)$(PACKER) -q -o $@ --flash $(BUILD)/septum.bin system.dtb=$< $(SOAK_FILES)
+
+# The soak test's long run (tests/system/soak.sh; make test runs 50,000 operations with seed 1):
+# the hostile VM for SOAK_OPS operations with seed SEED, a new random one unless given; the
+# description is tests/system/configs/soak.dts with both set. `make soak SEED=N` replays run N.
+SOAK_OPS ?= 1000000
+ifndef SEED
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+SOAK := $(BUILD)/soak/soak-$(SEED)-$(SOAK_OPS)
+soak: $(BUILD)/septum.bin $(BUILD)/guests/hostile.bin $(BUILD)/guests/victim.bin $(PACKER)
+	@mkdir -p $(dir $(SOAK))
+	$(Q)sed -e 's/seed=[0-9]*/seed=$(SEED)/g' -e 's/ops=[0-9]*/ops=$(SOAK_OPS)/g' \
+	  tests/system/configs/soak.dts | dtc -q -I dts -O dtb -o $(SOAK).dtb -
+	$(Q)$(PACKER) -q -o $(SOAK).pack system.dtb=$(SOAK).dtb $(SOAK_FILES)
+	@BUILD=$(BUILD) SOAK_PACK=$(SOAK).pack SOAK_OPS=$(SOAK_OPS) SOAK_SEED=$(SEED) tests/system/soak.sh
 
 unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)

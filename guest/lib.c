@@ -16,8 +16,9 @@
 #define PSCI_SYSTEM_RESET 0x84000009U
 #define ESR_EC(esr)       (((esr) >> 26) & 0x3f)
 #define EC_DABT_CUR       0x25
+#define EC_UNKNOWN        0x00
 
-volatile bool guest_expect_abort;
+volatile bool guest_expect_abort, guest_expect_undef;
 volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
 void (*volatile guest_irq_handler)(void);
 static const void *guest_dtb;
@@ -105,6 +106,10 @@ void guest_exception(guest_frame_t *f, uint64_t kind)
     guest_exceptions++;
     if (guest_expect_abort && (kind & 3) == 0 && ESR_EC(esr) == EC_DABT_CUR) {
         f->elr += 4; /* skip the access that faulted */
+        return;
+    }
+    if (guest_expect_undef && (kind & 3) == 0 && ESR_EC(esr) == EC_UNKNOWN) {
+        f->elr += 4; /* skip the instruction */
         return;
     }
     guest_printf("unexpected exception: vector %lu, ESR 0x%lx, FAR 0x%lx, ELR 0x%lx\n",

@@ -32,6 +32,10 @@ _Noreturn void psci_system_reset(void);
 extern volatile bool guest_expect_abort;
 extern volatile uint64_t guest_last_esr, guest_last_far, guest_exceptions;
 
+/* With guest_expect_undef set, an undefined-instruction exception (EC 0: an unallocated
+ * encoding, a system register septum refused) is recorded and skipped the same way. */
+extern volatile bool guest_expect_undef;
+
 /* Run fn with guest_expect_abort set; true if it took a data abort (which was skipped). */
 bool guest_faults(void (*fn)(void));
 /* Called for every IRQ taken at EL1 when set (the handler acknowledges the interrupt). */
