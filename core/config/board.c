@@ -785,8 +785,10 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
 
     unsigned ac, sc;
     const char *model = prop_str(&p, 0, "model", &rc);
-    if (rc || (rc = cells(&p, 0, &ac, &sc, 1)))
+    if (rc || (rc = cells(&p, 0, &ac, &sc, 1))) {
+        memset(b, 0, sizeof(*b));
         return rc;
+    }
     if (model)
         snprintf(b->model, sizeof(b->model), "%s", model);
     if ((rc = parse_memory(&p)) || (rc = parse_reserved(&p)) || (rc = parse_cpus(&p)) ||
