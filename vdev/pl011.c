@@ -47,6 +47,13 @@
 /* The callbacks' fast paths are counted in instructions (make bench): OPAQUE(x) keeps the
  * compiler from folding what it knows of x into a wider constant (it emits nothing). */
 #define OPAQUE(x) __asm__("" : "+r"(x))
+/* The slow paths: out of line, called with the callback's own arguments in the same registers
+ * (GCC would otherwise drop or reorder them, and the fast paths would pay for the shuffle). */
+#if __has_attribute(noipa)
+#define OUT_OF_LINE __attribute__((noipa))
+#else
+#define OUT_OF_LINE __attribute__((noinline))
+#endif
 
 #define INT_ALL 0x7ffu /* IMSC, RIS, MIS: eleven interrupts */
 
@@ -171,8 +178,8 @@ static memory_fault_result_t shared_access(vpl011_t *u, uint64_t reg, mem_access
 
 /* Everything but what vpl011_access finishes itself. Only the data register and ICR take the
  * lock. */
-static __attribute__((noipa)) memory_fault_result_t vpl011_other(vm_memory_t *mem, mem_access_t *a,
-                                                                 void *cookie)
+static OUT_OF_LINE memory_fault_result_t vpl011_other(vm_memory_t *mem, mem_access_t *a,
+                                                      void *cookie)
 {
     vpl011_t *u = cookie;
     uint64_t off = a->addr & (VPL011_SIZE - 1), reg = off & ~3UL;

@@ -422,6 +422,13 @@ static void vgic_sgi(vcpu_t *v, uint64_t r)
  * nothing).
  */
 #define OPAQUE(x) __asm__("" : "+r"(x))
+/* The slow paths: out of line, called with the callback's own arguments in the same registers
+ * (GCC would otherwise drop or reorder them, and the fast paths would pay for the shuffle). */
+#if __has_attribute(noipa)
+#define OUT_OF_LINE __attribute__((noipa))
+#else
+#define OUT_OF_LINE __attribute__((noinline))
+#endif
 
 /* For reads: the calling CPU runs vcpu, so bring its list-register state in first. */
 static void sync_if_mine(vgic_t *g, unsigned vcpu)
@@ -648,8 +655,7 @@ static memory_fault_result_t gicd_ctlr_write(vgic_t *g, uint32_t v)
 }
 
 /* The distributor's registers but the two gicd_access finishes itself. */
-static __attribute__((noipa)) memory_fault_result_t gicd_other(vm_memory_t *mem, mem_access_t *a,
-                                                               void *cookie)
+static OUT_OF_LINE memory_fault_result_t gicd_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vgic_t *g = cookie;
     uint64_t off = a->addr & (VGIC_GICD_SIZE - 1);
@@ -714,8 +720,7 @@ static uint32_t waker(uint64_t v)
 }
 
 /* A redistributor's registers but what gicr_access finishes itself. */
-static __attribute__((noipa)) memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access_t *a,
-                                                               void *cookie)
+static OUT_OF_LINE memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vgic_cpu_t *c = cookie;
     uint64_t off = a->addr & (VGIC_GICR_STRIDE - 1);
