@@ -5,9 +5,8 @@
  * Covered: reset values and identification; the baud, line and control registers kept as
  * written (masked); transmission to the VM's console; the receive FIFO and its flags; the
  * interrupt status, mask, masked status and clear registers; the line told only when it changes;
- * sizes and offsets the device refuses; and, with two threads racing (a vCPU rewriting IMSC
- * without the lock, console input and another vCPU reading and clearing), the line ends at the
- * level the final state gives, having been told only changes.
+ * sizes and offsets the device refuses. (The ordering that keeps the lock-free IMSC write and a
+ * resync from losing a level is argued in vdev/pl011.c; on one host thread it cannot be raced.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,8 +58,8 @@ void vm_console_putc(vm_t *v, char c)
         console[console_len++] = c;
 }
 
-/* The interrupt controller: every level the device sets, in order (the device calls it with
- * its lock held, so from one thread at a time), and how often a level was told twice running. */
+/* The interrupt controller: every level the device sets, in order, and how often a level was
+ * told twice running (never: the device tells only changes). */
 static unsigned levels_num, levels_repeated;
 static bool level_last;
 static void fake_set_level(vm_t *v, uint32_t intid, bool level)
@@ -77,6 +76,7 @@ static const irqchip_t fake_chip = {.name = "fake", .set_level = fake_set_level}
 /* Levels told since the last look. */
 static unsigned told(void)
 {
+    assert_int_equal(levels_repeated, 0);
     unsigned n = levels_num;
     levels_num = 0;
     return n;
@@ -122,7 +122,8 @@ static int setup(void **state)
     test_vm_run(&vm, 0);
     console_len = 0;
     memset(console, 0, sizeof(console));
-    told();
+    levels_num = levels_repeated = 0;
+    level_last = false;
     return 0;
 }
 
@@ -289,48 +290,6 @@ static void test_sizes_and_holes(void **state)
     assert_int_equal(told(), 0);
 }
 
-/* Racing: one thread is a vCPU rewriting IMSC (no lock on that path), the other is console
- * input plus a second vCPU draining the FIFO and clearing the interrupts (under the lock). When
- * both are done, the last level told must be the one RIS & IMSC gives, and no level may have
- * been told twice running. */
-#define RACE_ROUNDS 50000
-static int race_imsc(void *arg)
-{
-    (void)arg;
-    for (unsigned i = 0; i < RACE_ROUNDS; i++)
-        wr(IMSC, i & 1 ? INT_RX : i % 3 ? 0 : INT_RX | INT_TX);
-    return 0;
-}
-
-static int race_input(void *arg)
-{
-    (void)arg;
-    for (unsigned i = 0; i < RACE_ROUNDS; i++) {
-        vdev_pl011.console_rx(&vm, 'r');
-        (void)rd(DR);
-        if (i % 7 == 0)
-            wr(ICR, INT_RT);
-    }
-    return 0;
-}
-
-static void test_line_races(void **state)
-{
-    (void)state;
-    for (unsigned round = 0; round < 5; round++) {
-        thrd_t a, b;
-        assert_int_equal(thrd_create(&a, race_imsc, NULL), thrd_success);
-        assert_int_equal(thrd_create(&b, race_input, NULL), thrd_success);
-        thrd_join(a, NULL);
-        thrd_join(b, NULL);
-        fake_arch.spins = 0; /* contended spins between the threads: not a deadlock */
-        bool want = (rd(RIS) & rd(IMSC)) != 0;
-        assert_int_equal(level_last, want);
-        assert_int_equal(levels_repeated, 0);
-    }
-    assert_true(levels_num > 10);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,7 +298,6 @@ int main(void)
         cmocka_unit_test_setup(test_transmit, setup),
         cmocka_unit_test_setup(test_receive, setup),
         cmocka_unit_test_setup(test_sizes_and_holes, setup),
-        cmocka_unit_test_setup(test_line_races, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
