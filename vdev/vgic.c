@@ -44,6 +44,8 @@ enum { OP_GROUP, OP_SENABLE, OP_CENABLE, OP_SPEND, OP_CPEND, OP_SACTIVE, OP_CACT
 #define REQ_PEND     1U /* pending again (an edge while it is active) */
 #define REQ_UNPEND   2U
 #define REQ_UNACTIVE 4U
+/* ICFGR0 after reset: the 16 SGIs, edge-triggered (the upper bit of each pair) */
+#define CFG_SGIS 0xaaaaaaaaU
 
 typedef struct virq {
     bool enabled, pending, active, edge, group1, hw, level, in_lr;
@@ -62,6 +64,9 @@ typedef struct vgic_cpu {
     vgic_rd_t rd; /* first: the redistributor's reservation cookie is this vgic_cpu_t */
     /* the private interrupts' priorities, a byte each in IPRIORITYR's layout */
     uint32_t prio[GIC_PRIV_NUM / 4];
+    /* their IGROUPR0, ISENABLER0 and ICFGR0-1 as the guest reads them (see "register
+     * emulation") */
+    uint32_t group0, enable0, cfg0[2];
     struct vgic *g;
     unsigned id;
     virq_t priv[GIC_PRIV_NUM];
@@ -81,6 +86,9 @@ typedef struct vgic {
     /* the SPIs' priorities, a byte each as in IPRIORITYR, at their INTID (the private
      * interrupts' first bytes are unused: each vCPU has its own) */
     uint32_t prio[VGIC_INTID_NUM / 4];
+    /* the SPIs' IGROUPR, ISENABLER and ICFGR words as the guest reads them, at their own index
+     * (the first ones unused) */
+    uint32_t group[VGIC_INTID_NUM / 32], enable[VGIC_INTID_NUM / 32], cfg[VGIC_INTID_NUM / 16];
     bool present;
     spinlock_t lock;
     vm_t *vm;
@@ -363,6 +371,10 @@ static void vgic_vcpu_reset(vcpu_t *v)
         c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
     for (unsigned w = 0; w < GIC_PRIV_NUM / 4; w++)
         __atomic_store_n(&c->prio[w], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->group0, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->enable0, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->cfg0[0], CFG_SGIS, __ATOMIC_RELAXED); /* SGIs are edge-triggered */
+    __atomic_store_n(&c->cfg0[1], 0, __ATOMIC_RELAXED);
     c->lr_used = 0;
     __atomic_store_n(&c->rd.w[RD_WAKER], GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP, __ATOMIC_RELAXED);
     for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
@@ -377,6 +389,12 @@ static void vgic_vcpu_reset(vcpu_t *v)
         }
         for (unsigned w = GIC_PRIV_NUM / 4; w < VGIC_INTID_NUM / 4; w++)
             __atomic_store_n(&g->prio[w], 0, __ATOMIC_RELAXED);
+        for (unsigned w = 0; w < VGIC_INTID_NUM / 32; w++) {
+            __atomic_store_n(&g->group[w], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->enable[w], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->cfg[2 * w], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->cfg[2 * w + 1], 0, __ATOMIC_RELAXED);
+        }
         __atomic_store_n(&g->ctl[CTL_CTLR], GICD_CTLR_ARE | GICD_CTLR_DS, __ATOMIC_RELAXED);
     }
     gic_vcpu_reset();
@@ -453,12 +471,20 @@ static uint32_t bits_read(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
     return v;
 }
 
+/* The IGROUPR (OP_GROUP) or ISENABLER/ICENABLER word kept for the 32 interrupts from first. */
+static uint32_t *shadow_word(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
+{
+    if (op == OP_GROUP)
+        return first < GIC_PRIV_NUM ? &g->cpu[vcpu].group0 : &g->group[first / 32];
+    return first < GIC_PRIV_NUM ? &g->cpu[vcpu].enable0 : &g->enable[first / 32];
+}
+
 static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
 {
-    bool any = false;
-    for (unsigned i = 0; i < 32; i++) {
-        if (op != OP_GROUP && !(val >> i & 1))
-            continue;
+    /* IGROUPR sets every bit; the others act on the bits that are set */
+    uint32_t todo = op == OP_GROUP ? ~0U : val;
+    for (; todo; todo &= todo - 1) {
+        unsigned i = (unsigned)__builtin_ctz(todo);
         uint32_t id = first + i;
         virq_t *q = virq(g, vcpu, id);
         switch (op) {
@@ -489,9 +515,17 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
             q->active = false;
             break;
         }
-        any = true;
     }
-    if (any && op != OP_GROUP) {
+    if (op <= OP_CENABLE) {
+        uint32_t *w = shadow_word(g, vcpu, first, op);
+        uint32_t was = __atomic_load_n(w, __ATOMIC_RELAXED);
+        __atomic_store_n(w,
+                         op == OP_GROUP     ? val
+                         : op == OP_SENABLE ? was | val
+                                            : was & ~val,
+                         __ATOMIC_RELAXED);
+    }
+    if (val && op != OP_GROUP) {
         if (first < GIC_PRIV_NUM)
             notify_locked(g, vcpu);
         else
@@ -544,6 +578,11 @@ static memory_fault_result_t bitmap_access(vgic_t *g, unsigned vcpu, uint32_t fi
         return FAULT_UNHANDLED;
     if (priv != (first < GIC_PRIV_NUM) || first >= VGIC_INTID_NUM)
         return raz_wi(a);
+    /* group and enable bits read from the words kept (the list registers hold neither) */
+    if (!a->write && op <= OP_CENABLE)
+        return read_only(a, __atomic_load_n(shadow_word(g, vcpu, first, op), __ATOMIC_RELAXED));
+    if (a->write && op != OP_GROUP && !(uint32_t)a->value)
+        return FAULT_HANDLED; /* no bit set: nothing to do */
     spin_lock(&g->lock);
     if (a->write) {
         bits_write(g, vcpu, first, op, (uint32_t)a->value);
@@ -568,17 +607,19 @@ static memory_fault_result_t cfg_access(vgic_t *g, unsigned vcpu, uint32_t first
         return FAULT_UNHANDLED;
     if (priv != (first < GIC_PRIV_NUM))
         return raz_wi(a);
+    uint32_t *word = priv ? &g->cpu[vcpu].cfg0[first / 16] : &g->cfg[first / 16];
+    if (!a->write) /* as kept: no lock */
+        return read_only(a, __atomic_load_n(word, __ATOMIC_RELAXED));
     uint32_t v = 0;
     spin_lock(&g->lock);
     for (unsigned i = 0; i < 16; i++) {
         virq_t *q = virq(g, vcpu, first + i);
-        if (a->write && first + i >= GIC_SGI_NUM)
+        if (first + i >= GIC_SGI_NUM)
             q->edge = a->value >> (2 * i + 1) & 1;
         v |= (uint32_t)q->edge << (2 * i + 1);
     }
+    __atomic_store_n(word, v, __ATOMIC_RELAXED);
     spin_unlock(&g->lock);
-    if (!a->write)
-        a->value = v;
     return FAULT_HANDLED;
 }
 

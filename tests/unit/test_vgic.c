@@ -640,6 +640,45 @@ static void test_single_then_waiting(void **state)
     assert_int_equal(hcr(), ICH_HCR_EN);
 }
 
+/* Group, enable and configuration bits read back as written, through either enable register,
+ * and a reset clears them: a vCPU's own for its private interrupts, vCPU 0's (the VM's) for the
+ * SPIs too. */
+static void test_kept_words_reset(void **state)
+{
+    (void)state;
+    uint64_t rd1 = GICR + GICR_STRIDE + SGI_FRAME;
+    mmio_write(rd1 + IGROUPR, 4, 0xffffffff);
+    mmio_write(rd1 + ISENABLER, 4, 0x08000001);
+    mmio_write(rd1 + ICFGR + 4, 4, 0x80000002);
+    mmio_write(GICD + IGROUPR + 8, 4, 0x0000ffff);
+    mmio_write(GICD + ISENABLER + 8, 4, 0x00ff00ff);
+    mmio_write(GICD + ICENABLER + 8, 4, 0x000000f0);
+    mmio_write(GICD + ICFGR + 0x10, 4, 0x22222222);
+    assert_int_equal(mmio_read(rd1 + IGROUPR, 4), 0xffffffff);
+    assert_int_equal(mmio_read(rd1 + ICENABLER, 4), 0x08000001);
+    assert_int_equal(mmio_read(rd1 + ICFGR + 4, 4), 0x80000002);
+    assert_int_equal(mmio_read(GICD + IGROUPR + 8, 4), 0x0000ffff);
+    assert_int_equal(mmio_read(GICD + ISENABLER + 8, 4), 0x00ff000f);
+    assert_int_equal(mmio_read(GICD + ICENABLER + 8, 4), 0x00ff000f);
+    assert_int_equal(mmio_read(GICD + ICFGR + 0x10, 4), 0x22222222);
+    /* writing no bit to a set/clear register changes nothing */
+    mmio_write(GICD + ICENABLER + 8, 4, 0);
+    mmio_write(GICD + ISPENDR + 8, 4, 0);
+    assert_int_equal(mmio_read(GICD + ISENABLER + 8, 4), 0x00ff000f);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 8, 4), 0);
+
+    chip->vcpu_reset(test_vm_run(&vm, 1));
+    assert_int_equal(mmio_read(rd1 + IGROUPR, 4), 0);
+    assert_int_equal(mmio_read(rd1 + ISENABLER, 4), 0);
+    assert_int_equal(mmio_read(rd1 + ICFGR, 4), 0xaaaaaaaa);
+    assert_int_equal(mmio_read(rd1 + ICFGR + 4, 4), 0);
+    assert_int_equal(mmio_read(GICD + ISENABLER + 8, 4), 0x00ff000f); /* the SPIs' stay */
+    chip->vcpu_reset(test_vm_run(&vm, 0));
+    assert_int_equal(mmio_read(GICD + IGROUPR + 8, 4), 0);
+    assert_int_equal(mmio_read(GICD + ISENABLER + 8, 4), 0);
+    assert_int_equal(mmio_read(GICD + ICFGR + 0x10, 4), 0);
+}
+
 /* ---- the register map, register by register ---- */
 
 #define IIDR         0x0008
@@ -947,6 +986,7 @@ int main(void)
         cmocka_unit_test_setup(test_level, setup),
         cmocka_unit_test_setup(test_disable_retracts, setup),
         cmocka_unit_test_setup(test_single_then_waiting, setup),
+        cmocka_unit_test_setup(test_kept_words_reset, setup),
         cmocka_unit_test_setup(test_gicd_control_block, setup),
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_bitmap_bounds, setup),
