@@ -434,7 +434,7 @@ static void vgic_sgi(vcpu_t *v, uint64_t r)
  * one load or one store of a word that no other state depends on: a reader under the lock sees
  * the value before or after, as it would had the guest's access come a little earlier or later.
  * Everything else goes out of line: per-interrupt registers by the offset's 128-byte block (a
- * switch the compiler makes a jump table), under the VM's lock where they touch interrupts'
+ * switch: one range test per kind, no scan), under the VM's lock where they touch interrupts'
  * state. make bench counts the fast paths' instructions; OPAQUE(x) keeps the compiler from
  * folding what it knows of x into a constant that takes an extra instruction to build (it emits
  * nothing).
