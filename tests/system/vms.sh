@@ -71,7 +71,7 @@ xip=('+^\[rom\] running in place at pc 0x[0-9a-f]{1,4}, data at 0x400000[0-9a-f]
 qemu_case vms-xip-kernel 30 "$(kern xip 1)" "${xip[@]}" \
   '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x4[0-9a-f]{7}\)'
 qemu_case vms-xip-flash 30 "$(flash xip 1)" "${xip[@]}" \
-  '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x[0-9a-f]{5}\)'
+  '+^vm rom: .*xip.bin 0x0 \([0-9]+ KiB, in place from host 0x[0-9a-f]{5,6}\)'
 
 # Pass-through devices, several memory ranges, an initrd; the device stays the owner's.
 qemu_case vms-devices 30 "$(kern devices)" '+^\[owner\] devices: 0 failed$' -'FAILED' \

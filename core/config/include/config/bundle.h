@@ -17,7 +17,7 @@
 #define BUNDLE_VERSION   1
 #define BUNDLE_ALIGN     4096u
 #define BUNDLE_NAME_MAX  48
-#define BUNDLE_ENTRY_MAX 32
+#define BUNDLE_ENTRY_MAX 64
 #define BUNDLE_SYSDESC   "system.dtb" /* the entry holding the compiled system description */
 /* In a flash image the bundle starts at the first multiple of this after septum's image. */
 #define BUNDLE_FLASH_ALIGN 0x10000u
