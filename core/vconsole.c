@@ -103,6 +103,17 @@ void vm_console_input(char c)
         return;
     }
     vm_t *vm = &vms[input_vm];
+    if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING) {
+        /* the VM that had the input stopped: the next one still running gets it */
+        for (unsigned k = 1; k < vm_num; k++) {
+            unsigned i = (input_vm + k) % vm_num;
+            if (__atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+                input_to(i);
+                vm = &vms[i];
+                break;
+            }
+        }
+    }
     if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && !vdev_console_rx(vm, c))
         log_debug("vm %s: console input dropped (no room)\n", vm->cfg.name);
 }
