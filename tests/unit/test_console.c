@@ -55,7 +55,8 @@ static unsigned long suppressed(const char *name)
     for (const char *p = out; (p = strstr(p, key)) != NULL; p += strlen(key)) {
         char *end;
         unsigned long n = strtoul(p + strlen(key), &end, 10);
-        if (!strncmp(end, " message", 8) && !strncmp(end + 8 + (end[8] == 's'), " suppressed\n", 12))
+        if (!strncmp(end, " message", 8) &&
+            !strncmp(end + 8 + (end[8] == 's'), " suppressed\n", 12))
             sum += n;
     }
     return sum;

@@ -20,10 +20,10 @@
 #define VBAR     0xffff800010000800UL
 #define PC       0xffff800000123450UL
 #define PC32     0x00012344UL
-#define SPSR_EL0 0x0UL          /* AArch64 EL0t */
-#define SPSR_USR 0x10UL         /* AArch32 User mode */
+#define SPSR_EL0 0x0UL             /* AArch64 EL0t */
+#define SPSR_USR 0x10UL            /* AArch32 User mode */
 #define SPSR_THM (0x10UL | 0x20UL) /* ... in Thumb state */
-#define SPSR_EL1 0x4UL          /* EL1t: on SP_EL0 */
+#define SPSR_EL1 0x4UL             /* EL1t: on SP_EL0 */
 
 static arch_regs_t frame;
 
@@ -58,8 +58,8 @@ static void test_vector_offsets(void **state)
     static const struct {
         uint64_t spsr, off;
     } cases[] = {
-        {SPSR_EL1H_DAIF, 0x200}, {SPSR_EL1, 0x000},        {SPSR_EL0, 0x400},
-        {SPSR_USR, 0x600},       {SPSR_THM | 0x0600fc00UL, 0x600}, /* in an IT block */
+        {SPSR_EL1H_DAIF, 0x200},          {SPSR_EL1, 0x000}, {SPSR_EL0, 0x400}, {SPSR_USR, 0x600},
+        {SPSR_THM | 0x0600fc00UL, 0x600}, /* in an IT block */
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         from(cases[i].spsr, PC);
@@ -80,22 +80,22 @@ static void test_abort_syndrome(void **state)
         uint64_t spsr, pc, off;
         bool el1;
     } cases[] = {
-        {SPSR_EL1H_DAIF, PC, 0x200, true}, {SPSR_EL1, PC, 0x000, true},
-        {SPSR_EL0, PC, 0x400, false},      {SPSR_USR, PC32, 0x600, false},
+        {SPSR_EL1H_DAIF, PC, 0x200, true},  {SPSR_EL1, PC, 0x000, true},
+        {SPSR_EL0, PC, 0x400, false},       {SPSR_USR, PC32, 0x600, false},
         {SPSR_THM, PC32 + 2, 0x600, false},
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         for (unsigned kind = 0; kind < 3; kind++) { /* read, write, instruction fetch */
             bool instruction = kind == 2, write = kind == 1;
             uint64_t far = cases[i].el1 || cases[i].off == 0x400 ? 0xffff000009000010UL
-                                                                   : 0x09000010UL;
+                                                                 : 0x09000010UL;
             from(cases[i].spsr, cases[i].pc);
             arch_inject_abort(&frame, instruction, far, write);
             assert_entered(cases[i].off, cases[i].spsr, cases[i].pc);
             uint64_t ec = instruction ? (cases[i].el1 ? EC_IABT_CUR : EC_IABT_LOW)
                                       : (cases[i].el1 ? EC_DABT_CUR : EC_DABT_LOW);
-            assert_int_equal(fake_sysregs()->esr_el1, ec << ESR_EC_SHIFT | ESR_IL | FSC_SEA |
-                                                          (write ? ESR_ISS_WNR : 0));
+            assert_int_equal(fake_sysregs()->esr_el1,
+                             ec << ESR_EC_SHIFT | ESR_IL | FSC_SEA | (write ? ESR_ISS_WNR : 0));
             assert_int_equal(fake_sysregs()->far_el1, far);
         }
 }
