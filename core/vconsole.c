@@ -9,61 +9,40 @@
 #include <core/vdev.h>
 #include <core/vm.h>
 #include <lib/console.h>
+#include <stdio.h>
 
 static unsigned input_vm;   /* the VM that has the console input */
 static bool input_escape;   /* the previous byte was the escape */
 static bool in_monitor;     /* typed bytes go to septum's monitor */
-static spinlock_t out_lock; /* every VM's line buffer and open_line */
-/* The VM whose unfinished line is on the console now, or NULL. The VM that has the console
- * input is shown as it types (a shell's prompt has no newline, nor do the characters it echoes),
- * so its line is printed as it grows; any other output ends that line first, and the VM's next
- * byte prints it again from its start. */
-static const vm_t *open_line;
+static spinlock_t out_lock; /* every VM's line buffer */
 
+/* The VM that has the console input is shown as it types (a shell's prompt has no newline, nor
+ * do the characters it echoes): its unfinished line is printed as it grows, and whatever else is
+ * printed meanwhile ends it first; then its next byte prints it again from its start. */
 void vm_console_putc(vm_t *vm, char c)
 {
     spin_lock(&out_lock);
+    bool newline = c == '\n' || c == '\r';
     bool flush = c == '\n' || vm->line_len == sizeof(vm->line) - 1;
-    if (c != '\n' && c != '\r')
+    if (!newline)
         vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
     vm->line[vm->line_len] = '\0';
+    char one[2] = {newline ? '\0' : vm->line[vm->line_len ? vm->line_len - 1 : 0], '\0'};
     bool live = vm->id == input_vm && !in_monitor;
-    if (open_line && open_line != vm) {
-        log_info("\n"); /* another VM's line interrupts it */
-        open_line = NULL;
-    }
     if (flush) {
-        if (open_line == vm && c != '\n' && c != '\r')
-            log_info("%c\n", c); /* the last byte of a full buffer */
-        else if (open_line == vm)
-            log_info("\n");
-        else
+        if (!console_part_continue(vm, one, true))
             log_info("[%s] %s\n", vm->cfg.name, vm->line);
-        open_line = NULL;
         vm->line_len = 0;
-    } else if (live && c != '\r') {
-        if (open_line == vm)
-            log_info("%c", vm->line[vm->line_len - 1]);
-        else
-            log_info("[%s] %s", vm->cfg.name, vm->line);
-        open_line = vm;
+    } else if (live && !newline && !console_part_continue(vm, one, false)) {
+        char head[VM_NAME_MAX + 4 + sizeof(vm->line)];
+        snprintf(head, sizeof(head), "[%s] %s", vm->cfg.name, vm->line);
+        console_part_start(vm, head);
     }
-    spin_unlock(&out_lock);
-}
-
-/* End a VM's unfinished line on the console before septum says something of its own. */
-static void close_line(void)
-{
-    spin_lock(&out_lock);
-    if (open_line)
-        log_info("\n");
-    open_line = NULL;
     spin_unlock(&out_lock);
 }
 
 static void input_to(unsigned i)
 {
-    close_line();
     input_vm = i;
     log_info("console input: vm %s\n", vms[i].cfg.name);
 }
@@ -82,7 +61,6 @@ void vm_console_input(char c)
     if (input_escape) {
         input_escape = false;
         if (c == 'm') {
-            close_line();
             in_monitor = true;
             monitor_enter();
             return;

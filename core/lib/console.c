@@ -50,6 +50,8 @@ static void format(char line[LOG_LINE_MAX], const char *fmt, va_list ap)
         snprintf(line + LOG_LINE_MAX - 5, 5, "...\n");
 }
 
+static void end_part(void);
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
     char line[LOG_LINE_MAX];
@@ -59,10 +61,50 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
     format(line, fmt, ap);
     if (console_locking)
         spin_lock(&console_lock);
+    end_part();
     put_str(prefix[level]);
     put_str(line);
     if (console_locking)
         spin_unlock(&console_lock);
+}
+
+/* ---- unfinished lines ---- */
+
+static const void *part_owner; /* whose unfinished line is on the console, or NULL */
+
+static void end_part(void)
+{
+    if (part_owner)
+        put_str("\n"); /* any other output starts on a line of its own */
+    part_owner = NULL;
+}
+
+void console_part_start(const void *owner, const char *s)
+{
+    if (console_locking)
+        spin_lock(&console_lock);
+    end_part();
+    put_str(s);
+    part_owner = owner;
+    if (console_locking)
+        spin_unlock(&console_lock);
+}
+
+bool console_part_continue(const void *owner, const char *s, bool end)
+{
+    if (console_locking)
+        spin_lock(&console_lock);
+    bool ok = part_owner == owner && owner;
+    if (ok) {
+        put_str(s);
+        if (end) {
+            put_str("\n");
+            part_owner = NULL;
+        }
+    }
+    if (console_locking)
+        spin_unlock(&console_lock);
+    return ok;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

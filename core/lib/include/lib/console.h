@@ -5,6 +5,7 @@
 #ifndef CORE_CONSOLE_H
 #define CORE_CONSOLE_H
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,14 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 #define LOG_GUEST_PER_S   5
 void log_guest(unsigned source, const char *name, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Unfinished lines (a VM's line as it is typed): console_part_start prints s and leaves the
+ * line open for owner; console_part_continue adds s to it (and ends it with a newline if end)
+ * only while owner's line is still the open one, and returns false otherwise (other output
+ * came between, which ended it: the caller prints the line again from its start). Every other
+ * message first ends an open line. */
+void console_part_start(const void *owner, const char *s);
+bool console_part_continue(const void *owner, const char *s, bool end);
 
 /* A byte typed on septum's console, or -1 if none is waiting. */
 int console_getc(void);
