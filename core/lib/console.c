@@ -160,9 +160,11 @@ void log_guest(unsigned source, const char *name, enum log_level level, const ch
     if (dropped)
         snprintf(note, sizeof(note), "vm %s: %lu message%s suppressed\n", name,
                  (unsigned long)dropped, dropped == 1 ? "" : "s");
-    /* the count and the message that ends it under one lock: they stay together */
+    /* the count and the message that ends it under one lock: they stay together, on a line
+     * of their own */
     if (console_locking)
         spin_lock(&console_lock);
+    end_part();
     if (dropped) {
         put_str(prefix[LOG_WARN]);
         put_str(note);

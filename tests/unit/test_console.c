@@ -5,6 +5,7 @@
  * counted and not printed, the count comes out as one line with the next message let through,
  * the rate afterwards, every message either printed or counted, sources limited independently,
  * messages below the log level neither printed nor counted; and plain messages, never limited.
+ * A guest's message ends a VM's unfinished line first, as any other message does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,6 +155,18 @@ static void test_levels(void **state)
     assert_int_equal(lines_with("septum "), 100);
 }
 
+/* A VM's unfinished line (the input VM's, printed as it is typed) is ended before a guest's
+ * message, as before any other: the message starts a line of its own. */
+static void test_ends_unfinished_line(void **state)
+{
+    (void)state;
+    static const int owner;
+    console_part_start(&owner, "[typist] hal");
+    log_guest(5, "other", LOG_WARN, "vm other vcpu 0: refused\n");
+    assert_string_equal(out, "[typist] hal\nwarning: vm other vcpu 0: refused\n");
+    assert_false(console_part_continue(&owner, "f", false)); /* it starts again, whole */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +174,7 @@ int main(void)
         cmocka_unit_test_setup(test_rate, setup),
         cmocka_unit_test_setup(test_sources, setup),
         cmocka_unit_test_setup(test_levels, setup),
+        cmocka_unit_test_setup(test_ends_unfinished_line, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
