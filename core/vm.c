@@ -4,7 +4,9 @@
  * that life (VM_SERVICE_LIST below), called through a table rather than by name.
  *
  * Lock order (outer first); a lock is only ever taken with the ones before it held:
- *   gnt lock (core/xen/domain.c) -> vm->lock (its region table) -> tables lock (mm/tables.c)
+ *   grant maptrack lock of a domain -> grant table lock of a domain (two per domain, in the
+ *   grant engine core/xen/gnttab.c; never two of one kind at once, so no order between domains)
+ *   -> vm->lock (its region table) -> tables lock (mm/tables.c)
  *   vpl011 lock (vdev/pl011.c) -> vgic lock (vdev/vgic.c)
  *   vpl011 lock -> VM console lines (core/vconsole.c) -> console lock (core/lib/console.c)
  * The frame allocator's lock (mm/frame.c), the console lock and the console interrupt's route

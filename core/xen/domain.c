@@ -2,10 +2,14 @@
  * The Xen-ABI state of each VM and the grant-table engine's view of the machine (see
  * xen/domain.h): guest memory through checked firmware maps, stage 2 through the region table
  * (a foreign frame goes in as a request septum vouches for), and frames for copies through
- * septum's own firmware-map window. One lock for all grant state, held per hypercall.
+ * septum's own firmware-map window. Each domain has the engine's two grant locks (its maptrack
+ * and its table, see xen/gnttab.h), taken per operation; this file's own changes to a VM's
+ * address space for grants (its table frames) go under its maptrack lock too. A hypercall that
+ * has more to do than the engine does at once is continued as Xen continues it
+ * (core/xen/hypercall.c).
  */
+#include <arch/insn.h>
 #include <arch/page.h>
-#include <arch/spinlock.h>
 #include <errno.h>
 #include <lib/console.h>
 #include <mm/frame.h>
@@ -18,7 +22,6 @@
 #define GFN_LIMIT (1UL << (48 - PAGE_SHIFT))
 
 static gnttab_t gnt;
-static spinlock_t gnt_lock; /* all grant state; taken before any VM's region lock */
 static struct {
     uint64_t hpa; /* its grant-table frames */
     void *table;  /* ... as septum sees them */
@@ -29,8 +32,12 @@ static struct {
     uint16_t writers[GNTTAB_MAX_FRAMES * GRANTS_PER_FRAME];
 } doms[VM_MAX];
 
+/* The VM of domain d; by default a VM's domain id is its index + 1, so look there first. */
 static vm_t *vm_of(domid_t d)
 {
+    unsigned guess = d - 1U;
+    if (guess < vm_num && vms[guess].cfg.domid == d)
+        return &vms[guess];
     for (unsigned i = 0; i < vm_num; i++)
         if (vms[i].cfg.domid == d)
             return &vms[i];
@@ -64,22 +71,28 @@ static int env_to(void *ctx, domid_t d, uint64_t gpa, const void *src, size_t le
     return xen_guest_copy(vm_of(d), (void *)(uintptr_t)src, gpa, len, true);
 }
 
+/* Region tables are read as a copy taken under the VM's lock (region_info): with grant locks
+ * per domain, another VM's table may be changing while a grant operation looks at it. Its own
+ * RAM is a RAM region without an owner: every such region passed the VM's host check (its own
+ * frames, core/vm.c) when it was added, and the frames go back only once the VM's regions are
+ * gone; its grant table and the frames others granted it are regions septum owns. */
 static bool env_own_frame(void *ctx, domid_t d, uint64_t gfn, uint64_t *hpa)
 {
     (void)ctx;
     vm_t *vm = vm_of(d);
-    const region_t *r = vm && gfn < GFN_LIMIT ? region_find(&vm->regions, gfn * PAGE_SIZE) : NULL;
-    if (!r || r->type != REGION_RAM)
+    region_t r;
+    if (!vm || gfn >= GFN_LIMIT || region_info(&vm->regions, gfn * PAGE_SIZE, &r) != REGION_OK ||
+        r.type != REGION_RAM || r.owner)
         return false;
-    *hpa = r->hpa + (gfn * PAGE_SIZE - r->gpa);
-    /* its own RAM: never its grant table, never a frame someone granted it */
-    return frame_owner(*hpa) == FRAME_VM0 + (int)vm->id;
+    *hpa = r.hpa + (gfn * PAGE_SIZE - r.gpa);
+    return true;
 }
 
 static bool host_addr_ok(const vm_t *vm, uint64_t gpa)
 {
+    region_t r;
     return vm && gpa % PAGE_SIZE == 0 && gpa < vm->regions.ipa_size &&
-           !region_find(&vm->regions, gpa) &&
+           region_info(&vm->regions, gpa, &r) != REGION_OK &&
            !(gpa >= VM_ANON_BASE && gpa < VM_ANON_BASE + VM_ANON_SIZE);
 }
 
@@ -122,14 +135,11 @@ static int env_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro, co
     return vm ? map_foreign(vm, gpa, hpa, ro ? REGION_R : REGION_R | REGION_W, owner) : -1;
 }
 
-static int env_unmap(void *ctx, domid_t d, uint64_t gpa)
+static int env_unmap(void *ctx, domid_t d, uint64_t gpa, const void *owner)
 {
     (void)ctx;
     vm_t *vm = vm_of(d);
-    region_t r;
-    if (!vm || region_info(&vm->regions, gpa, &r) != REGION_OK || !r.owner)
-        return -1; /* only ever a region the engine made */
-    return unmap_foreign(vm, gpa, r.owner);
+    return vm ? unmap_foreign(vm, gpa, owner) : -1; /* only ever the region the engine made */
 }
 
 static void *env_frame_map(void *ctx, uint64_t hpa, bool write)
@@ -160,23 +170,26 @@ static bool env_may_talk(void *ctx, domid_t a, domid_t b)
     return va && vb && (lists(va, b) || lists(vb, a));
 }
 
+static void env_relax(void *ctx)
+{
+    (void)ctx;
+    cpu_relax();
+}
+
 static const gnttab_env_t xen_env = {env_from,     env_to,    env_own_frame, env_host_addr_ok,
                                      env_map,      env_unmap, env_frame_map, env_frame_unmap,
-                                     env_may_talk, NULL};
+                                     env_may_talk, env_relax, NULL,          NULL};
 
 /* ---- the hypercalls that touch grant state ---- */
 
-long xen_grant_table_op(vm_t *vm, unsigned cmd, uint64_t uop, uint64_t count)
+long xen_grant_table_op(vm_t *vm, gnttab_call_t *call)
 {
-    spin_lock(&gnt_lock);
-    long rc = gnttab_op(&gnt, vm->cfg.domid, cmd, uop,
-                        count > GNTTAB_BATCH_MAX ? GNTTAB_BATCH_MAX + 1 : (unsigned)count);
-    spin_unlock(&gnt_lock);
-    return rc;
+    return gnttab_op(&gnt, vm->cfg.domid, call);
 }
 
-/* One of the caller's own grant-table frames into its address space. Mapping a frame again
- * elsewhere moves it, as on Xen: a VM holds at most GNTTAB_MAX_FRAMES such regions. */
+/* One of the caller's own grant-table frames into its address space, under its maptrack lock.
+ * Mapping a frame again elsewhere moves it, as on Xen: a VM holds at most GNTTAB_MAX_FRAMES such
+ * regions. */
 static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
 {
     struct xen_add_to_physmap x;
@@ -204,9 +217,10 @@ static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
 
 long xen_add_to_physmap(vm_t *vm, uint64_t arg)
 {
-    spin_lock(&gnt_lock);
+    if (!gnttab_maptrack_lock(&gnt, vm->cfg.domid))
+        return -XEN_EPERM;
     long rc = add_to_physmap_locked(vm, arg);
-    spin_unlock(&gnt_lock);
+    gnttab_maptrack_unlock(&gnt, vm->cfg.domid);
     return rc;
 }
 
@@ -227,11 +241,8 @@ static int xen_create(vm_t *vm)
     if (fwmap_frames(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, true, &h) != EOK)
         return -ENOMEM;
     doms[vm->id].table = gasp_get_vaddr(h);
-    spin_lock(&gnt_lock);
-    int rc = gnttab_add_domain(&gnt, vm->cfg.domid, doms[vm->id].table, doms[vm->id].readers,
-                               doms[vm->id].writers, 1, GNTTAB_MAX_FRAMES);
-    spin_unlock(&gnt_lock);
-    return rc;
+    return gnttab_add_domain(&gnt, vm->cfg.domid, doms[vm->id].table, doms[vm->id].readers,
+                             doms[vm->id].writers, 1, GNTTAB_MAX_FRAMES);
 }
 
 static void report_stuck(const vm_t *vm, unsigned stuck)
@@ -242,21 +253,16 @@ static void report_stuck(const vm_t *vm, unsigned stuck)
 }
 
 /* Every mapping the VM holds and every mapping of its pages goes. */
-static void xen_stopped(vm_t *vm)
-{
-    spin_lock(&gnt_lock);
-    unsigned stuck = gnttab_domain_teardown(&gnt, vm->cfg.domid);
-    spin_unlock(&gnt_lock);
-    report_stuck(vm, stuck);
-}
+static void xen_stopped(vm_t *vm) { report_stuck(vm, gnttab_domain_teardown(&gnt, vm->cfg.domid)); }
 
 /* A reset starts a new domain: no grant of the old incarnation survives (the table is cleared),
  * and the table frames leave the guest's address space (the new kernel maps them again). */
 static int xen_restart(vm_t *vm)
 {
     int rc = 0;
-    spin_lock(&gnt_lock);
     gnttab_domain_reset(&gnt, vm->cfg.domid);
+    if (!gnttab_maptrack_lock(&gnt, vm->cfg.domid))
+        return -ENOENT;
     for (unsigned i = 0; i < GNTTAB_MAX_FRAMES; i++) {
         uint64_t *where = &doms[vm->id].frame_gpa[i];
         if (*where != REGION_NO_HOST && unmap_foreign(vm, *where, where) != 0)
@@ -264,17 +270,14 @@ static int xen_restart(vm_t *vm)
         else
             *where = REGION_NO_HOST;
     }
-    spin_unlock(&gnt_lock);
+    gnttab_maptrack_unlock(&gnt, vm->cfg.domid);
     return rc;
 }
 
 /* Its grant table goes too: frames back to the allocator (its region table is gone by now). */
 static void xen_release(vm_t *vm)
 {
-    spin_lock(&gnt_lock);
-    unsigned stuck = gnttab_remove_domain(&gnt, vm->cfg.domid);
-    spin_unlock(&gnt_lock);
-    report_stuck(vm, stuck);
+    report_stuck(vm, gnttab_remove_domain(&gnt, vm->cfg.domid));
     if (doms[vm->id].table) {
         fwmap_unmap_vaddr(doms[vm->id].table);
         frame_free(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, FRAME_SEPTUM);

@@ -2,7 +2,8 @@
  * The grant-table engine (see core/xen/include/xen/gnttab.h). The granting guest writes its
  * entries concurrently, so every change of an entry's flags is a compare-and-swap that keeps
  * the guest's own bits, and GTF_reading/GTF_writing stay set while septum's own count of
- * mappings says so; the guest can revoke (clear the flags) only when neither is set.
+ * mappings says so; the guest can revoke (clear the flags) only when neither is set. The locks
+ * and their order are described in xen/gnttab.h.
  */
 #include <string.h>
 #include <xen/gnttab.h>
@@ -20,14 +21,82 @@ void gnttab_init(gnttab_t *g, const gnttab_env_t *env)
 {
     memset(g, 0, sizeof(*g));
     g->env = env;
+    g->ops_per_call = GNTTAB_OPS_PER_CALL;
+}
+
+/* Whether slot d is domain id. Slots are published and retired under the domain's locks, so
+ * the answer holds while one of its locks is held; without one it is a hint to be checked
+ * again under the lock. */
+static bool is_dom(const gnttab_dom_t *d, domid_t id)
+{
+    return __atomic_load_n(&d->live, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&d->id, __ATOMIC_RELAXED) == id;
 }
 
 static gnttab_dom_t *dom_of(gnttab_t *g, domid_t id)
 {
     for (unsigned i = 0; i < GNTTAB_DOM_MAX; i++)
-        if (g->dom[i].live && g->dom[i].id == id)
+        if (is_dom(&g->dom[i], id))
             return &g->dom[i];
     return NULL;
+}
+
+/* Under one of d's locks: whether d is still domain id and open for new operations. */
+static bool is_open(const gnttab_dom_t *d, domid_t id) { return is_dom(d, id) && !d->closed; }
+
+/* A fair ticket lock on C11 atomics, inline and call-free when nobody holds it: a waiter spins
+ * on the env's relax (a yield, which also hands an emulated CPU back to its emulator). A slot
+ * keeps its locks when its domain is removed (slots are not reused for another domain once the
+ * machine runs), so a stale pointer still names the same locks. */
+static __attribute__((noinline)) void lock_wait(gnttab_t *g, gnttab_spinlock_t *l, uint32_t me)
+{
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+        g->env->relax(g->env->ctx);
+}
+
+/* The env's lock_seen, in host builds only (tests): the hypervisor's path does not look. */
+#ifdef SEPTUM_HOST
+static void lock_tell(gnttab_t *g, gnttab_dom_t *d, gnttab_lock_t which, bool taken)
+{
+    if (g->env->lock_seen)
+        g->env->lock_seen(g->env->ctx, __atomic_load_n(&d->id, __ATOMIC_RELAXED), which, taken);
+}
+#else
+#define lock_tell(g, d, which, taken) ((void)(g), (void)(d))
+#endif
+
+static inline __attribute__((always_inline)) void lock(gnttab_t *g, gnttab_dom_t *d,
+                                                       gnttab_lock_t which)
+{
+    lock_tell(g, d, which, true);
+    gnttab_spinlock_t *l = &d->lock[which];
+    uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+        lock_wait(g, l, me);
+}
+
+static inline __attribute__((always_inline)) void unlock(gnttab_t *g, gnttab_dom_t *d,
+                                                         gnttab_lock_t which)
+{
+    gnttab_spinlock_t *l = &d->lock[which];
+    __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+    lock_tell(g, d, which, false);
+}
+
+bool gnttab_maptrack_lock(gnttab_t *g, domid_t id)
+{
+    gnttab_dom_t *d = dom_of(g, id);
+    if (!d)
+        return false;
+    lock(g, d, GNTTAB_LOCK_MAPTRACK);
+    return true;
+}
+
+void gnttab_maptrack_unlock(gnttab_t *g, domid_t id)
+{
+    gnttab_dom_t *d = dom_of(g, id);
+    if (d)
+        unlock(g, d, GNTTAB_LOCK_MAPTRACK);
 }
 
 int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16_t *readers,
@@ -37,13 +106,24 @@ int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16
         nr_frames > max_frames || max_frames == 0 || max_frames > GNTTAB_MAX_FRAMES)
         return -XEN_EINVAL;
     for (unsigned i = 0; i < GNTTAB_DOM_MAX; i++)
-        if (!g->dom[i].live) {
+        if (!__atomic_load_n(&g->dom[i].live, __ATOMIC_ACQUIRE)) {
             gnttab_dom_t *d = &g->dom[i];
-            memset(d, 0, sizeof(*d));
-            *d = (gnttab_dom_t){true, id, entries, nr_frames, max_frames, readers, writers, {{0}}};
+            __atomic_store_n(&d->id, id, __ATOMIC_RELAXED);
+            lock(g, d, GNTTAB_LOCK_MAPTRACK);
+            lock(g, d, GNTTAB_LOCK_TABLE);
+            memset(d->map, 0, sizeof(d->map));
+            d->closed = false;
+            d->entries = entries;
+            d->nr_frames = nr_frames;
+            d->max_frames = max_frames;
+            d->readers = readers;
+            d->writers = writers;
             memset(entries, 0, max_frames * XEN_PAGE_SIZE);
             memset(readers, 0, max_frames * GRANTS_PER_FRAME * sizeof(uint16_t));
             memset(writers, 0, max_frames * GRANTS_PER_FRAME * sizeof(uint16_t));
+            __atomic_store_n(&d->live, true, __ATOMIC_RELEASE); /* published last */
+            unlock(g, d, GNTTAB_LOCK_TABLE);
+            unlock(g, d, GNTTAB_LOCK_MAPTRACK);
             return 0;
         }
     return -XEN_EINVAL;
@@ -77,43 +157,59 @@ static bool flags_update(grant_entry_v1_t *e, uint16_t set, uint16_t clear, uint
 
 static domid_t self_or(domid_t caller, domid_t dom) { return dom == DOMID_SELF ? caller : dom; }
 
-/* Pin entry ref of d for a mapping by mapper: checks the entry and sets GTF_reading/writing. */
-static int16_t pin(gnttab_dom_t *d, grant_ref_t ref, domid_t mapper, bool readonly, uint64_t *frame)
+/* Pin entry ref of granter d (domain gid) for a mapping or copy by mapper: checks the entry and
+ * sets GTF_reading/writing. Takes d's table lock; a closed or removed granter is bad_domain. */
+static int16_t pin(gnttab_t *g, gnttab_dom_t *d, domid_t gid, grant_ref_t ref, domid_t mapper,
+                   bool readonly, uint64_t *frame)
 {
-    if (ref >= nr_entries(d))
-        return GNTST_bad_gntref;
-    grant_entry_v1_t *e = &d->entries[ref];
+    lock(g, d, GNTTAB_LOCK_TABLE);
+    bool open = is_open(d, gid);
+    int16_t st = GNTST_okay;
+    grant_entry_v1_t *e = open && ref < nr_entries(d) ? &d->entries[ref] : NULL;
     /* the guest writes domid and frame, then flags with a barrier: read flags first */
-    uint16_t f = flags_load(e);
-    if ((f & GTF_type_mask) != GTF_permit_access)
-        return GNTST_bad_gntref;
-    if (__atomic_load_n(&e->domid, __ATOMIC_RELAXED) != mapper)
-        return GNTST_permission_denied;
-    if (!readonly && (f & GTF_readonly))
-        return GNTST_permission_denied;
+    uint16_t f = e ? flags_load(e) : 0;
     uint16_t need_mask = GTF_type_mask | (readonly ? 0 : GTF_readonly);
-    if (!flags_update(e, readonly ? GTF_reading : (GTF_reading | GTF_writing), 0, need_mask,
-                      GTF_permit_access))
-        return GNTST_permission_denied; /* revoked or made read-only meanwhile */
-    *frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
-    d->readers[ref]++;
-    if (!readonly)
-        d->writers[ref]++;
-    return GNTST_okay;
+    if (!open)
+        st = GNTST_bad_domain;
+    else if (!e || (f & GTF_type_mask) != GTF_permit_access)
+        st = GNTST_bad_gntref;
+    else if (__atomic_load_n(&e->domid, __ATOMIC_RELAXED) != mapper)
+        st = GNTST_permission_denied;
+    else if (!readonly && (f & GTF_readonly))
+        st = GNTST_permission_denied;
+    else if (!flags_update(e, readonly ? GTF_reading : (GTF_reading | GTF_writing), 0, need_mask,
+                           GTF_permit_access))
+        st = GNTST_permission_denied; /* revoked or made read-only meanwhile */
+    if (st == GNTST_okay) {
+        *frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
+        d->readers[ref]++;
+        if (!readonly)
+            d->writers[ref]++;
+    }
+    unlock(g, d, GNTTAB_LOCK_TABLE);
+    return st;
 }
 
-static void unpin(gnttab_dom_t *d, grant_ref_t ref, bool readonly)
+/* Drop a pin. Takes d's table lock; a granter that is gone (its table freed) has nothing to
+ * drop, a closed one still has. */
+static void unpin(gnttab_t *g, gnttab_dom_t *d, domid_t gid, grant_ref_t ref, bool readonly)
 {
-    if (!readonly && d->writers[ref])
-        d->writers[ref]--;
-    if (d->readers[ref])
-        d->readers[ref]--;
-    uint16_t clear = (uint16_t)((d->writers[ref] ? 0 : GTF_writing) |
-                                (d->readers[ref] ? 0 : GTF_reading));
-    if (clear)
-        flags_update(&d->entries[ref], 0, clear, 0, 0);
+    lock(g, d, GNTTAB_LOCK_TABLE);
+    if (is_dom(d, gid) && ref < nr_entries(d)) {
+        if (!readonly && d->writers[ref])
+            d->writers[ref]--;
+        if (d->readers[ref])
+            d->readers[ref]--;
+        uint16_t clear = (uint16_t)((d->writers[ref] ? 0 : GTF_writing) |
+                                    (d->readers[ref] ? 0 : GTF_reading));
+        if (clear)
+            flags_update(&d->entries[ref], 0, clear, 0, 0);
+    }
+    unlock(g, d, GNTTAB_LOCK_TABLE);
 }
 
+/* Under me's maptrack lock, like every operation: the pin is recorded in its maptrack (or
+ * dropped) before that lock goes. */
 static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_ref *op)
 {
     const gnttab_env_t *env = g->env;
@@ -122,8 +218,8 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
     if (!(op->flags & GNTMAP_host_map) || (op->flags & ~(GNTMAP_host_map | GNTMAP_readonly)))
         return GNTST_general_error; /* device mappings and other forms are not offered */
     domid_t gid = self_or(me->id, op->dom);
-    gnttab_dom_t *granter = dom_of(g, gid);
-    if (!granter || gid == me->id)
+    gnttab_dom_t *granter = gid == me->id ? NULL : dom_of(g, gid);
+    if (!granter)
         return GNTST_bad_domain;
     if (!env->may_talk(env->ctx, me->id, gid))
         return GNTST_permission_denied;
@@ -140,32 +236,30 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
         return GNTST_no_space;
     bool ro = (op->flags & GNTMAP_readonly) != 0;
     uint64_t frame, hpa;
-    int16_t st = pin(granter, op->ref, me->id, ro, &frame);
+    int16_t st = pin(g, granter, gid, op->ref, me->id, ro, &frame);
     if (st != GNTST_okay)
         return st;
     if (!env->own_frame(env->ctx, gid, frame, &hpa)) {
-        unpin(granter, op->ref, ro);
+        unpin(g, granter, gid, op->ref, ro);
         return GNTST_bad_page;
     }
     if (env->map(env->ctx, me->id, op->host_addr, hpa, ro, &me->map[slot]) != 0) {
-        unpin(granter, op->ref, ro);
+        unpin(g, granter, gid, op->ref, ro);
         return GNTST_general_error;
     }
-    me->map[slot] = (gnttab_map_t){true, gid, op->ref, ro, op->host_addr};
+    me->map[slot] = (gnttab_map_t){true, gid, op->ref, ro, op->host_addr, granter};
     op->handle = slot;
     return GNTST_okay;
 }
 
-/* Undo one mapping: stage 2 first; only once the frame is gone from the mapper's stage 2 is
- * the pin dropped (so the granter can revoke, and its frame be freed). False if the unmap
- * failed: the mapping and its pin stay. */
+/* Undo one mapping, under me's maptrack lock: stage 2 first; only once the frame is gone from
+ * the mapper's stage 2 is the pin dropped (so the granter can revoke, and its frame be freed).
+ * False if the unmap failed: the mapping and its pin stay. */
 static bool drop_mapping(gnttab_t *g, gnttab_dom_t *me, gnttab_map_t *m)
 {
-    if (g->env->unmap(g->env->ctx, me->id, m->host_addr) != 0)
+    if (g->env->unmap(g->env->ctx, me->id, m->host_addr, m) != 0)
         return false;
-    gnttab_dom_t *granter = dom_of(g, m->granter);
-    if (granter && m->ref < nr_entries(granter))
-        unpin(granter, m->ref, m->readonly);
+    unpin(g, m->gdom, m->granter, m->ref, m->readonly);
     m->live = false;
     return true;
 }
@@ -182,7 +276,9 @@ static int16_t unmap_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_unmap_gran
     return drop_mapping(g, me, m) ? GNTST_okay : GNTST_general_error;
 }
 
-/* One side of a copy: a granted frame (pinned for the copy) or one of the caller's own. */
+/* One side of a copy: a granted frame (pinned for the copy; *pinned says whose) or one of the
+ * caller's own. The pin is held without the granter's table lock: the copy itself runs under
+ * the caller's maptrack lock only, so a granter's teardown waits for it (see xen/gnttab.h). */
 static int16_t copy_side(gnttab_t *g, gnttab_dom_t *me, const struct gnttab_copy_ptr *p,
                          bool by_ref, bool write, uint8_t **ptr, gnttab_dom_t **pinned)
 {
@@ -191,32 +287,28 @@ static int16_t copy_side(gnttab_t *g, gnttab_dom_t *me, const struct gnttab_copy
     uint64_t frame = p->u.gmfn, hpa;
     *pinned = NULL;
     if (by_ref) {
-        gnttab_dom_t *d = dom_of(g, id);
+        gnttab_dom_t *d = id == me->id ? me : dom_of(g, id);
         if (!d)
             return GNTST_bad_domain;
         if (id != me->id && !env->may_talk(env->ctx, me->id, id))
             return GNTST_permission_denied;
-        int16_t st = pin(d, p->u.ref, me->id, !write, &frame);
+        int16_t st = pin(g, d, id, p->u.ref, me->id, !write, &frame);
         if (st != GNTST_okay)
             return st;
         *pinned = d;
     } else if (id != me->id) {
         return GNTST_permission_denied; /* only one's own frames by number */
     }
-    if (!env->own_frame(env->ctx, id, frame, &hpa)) {
-        if (*pinned)
-            unpin(*pinned, p->u.ref, !write);
+    int16_t st = GNTST_okay;
+    if (!env->own_frame(env->ctx, id, frame, &hpa))
+        st = GNTST_bad_page;
+    else if (!(*ptr = env->frame_map(env->ctx, hpa, write)))
+        st = GNTST_general_error;
+    if (st != GNTST_okay && *pinned) {
+        unpin(g, *pinned, id, p->u.ref, !write);
         *pinned = NULL;
-        return GNTST_bad_page;
     }
-    *ptr = env->frame_map(env->ctx, hpa, write);
-    if (!*ptr) {
-        if (*pinned)
-            unpin(*pinned, p->u.ref, !write);
-        *pinned = NULL;
-        return GNTST_general_error;
-    }
-    return GNTST_okay;
+    return st;
 }
 
 static int16_t copy_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_copy *op)
@@ -238,18 +330,20 @@ static int16_t copy_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_copy *op)
     }
     g->env->frame_unmap(g->env->ctx, src);
     if (pd)
-        unpin(pd, op->dest.u.ref, false);
+        unpin(g, pd, self_or(me->id, op->dest.domid), op->dest.u.ref, false);
     if (ps)
-        unpin(ps, op->source.u.ref, true);
+        unpin(g, ps, self_or(me->id, op->source.domid), op->source.u.ref, true);
     return st;
 }
 
-static int16_t query_one(gnttab_dom_t *me, struct gnttab_query_size *op)
+static int16_t query_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_query_size *op)
 {
     if (self_or(me->id, op->dom) != me->id)
         return GNTST_permission_denied;
+    lock(g, me, GNTTAB_LOCK_TABLE);
     op->nr_frames = me->nr_frames;
     op->max_nr_frames = me->max_frames;
+    unlock(g, me, GNTTAB_LOCK_TABLE);
     return GNTST_okay;
 }
 
@@ -259,8 +353,10 @@ static int16_t setup_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_setup_tabl
         return GNTST_permission_denied;
     if (op->nr_frames > me->max_frames)
         return GNTST_general_error;
+    lock(g, me, GNTTAB_LOCK_TABLE);
     if (op->nr_frames > me->nr_frames)
         me->nr_frames = op->nr_frames; /* tables only grow */
+    unlock(g, me, GNTTAB_LOCK_TABLE);
     /* On Arm the frames are placed with XENMEM_add_to_physmap; report none here. */
     for (uint32_t i = 0; i < op->nr_frames; i++) {
         uint64_t invalid = ~0ULL;
@@ -285,10 +381,56 @@ static size_t op_size(unsigned cmd)
     }
 }
 
-long gnttab_op(gnttab_t *g, domid_t id, unsigned cmd, uint64_t uop, unsigned count)
+typedef union {
+    struct gnttab_map_grant_ref map;
+    struct gnttab_unmap_grant_ref unmap;
+    struct gnttab_setup_table setup;
+    struct gnttab_copy copy;
+    struct gnttab_query_size query;
+    struct gnttab_set_version setv;
+    struct gnttab_get_version getv;
+} any_op_t;
+
+/* One operation at guest address at, whole, under the caller's maptrack lock: read, done,
+ * written back. 0, or the hypercall's error. */
+static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint64_t at,
+                   size_t size)
 {
-    gnttab_dom_t *me = dom_of(g, id);
+    const gnttab_env_t *env = g->env;
+    any_op_t op;
+    long rc = 0;
+    lock(g, me, GNTTAB_LOCK_MAPTRACK);
+    if (me->closed)      /* the caller's domain is not removed under it (xen/gnttab.h) */
+        rc = -XEN_EPERM; /* closed (stopping or resetting) */
+    else if (env->copy_from_guest(env->ctx, id, &op, at, size))
+        rc = -XEN_EFAULT;
+    else {
+        switch (cmd) {
+        case GNTTABOP_map_grant_ref: op.map.status = map_one(g, me, &op.map); break;
+        case GNTTABOP_unmap_grant_ref: op.unmap.status = unmap_one(g, me, &op.unmap); break;
+        case GNTTABOP_setup_table: op.setup.status = setup_one(g, me, &op.setup); break;
+        case GNTTABOP_copy: op.copy.status = copy_one(g, me, &op.copy); break;
+        case GNTTABOP_query_size: op.query.status = query_one(g, me, &op.query); break;
+        case GNTTABOP_set_version: rc = op.setv.version == 1 ? 0 : -XEN_EINVAL; break; /* v1 */
+        case GNTTABOP_get_version:
+            if (self_or(id, op.getv.dom) != id)
+                rc = -XEN_EPERM;
+            op.getv.version = 1;
+            break;
+        }
+        if (!rc && cmd != GNTTABOP_set_version && env->copy_to_guest(env->ctx, id, at, &op, size))
+            rc = -XEN_EFAULT;
+    }
+    unlock(g, me, GNTTAB_LOCK_MAPTRACK);
+    return rc;
+}
+
+long gnttab_op(gnttab_t *g, domid_t id, gnttab_call_t *call)
+{
+    unsigned cmd = call->cmd, count = call->count;
+    uint64_t uop = call->uop;
     size_t size = op_size(cmd);
+    gnttab_dom_t *me = dom_of(g, id);
     if (!me)
         return -XEN_EPERM;
     if (!size)
@@ -300,37 +442,33 @@ long gnttab_op(gnttab_t *g, domid_t id, unsigned cmd, uint64_t uop, unsigned cou
     /* an operation array lies within one page of the caller's memory */
     if (count && (uop % XEN_PAGE_SIZE) + (uint64_t)count * size > XEN_PAGE_SIZE)
         return -XEN_EFAULT;
-    union {
-        struct gnttab_map_grant_ref map;
-        struct gnttab_unmap_grant_ref unmap;
-        struct gnttab_setup_table setup;
-        struct gnttab_copy copy;
-        struct gnttab_query_size query;
-        struct gnttab_set_version setv;
-        struct gnttab_get_version getv;
-    } op;
-    const gnttab_env_t *env = g->env;
+    unsigned budget = g->ops_per_call ? g->ops_per_call : 1;
     for (unsigned i = 0; i < count; i++) {
-        uint64_t at = uop + i * size;
-        if (at < uop || env->copy_from_guest(env->ctx, id, &op, at, size))
-            return -XEN_EFAULT;
-        switch (cmd) {
-        case GNTTABOP_map_grant_ref: op.map.status = map_one(g, me, &op.map); break;
-        case GNTTABOP_unmap_grant_ref: op.unmap.status = unmap_one(g, me, &op.unmap); break;
-        case GNTTABOP_setup_table: op.setup.status = setup_one(g, me, &op.setup); break;
-        case GNTTABOP_copy: op.copy.status = copy_one(g, me, &op.copy); break;
-        case GNTTABOP_query_size: op.query.status = query_one(me, &op.query); break;
-        case GNTTABOP_set_version: return op.setv.version == 1 ? 0 : -XEN_EINVAL; /* v1 only */
-        case GNTTABOP_get_version:
-            if (self_or(id, op.getv.dom) != id)
-                return -XEN_EPERM;
-            op.getv.version = 1;
-            break;
+        if (i == budget) {
+            /* Xen's continuation: the rest of the array, the same command */
+            call->uop = uop + i * size;
+            call->count = count - i;
+            return GNTTAB_CONTINUE;
         }
-        if (env->copy_to_guest(env->ctx, id, at, &op, size))
+        uint64_t at = uop + i * size;
+        if (at < uop)
             return -XEN_EFAULT;
+        long rc = op_one(g, me, id, cmd, at, size);
+        if (rc)
+            return rc;
     }
     return 0;
+}
+
+/* Close a domain: from now on it neither maps, copies nor is mapped or copied from. */
+static void set_closed(gnttab_t *g, gnttab_dom_t *d, domid_t id, bool closed)
+{
+    lock(g, d, GNTTAB_LOCK_MAPTRACK);
+    lock(g, d, GNTTAB_LOCK_TABLE);
+    if (is_dom(d, id))
+        d->closed = closed;
+    unlock(g, d, GNTTAB_LOCK_TABLE);
+    unlock(g, d, GNTTAB_LOCK_MAPTRACK);
 }
 
 unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id)
@@ -339,18 +477,23 @@ unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id)
     unsigned stuck = 0;
     if (!me)
         return 0;
-    /* its own mappings of others' grants */
-    for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
-        if (me->map[i].live && !drop_mapping(g, me, &me->map[i]))
-            stuck++;
-    /* everyone's mappings of its grants */
+    set_closed(g, me, id, true);
+    /* Every mapping held by a domain of its grants, and its own mappings of others', one at a
+     * time under that domain's maptrack lock. Taking each maptrack lock also waits for any
+     * operation that pinned one of its grants before it was closed (xen/gnttab.h). */
     for (unsigned d = 0; d < GNTTAB_DOM_MAX; d++) {
         gnttab_dom_t *o = &g->dom[d];
-        if (!o->live || o == me)
+        if (!__atomic_load_n(&o->live, __ATOMIC_ACQUIRE))
             continue;
-        for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
-            if (o->map[i].live && o->map[i].granter == id && !drop_mapping(g, o, &o->map[i]))
+        domid_t oid = __atomic_load_n(&o->id, __ATOMIC_RELAXED);
+        for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++) {
+            lock(g, o, GNTTAB_LOCK_MAPTRACK);
+            gnttab_map_t *m = &o->map[i];
+            if (is_dom(o, oid) && m->live && (o == me || m->granter == id) &&
+                !drop_mapping(g, o, m))
                 stuck++;
+            unlock(g, o, GNTTAB_LOCK_MAPTRACK);
+        }
     }
     return stuck;
 }
@@ -362,25 +505,41 @@ void gnttab_domain_reset(gnttab_t *g, domid_t id)
     if (!d)
         return;
     /* a new incarnation: no grant of the old one survives, and its table starts at one frame */
+    lock(g, d, GNTTAB_LOCK_MAPTRACK);
+    lock(g, d, GNTTAB_LOCK_TABLE);
     memset(d->entries, 0, d->max_frames * XEN_PAGE_SIZE);
     d->nr_frames = 1;
+    d->closed = false;
+    unlock(g, d, GNTTAB_LOCK_TABLE);
+    unlock(g, d, GNTTAB_LOCK_MAPTRACK);
 }
 
 unsigned gnttab_remove_domain(gnttab_t *g, domid_t id)
 {
     unsigned stuck = gnttab_domain_teardown(g, id);
     gnttab_dom_t *d = dom_of(g, id);
-    if (d)
-        d->live = false;
+    if (d) {
+        lock(g, d, GNTTAB_LOCK_MAPTRACK);
+        lock(g, d, GNTTAB_LOCK_TABLE);
+        __atomic_store_n(&d->live, false, __ATOMIC_RELEASE);
+        unlock(g, d, GNTTAB_LOCK_TABLE);
+        unlock(g, d, GNTTAB_LOCK_MAPTRACK);
+    }
     return stuck;
 }
 
 int gnttab_grow(gnttab_t *g, domid_t dom, unsigned nr_frames)
 {
     gnttab_dom_t *d = dom_of(g, dom);
-    if (!d || nr_frames > d->max_frames)
-        return -1;
-    if (d->nr_frames < nr_frames)
-        d->nr_frames = nr_frames;
-    return 0;
+    int rc = -1;
+    if (!d)
+        return rc;
+    lock(g, d, GNTTAB_LOCK_TABLE);
+    if (is_dom(d, dom) && nr_frames <= d->max_frames) {
+        if (d->nr_frames < nr_frames)
+            d->nr_frames = nr_frames;
+        rc = 0;
+    }
+    unlock(g, d, GNTTAB_LOCK_TABLE);
+    return rc;
 }

@@ -1,8 +1,11 @@
 /*
- * libFuzzer harness for the grant-table engine (core/gnttab.c) on the fake machine of the unit
- * tests: the input is a script of guest actions (grant, end access, raw hypercall arrays from
- * any domain, teardown). After every step the engine's bookkeeping must agree with the fake
- * stage 2 and with the guest-visible flags; AddressSanitizer and UBSan watch memory and UB.
+ * libFuzzer harness for the grant-table engine (core/xen/gnttab.c) on the fake machine of the
+ * unit tests: the input is a script of guest actions (grant, end access, raw hypercall arrays
+ * from any domain, with any per-call budget so that batches are continued as Xen continues them,
+ * teardown and reset). After every step, and between the pieces of a continued call, the
+ * engine's bookkeeping must agree with the fake stage 2 and with the guest-visible flags and no
+ * lock may be held; the fake checks the lock rules on every call; AddressSanitizer and UBSan
+ * watch memory and UB.
  */
 #include "fake_gnttab_env.h"
 #include <assert.h>
@@ -13,6 +16,16 @@ static gnttab_t g;
 
 static void check_invariants(void)
 {
+    /* every live mapping's pin, counted once: by granter and ref (the refs this script grants) */
+    unsigned readers[FAKE_DOMS + 1][64] = {{0}}, writers[FAKE_DOMS + 1][64] = {{0}};
+    for (unsigned o = 0; o < GNTTAB_DOM_MAX; o++)
+        for (unsigned i = 0; g.dom[o].live && i < GNTTAB_MAPTRACK_MAX; i++) {
+            const gnttab_map_t *m = &g.dom[o].map[i];
+            if (m->live && m->granter >= 1 && m->granter <= FAKE_DOMS && m->ref < 64) {
+                readers[m->granter][m->ref]++;
+                writers[m->granter][m->ref] += !m->readonly;
+            }
+        }
     for (domid_t d = 1; d <= FAKE_DOMS; d++) {
         unsigned live = 0;
         const gnttab_dom_t *dom = NULL;
@@ -37,20 +50,11 @@ static void check_invariants(void)
                }));
         /* pins match mappings, and the flags show them */
         for (unsigned ref = 0; ref < 64; ref++) { /* the refs this script can grant */
-            unsigned readers = 0, writers = 0;
-            for (unsigned o = 0; o < GNTTAB_DOM_MAX; o++)
-                for (unsigned i = 0; g.dom[o].live && i < GNTTAB_MAPTRACK_MAX; i++) {
-                    const gnttab_map_t *m = &g.dom[o].map[i];
-                    if (m->live && m->granter == d && m->ref == ref) {
-                        readers++;
-                        writers += !m->readonly;
-                    }
-                }
-            assert(dom->readers[ref] == readers && dom->writers[ref] == writers);
+            assert(dom->readers[ref] == readers[d][ref] && dom->writers[ref] == writers[d][ref]);
             uint16_t f = fake_doms[d].table[ref].flags;
-            if (readers)
+            if (readers[d][ref])
                 assert(f & GTF_reading);
-            if (writers)
+            if (writers[d][ref])
                 assert(f & GTF_writing);
         }
     }
@@ -78,8 +82,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t uop = FAKE_RAM_GPA + 8 * XEN_PAGE_SIZE + (arg >> 9) * 8;
             fake_to(NULL, dom, uop, data + i, n);
             i += n;
-            unsigned cmd = arg % 11, count = (arg >> 4) % 12;
-            long rc = gnttab_op(&g, dom, cmd, uop, count);
+            unsigned cmd = arg % 11, count = (arg >> 4) % 12, size_of_op = 0;
+            g.ops_per_call = data[i - n - 4] / 4 % 8; /* 0: the engine's minimum, one */
+            gnttab_call_t call = {cmd, uop, count};
+            long rc;
+            while ((rc = gnttab_op(&g, dom, &call)) == GNTTAB_CONTINUE) {
+                /* the rest of the same call: fewer operations, further on */
+                assert(call.cmd == cmd && call.count < count && call.uop > uop);
+                if (!size_of_op)
+                    size_of_op = (unsigned)((call.uop - uop) / (count - call.count));
+                assert(call.uop - uop == (uint64_t)(count - call.count) * size_of_op);
+                assert(fake_no_locks());
+                check_invariants();
+            }
             assert(rc == 0 || rc == -XEN_EFAULT || rc == -XEN_EINVAL || rc == -XEN_ENOSYS ||
                    rc == -XEN_EPERM);
             break;
@@ -87,8 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 3:
             if (arg % 8 == 0)
                 gnttab_domain_teardown(&g, dom);
+            else if (arg % 8 == 1)
+                gnttab_domain_reset(&g, dom);
             break;
         }
+        assert(fake_no_locks());
         check_invariants();
         assert(fake_frames_mapped == 0);
     }

@@ -1,14 +1,16 @@
 /*
- * Unit tests of core/gnttab.c against a fake machine: grant, map, write and read back on the
+ * Unit tests of core/xen/gnttab.c against a fake machine: grant, map, write and read back on the
  * other side, unmap, end access; read-only grants; a domain without permission; every bad
- * argument with its status and nothing else changed; copies; table size and version calls; and
- * teardown of a stopping domain.
+ * argument with its status and nothing else changed; copies; table size and version calls;
+ * teardown of a stopping domain; batches continued as Xen continues them; and, in every test,
+ * the locking rules the fake checks (one operation per hold, maptrack before table).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#define FAKE_CHECK(cond) assert_true(cond)
 #include "fake_gnttab_env.h"
 
 #define OPS_GPA (FAKE_RAM_GPA + 8 * XEN_PAGE_SIZE) /* where a domain keeps its op array */
@@ -23,13 +25,27 @@ static int setup(void **state)
     return 0;
 }
 
+/* One hypercall as the guest sees it: continued (the same HVC issued again with what the engine
+ * left in the call) until it is done. No lock is held between the pieces or after. */
+static long hypercall(domid_t dom, unsigned cmd, uint64_t uop, unsigned count)
+{
+    gnttab_call_t call = {cmd, uop, count};
+    long rc;
+    while ((rc = gnttab_op(&g, dom, &call)) == GNTTAB_CONTINUE) {
+        assert_true(fake_no_locks());
+        assert_int_equal(call.cmd, cmd);
+    }
+    assert_true(fake_no_locks());
+    return rc;
+}
+
 /* Issue one map from dom; returns the status, sets *handle. */
 static int16_t map1(domid_t dom, domid_t granter, grant_ref_t ref, uint64_t host_addr,
                     uint32_t flags, grant_handle_t *handle)
 {
     struct gnttab_map_grant_ref op = {host_addr, flags, ref, granter, 99, 0, 0};
     fake_to(NULL, dom, OPS_GPA, &op, sizeof(op));
-    assert_int_equal(gnttab_op(&g, dom, GNTTABOP_map_grant_ref, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(dom, GNTTABOP_map_grant_ref, OPS_GPA, 1), 0);
     fake_from(NULL, dom, &op, OPS_GPA, sizeof(op));
     if (handle)
         *handle = op.handle;
@@ -40,7 +56,7 @@ static int16_t unmap1(domid_t dom, grant_handle_t handle, uint64_t host_addr)
 {
     struct gnttab_unmap_grant_ref op = {host_addr, 0, handle, 99};
     fake_to(NULL, dom, OPS_GPA, &op, sizeof(op));
-    assert_int_equal(gnttab_op(&g, dom, GNTTABOP_unmap_grant_ref, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(dom, GNTTABOP_unmap_grant_ref, OPS_GPA, 1), 0);
     fake_from(NULL, dom, &op, OPS_GPA, sizeof(op));
     return op.status;
 }
@@ -161,23 +177,23 @@ static void test_arrays_and_counts(void **state)
         {FAKE_WIN_GPA + 2 * XEN_PAGE_SIZE, GNTMAP_host_map, 3, 1, 0, 0, 0},
     };
     fake_to(NULL, 2, OPS_GPA, ops, sizeof(ops));
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_map_grant_ref, OPS_GPA, 3), 0);
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref, OPS_GPA, 3), 0);
     fake_from(NULL, 2, ops, OPS_GPA, sizeof(ops));
     assert_int_equal(ops[0].status, GNTST_okay); /* each operation has its own status */
     assert_int_equal(ops[1].status, GNTST_bad_gntref);
     assert_int_equal(ops[2].status, GNTST_okay);
     assert_int_equal(mapped(2), 2);
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_map_grant_ref, OPS_GPA, 0), 0);
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_map_grant_ref, OPS_GPA, 100000), -XEN_EINVAL);
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_map_grant_ref, 0x1000, 1), -XEN_EFAULT);
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_map_grant_ref,
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref, OPS_GPA, 0), 0);
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref, OPS_GPA, 100000), -XEN_EINVAL);
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref, 0x1000, 1), -XEN_EFAULT);
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref,
                                FAKE_RAM_GPA + FAKE_PAGES * XEN_PAGE_SIZE - 16, 1),
                      -XEN_EFAULT);
     /* an array crossing a page */
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_map_grant_ref, OPS_GPA + XEN_PAGE_SIZE - 32, 2),
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref, OPS_GPA + XEN_PAGE_SIZE - 32, 2),
                      -XEN_EFAULT);
-    assert_int_equal(gnttab_op(&g, 2, 77, OPS_GPA, 1), -XEN_ENOSYS);
-    assert_int_equal(gnttab_op(&g, 9, GNTTABOP_query_size, OPS_GPA, 1), -XEN_EPERM);
+    assert_int_equal(hypercall(2, 77, OPS_GPA, 1), -XEN_ENOSYS);
+    assert_int_equal(hypercall(9, GNTTABOP_query_size, OPS_GPA, 1), -XEN_EPERM);
     assert_int_equal(mapped(2), 2);
     gnttab_domain_teardown(&g, 2);
     assert_int_equal(mapped(2), 0);
@@ -193,7 +209,7 @@ static void test_copy(void **state)
     struct gnttab_copy c = {
         {{.ref = 4}, 1, 100}, {{.gmfn = GFN(6)}, DOMID_SELF, 8}, 14, GNTCOPY_source_gref, 99};
     fake_to(NULL, 2, OPS_GPA, &c, sizeof(c));
-    assert_int_equal(gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(2, GNTTABOP_copy, OPS_GPA, 1), 0);
     fake_from(NULL, 2, &c, OPS_GPA, sizeof(c));
     assert_int_equal(c.status, GNTST_okay);
     assert_string_equal((char *)fake_doms[2].ram[6] + 8, "granted bytes");
@@ -202,20 +218,20 @@ static void test_copy(void **state)
     struct gnttab_copy w = {
         {{.gmfn = GFN(6)}, DOMID_SELF, 0}, {{.ref = 5}, 1, 0}, 4, GNTCOPY_dest_gref, 99};
     fake_to(NULL, 2, OPS_GPA, &w, sizeof(w));
-    gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1);
+    hypercall(2, GNTTABOP_copy, OPS_GPA, 1);
     fake_from(NULL, 2, &w, OPS_GPA, sizeof(w));
     assert_int_equal(w.status, GNTST_permission_denied);
     /* across a page */
     c.source.offset = 4090;
     c.status = 99;
     fake_to(NULL, 2, OPS_GPA, &c, sizeof(c));
-    gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1);
+    hypercall(2, GNTTABOP_copy, OPS_GPA, 1);
     fake_from(NULL, 2, &c, OPS_GPA, sizeof(c));
     assert_int_equal(c.status, GNTST_bad_copy_arg);
     /* someone else's frame by number */
     struct gnttab_copy o = {{{.gmfn = GFN(1)}, 1, 0}, {{.gmfn = GFN(6)}, DOMID_SELF, 0}, 4, 0, 99};
     fake_to(NULL, 2, OPS_GPA, &o, sizeof(o));
-    gnttab_op(&g, 2, GNTTABOP_copy, OPS_GPA, 1);
+    hypercall(2, GNTTABOP_copy, OPS_GPA, 1);
     fake_from(NULL, 2, &o, OPS_GPA, sizeof(o));
     assert_int_equal(o.status, GNTST_permission_denied);
     assert_int_equal(fake_frames_mapped, 0); /* every frame septum mapped for a copy is released */
@@ -226,20 +242,20 @@ static void test_size_and_version(void **state)
     (void)state;
     struct gnttab_query_size q = {DOMID_SELF, 0, 0, 99};
     fake_to(NULL, 1, OPS_GPA, &q, sizeof(q));
-    assert_int_equal(gnttab_op(&g, 1, GNTTABOP_query_size, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(1, GNTTABOP_query_size, OPS_GPA, 1), 0);
     fake_from(NULL, 1, &q, OPS_GPA, sizeof(q));
     assert_int_equal(q.status, GNTST_okay);
     assert_int_equal(q.nr_frames, 1);
     assert_int_equal(q.max_nr_frames, GNTTAB_MAX_FRAMES);
     q = (struct gnttab_query_size){2, 0, 0, 99};
     fake_to(NULL, 1, OPS_GPA, &q, sizeof(q));
-    gnttab_op(&g, 1, GNTTABOP_query_size, OPS_GPA, 1);
+    hypercall(1, GNTTABOP_query_size, OPS_GPA, 1);
     fake_from(NULL, 1, &q, OPS_GPA, sizeof(q));
     assert_int_equal(q.status, GNTST_permission_denied);
     /* grow the table: refs beyond the first frame become valid */
     struct gnttab_setup_table s = {DOMID_SELF, 2, 99, OPS_GPA + 512};
     fake_to(NULL, 1, OPS_GPA, &s, sizeof(s));
-    assert_int_equal(gnttab_op(&g, 1, GNTTABOP_setup_table, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(1, GNTTABOP_setup_table, OPS_GPA, 1), 0);
     fake_from(NULL, 1, &s, OPS_GPA, sizeof(s));
     assert_int_equal(s.status, GNTST_okay);
     fake_grant(1, 600, 2, GFN(1), false);
@@ -248,21 +264,21 @@ static void test_size_and_version(void **state)
     assert_int_equal(unmap1(2, h, 0), GNTST_okay);
     s.nr_frames = GNTTAB_MAX_FRAMES + 1;
     fake_to(NULL, 1, OPS_GPA, &s, sizeof(s));
-    gnttab_op(&g, 1, GNTTABOP_setup_table, OPS_GPA, 1);
+    hypercall(1, GNTTABOP_setup_table, OPS_GPA, 1);
     fake_from(NULL, 1, &s, OPS_GPA, sizeof(s));
     assert_int_equal(s.status, GNTST_general_error);
     /* versions: 1 only */
     struct gnttab_get_version gv = {DOMID_SELF, 0, 0};
     fake_to(NULL, 1, OPS_GPA, &gv, sizeof(gv));
-    assert_int_equal(gnttab_op(&g, 1, GNTTABOP_get_version, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(1, GNTTABOP_get_version, OPS_GPA, 1), 0);
     fake_from(NULL, 1, &gv, OPS_GPA, sizeof(gv));
     assert_int_equal(gv.version, 1);
     struct gnttab_set_version sv = {2};
     fake_to(NULL, 1, OPS_GPA, &sv, sizeof(sv));
-    assert_int_equal(gnttab_op(&g, 1, GNTTABOP_set_version, OPS_GPA, 1), -XEN_EINVAL);
+    assert_int_equal(hypercall(1, GNTTABOP_set_version, OPS_GPA, 1), -XEN_EINVAL);
     sv.version = 1;
     fake_to(NULL, 1, OPS_GPA, &sv, sizeof(sv));
-    assert_int_equal(gnttab_op(&g, 1, GNTTABOP_set_version, OPS_GPA, 1), 0);
+    assert_int_equal(hypercall(1, GNTTABOP_set_version, OPS_GPA, 1), 0);
 }
 
 static void test_teardown_and_messages(void **state)
@@ -340,6 +356,128 @@ static void test_maptrack_full(void **state)
     assert_int_equal(fake_doms[1].table[2].flags, GTF_permit_access);
 }
 
+/* A batch longer than the engine does at once comes back as Xen's continuation: the same
+ * command, the array past the operations done, the count left; each piece does its share, and
+ * the guest's re-issue finishes the batch. */
+static void test_continuation(void **state)
+{
+    (void)state;
+    enum { N = 2 * GNTTAB_OPS_PER_CALL + 8 };
+    fake_grant(1, 4, 2, GFN(2), false);
+    strcpy((char *)fake_doms[1].ram[2], "batched");
+    struct gnttab_copy c[N];
+    for (unsigned i = 0; i < N; i++)
+        c[i] = (struct gnttab_copy){{{.ref = 4}, 1, 0},
+                                    {{.gmfn = GFN(6)}, DOMID_SELF, (uint16_t)(i * 8)},
+                                    8,
+                                    GNTCOPY_source_gref,
+                                    99};
+    fake_to(NULL, 2, OPS_GPA, c, sizeof(c));
+    gnttab_call_t call = {GNTTABOP_copy, OPS_GPA, N};
+    for (unsigned done = GNTTAB_OPS_PER_CALL; done < N; done += GNTTAB_OPS_PER_CALL) {
+        assert_int_equal(gnttab_op(&g, 2, &call), GNTTAB_CONTINUE);
+        assert_true(fake_no_locks());
+        assert_int_equal(call.cmd, GNTTABOP_copy);
+        assert_int_equal(call.uop, OPS_GPA + done * sizeof(c[0]));
+        assert_int_equal(call.count, N - done);
+        fake_from(NULL, 2, c, OPS_GPA, sizeof(c));
+        for (unsigned i = 0; i < N; i++)
+            assert_int_equal(c[i].status, i < done ? GNTST_okay : 99); /* no more, no less */
+    }
+    assert_int_equal(gnttab_op(&g, 2, &call), 0);
+    fake_from(NULL, 2, c, OPS_GPA, sizeof(c));
+    for (unsigned i = 0; i < N; i++) {
+        assert_int_equal(c[i].status, GNTST_okay);
+        assert_string_equal((char *)fake_doms[2].ram[6] + i * 8, "batched");
+    }
+    assert_int_equal(fake_doms[1].table[4].flags, GTF_permit_access); /* every pin dropped */
+    /* a batch of exactly the budget is not continued */
+    call = (gnttab_call_t){GNTTABOP_copy, OPS_GPA, GNTTAB_OPS_PER_CALL};
+    assert_int_equal(gnttab_op(&g, 2, &call), 0);
+    /* a smaller budget: one operation per call, maps too */
+    g.ops_per_call = 1;
+    fake_grant(1, 5, 2, GFN(3), false);
+    struct gnttab_map_grant_ref m[3];
+    for (unsigned i = 0; i < 3; i++)
+        m[i] = (struct gnttab_map_grant_ref){
+            FAKE_WIN_GPA + i * XEN_PAGE_SIZE, GNTMAP_host_map, 5, 1, 99, 0, 0};
+    fake_to(NULL, 2, OPS_GPA, m, sizeof(m));
+    call = (gnttab_call_t){GNTTABOP_map_grant_ref, OPS_GPA, 3};
+    assert_int_equal(gnttab_op(&g, 2, &call), GNTTAB_CONTINUE);
+    assert_int_equal(mapped(2), 1);
+    assert_int_equal(call.uop, OPS_GPA + sizeof(m[0]));
+    assert_int_equal(call.count, 2);
+    assert_int_equal(hypercall(2, call.cmd, call.uop, call.count), 0);
+    assert_int_equal(mapped(2), 3);
+    assert_int_equal(fake_doms[1].readers[5], 3);
+    gnttab_domain_teardown(&g, 2);
+    assert_int_equal(fake_doms[1].readers[5], 0);
+}
+
+/* Locks are per operation: a batch takes the caller's maptrack lock once for each operation (the
+ * fake checks that no hold covers more than one), and a copy's granter is locked only to pin
+ * and unpin, never across the copy (the fake checks that too). */
+static void test_lock_per_operation(void **state)
+{
+    (void)state;
+    fake_grant(1, 4, 2, GFN(2), false);
+    fake_grant(1, 5, 2, GFN(3), false);
+    struct gnttab_map_grant_ref m[2] = {
+        {FAKE_WIN_GPA, GNTMAP_host_map, 4, 1, 99, 0, 0},
+        {FAKE_WIN_GPA + XEN_PAGE_SIZE, GNTMAP_host_map, 5, 1, 99, 0, 0},
+    };
+    fake_to(NULL, 2, OPS_GPA, m, sizeof(m));
+    unsigned before = fake_locks[2].maptrack_holds, granter = fake_locks[1].maptrack_holds;
+    assert_int_equal(hypercall(2, GNTTABOP_map_grant_ref, OPS_GPA, 2), 0);
+    assert_int_equal(fake_locks[2].maptrack_holds - before, 2);
+    assert_int_equal(fake_locks[1].maptrack_holds, granter); /* the granter's maptrack: untouched */
+    struct gnttab_copy c[10];
+    for (unsigned i = 0; i < 10; i++)
+        c[i] = (struct gnttab_copy){{{.ref = 4}, 1, 0},
+                                    {{.ref = 5}, 1, 0},
+                                    XEN_PAGE_SIZE,
+                                    GNTCOPY_source_gref | GNTCOPY_dest_gref,
+                                    99};
+    fake_to(NULL, 2, OPS_GPA, c, sizeof(c));
+    before = fake_locks[2].maptrack_holds;
+    assert_int_equal(hypercall(2, GNTTABOP_copy, OPS_GPA, 10), 0);
+    assert_int_equal(fake_locks[2].maptrack_holds - before, 10);
+    fake_from(NULL, 2, c, OPS_GPA, sizeof(c));
+    assert_int_equal(c[9].status, GNTST_okay);
+    assert_int_equal(fake_doms[1].readers[4], 1); /* the mappings' pins; the copies' are gone */
+    assert_int_equal(fake_doms[1].writers[5], 1);
+    gnttab_domain_teardown(&g, 1);
+    assert_int_equal(mapped(2), 0);
+}
+
+/* A stopping domain is closed: nobody maps or copies its grants any more, and it makes no grant
+ * call itself, until a reset opens it again (with none of its old grants). */
+static void test_teardown_closes(void **state)
+{
+    (void)state;
+    fake_grant(1, 4, 2, GFN(2), false);
+    fake_grant(2, 6, 1, GFN(2), false);
+    assert_int_equal(gnttab_domain_teardown(&g, 1), 0);
+    assert_int_equal(map1(2, 1, 4, FAKE_WIN_GPA, GNTMAP_host_map, NULL), GNTST_bad_domain);
+    struct gnttab_copy c = {
+        {{.ref = 4}, 1, 0}, {{.gmfn = GFN(6)}, DOMID_SELF, 0}, 8, GNTCOPY_source_gref, 99};
+    fake_to(NULL, 2, OPS_GPA, &c, sizeof(c));
+    assert_int_equal(hypercall(2, GNTTABOP_copy, OPS_GPA, 1), 0);
+    fake_from(NULL, 2, &c, OPS_GPA, sizeof(c));
+    assert_int_equal(c.status, GNTST_bad_domain);
+    assert_int_equal(fake_doms[1].table[4].flags, GTF_permit_access); /* never pinned */
+    struct gnttab_map_grant_ref m = {FAKE_WIN_GPA, GNTMAP_host_map, 6, 2, 99, 0, 0};
+    fake_to(NULL, 1, OPS_GPA, &m, sizeof(m));
+    assert_int_equal(hypercall(1, GNTTABOP_map_grant_ref, OPS_GPA, 1), -XEN_EPERM);
+    assert_int_equal(mapped(1), 0);
+    gnttab_domain_reset(&g, 1);
+    assert_int_equal(map1(1, 2, 6, FAKE_WIN_GPA, GNTMAP_host_map, NULL), GNTST_okay);
+    assert_int_equal(map1(2, 1, 4, FAKE_WIN_GPA, GNTMAP_host_map, NULL), GNTST_bad_gntref);
+    gnttab_domain_teardown(&g, 1);
+    assert_int_equal(mapped(1), 0);
+    assert_int_equal(fake_doms[2].table[6].flags, GTF_permit_access);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +491,9 @@ int main(void)
         cmocka_unit_test_setup(test_maptrack_full, setup),
         cmocka_unit_test_setup(test_failed_unmap_keeps_pin, setup),
         cmocka_unit_test_setup(test_reset_revokes_everything, setup),
+        cmocka_unit_test_setup(test_continuation, setup),
+        cmocka_unit_test_setup(test_lock_per_operation, setup),
+        cmocka_unit_test_setup(test_teardown_closes, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
