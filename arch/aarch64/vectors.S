@@ -156,8 +156,9 @@ lower_common:
  *
  * Everything else goes to trap_hvc. x29 and x19-x28 are callee-saved, so C leaves the guest's
  * values in them; ELR_EL2 and SPSR_EL2 stay as the exception left them, because nothing in a
- * hypercall takes an exception at EL2 (a fatal one never returns) and no hypercall moves the
- * guest's PC. The frame therefore holds x0-x18, x30 and ESR only: hypercalls read arguments from
+ * hypercall takes an exception at EL2 (a fatal one never returns) and the only hypercall that
+ * moves the guest's PC, a continued Xen grant batch, writes ELR_EL2 itself (back to the HVC, as
+ * Xen does). The frame therefore holds x0-x18, x30 and ESR only: hypercalls read arguments from
  * x0-x17 and write results to x0-x3. A hypercall that ends the vCPU (CPU_OFF, SYSTEM_OFF/RESET)
  * never returns.
  */
