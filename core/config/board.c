@@ -776,6 +776,11 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
                     fdt_off_dt_struct(fdt), fdt_off_mem_rsvmap(fdt));
     if ((rc = fdt_check_header(fdt)))
         return FAIL(&p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));
+    /* before version 16 a node's name is its path: libfdt's fdt_check_full then reads through
+     * the NULL name of a root without a '/' (libfdt 1.6.1) */
+    if (fdt_version(fdt) < 17)
+        return FAIL(&p, -EINVAL, "DTB: version %u, older than 17 (FDT_ERR_BADVERSION)",
+                    fdt_version(fdt));
     if ((rc = fdt_check_full(fdt, fdt_totalsize(fdt))))
         return FAIL(&p, -EINVAL, "DTB: structure check failed: %s", fdt_strerror(rc));
     if (!fdt_get_name(fdt, 0, &rc)) /* an FDT_END-only structure block passes the check */

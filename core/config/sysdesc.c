@@ -104,6 +104,15 @@ static bool overlaps_memory(const vm_config_t *cfg, uint64_t gpa, uint64_t size)
     return false;
 }
 
+/* A whole, well-formed blob of version 17 within max bytes. Before version 16 a node's name is
+ * its path, and libfdt's fdt_check_full reads through the NULL name of a root without a '/'
+ * (libfdt 1.6.1): such a blob is refused before it is checked. */
+static bool valid_blob(const void *fdt, size_t max)
+{
+    return max >= FDT_V1_SIZE && fdt_magic(fdt) == FDT_MAGIC && fdt_totalsize(fdt) <= max &&
+           fdt_version(fdt) >= 17 && fdt_check_full(fdt, fdt_totalsize(fdt)) == 0;
+}
+
 /* A named image of the bundle, or a message. */
 static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *name)
 {
@@ -306,8 +315,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         if (!de)
             return -EINVAL;
         const void *blob = (const uint8_t *)bundle + de->offset;
-        if (de->size > VM_DTB_SIZE || de->size < FDT_V1_SIZE || fdt_magic(blob) != FDT_MAGIC ||
-            fdt_totalsize(blob) > de->size || fdt_check_full(blob, fdt_totalsize(blob)) != 0)
+        if (de->size > VM_DTB_SIZE || !valid_blob(blob, de->size))
             return bad(c, "dtb \"%s\" is not a valid device tree of at most %lu KiB", dtb,
                        VM_DTB_SIZE / 1024);
         strcpy(cfg->dtb, dtb);
@@ -380,8 +388,7 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
     ctx_t c = {fdt, why, why_len, NULL, NULL, NULL};
     bool cpu_used[CPU_MAX] = {false};
     *n = 0;
-    if (!fdt || max < FDT_V1_SIZE || fdt_magic(fdt) != FDT_MAGIC || fdt_totalsize(fdt) > max ||
-        fdt_check_full(fdt, fdt_totalsize(fdt)) != 0)
+    if (!fdt || !valid_blob(fdt, max))
         return bad(&c, "not a valid device tree blob");
     if (fdt_node_check_compatible(fdt, 0, "septum,system") != 0)
         return bad(&c, "root is not compatible with \"septum,system\"");
