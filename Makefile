@@ -222,6 +222,7 @@ help:
 	@echo "  make check      static checks: layering, format, clang-tidy, cppcheck, shellcheck"
 	@echo "  make format     apply .clang-format to every C file in git"
 	@echo "  make soak       the hostile-VM soak, SOAK_OPS=n operations (10^6); SEED=n replays a run"
+	@echo "  make fuzz       every fuzz harness for FUZZ_LONG_RUNS=n inputs (10^7; fuzz_gnttab a tenth)"
 	@echo "  make bench      benchmarks under QEMU -icount shift=0; prints the README's table"
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
@@ -320,9 +321,65 @@ $(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/xen/gnttab.c | $(DEPS_O
 	clang -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -Itests/unit/include $(INCLUDES) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $^
 
+# The others: tests/fuzz/fuzz_X.c with the sources it tests (fuzz_X_SRCS, the only code
+# instrumented for coverage, so libFuzzer's effort goes there and the harness's own checks stay
+# cheap) and helpers (fuzz_X_LIBS); AddressSanitizer and UBSan on all of it.
+FUZZ_NAMES        := region ldst sysdesc board
+fuzz_region_SRCS  := mm/region.c
+fuzz_ldst_SRCS    := arch/aarch64/ldst.c
+fuzz_sysdesc_SRCS := core/config/sysdesc.c core/config/bundle.c
+fuzz_sysdesc_LIBS := tools/septum-pack.c
+fuzz_board_SRCS   := core/config/board.c
+FUZZ_BINS += $(patsubst %,$(BUILD)/host/fuzz_%,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
+               -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+$(BUILD)/fuzz/%.cov.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)clang $(FUZZ_CFLAGS) -c $< -o $@
+define fuzz_rule
+$(BUILD)/host/fuzz_$(1): $(BUILD)/fuzz/tests/fuzz/fuzz_$(1).o \
+  $(patsubst %.c,$(BUILD)/fuzz/%.cov.o,$(fuzz_$(1)_SRCS)) $(patsubst %.c,$(BUILD)/fuzz/%.o,$(fuzz_$(1)_LIBS))
+	@mkdir -p $$(dir $$@)
+	$$(call say,LINK,$$@)
+	$$(Q)clang -fsanitize=fuzzer,address,undefined -o $$@ $$^ -lfdt
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
+
+# make fuzz: every harness for FUZZ_LONG_RUNS inputs (not part of make test), two at a time
+# with make -j2, each growing its corpus in $(BUILD)/fuzz/corpus/X; fuzz_sysdesc starts from the
+# descriptions of configs/ and tests/system/configs/, fuzz_board from QEMU's DTBs. A crash
+# leaves its input in $(BUILD)/fuzz/ (rerun: the harness with that file as its argument).
+FUZZ_LONG_RUNS ?= 10000000
+# fuzz_gnttab runs about 650 inputs a second (the others 3,000 to 1,000,000): a tenth of the
+# count, or 10^7 would take it four hours
+FUZZ_LONG_RUNS_fuzz_gnttab ?= $(shell expr $(FUZZ_LONG_RUNS) / 10)
+FUZZ_SEEDS := $(BUILD)/fuzz/seeds/sysdesc
+fuzz: $(patsubst $(BUILD)/host/%,fuzz-run-%,$(FUZZ_BINS))
+fuzz-run-%: $(BUILD)/host/% $(TEST_DTBS) $(FUZZ_SEEDS)/.done
+	@mkdir -p $(BUILD)/fuzz/corpus/$* $(BUILD)/logs
+	@echo "  FUZZ    $* for $(or $(FUZZ_LONG_RUNS_$*),$(FUZZ_LONG_RUNS)) inputs (log: $(BUILD)/logs/$*.log)"
+	@SEPTUM_DTB_DIR=$(BUILD)/dtb $< -runs=$(or $(FUZZ_LONG_RUNS_$*),$(FUZZ_LONG_RUNS)) \
+	  -max_len=2048 -print_final_stats=1 \
+	  -artifact_prefix=$(BUILD)/fuzz/$*- $(BUILD)/fuzz/corpus/$* \
+	  $(if $(filter fuzz_sysdesc,$*),$(FUZZ_SEEDS)) >$(BUILD)/logs/$*.log 2>&1 \
+	  && awk '/number_of_executed_units/ { n = $$NF } /average_exec_per_sec/ { r = $$NF } \
+	    END { printf "PASS fuzz/$* (%d inputs, %d/s)\n", n, r }' $(BUILD)/logs/$*.log \
+	  || { echo "FAIL fuzz/$* (see $(BUILD)/logs/$*.log)"; exit 1; }
+# the descriptions as raw inputs: two bytes 0xff, then the blob
+$(FUZZ_SEEDS)/.done: $(patsubst %,$(BUILD)/systems/%.dtb,$(SYSTEMS))
+	@mkdir -p $(dir $@)
+	@for d in $^; do { printf '\377\377'; cat "$$d"; } >$(dir $@)$$(basename $$d); done
+	@touch $@
+
 # The soak's two guests go into its own bundles only, which name nothing else (a bundle holds
 # at most BUNDLE_ENTRY_MAX entries, and every other one carries every other guest).
-.PHONY: soak
+.PHONY: soak fuzz
 SOAK_GUESTS := hostile victim
 GUESTS := $(filter-out $(SOAK_GUESTS),$(GUESTS))
 SOAK_FILES = $(foreach g,$(SOAK_GUESTS),$(g).bin=$(BUILD)/guests/$(g).bin)
