@@ -218,6 +218,7 @@ help:
 	@echo "  make linux      fetch Debian's Linux, busybox and U-Boot; pack tests/system/linux/*.dts"
 	@echo "  make debug      like run, QEMU waits for gdb on :1234 (-s -S)"
 	@echo "  make test       unit tests, make check, QEMU system tests; ends with 'N passed, N failed'"
+	@echo "  make test TESTS=\"vms linux\"  unit tests and only those tests/system/*.sh files"
 	@echo "  make unit       host unit tests only"
 	@echo "  make check      static checks: layering, format, clang-tidy, cppcheck, shellcheck"
 	@echo "  make format     apply .clang-format to every C file in git"
@@ -411,7 +412,8 @@ unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
 test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests linux
-	@BUILD=$(BUILD) DEPS=$(DEPS) MAKE='$(MAKE)' FUZZ_BINS='$(FUZZ_BINS)' tests/run.sh $(UNIT_BINS)
+	@BUILD=$(BUILD) DEPS=$(DEPS) MAKE='$(MAKE)' FUZZ_BINS='$(FUZZ_BINS)' TESTS='$(TESTS)' \
+	  tests/run.sh $(UNIT_BINS)
 
 bench: all guests linux
 	@tests/bench.sh

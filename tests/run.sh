@@ -55,6 +55,9 @@ for bin in "$@"; do
 done
 
 # ---- fuzz harnesses: a bounded, seeded run each; any crash or sanitizer report fails ------------
+# (TESTS="vms linux" runs those system-test files only, after the unit tests: a quick loop
+# while working on one room; make test runs everything)
+[ -n "${TESTS:-}" ] && FUZZ_BINS=""
 for bin in ${FUZZ_BINS:-}; do
   name=$(basename "$bin")
   log=$LOGS/unit/$name.log
@@ -67,7 +70,7 @@ for bin in ${FUZZ_BINS:-}; do
 done
 
 # ---- static checks: tools/check.sh (make check) prints its lines in this runner's format --------
-if [ $unit_only -eq 0 ]; then
+if [ $unit_only -eq 0 ] && [ -z "${TESTS:-}" ]; then
   n=0
   while IFS= read -r line; do
     if [[ $line =~ ^(PASS|FAIL|SKIP)\ +(check/[^ ]+)(\ +\((.*)\))?$ ]]; then
@@ -142,7 +145,13 @@ qemu_case() {
 }
 
 if [ $unit_only -eq 0 ]; then
-  for f in tests/system/*.sh; do
+  files=(tests/system/*.sh)
+  if [ -n "${TESTS:-}" ]; then
+    files=()
+    for t in $TESTS; do files+=("tests/system/$t.sh"); done
+  fi
+  for f in "${files[@]}"; do
+    [ -f "$f" ] || { report FAIL "system/$f" "no such test file"; continue; }
     # shellcheck source=/dev/null
     . "$f"
   done
