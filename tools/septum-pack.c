@@ -6,6 +6,7 @@
  *
  *   septum-pack -o OUT [--flash septum.bin] [--size 64M] system.dtb=FILE NAME=FILE...
  */
+#define _POSIX_C_SOURCE 200809L /* ftruncate, fileno */
 #include "septum-pack.h"
 #include <config/bundle.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *why, size_t len, const char *fmt, ...)
@@ -196,8 +198,12 @@ int main(int argc, char **argv)
         ilen = flash_size;
         at = align_up(slen, BUNDLE_FLASH_ALIGN);
     }
+    /* a flash image is mostly erased space: write what is used and extend the file to the
+     * flash size, so the file is sparse (dozens of 64 MiB test images cost little disk) */
+    size_t used = septum ? at + blen : ilen;
     FILE *f = fopen(out, "wb");
-    if (!f || fwrite(image, 1, ilen, f) != ilen || fclose(f) != 0)
+    if (!f || fwrite(image, 1, used, f) != used || fflush(f) != 0 ||
+        ftruncate(fileno(f), (off_t)ilen) != 0 || fclose(f) != 0)
         die("cannot write %s: %s", out, strerror(errno));
     /* read it back and check it with septum's own reader, every entry's CRC included */
     size_t rlen;
