@@ -177,9 +177,9 @@ LINUX_SYSTEMS := $(patsubst tests/system/linux/%.dts,%,$(wildcard tests/system/l
                  linux
 # configs/linux.dts, the interactive demo, is packed with the Linux guest like the tests' systems
 LINUX_FILES = Image=$(LINUX)/Image initramfs.cpio.gz=$(LINUX)/initramfs.cpio.gz \
-              u-boot.bin=$(LINUX)/u-boot.bin
+              initramfs-xen.cpio.gz=$(LINUX)/initramfs-xen.cpio.gz u-boot.bin=$(LINUX)/u-boot.bin
 
-$(LINUX)/.done: tools/linux-guest.sh | $(DEPS_OK)
+$(LINUX)/.done: tools/linux-guest.sh tools/xen-demo/xen-demo.c | $(DEPS_OK)
 	tools/linux-guest.sh $(LINUX)
 
 $(BUILD)/systems/%.dtb: tests/system/linux/%.dts | $(DEPS_OK)

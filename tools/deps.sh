@@ -24,6 +24,9 @@ have dtc                      || need_pkgs+=(device-tree-compiler)
 [ -f /usr/include/libfdt.h ]  || need_pkgs+=(libfdt-dev)
 [ -f /usr/src/newlib/newlib-3.3.0.tar.xz ] || need_pkgs+=(newlib-source)
 have cpio                     || need_pkgs+=(cpio)
+# user-space programs for the Linux guests (tools/xen-demo): arm64 glibc and Linux's UAPI headers
+{ [ -f /usr/aarch64-linux-gnu/lib/libc.a ] && [ -f /usr/aarch64-linux-gnu/include/xen/gntdev.h ]; } ||
+  need_pkgs+=(libc6-dev-arm64-cross)
 have clang                    || need_pkgs+=(clang)
 [ -n "$(find /usr/lib/llvm-* -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null | head -n 1)" ] ||
   need_pkgs+=(libclang-rt-14-dev)

@@ -6,9 +6,13 @@
 # marker "SEPTUM-LINUX-UP" and the facts (uname -a, CPUs online, memory), then powers off (or,
 # with septum.shell on the kernel command line, gives the console an interactive shell first);
 # and OUT/u-boot.bin, the qemu_arm64 U-Boot from Debian's u-boot-qemu (a firmware linked at 0x0
-# to run from flash).
+# to run from flash). OUT/initramfs-xen.cpio.gz is the same initramfs for Linux as a Xen guest
+# (configs/linux-xen.dts): it adds the kernel package's own xen-evtchn, xen-gntalloc and
+# xen-gntdev modules, which /init loads, and tools/xen-demo built static with Debian's
+# aarch64-linux-gnu-gcc (libc6-dev-arm64-cross, which tools/deps.sh installs).
 set -euo pipefail
 out=$(mkdir -p "${1:?usage: linux-guest.sh OUT}" && cd "$1" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$out/cache
 mkdir -p "$cache/lists/partial" "$cache/archives/partial"
 say() { printf 'linux-guest: %s\n' "$*"; }
@@ -60,6 +64,11 @@ echo "ktime: $(sed -n 's/^now at \([0-9]*\) nsecs$/\1/p' /proc/timer_list | head
 echo "uname: $(uname -a)"
 echo "cpus online: $(cat /sys/devices/system/cpu/online) ($(grep -c ^processor /proc/cpuinfo) CPUs)"
 echo "memory: $(grep MemTotal /proc/meminfo)"
+# the Xen variant carries Linux's user-space Xen devices as modules (the same kernel package)
+if [ -d /lib/xen ]; then
+  for m in xen-evtchn xen-gntalloc xen-gntdev; do insmod "/lib/xen/$m.ko" || echo "insmod $m failed"; done
+  echo "xen devices: $(ls /dev/xen | tr '\n' ' ')"
+fi
 # septum.shell on the command line (make run SYSTEM=linux): an interactive shell on the
 # console instead of powering off at once; leaving the shell powers the VM off
 if grep -q 'septum.shell' /proc/cmdline; then
@@ -69,8 +78,32 @@ fi
 poweroff -f
 INIT
   chmod 755 "$root/init"
+  rm -rf "${root:?}/lib" "$root/bin/xen-demo"
   (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet | gzip -9 >"$out/initramfs.cpio.gz")
   say "initramfs $(stat -c %s "$out/initramfs.cpio.gz") bytes"
+
+  # the Xen variant: the modules from the same kernel package, once, and the demo program
+  ver=$(cat "$out/version")
+  if [ ! -f "$out/xen-modules/.done" ]; then
+    rm -rf "$out/xen-modules" && mkdir -p "$out/xen-modules/x"
+    deb=$(compgen -G "$cache/linux-image-$ver*_arm64.deb" | head -n 1) ||
+      { echo "linux-guest: no linux-image-$ver package in $cache" >&2; exit 1; }
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$out/xen-modules/x" \
+      "./lib/modules/$ver/kernel/drivers/xen/xen-evtchn.ko" \
+      "./lib/modules/$ver/kernel/drivers/xen/xen-gntalloc.ko" \
+      "./lib/modules/$ver/kernel/drivers/xen/xen-gntdev.ko"
+    mv "$out/xen-modules/x/lib/modules/$ver/kernel/drivers/xen/"*.ko "$out/xen-modules/"
+    rm -rf "$out/xen-modules/x" && touch "$out/xen-modules/.done"
+  fi
+  [ -f /usr/aarch64-linux-gnu/include/xen/gntdev.h ] ||
+    { echo "linux-guest: no arm64 Linux UAPI headers (run tools/deps.sh: libc6-dev-arm64-cross)" >&2; exit 1; }
+  aarch64-linux-gnu-gcc -static -Os -s -Wall -Wextra -Werror -o "$root/bin/xen-demo" \
+    "$top/tools/xen-demo/xen-demo.c"
+  mkdir -p "$root/lib/xen"
+  cp "$out/xen-modules/"*.ko "$root/lib/xen/"
+  (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet | gzip -9 >"$out/initramfs-xen.cpio.gz")
+  rm -rf "${root:?}/lib" "$root/bin/xen-demo"
+  say "initramfs-xen $(stat -c %s "$out/initramfs-xen.cpio.gz") bytes"
 }
 
 if [ ! -f "$out/u-boot.bin" ]; then
