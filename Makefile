@@ -31,7 +31,7 @@ DEPS_OK  := $(DEPS)/.ready
 # upward #include does not compile: arch, platform <- mm <- core/lib <- core <- core/config,
 # core/xen, vdev <- boot. boot/include/boot/layout.h (the contract with head.S) is seen by all.
 INC_arch     := -Iarch/aarch64/include -Iboot/include
-INC_platform := -Iplatform/include -Iplatform/qemu-virt/include -Iboot/include
+INC_platform := -Iplatform/include -Iboot/include
 INC_mm       := $(INC_arch) -Imm/include
 INC_lib      := $(INC_arch) $(INC_platform) -Icore/lib/include
 INC_core     := $(INC_mm) $(INC_platform) -Icore/lib/include -Icore/include -Iguest/include
@@ -67,7 +67,7 @@ EL2_SRCS := $(wildcard boot/*.S) \
             $(wildcard arch/aarch64/*.S) $(wildcard arch/aarch64/*.c) \
             $(wildcard boot/*.c) $(wildcard mm/*.c) $(wildcard core/*.c) \
             $(wildcard core/lib/*.c) $(wildcard core/config/*.c) $(wildcard core/xen/*.c) \
-            $(wildcard vdev/*.c) $(wildcard platform/*.c) $(wildcard platform/qemu-virt/*.c)
+            $(wildcard vdev/*.c) $(wildcard platform/*.c)
 EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
 # each object compiles with its room's include paths (the most specific pattern wins)
 $(BUILD)/el2/arch/%:        ROOM_INC = $(INC_arch)
@@ -228,6 +228,7 @@ help:
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
 	@echo "variables: SYSTEM=name (configs/ or tests/system/configs/, default $(SYSTEM)),"
+	@echo "           BOARD=name ($(BOARDS); default $(BOARD)),"
 	@echo "           CPUS=n (default $(CPUS)), QEMU_EXTRA='...', DEPS=dir"
 
 deps: $(DEPS_OK)
@@ -261,12 +262,25 @@ $(BUILD)/septum-flash.img: $(BUILD)/septum.bin
 
 # The console: QEMU's own escape moves to Ctrl-] (Ctrl-] x quits, Ctrl-] c is QEMU's monitor),
 # so Ctrl-A, septum's console escape (Ctrl-A 1..9 / n switch the input), reaches septum.
-QEMU_BASE := $(QEMU) -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G \
-             -smp $(CPUS) -display none -nic none -no-reboot
+# The board QEMU models (BOARD=name; README "Boards"): its machine and what it needs.
+BOARD    ?= virt
+BOARDS   := virt virt-gicv2 zcu102
+QEMU_MACHINE_virt       := -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -m 1G -smp $(CPUS)
+QEMU_MACHINE_virt-gicv2 := -M virt,virtualization=on,gic-version=2 -cpu cortex-a57 -m 1G -smp $(CPUS)
+# Xilinx's ZCU102: its four Cortex-A53 (CPUS does not apply), 4 GiB of RAM (2 GiB at 0x0, the
+# rest at 0x800000000) and the board's device tree from Debian's kernel package, which QEMU
+# patches (memory, PSCI) and hands over in x0 with -kernel
+QEMU_MACHINE_zcu102     := -M xlnx-zcu102,virtualization=on -m 4G -dtb $(LINUX)/zcu102.dtb
+BOARD_FILES_zcu102      := $(LINUX)/zcu102.dtb
+QEMU_BASE = $(QEMU) $(QEMU_MACHINE_$(BOARD)) -display none -nic none -no-reboot
+$(LINUX)/zcu102.dtb: $(LINUX)/.done
+	@test -f $@ || { echo "make: tools/linux-guest.sh did not extract $@"; exit 1; }
 QEMU_CONSOLE := -serial mon:stdio -echr 0x1d
 SYSTEM_DTS := $(wildcard configs/$(SYSTEM).dts tests/system/configs/$(SYSTEM).dts \
                          tests/system/linux/$(SYSTEM).dts)
-check-system:
+check-system: $(BOARD_FILES_$(BOARD))
+	@if [ -z "$(QEMU_MACHINE_$(BOARD))" ]; then \
+	  echo "make: there is no board '$(BOARD)'. Boards: $(BOARDS)"; exit 2; fi
 	@if [ -z "$(SYSTEM_DTS)" ]; then \
 	  echo "make: there is no system '$(SYSTEM)'. Systems:"; \
 	  for f in configs/*.dts tests/system/configs/*.dts tests/system/linux/*.dts; do \
@@ -304,6 +318,12 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 # Real board device trees, dumped by QEMU itself, for the DT-parsing unit tests.
 TEST_DTBS := $(BUILD)/dtb/virt-gicv3-smp1.dtb $(BUILD)/dtb/virt-gicv3-smp4.dtb \
              $(BUILD)/dtb/virt-gicv2-smp2.dtb
+# and a ZCU102 device tree as QEMU hands it to septum, cut down and written by hand (the real
+# one comes from Debian's kernel package: $(BUILD)/linux/zcu102.dtb, for the system tests)
+TEST_DTBS += $(BUILD)/dtb/zcu102-qemu.dtb
+$(BUILD)/dtb/%.dtb: tests/unit/boards/%.dts | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 $(BUILD)/dtb/virt-gicv%.dtb: | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(QEMU) -M virt,virtualization=on,gic-version=$(word 1,$(subst -smp, ,$*)),dumpdtb=$@ \
@@ -331,6 +351,7 @@ fuzz_ldst_SRCS    := arch/aarch64/ldst.c
 fuzz_sysdesc_SRCS := core/config/sysdesc.c core/config/bundle.c
 fuzz_sysdesc_LIBS := tools/septum-pack.c
 fuzz_board_SRCS   := core/config/board.c
+fuzz_board_LIBS   := $(PLATFORM_TABLES)
 FUZZ_BINS += $(patsubst %,$(BUILD)/host/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
                -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
@@ -411,7 +432,7 @@ soak: $(BUILD)/septum.bin $(BUILD)/guests/hostile.bin $(BUILD)/guests/victim.bin
 unit: $(UNIT_BINS) $(TEST_DTBS)
 	@tests/run.sh --unit-only $(UNIT_BINS)
 
-test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests linux
+test: all $(UNIT_BINS) $(FUZZ_BINS) $(TEST_DTBS) $(BUILD)/tests/jump.bin guests linux $(LINUX)/zcu102.dtb
 	@BUILD=$(BUILD) DEPS=$(DEPS) MAKE='$(MAKE)' FUZZ_BINS='$(FUZZ_BINS)' TESTS='$(TESTS)' \
 	  tests/run.sh $(UNIT_BINS)
 

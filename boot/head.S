@@ -12,7 +12,7 @@
 #include <arch/pmu.h>
 #include <arch/sysreg.h>
 #include <boot/layout.h>
-#include <platform/platform.h>
+#include <platform/flash.h>
 
 #define R_AARCH64_RELATIVE 1027
 #define FDT_MAGIC_LE       0xedfe0dd0 /* 0xd00dfeed stored big-endian, read little-endian */

@@ -27,6 +27,18 @@ board_t board;
 
 static uint64_t align_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
 
+/* A device tree septum cannot use names no console: report on the console of the board its root
+ * compatible names, or, when not even that can be read, of platform_fallback() (QEMU virt, where
+ * the tests feed septum broken device trees). */
+static void fallback_console(const platform_t *plat)
+{
+    if (!plat)
+        plat = platform_fallback();
+    const uart_driver_t *drv = uart_driver_named(plat->console.compatible);
+    if (drv)
+        console_set_uart(drv, plat->console.base);
+}
+
 static void print_memory_map(const boot_info_t *info)
 {
     uint64_t img = (uint64_t)__image_start, img_end = (uint64_t)__image_end;
@@ -37,6 +49,10 @@ static void print_memory_map(const boot_info_t *info)
              !board.psci.present                       ? "absent"
              : board.psci.conduit == BOARD_CONDUIT_HVC ? "via hvc"
                                                        : "via smc");
+    if (board.mem_moved)
+        log_info("memory: %lu MiB the device tree states past the end of a DRAM window is where "
+                 "the %s board has it, in the next window\n",
+                 (unsigned long)(board.mem_moved / MiB), board.plat->name);
     for (unsigned i = 0; i < board.mem_num; i++) {
         const board_range_t *m = &board.mem[i];
         log_info("memory: 0x%010lx-0x%010lx %5lu MiB\n", (unsigned long)m->base,
@@ -53,12 +69,15 @@ static void print_memory_map(const boot_info_t *info)
         log_info("  reserved 0x%010lx-0x%010lx %5lu KiB\n", (unsigned long)board.resv[i].base,
                  (unsigned long)(board.resv[i].base + board.resv[i].size - 1),
                  (unsigned long)(board.resv[i].size / 1024));
-    if (board.uart.present)
-        log_info("console: pl011 at 0x%lx (%s)\n", (unsigned long)board.uart.reg.base,
-                 board.uart.path);
-    else
-        log_warn("no PL011 console in the device tree; staying on 0x%lx\n",
-                 (unsigned long)console_uart());
+    if (board.uart.note[0] && board.uart.present)
+        log_warn("%s; the console is the %s board's %s at 0x%lx instead\n", board.uart.note,
+                 board.plat->name, board.uart.driver->name, (unsigned long)board.uart.reg.base);
+    else if (board.uart.present)
+        log_info("console: %s at 0x%lx (%s)\n", board.uart.driver->name,
+                 (unsigned long)board.uart.reg.base,
+                 board.uart.from_table ? "the board table's: no stdout-path" : board.uart.path);
+    else if (board.uart.note[0]) /* kept in the early log, for a debugger */
+        log_warn("%s; septum has no console\n", board.uart.note);
     if (!inside) {
         log_error("septum (0x%lx-0x%lx) is not inside any memory range of the device tree\n",
                   (unsigned long)img, (unsigned long)img_end);
@@ -75,13 +94,15 @@ static const char *host_refuses(void *ctx, const dev_query_t *dev)
     const board_dma_t *dma;
     uint64_t con = align_down(console_uart(), PAGE_SIZE);
     (void)ctx;
-    if (dev->base < con + PAGE_SIZE && con < dev->base + dev->size)
+    if (console_uart() && dev->base < con + PAGE_SIZE && con < dev->base + dev->size)
         return "it is septum's console";
     const char *no = board_passthrough_refuses(&board, dev->base, dev->size, dev->dma_unisolated,
                                                &dma, why, sizeof(why));
     if (no)
         return no;
-    if (dev->base < PLAT_FLASH_BASE + 2 * PLAT_FLASH_SIZE)
+    const plat_range_t *flash = board.plat ? &board.plat->flash : NULL;
+    if (flash && flash->size && dev->base < flash->base + flash->size &&
+        flash->base < dev->base + dev->size)
         return "it is flash";
     if (dma)
         log_warn("vm %s: device %s can master DMA (%s: %s) and no IOMMU isolates it: with "
@@ -149,22 +170,24 @@ void septum_main(const boot_info_t *info)
                  (unsigned long)info->image_base);
 
     if (!info->dtb) {
+        fallback_console(NULL);
         log_error("no device tree: expected QEMU's DTB at 0x%lx (flash flow) and found none\n",
                   (unsigned long)PLAT_FLASH_DTB_ADDR);
         septum_stop();
     }
     char why[160];
-    if (board_parse((const void *)(uintptr_t)info->dtb, PLAT_DTB_MAX_SIZE, &board, why,
-                    sizeof(why)) != 0) {
+    const void *dtb = (const void *)(uintptr_t)info->dtb;
+    if (board_parse(dtb, PLAT_DTB_MAX_SIZE, &board, why, sizeof(why)) != 0) {
+        fallback_console(board_platform(dtb, PLAT_DTB_MAX_SIZE));
         log_error("device tree at 0x%lx is unusable: %s\n", (unsigned long)info->dtb, why);
         septum_stop();
     }
     uint64_t t_parsed = arch_pmu_insns();
+    if (board.uart.present)
+        console_set_uart(board.uart.driver, board.uart.reg.base);
     boot_parse_args(board.bootargs);
     if (board.psci.present)
         fw_use_hvc(board.psci.conduit == BOARD_CONDUIT_HVC);
-    if (board.uart.present)
-        console_set_uart(board.uart.reg.base);
     print_memory_map(info);
 
     uint64_t self = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;

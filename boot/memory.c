@@ -57,7 +57,8 @@ void boot_el2_map(const boot_info_t *info, unsigned ncpus)
                                   PT_R | PT_W, "exception stack"};
     }
     uint64_t uart = align_down(console_uart(), PAGE_SIZE);
-    r[n++] = (el2map_range_t){uart, uart + PAGE_SIZE, PT_R | PT_W | PT_DEVICE, "uart"};
+    if (console_uart())
+        r[n++] = (el2map_range_t){uart, uart + PAGE_SIZE, PT_R | PT_W | PT_DEVICE, "uart"};
     if (board.gic.version == 3) {
         r[n++] = (el2map_range_t){board.gic.dist.base, board.gic.dist.base + board.gic.dist.size,
                                   PT_R | PT_W | PT_DEVICE, "GIC distributor"};

@@ -10,7 +10,6 @@
 #include <arch/spinlock.h>
 #include <core/irq.h>
 #include <lib/console.h>
-#include <platform/pl011.h>
 
 static bool present; /* a GICv3, which septum drives */
 static uint64_t pcpu_mpidr[CPU_MAX];
@@ -68,7 +67,7 @@ void irq_console_input(uint32_t intid, vcpu_t *v)
     console_irq = intid;
     console_vcpu = v;
     gic_enable(intid, pcpu_mpidr[v->pcpu], false);
-    pl011_rx_irq(console_uart(), 1);
+    console_rx_irq(true);
 }
 
 /* Whether v's CPU takes interrupts (septum takes them only while a guest runs): its VM runs and

@@ -1,9 +1,11 @@
 /*
- * Polled Arm PL011 (DDI 0183) driver for septum's console. Register offsets and flag bits are
- * named here once. Output is always polled, because septum's console must work inside any
- * exception; input can raise an interrupt, which core/irq.c routes to the guests' consoles.
+ * Polled Arm PL011 (DDI 0183) driver for septum's console (QEMU virt's UART; compatible
+ * "arm,pl011"). Register offsets and flag bits are named here once. Output is always polled,
+ * because septum's console must work inside any exception; input can raise an interrupt, which
+ * core/irq.c routes to the guests' consoles. Its receive interrupt is a level on the FIFO's
+ * state, so nothing needs clearing after the FIFO is drained.
  */
-#include <platform/pl011.h>
+#include <platform/uart.h>
 
 #define UARTDR   0x00
 #define UARTFR   0x18
@@ -23,7 +25,7 @@ static inline volatile uint32_t *reg(uint64_t base, unsigned off)
     return (volatile uint32_t *)(base + off);
 }
 
-void pl011_init(uint64_t base)
+static void pl011_init(uint64_t base)
 {
     uint32_t want = UARTCR_UARTEN | UARTCR_TXE | UARTCR_RXE;
     if ((*reg(base, UARTCR) & want) != want)
@@ -31,21 +33,29 @@ void pl011_init(uint64_t base)
     *reg(base, UARTIMSC) = 0;
 }
 
-void pl011_putc(uint64_t base, char c)
+static void pl011_putc(uint64_t base, char c)
 {
     while (*reg(base, UARTFR) & UARTFR_TXFF)
         ;
     *reg(base, UARTDR) = (uint8_t)c;
 }
 
-int pl011_getc(uint64_t base)
+static int pl011_getc(uint64_t base)
 {
     if (*reg(base, UARTFR) & UARTFR_RXFE)
         return -1;
     return (int)(*reg(base, UARTDR) & 0xff);
 }
 
-void pl011_rx_irq(uint64_t base, int on)
+static void pl011_rx_irq(uint64_t base, bool on)
 {
     *reg(base, UARTIMSC) = on ? (UARTINT_RX | UARTINT_RT) : 0;
 }
+
+const uart_driver_t uart_pl011 = {
+    .name = "pl011",
+    .init = pl011_init,
+    .putc = pl011_putc,
+    .getc = pl011_getc,
+    .rx_irq = pl011_rx_irq,
+};

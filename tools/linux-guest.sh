@@ -9,7 +9,8 @@
 # to run from flash). OUT/initramfs-xen.cpio.gz is the same initramfs for Linux as a Xen guest
 # (configs/linux-xen.dts): it adds the kernel package's own xen-evtchn, xen-gntalloc and
 # xen-gntdev modules, which /init loads, and tools/xen-demo built static with Debian's
-# aarch64-linux-gnu-gcc (libc6-dev-arm64-cross, which tools/deps.sh installs).
+# aarch64-linux-gnu-gcc (libc6-dev-arm64-cross, which tools/deps.sh installs). OUT/zcu102.dtb is
+# the ZCU102's device tree from the kernel package.
 set -euo pipefail
 out=$(mkdir -p "${1:?usage: linux-guest.sh OUT}" && cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,5 +119,20 @@ if [ ! -f "$out/u-boot.bin" ]; then
   rm -rf "$out/ub"
   mv "$out/u-boot.bin.tmp" "$out/u-boot.bin"
   say "u-boot.bin $(stat -c %s "$out/u-boot.bin") bytes"
+fi
+# The ZCU102's device tree, from the same kernel package (Debian ships the Xilinx boards' DTBs):
+# QEMU's xlnx-zcu102 machine needs one with -kernel (-dtb), and a real board's U-Boot can use it.
+if [ ! -f "$out/zcu102.dtb" ]; then
+  deb=$(find "$cache" -maxdepth 1 -name 'linux-image-*.deb' | head -n 1)
+  [ -n "$deb" ] || { echo "linux-guest: no linux-image package in $cache" >&2; exit 1; }
+  rm -rf "$out/dtbs"
+  mkdir -p "$out/dtbs"
+  dpkg --fsys-tarfile "$deb" | tar -x -C "$out/dtbs" --wildcards '*/xilinx/zynqmp-zcu102-rev1.0.dtb'
+  dtb=$(find "$out/dtbs" -name zynqmp-zcu102-rev1.0.dtb | head -n 1)
+  [ -n "$dtb" ] || { echo "linux-guest: $deb has no xilinx/zynqmp-zcu102-rev1.0.dtb" >&2; exit 1; }
+  cp "$dtb" "$out/zcu102.dtb.tmp"
+  rm -rf "$out/dtbs"
+  mv "$out/zcu102.dtb.tmp" "$out/zcu102.dtb"
+  say "zcu102.dtb $(stat -c %s "$out/zcu102.dtb") bytes (from $(basename "$deb"))"
 fi
 touch "$out/.done"

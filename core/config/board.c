@@ -348,6 +348,39 @@ static int node_ranges(parse_t *p, int node, range_add_t add, const char *why)
     return 0;
 }
 
+/* The board table's DRAM windows: a range that starts inside a window and runs past its end is
+ * cut there, and what ran past continues at the next window's base (where it may be cut again).
+ * Ranges the DT states elsewhere are taken as stated. */
+static int ddr_windows(parse_t *p)
+{
+    board_t *b = p->b;
+    const plat_range_t *ddr = b->plat ? b->plat->ddr : NULL;
+    /* each pass cuts one range and adds one, so add_range's limit ends the loop */
+    for (bool again = ddr != NULL; again;) {
+        again = false;
+        for (unsigned i = 0; i < b->mem_num && !again; i++)
+            for (unsigned w = 0; w + 1 < PLAT_DDR_MAX && ddr[w + 1].size && !again; w++) {
+                board_range_t *m = &b->mem[i];
+                uint64_t end = ddr[w].base + ddr[w].size;
+                if (m->base < ddr[w].base || m->base >= end || m->size <= end - m->base)
+                    continue;
+                board_range_t rest = {ddr[w + 1].base, m->size - (end - m->base)};
+                if (wraps(rest))
+                    return FAIL(p, -EINVAL,
+                                "memory 0x%lx+0x%lx: what lies past 0x%lx does not fit at 0x%lx",
+                                (unsigned long)m->base, (unsigned long)m->size, (unsigned long)end,
+                                (unsigned long)rest.base);
+                m->size = end - m->base;
+                b->mem_moved += rest.size;
+                int rc = add_range(p, b->mem, &b->mem_num, BOARD_MEM_MAX, rest, "memory");
+                if (rc)
+                    return rc;
+                again = true;
+            }
+    }
+    return 0;
+}
+
 /* Zero-sized memory entries are skipped (firmware leaves them for absent banks); anything not
  * 4 KiB-aligned is refused, as are overlapping banks. */
 static int parse_memory(parse_t *p)
@@ -375,6 +408,8 @@ static int parse_memory(parse_t *p)
     }
     if (!b->mem_num)
         return FAIL(p, -ENOENT, "no memory node (device_type \"memory\") with a non-empty reg");
+    if ((rc = ddr_windows(p)))
+        return rc;
     for (unsigned i = 1; i < b->mem_num; i++)
         if (b->mem[i].base < b->mem[i - 1].base + b->mem[i - 1].size)
             return FAIL(p, -EINVAL, "memory ranges at 0x%lx and 0x%lx overlap",
@@ -594,22 +629,15 @@ static int stdout_node(parse_t *p, const char *out)
     return fdt_path_offset(p->fdt, to);
 }
 
-/* The console: the PL011 stdout-path names, or without stdout-path the first enabled PL011. */
-static int parse_uart(parse_t *p, const char *out)
+/* Why stdout-path gave no console septum drives, for the boot log (the board's table may still
+ * give one). */
+#define UART_NOTE(p, ...) snprintf((p)->b->uart.note, sizeof((p)->b->uart.note), __VA_ARGS__)
+
+/* node as the console, with drv as its driver */
+static int uart_node(parse_t *p, int node, const uart_driver_t *drv)
 {
-    int node = -1, rc;
-    if (out) {
-        node = stdout_node(p, out);
-        if (node < 0 || !enabled(p, node) || fdt_node_check_compatible(p->fdt, node, "arm,pl011"))
-            return 0; /* not a console septum can drive: absent, the caller decides */
-    } else {
-        do
-            node = fdt_node_offset_by_compatible(p->fdt, node, "arm,pl011");
-        while (node >= 0 && !enabled(p, node));
-        if (node < 0)
-            return 0;
-    }
     reg_t r;
+    int rc;
     if ((rc = reg_of(p, node, &r)) || (rc = reg_get(p, node, &r, 0, &p->b->uart.reg)))
         return rc;
     if (!p->b->uart.reg.size)
@@ -619,7 +647,69 @@ static int parse_uart(parse_t *p, const char *out)
         return rc;
     if (fdt_get_path(p->fdt, node, p->b->uart.path, sizeof(p->b->uart.path)) < 0)
         p->b->uart.path[0] = '\0';
+    p->b->uart.driver = drv;
     p->b->uart.present = true;
+    return 0;
+}
+
+/* The driver for node's compatible (NULL if none), with a note saying why not. */
+static const uart_driver_t *uart_driver_of(parse_t *p, int node)
+{
+    int len;
+    const char *compat = fdt_getprop(p->fdt, node, "compatible", &len);
+    const uart_driver_t *drv = uart_driver_find(compat, len, NULL);
+    if (!drv && (!compat || len <= 0 || compat[len - 1]))
+        UART_NOTE(p, "%s (stdout-path) has no usable compatible", path_of(p, node));
+    else if (!drv)
+        UART_NOTE(p, "%s (stdout-path): no console driver for compatible \"%.40s\"",
+                  path_of(p, node), compat);
+    return drv;
+}
+
+/* The board table's console, if the board has a table whose console septum drives. */
+static bool uart_table(parse_t *p)
+{
+    const platform_t *plat = p->b->plat;
+    const uart_driver_t *drv = plat ? uart_driver_named(plat->console.compatible) : NULL;
+    if (!drv)
+        return false;
+    p->b->uart.reg = (board_range_t){plat->console.base, 0x1000};
+    p->b->uart.irq = plat->console.irq;
+    p->b->uart.driver = drv;
+    p->b->uart.from_table = true;
+    p->b->uart.present = true;
+    return true;
+}
+
+/* The console: see board_parse. out is stdout-path's value (NULL: absent); garbled, that it is
+ * there but no string. */
+static int parse_uart(parse_t *p, const char *out, bool garbled)
+{
+    int node;
+    const uart_driver_t *drv;
+    if (garbled) {
+        UART_NOTE(p, "/chosen: stdout-path is not a NUL-terminated string");
+    } else if (out) {
+        node = stdout_node(p, out);
+        if (node < 0)
+            UART_NOTE(p, "/chosen: stdout-path \"%.40s\" names no node", out);
+        else if (!enabled(p, node))
+            UART_NOTE(p, "%s (stdout-path) is disabled", path_of(p, node));
+        else if ((drv = uart_driver_of(p, node)) != NULL)
+            return uart_node(p, node, drv);
+    }
+    if (uart_table(p) || out || garbled)
+        return 0;
+    /* no stdout-path and no table: the first enabled UART a driver knows (a walk in offset
+     * order, so "first" is the device tree's own order) */
+    int depth = 0;
+    for (node = fdt_next_node(p->fdt, 0, &depth); node >= 0 && depth > 0;
+         node = fdt_next_node(p->fdt, node, &depth)) {
+        int len;
+        const char *compat = fdt_getprop(p->fdt, node, "compatible", &len);
+        if (compat && (drv = uart_driver_find(compat, len, NULL)) != NULL && enabled(p, node))
+            return uart_node(p, node, drv);
+    }
     return 0;
 }
 
@@ -633,8 +723,10 @@ static int check_uart(parse_t *p)
             return FAIL(p, -EINVAL,
                         "%s: the console UART's registers 0x%lx+0x%lx lie inside memory "
                         "0x%lx+0x%lx",
-                        b->uart.path[0] ? b->uart.path : "stdout-path", (unsigned long)u.base,
-                        (unsigned long)u.size, (unsigned long)b->mem[i].base,
+                        b->uart.path[0]      ? b->uart.path
+                        : b->uart.from_table ? "the board table's console"
+                                             : "stdout-path",
+                        (unsigned long)u.base, (unsigned long)u.size, (unsigned long)b->mem[i].base,
                         (unsigned long)b->mem[i].size);
     return 0;
 }
@@ -722,7 +814,7 @@ static int parse_chosen(parse_t *p)
     int chosen = fdt_path_offset(p->fdt, "/chosen"), rc;
     unsigned initrd = 0;
     if (chosen < 0)
-        return parse_uart(p, NULL);
+        return parse_uart(p, NULL, false);
     const char *s = prop_str(p, chosen, "bootargs", &rc);
     if (rc)
         return rc;
@@ -739,10 +831,64 @@ static int parse_chosen(parse_t *p)
     if (b->initrd_end < b->initrd_start)
         return FAIL(p, -EINVAL, "/chosen: initrd ends (0x%lx) before it starts (0x%lx)",
                     (unsigned long)b->initrd_end, (unsigned long)b->initrd_start);
+    /* a garbled stdout-path is reported and the board's console used: a board whose log cannot
+     * be read is no safer for it */
     s = prop_str(p, chosen, "stdout-path", &rc);
     if (!s && !rc)
         s = prop_str(p, chosen, "linux,stdout-path", &rc);
-    return rc ? rc : parse_uart(p, s);
+    if (p->why_len)
+        p->why[0] = '\0';
+    return parse_uart(p, rc ? NULL : s, rc != 0);
+}
+
+/* The header, field by field, before libfdt reads anything else; then the whole structure. */
+static int check_blob(parse_t *p, const void *fdt, size_t max_size)
+{
+    int rc;
+    if (!fdt)
+        return FAIL(p, -EINVAL, "DTB: none given (NULL)");
+    if ((uintptr_t)fdt & 7)
+        return FAIL(p, -EINVAL, "DTB: at %p, not 8-byte aligned (FDT_ERR_ALIGNMENT)", fdt);
+    if (max_size < sizeof(struct fdt_header))
+        return FAIL(p, -EINVAL, "DTB: buffer of %lu bytes is truncated (header is %lu)",
+                    (unsigned long)max_size, (unsigned long)sizeof(struct fdt_header));
+    if (fdt_magic(fdt) != FDT_MAGIC)
+        return FAIL(p, -EINVAL, "DTB: bad magic 0x%08x (FDT_ERR_BADMAGIC)", fdt_magic(fdt));
+    if (fdt_totalsize(fdt) > max_size)
+        return FAIL(p, -E2BIG, "DTB: totalsize %u exceeds limit %lu", fdt_totalsize(fdt),
+                    (unsigned long)max_size);
+    /* libfdt loads tags and reserve entries as words: misaligned blocks would fault with the
+     * MMU off, and the spec forbids them anyway */
+    if ((fdt_off_dt_struct(fdt) & 3) || (fdt_off_mem_rsvmap(fdt) & 7))
+        return FAIL(p, -EINVAL,
+                    "DTB: misaligned block (structure at 0x%x, memory reserve map "
+                    "at 0x%x)",
+                    fdt_off_dt_struct(fdt), fdt_off_mem_rsvmap(fdt));
+    if ((rc = fdt_check_header(fdt)))
+        return FAIL(p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));
+    /* before version 16 a node's name is its path: libfdt's fdt_check_full then reads through
+     * the NULL name of a root without a '/' (libfdt 1.6.1) */
+    if (fdt_version(fdt) < 17)
+        return FAIL(p, -EINVAL, "DTB: version %u, older than 17 (FDT_ERR_BADVERSION)",
+                    fdt_version(fdt));
+    if ((rc = fdt_check_full(fdt, fdt_totalsize(fdt))))
+        return FAIL(p, -EINVAL, "DTB: structure check failed: %s", fdt_strerror(rc));
+    if (!fdt_get_name(fdt, 0, &rc)) /* an FDT_END-only structure block passes the check */
+        return FAIL(p, -EINVAL, "DTB: no root node (%s)", fdt_strerror(rc));
+    return 0;
+}
+
+static const platform_t *root_platform(const void *fdt)
+{
+    int len;
+    const char *compat = fdt_getprop(fdt, 0, "compatible", &len);
+    return compat ? platform_find(compat, len) : NULL;
+}
+
+const platform_t *board_platform(const void *fdt, size_t max_size)
+{
+    parse_t p = {.fdt = fdt};
+    return check_blob(&p, fdt, max_size) ? NULL : root_platform(fdt);
 }
 
 int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t why_len)
@@ -754,37 +900,9 @@ int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t 
     if (!b)
         return FAIL(&p, -EINVAL, "board_parse: no board_t");
     memset(b, 0, sizeof(*b));
-    /* the header, field by field, before libfdt reads anything else */
-    if (!fdt)
-        return FAIL(&p, -EINVAL, "DTB: none given (NULL)");
-    if ((uintptr_t)fdt & 7)
-        return FAIL(&p, -EINVAL, "DTB: at %p, not 8-byte aligned (FDT_ERR_ALIGNMENT)", fdt);
-    if (max_size < sizeof(struct fdt_header))
-        return FAIL(&p, -EINVAL, "DTB: buffer of %lu bytes is truncated (header is %lu)",
-                    (unsigned long)max_size, (unsigned long)sizeof(struct fdt_header));
-    if (fdt_magic(fdt) != FDT_MAGIC)
-        return FAIL(&p, -EINVAL, "DTB: bad magic 0x%08x (FDT_ERR_BADMAGIC)", fdt_magic(fdt));
-    if (fdt_totalsize(fdt) > max_size)
-        return FAIL(&p, -E2BIG, "DTB: totalsize %u exceeds limit %lu", fdt_totalsize(fdt),
-                    (unsigned long)max_size);
-    /* libfdt loads tags and reserve entries as words: misaligned blocks would fault with the
-     * MMU off, and the spec forbids them anyway */
-    if ((fdt_off_dt_struct(fdt) & 3) || (fdt_off_mem_rsvmap(fdt) & 7))
-        return FAIL(&p, -EINVAL,
-                    "DTB: misaligned block (structure at 0x%x, memory reserve map "
-                    "at 0x%x)",
-                    fdt_off_dt_struct(fdt), fdt_off_mem_rsvmap(fdt));
-    if ((rc = fdt_check_header(fdt)))
-        return FAIL(&p, -EINVAL, "DTB: header check failed: %s", fdt_strerror(rc));
-    /* before version 16 a node's name is its path: libfdt's fdt_check_full then reads through
-     * the NULL name of a root without a '/' (libfdt 1.6.1) */
-    if (fdt_version(fdt) < 17)
-        return FAIL(&p, -EINVAL, "DTB: version %u, older than 17 (FDT_ERR_BADVERSION)",
-                    fdt_version(fdt));
-    if ((rc = fdt_check_full(fdt, fdt_totalsize(fdt))))
-        return FAIL(&p, -EINVAL, "DTB: structure check failed: %s", fdt_strerror(rc));
-    if (!fdt_get_name(fdt, 0, &rc)) /* an FDT_END-only structure block passes the check */
-        return FAIL(&p, -EINVAL, "DTB: no root node (%s)", fdt_strerror(rc));
+    if ((rc = check_blob(&p, fdt, max_size)))
+        return rc;
+    b->plat = root_platform(fdt);
     b->dtb_size = fdt_totalsize(fdt);
     index_nodes(&p);
 

@@ -2,38 +2,67 @@
  * Console and log. Messages are formatted with newlib's vsnprintf into a stack buffer and sent
  * under one lock, so every line reaches the UART whole even when all CPUs print at once.
  * Messages a guest can trigger at will go through a rate limiter per guest (log_guest).
+ *
+ * Until the board's device tree has named the console UART and its driver, nothing is written
+ * to any device: which UART a board has, and where, is exactly what the device tree says, and a
+ * guess (QEMU virt's PL011 at 0x09000000) would be RAM on a ZCU102. What is printed before then
+ * (the banner) waits in a small buffer and comes out when console_set_uart is called.
  */
 #include <arch/spinlock.h>
 #include <arch/timer.h>
 #include <lib/console.h>
-#include <platform/pl011.h>
-#include <platform/platform.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-#define LOG_LINE_MAX 256
+#define LOG_LINE_MAX  256
+#define EARLY_LOG_MAX 1024
 
-static uint64_t console_base = PLAT_EARLY_UART_BASE;
+static const uart_driver_t *console_drv; /* NULL: no console (yet) */
+static uint64_t console_base;
 static bool console_locking;
 static enum log_level console_level = LOG_INFO;
 static spinlock_t console_lock;
+static char early_log[EARLY_LOG_MAX]; /* output before the console was known */
+static unsigned early_len;
 
-void console_set_uart(uint64_t base)
+static void put_str(const char *s);
+
+void console_set_uart(const uart_driver_t *drv, uint64_t base)
 {
+    console_drv = drv;
     console_base = base;
-    pl011_init(base);
+    if (!drv)
+        return;
+    drv->init(base);
+    if (early_len) {
+        early_log[early_len < EARLY_LOG_MAX ? early_len : EARLY_LOG_MAX - 1] = '\0';
+        early_len = 0;
+        put_str(early_log);
+    }
 }
 
-uint64_t console_uart(void) { return console_base; }
+uint64_t console_uart(void) { return console_drv ? console_base : 0; }
+const uart_driver_t *console_driver(void) { return console_drv; }
 void console_enable_locking(void) { console_locking = true; }
 void console_set_level(enum log_level level) { console_level = level; }
 
+void console_rx_irq(bool on)
+{
+    if (console_drv)
+        console_drv->rx_irq(console_base, on);
+}
+
 static void put_str(const char *s)
 {
+    if (!console_drv) { /* kept for the console to come; a full buffer drops the rest */
+        for (; *s && early_len < EARLY_LOG_MAX - 1; s++)
+            early_log[early_len++] = *s;
+        return;
+    }
     for (; *s; s++) {
         if (*s == '\n')
-            pl011_putc(console_base, '\r');
-        pl011_putc(console_base, *s);
+            console_drv->putc(console_base, '\r');
+        console_drv->putc(console_base, *s);
     }
 }
 
@@ -175,4 +204,4 @@ void log_guest(unsigned source, const char *name, enum log_level level, const ch
         spin_unlock(&console_lock);
 }
 
-int console_getc(void) { return pl011_getc(console_base); }
+int console_getc(void) { return console_drv ? console_drv->getc(console_base) : -1; }

@@ -562,6 +562,20 @@ static void test_timer(void **state)
 
 /* ---- console and /chosen ---- */
 
+/* The board table's console (QEMU virt's PL011 at 0x09000000, SPI 1) with a note saying why
+ * stdout-path gave none. */
+static void expect_table_console(const board_t *b, const char *note)
+{
+    assert_true(b->uart.present);
+    assert_true(b->uart.from_table);
+    assert_ptr_equal(b->uart.driver, &uart_pl011);
+    assert_int_equal(b->uart.reg.base, 0x09000000);
+    assert_int_equal(b->uart.irq, 33);
+    assert_string_equal(b->uart.path, "");
+    if (!strstr(b->uart.note, note))
+        fail_msg("note \"%s\" does not say \"%s\"", b->uart.note, note);
+}
+
 static void test_uart(void **state)
 {
     (void)state;
@@ -581,28 +595,59 @@ static void test_uart(void **state)
     parse_ok(fdt, EDIT_MAX, &b);
     assert_true(b.uart.present);
     assert_int_equal(b.uart.reg.base, 0x09000000);
+    assert_ptr_equal(b.uart.driver, &uart_pl011);
+    assert_false(b.uart.from_table);
+    assert_string_equal(b.uart.note, "");
     fdt_setprop(fdt, node(fdt, "/aliases"), "serial0", "/pl011@9000000", 14); /* no NUL */
     parse_ok(fdt, EDIT_MAX, &b);
-    assert_false(b.uart.present);
+    expect_table_console(&b, "/chosen: stdout-path \"serial0:115200n8\" names no node");
 
-    /* stdout-path naming a missing node, a non-PL011 or a disabled one: absent, no error */
+    /* stdout-path naming a missing node, a non-UART or a disabled one, or garbled: the board
+     * table's console (QEMU virt's PL011), and a note saying why, never an error */
     fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "/nowhere:115200n8");
     parse_ok(fdt, EDIT_MAX, &b);
-    assert_false(b.uart.present);
+    expect_table_console(&b, "/chosen: stdout-path \"/nowhere:115200n8\" names no node");
     fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "/fw-cfg@9020000");
     parse_ok(fdt, EDIT_MAX, &b);
-    assert_false(b.uart.present);
+    expect_table_console(
+        &b, "/fw-cfg@9020000 (stdout-path): no console driver for compatible \"qemu,fw-cfg-mmio\"");
     fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", ":");
     parse_ok(fdt, EDIT_MAX, &b);
-    assert_false(b.uart.present);
+    expect_table_console(&b, "names no node");
     fdt_setprop(fdt, node(fdt, "/chosen"), "stdout-path", "/pl011@9000000", 14);
-    expect_error(fdt, EDIT_MAX, -EINVAL, "/chosen: stdout-path is not a NUL-terminated string");
+    parse_ok(fdt, EDIT_MAX, &b);
+    expect_table_console(&b, "/chosen: stdout-path is not a NUL-terminated string");
+    fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "/pl011@9000000");
+    fdt_setprop_string(fdt, node(fdt, "/pl011@9000000"), "status", "disabled");
+    parse_ok(fdt, EDIT_MAX, &b);
+    expect_table_console(&b, "/pl011@9000000 (stdout-path) is disabled");
+    fdt_setprop_string(fdt, node(fdt, "/pl011@9000000"), "status", "okay");
+    fdt_setprop(fdt, node(fdt, "/pl011@9000000"), "compatible", "arm,pl011", 9); /* no NUL */
+    parse_ok(fdt, EDIT_MAX, &b);
+    expect_table_console(&b, "/pl011@9000000 (stdout-path) has no usable compatible");
+    fdt_setprop(fdt, node(fdt, "/pl011@9000000"), "compatible", "arm,pl011\0arm,primecell", 24);
 
-    /* no stdout-path: the first enabled PL011 */
+    /* no stdout-path: the board table's console */
     fdt_delprop(fdt, node(fdt, "/chosen"), "stdout-path");
     parse_ok(fdt, EDIT_MAX, &b);
-    assert_true(b.uart.present);
+    assert_true(b.uart.present && b.uart.from_table);
+    assert_string_equal(b.uart.note, "");
     assert_int_equal(b.uart.irq, 33);
+
+    /* a board without a table: stdout-path that names nothing usable leaves no console; without
+     * stdout-path, the first enabled UART a driver knows */
+    fdt_setprop_string(fdt, 0, "compatible", "acme,board");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_null(b.plat);
+    assert_true(b.uart.present);
+    assert_false(b.uart.from_table);
+    assert_ptr_equal(b.uart.driver, &uart_pl011);
+    assert_int_equal(b.uart.irq, 33);
+    fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "/nowhere");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_false(b.uart.present);
+    assert_non_null(strstr(b.uart.note, "names no node"));
+    fdt_delprop(fdt, node(fdt, "/chosen"), "stdout-path");
     fdt_setprop_string(fdt, node(fdt, "/pl011@9000000"), "status", "disabled");
     parse_ok(fdt, EDIT_MAX, &b);
     assert_false(b.uart.present);
@@ -920,10 +965,138 @@ static void test_uart_in_ram(void **state)
     fdt_setprop_string(fdt, al, "serial0", "/pl011@9000000");
     fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "serial0:115200n8");
     expect_error(fdt, EDIT_MAX, -EINVAL, "registers 0x40000000+0x1000 lie inside memory");
-    /* a disabled PL011 in RAM is not the console: not septum's to refuse */
+    /* a disabled PL011 in RAM is not the console: not septum's to refuse (the board table's
+     * console is used) */
     fdt_setprop_string(fdt, node(fdt, "/pl011@9000000"), "status", "disabled");
     parse_ok(fdt, EDIT_MAX, &b);
-    assert_false(b.uart.present);
+    expect_table_console(&b, "is disabled");
+    free(fdt);
+}
+
+/* ---- the ZCU102: its board table ---- */
+
+static const char *const ZCU102 = "zcu102-qemu.dtb";
+
+/* QEMU's ZCU102 device tree with -m 4G: the board table found by the root compatible, RAM past
+ * the 2 GiB window moved to 0x800000000 where the SoC has it, the Cadence UART as console. */
+static void test_zcu102(void **state)
+{
+    (void)state;
+    void *fdt = editable(ZCU102);
+    board_t b;
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_ptr_equal(b.plat, &platform_zcu102);
+    assert_int_equal(b.mem_num, 2);
+    assert_int_equal(b.mem[0].base, 0);
+    assert_int_equal(b.mem[0].size, 0x80000000);
+    assert_int_equal(b.mem[1].base, 0x800000000);
+    assert_int_equal(b.mem[1].size, 0x80000000);
+    assert_int_equal(b.mem_moved, 0x80000000);
+    assert_true(b.uart.present);
+    assert_false(b.uart.from_table);
+    assert_ptr_equal(b.uart.driver, &uart_cadence);
+    assert_int_equal(b.uart.reg.base, 0xff000000);
+    assert_int_equal(b.uart.irq, 32 + 21);
+    assert_string_equal(b.uart.path, "/axi/serial@ff000000");
+    assert_string_equal(b.uart.note, "");
+    assert_int_equal(b.cpu_num, 4);
+    assert_int_equal(b.gic.version, 2);
+    assert_int_equal(b.gic.dist.base, 0xf9010000);
+    assert_int_equal(b.gic.cpuif.base, 0xf9020000);
+    assert_int_equal(b.gic.hyp_ctrl.base, 0xf9040000);
+    assert_int_equal(b.gic.vcpuif.base, 0xf9060000);
+    assert_int_equal(b.gic.maint_irq, 16 + 9);
+    assert_true(b.psci.present);
+    assert_int_equal(b.psci.conduit, BOARD_CONDUIT_SMC);
+    assert_ptr_equal(board_platform(fdt, EDIT_MAX), &platform_zcu102);
+
+    /* stdout-path naming the second UART: that one */
+    fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "serial1");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.uart.reg.base, 0xff010000);
+    assert_int_equal(b.uart.irq, 32 + 22);
+
+    /* -m 2G: one range, inside the first window, taken as stated */
+    set_reg64(fdt, "/memory@0", (const uint64_t[]){0, 0x80000000}, 2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.mem_num, 1);
+    assert_int_equal(b.mem[0].size, 0x80000000);
+    assert_int_equal(b.mem_moved, 0);
+    /* both banks stated, as U-Boot does on the board: taken as stated */
+    set_reg64(fdt, "/memory@0", (const uint64_t[]){0, 0x7ff00000, 0x800000000, 0x80000000}, 4);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.mem_num, 2);
+    assert_int_equal(b.mem[0].size, 0x7ff00000);
+    assert_int_equal(b.mem_moved, 0);
+    /* a range across the window and the high bank stated too: they overlap, refused */
+    set_reg64(fdt, "/memory@0", (const uint64_t[]){0, 0x100000000, 0x800000000, 0x80000000}, 4);
+    expect_error(fdt, EDIT_MAX, -EINVAL, "memory ranges at 0x800000000 and 0x800000000 overlap");
+    /* more RAM than the windows hold: what the last window cannot take is taken as stated */
+    set_reg64(fdt, "/memory@0", (const uint64_t[]){0, 0x1000000000}, 2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.mem_num, 2);
+    assert_int_equal(b.mem[1].base, 0x800000000);
+    assert_int_equal(b.mem[1].size, 0x1000000000 - 0x80000000);
+    /* RAM starting in the high window, past its end: nothing after it to move to */
+    set_reg64(fdt, "/memory@0", (const uint64_t[]){0x800000000, 0x1000000000}, 2);
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.mem_num, 1);
+    assert_int_equal(b.mem_moved, 0);
+    set_reg64(fdt, "/memory@0", (const uint64_t[]){0, 0x100000000}, 2);
+
+    /* the console node with a UART septum has no driver for: the table's UART0, with why */
+    fdt_setprop_string(fdt, node(fdt, "/chosen"), "stdout-path", "serial0:115200n8");
+    fdt_setprop_string(fdt, node(fdt, "/axi/serial@ff000000"), "compatible", "acme,uart9");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_true(b.uart.present && b.uart.from_table);
+    assert_ptr_equal(b.uart.driver, &uart_cadence);
+    assert_int_equal(b.uart.reg.base, 0xff000000);
+    assert_int_equal(b.uart.irq, 32 + 21);
+    assert_string_equal(b.uart.note, "/axi/serial@ff000000 (stdout-path): no console driver for "
+                                     "compatible \"acme,uart9\"");
+    /* the older binding's compatible: the same driver */
+    fdt_setprop_string(fdt, node(fdt, "/axi/serial@ff000000"), "compatible", "xlnx,xuartps");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_false(b.uart.from_table);
+    assert_ptr_equal(b.uart.driver, &uart_cadence);
+
+    /* Without the board table (an unknown root compatible) QEMU's memory node is taken as
+     * stated, and the console then lies inside it: refused, with why. */
+    fdt_setprop_string(fdt, 0, "compatible", "acme,zynqmp-board");
+    expect_error(fdt, EDIT_MAX, -EINVAL,
+                 "/axi/serial@ff000000: the console UART's registers 0xff000000+0x1000 lie "
+                 "inside memory 0x0+0x100000000");
+    assert_null(board_platform(fdt, EDIT_MAX));
+    free(fdt);
+}
+
+/* board_platform on blobs board_parse refuses: the table when the root compatible is readable,
+ * NULL (never a crash) when the blob itself is broken. */
+static void test_board_platform(void **state)
+{
+    (void)state;
+    void *fdt = editable(ZCU102);
+    board_t b;
+    /* no CPUs: refused, but the board is still known, for the error's console */
+    assert_int_equal(fdt_del_node(fdt, node(fdt, "/cpus")), 0);
+    expect_error(fdt, EDIT_MAX, -ENOENT, "no /cpus node");
+    assert_ptr_equal(board_platform(fdt, EDIT_MAX), &platform_zcu102);
+    assert_int_equal(board_parse(fdt, EDIT_MAX, &b, NULL, 0), -ENOENT);
+    assert_null(b.plat); /* a refused board is all zero */
+    /* a garbled root compatible */
+    fdt_setprop(fdt, 0, "compatible", "xlnx,zynqmp-zcu102", 18);
+    assert_null(board_platform(fdt, EDIT_MAX));
+    /* broken blobs */
+    ((uint8_t *)fdt)[0] ^= 0xff;
+    assert_null(board_platform(fdt, EDIT_MAX));
+    ((uint8_t *)fdt)[0] ^= 0xff;
+    assert_null(board_platform(fdt, 16));
+    assert_null(board_platform(NULL, EDIT_MAX));
+    assert_null(board_platform((const uint8_t *)fdt + 4, EDIT_MAX));
+    free(fdt);
+    /* QEMU virt's own */
+    fdt = editable(V2_2);
+    assert_ptr_equal(board_platform(fdt, EDIT_MAX), &platform_qemu_virt);
     free(fdt);
 }
 
@@ -1020,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_timer),      cmocka_unit_test(test_uart),
         cmocka_unit_test(test_chosen),     cmocka_unit_test(test_gic_frames),
         cmocka_unit_test(test_dma),        cmocka_unit_test(test_uart_in_ram),
+        cmocka_unit_test(test_zcu102),     cmocka_unit_test(test_board_platform),
         cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

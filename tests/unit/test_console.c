@@ -14,7 +14,6 @@
 
 #include <fake_arch.h>
 #include <lib/console.h>
-#include <platform/pl011.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,24 @@
 static char out[1 << 16];
 static unsigned out_len;
 
-void pl011_init(uint64_t base) { (void)base; }
-void pl011_putc(uint64_t base, char c)
+static void fake_init(uint64_t base) { (void)base; }
+static void fake_putc(uint64_t base, char c)
 {
     (void)base;
     if (c != '\r' && out_len < sizeof(out) - 1)
         out[out_len++] = c;
 }
-int pl011_getc(uint64_t base)
+static int fake_getc(uint64_t base)
 {
     (void)base;
     return -1;
 }
+static void fake_rx_irq(uint64_t base, bool on)
+{
+    (void)base;
+    (void)on;
+}
+static const uart_driver_t fake_uart = {"fake", fake_init, fake_putc, fake_getc, fake_rx_irq};
 
 static unsigned lines_with(const char *s)
 {
@@ -76,7 +81,35 @@ static int setup(void **state)
     out_len = 0;
     console_set_level(LOG_INFO);
     console_enable_locking();
+    console_set_uart(&fake_uart, 0x9000000);
     return 0;
+}
+
+/* Before the board's device tree names the console nothing reaches a device: the banner waits
+ * and comes out first, whole, once the console is known; what does not fit the early buffer is
+ * dropped, never written past it. Runs first: no test before it has set a console. */
+static void test_early_log(void **state)
+{
+    (void)state;
+    memset(out, 0, sizeof(out));
+    out_len = 0;
+    assert_int_equal(console_uart(), 0);
+    log_info("septum test at EL2, boot flow: kernel\n");
+    log_warn("before the console\n");
+    for (unsigned i = 0; i < 200; i++) /* far more than the early buffer holds */
+        log_info("filler line %u\n", i);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(console_getc(), -1); /* no UART: no input, no crash */
+    console_rx_irq(true);
+    console_set_uart(&fake_uart, 0xff000000);
+    assert_int_equal(console_uart(), 0xff000000);
+    assert_ptr_equal(console_driver(), &fake_uart);
+    assert_non_null(strstr(out, "septum test at EL2, boot flow: kernel\nwarning: before the "
+                                "console\nfiller line 0\n"));
+    assert_true(out_len < 1024);
+    assert_null(strstr(out, "filler line 199"));
+    log_info("after\n");
+    assert_non_null(strstr(out, "after\n"));
 }
 
 static void test_burst_then_count(void **state)
@@ -170,6 +203,7 @@ static void test_ends_unfinished_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_early_log),
         cmocka_unit_test_setup(test_burst_then_count, setup),
         cmocka_unit_test_setup(test_rate, setup),
         cmocka_unit_test_setup(test_sources, setup),

@@ -1,10 +1,13 @@
 # Host unit tests: one line per test binary naming the hypervisor sources it links.
 # Each tests/unit/<name>.c is a cmocka program built by the host compiler with sanitizers.
+# The board and UART tables (platform/): data and drivers, linked wherever the board parser is.
+PLATFORM_TABLES := platform/platform.c platform/qemu-virt.c platform/zcu102.c platform/uart.c \
+                   platform/pl011.c platform/cadence.c
 UNIT_TESTS := test_pt test_el2map test_board test_esr
 
 test_pt_SRCS     := mm/pt.c
 test_el2map_SRCS := mm/pt.c mm/el2map.c
-test_board_SRCS  := core/config/board.c
+test_board_SRCS  := core/config/board.c $(PLATFORM_TABLES)
 test_esr_SRCS    := arch/aarch64/esr.c
 UNIT_TESTS += test_frame
 test_frame_SRCS  := mm/frame.c
@@ -44,3 +47,6 @@ test_inject_SRCS  := arch/aarch64/inject.c
 # The virtual PL011: its registers, console input, and its interrupt line.
 UNIT_TESTS += test_pl011
 test_pl011_SRCS   := vdev/pl011.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c
+# The platform tables alone: UART drivers by compatible, boards by root compatible.
+UNIT_TESTS += test_platform
+test_platform_SRCS := $(PLATFORM_TABLES)

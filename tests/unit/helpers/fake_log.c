@@ -32,7 +32,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-void console_set_uart(uint64_t base) { (void)base; }
+void console_set_uart(const uart_driver_t *drv, uint64_t base)
+{
+    (void)drv;
+    (void)base;
+}
 uint64_t console_uart(void) { return 0; }
 void console_enable_locking(void) {}
 void console_set_level(enum log_level level) { (void)level; }

@@ -8,6 +8,8 @@
  */
 #ifndef CORE_BOARD_H
 #define CORE_BOARD_H
+#include <platform/platform.h>
+#include <platform/uart.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,10 +38,15 @@ typedef enum { BOARD_CONDUIT_NONE, BOARD_CONDUIT_SMC, BOARD_CONDUIT_HVC } board_
 typedef struct board {
     uint32_t dtb_size; /* the header's totalsize */
     char model[64];    /* root "model", truncated; "" if absent */
+    /* the board's table (platform/), by the root compatible; NULL: none, the DT alone */
+    const platform_t *plat;
     /* device_type = "memory" nodes, every reg entry, sorted by base, page-aligned, no overlap;
      * zero-sized entries and nodes with a status other than "okay" are skipped */
     board_range_t mem[BOARD_MEM_MAX];
     unsigned mem_num;
+    /* bytes of RAM the DT stated past the end of one of the board table's DRAM windows, which
+     * were moved to the next window (QEMU's ZCU102 states RAM as one range from 0) */
+    uint64_t mem_moved;
     /* /memreserve/ entries, then reg entries of enabled /reserved-memory children; sorted */
     board_range_t resv[BOARD_RESV_MAX];
     unsigned resv_num;
@@ -67,10 +74,13 @@ typedef struct board {
     } gic;
     struct {
         bool present;
+        const uart_driver_t *driver; /* platform/uart.c's driver for it (present only) */
+        bool from_table;             /* the board table's console, not a node of the DT */
         board_range_t reg;
-        uint32_t irq;  /* INTID, 0 if none */
-        char path[64]; /* full node path; "" if longer */
-    } uart;            /* never inside a memory range: board_parse refuses that */
+        uint32_t irq;   /* INTID, 0 if none */
+        char path[64];  /* full node path; "" if longer or from the table */
+        char note[128]; /* why stdout-path named no console septum drives; "" if it did */
+    } uart;             /* never inside a memory range: board_parse refuses that */
     /* devices that can master DMA: a node with iommus, dma-coherent or dma-noncoherent, below a
      * bus with dma-ranges, or with a compatible septum knows to be a DMA master (the table in
      * board.c), whatever its status; a bus among them adds its windows (its children) */
@@ -93,10 +103,26 @@ typedef struct board {
  * -ENOENT: a required node is missing (memory, /cpus or any CPU in it, the GIC). -ENOTSUP:
  * well-formed but unsupported (cell counts above 2, address translation through ranges, several
  * GICv3 redistributor regions, #interrupt-cells other than 3 or 4). A missing UART, PSCI or
- * timer node is not an error: the present flags say so. A stdout-path that names a missing,
- * disabled or non-PL011 node leaves the UART absent (no fallback).
+ * timer node is not an error: the present flags say so.
+ *
+ * The console is the node /chosen/stdout-path names (a path or an alias, options after ':'
+ * ignored) if it is enabled and platform/uart.c has a driver for its compatible. If stdout-path
+ * names none septum can drive (a missing node, a garbled string, a disabled node, an unknown
+ * compatible), uart.note says why and the board table's console is used (uart.from_table);
+ * without a board table the UART stays absent. Without stdout-path: the board table's console,
+ * else the first enabled node a driver knows.
+ *
+ * RAM stated past the end of one of the board table's DRAM windows continues at the next
+ * window's base (mem_moved counts it).
  */
 int board_parse(const void *fdt, size_t max_size, board_t *b, char *why, size_t why_len);
+
+/*
+ * The board table for the DTB at fdt by its root compatible, read only after the same header and
+ * structure checks board_parse makes: NULL if no table knows the board or the blob is unusable.
+ * For reporting on the right console when board_parse refused the blob.
+ */
+const platform_t *board_platform(const void *fdt, size_t max_size);
 
 /*
  * Whether host range base..base+size may be passed through to a VM, as far as the board knows:

@@ -4,6 +4,7 @@
  */
 #ifndef CORE_CONSOLE_H
 #define CORE_CONSOLE_H
+#include <platform/uart.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,9 +12,14 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Use the PL011 at base from now on (the early one until the DTB names another). */
-void console_set_uart(uint64_t base);
+/* Use the UART at base, driven by drv, from now on (NULL: none); what was printed before there
+ * was a console comes out first. Until the first call nothing reaches any device. */
+void console_set_uart(const uart_driver_t *drv, uint64_t base);
+/* The console UART's registers, 0 if there is none. */
 uint64_t console_uart(void);
+const uart_driver_t *console_driver(void);
+/* Its receive interrupt on or off (nothing without a console). */
+void console_rx_irq(bool on);
 /* Locking starts once the MMU is on (exclusives need cacheable memory); before, one CPU runs. */
 void console_enable_locking(void);
 void console_set_level(enum log_level level);
