@@ -326,6 +326,16 @@ static void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
     spin_unlock(&g->lock);
 }
 
+static void vgic_raise_private(vm_t *vm, unsigned vcpu, uint32_t intid)
+{
+    vgic_t *g = gic_of(vm);
+    if (!g->present || vcpu >= vm->cfg.vcpu_num || intid < GIC_SGI_NUM || intid >= GIC_PRIV_NUM)
+        return;
+    spin_lock(&g->lock);
+    set_pending_locked(g, virq(g, vcpu, intid), vcpu, intid); /* kicks its CPU if elsewhere */
+    spin_unlock(&g->lock);
+}
+
 static void vgic_forward(vcpu_t *v, uint32_t intid)
 {
     vgic_t *g = gic_of(v->vm);
@@ -855,6 +865,7 @@ static const irqchip_t vgic_irqchip = {
     .update = vgic_update_current,
     .set_level = vgic_set_level,
     .sgi = vgic_sgi,
+    .raise_private = vgic_raise_private,
     .dt_node = vgic_dt_node,
 };
 

@@ -33,7 +33,7 @@ static struct {
 } doms[VM_MAX];
 
 /* The VM of domain d; by default a VM's domain id is its index + 1, so look there first. */
-static vm_t *vm_of(domid_t d)
+vm_t *xen_vm_of(domid_t d)
 {
     unsigned guess = d - 1U;
     if (guess < vm_num && vms[guess].cfg.domid == d)
@@ -62,13 +62,13 @@ int xen_guest_copy(vm_t *vm, void *buf, uint64_t gpa, size_t len, bool to_guest)
 static int env_from(void *ctx, domid_t d, void *dst, uint64_t gpa, size_t len)
 {
     (void)ctx;
-    return xen_guest_copy(vm_of(d), dst, gpa, len, false);
+    return xen_guest_copy(xen_vm_of(d), dst, gpa, len, false);
 }
 
 static int env_to(void *ctx, domid_t d, uint64_t gpa, const void *src, size_t len)
 {
     (void)ctx;
-    return xen_guest_copy(vm_of(d), (void *)(uintptr_t)src, gpa, len, true);
+    return xen_guest_copy(xen_vm_of(d), (void *)(uintptr_t)src, gpa, len, true);
 }
 
 /* Region tables are read as a copy taken under the VM's lock (region_info): with grant locks
@@ -79,7 +79,7 @@ static int env_to(void *ctx, domid_t d, uint64_t gpa, const void *src, size_t le
 static bool env_own_frame(void *ctx, domid_t d, uint64_t gfn, uint64_t *hpa)
 {
     (void)ctx;
-    vm_t *vm = vm_of(d);
+    vm_t *vm = xen_vm_of(d);
     region_t r;
     if (!vm || gfn >= GFN_LIMIT || region_info(&vm->regions, gfn * PAGE_SIZE, &r) != REGION_OK ||
         r.type != REGION_RAM || r.owner)
@@ -99,7 +99,7 @@ static bool host_addr_ok(const vm_t *vm, uint64_t gpa)
 static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
 {
     (void)ctx;
-    return host_addr_ok(vm_of(d), gpa);
+    return host_addr_ok(xen_vm_of(d), gpa);
 }
 
 /* Map a frame septum vouches for (a grant, a grant-table frame) at gpa, as a region owned by
@@ -131,14 +131,14 @@ static int unmap_foreign(vm_t *vm, uint64_t gpa, const void *owner)
 static int env_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro, const void *owner)
 {
     (void)ctx;
-    vm_t *vm = vm_of(d);
+    vm_t *vm = xen_vm_of(d);
     return vm ? map_foreign(vm, gpa, hpa, ro ? REGION_R : REGION_R | REGION_W, owner) : -1;
 }
 
 static int env_unmap(void *ctx, domid_t d, uint64_t gpa, const void *owner)
 {
     (void)ctx;
-    vm_t *vm = vm_of(d);
+    vm_t *vm = xen_vm_of(d);
     return vm ? unmap_foreign(vm, gpa, owner) : -1; /* only ever the region the engine made */
 }
 
@@ -163,11 +163,16 @@ static bool lists(const vm_t *vm, domid_t d)
     return false;
 }
 
+bool xen_paired(domid_t a, domid_t b)
+{
+    vm_t *va = xen_vm_of(a), *vb = xen_vm_of(b);
+    return va && vb && (lists(va, b) || lists(vb, a));
+}
+
 static bool env_may_talk(void *ctx, domid_t a, domid_t b)
 {
     (void)ctx;
-    vm_t *va = vm_of(a), *vb = vm_of(b);
-    return va && vb && (lists(va, b) || lists(vb, a));
+    return xen_paired(a, b);
 }
 
 static void env_relax(void *ctx)
@@ -241,6 +246,8 @@ static int xen_create(vm_t *vm)
     if (fwmap_frames(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, true, &h) != EOK)
         return -ENOMEM;
     doms[vm->id].table = gasp_get_vaddr(h);
+    if (xen_events_create(vm))
+        return -ENOMEM;
     return gnttab_add_domain(&gnt, vm->cfg.domid, doms[vm->id].table, doms[vm->id].readers,
                              doms[vm->id].writers, 1, GNTTAB_MAX_FRAMES);
 }
@@ -253,13 +260,18 @@ static void report_stuck(const vm_t *vm, unsigned stuck)
 }
 
 /* Every mapping the VM holds and every mapping of its pages goes. */
-static void xen_stopped(vm_t *vm) { report_stuck(vm, gnttab_domain_teardown(&gnt, vm->cfg.domid)); }
+static void xen_stopped(vm_t *vm)
+{
+    xen_events_stopped(vm); /* first: its peers see its ports closed before anything goes */
+    report_stuck(vm, gnttab_domain_teardown(&gnt, vm->cfg.domid));
+}
 
 /* A reset starts a new domain: no grant of the old incarnation survives (the table is cleared),
  * and the table frames leave the guest's address space (the new kernel maps them again). */
 static int xen_restart(vm_t *vm)
 {
     int rc = 0;
+    xen_events_restart(vm);
     gnttab_domain_reset(&gnt, vm->cfg.domid);
     if (!gnttab_maptrack_lock(&gnt, vm->cfg.domid))
         return -ENOENT;
@@ -278,6 +290,7 @@ static int xen_restart(vm_t *vm)
 static void xen_release(vm_t *vm)
 {
     report_stuck(vm, gnttab_remove_domain(&gnt, vm->cfg.domid));
+    xen_events_release(vm);
     if (doms[vm->id].table) {
         fwmap_unmap_vaddr(doms[vm->id].table);
         frame_free(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, FRAME_SEPTUM);

@@ -1,7 +1,8 @@
 /*
  * The Xen-compatible hypercalls (HVC #0xEA1, number in x16, arguments in x0-x4, result in x0):
  * grant_table_op over the engine, memory_op's XENMEM_add_to_physmap for a VM's own grant-table
- * frames, xen_version, console_io (write) and sched_op (yield, shutdown). Each VM is a domain
+ * frames, xen_version, console_io (write), sched_op (yield, shutdown) and event_channel_op
+ * (core/xen/events.c over the engine in core/xen/evtchn.c). Each VM is a domain
  * (xen/domain.h). core/hvc.c hands HVC #0xEA1 here; core declares xen_hypercall (core/hvc.h).
  *
  * A grant_table_op with more operations than the engine does at once is continued as Xen on Arm
@@ -13,6 +14,7 @@
 #include <core/hvc.h>
 #include <lib/console.h>
 #include <septum/xen.h>
+#include <septum/xen_evtchn.h>
 #include <xen/domain.h>
 
 #define XEN_VERSION_4_17 ((4UL << 16) | 17)
@@ -84,6 +86,7 @@ void xen_hypercall(vcpu_t *v, arch_regs_t *f)
         break;
     case __HYPERVISOR_console_io: rc = console_io(vm, f->x[0], f->x[1], f->x[2]); break;
     case __HYPERVISOR_sched_op: rc = sched_op(vm, f->x[0], f->x[1]); break;
+    case __HYPERVISOR_event_channel_op: rc = xen_event_channel_op(vm, f->x[0], f->x[1]); break;
     default: rc = -XEN_ENOSYS; break;
     }
     f->x[0] = (uint64_t)rc;

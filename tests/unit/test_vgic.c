@@ -488,6 +488,42 @@ static void test_sgi(void **state)
     assert_int_equal(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + ISPENDR, 4), 0);
 }
 
+/* A private interrupt raised from anywhere (an event-channel upcall, PPI 31): listed at once on
+ * the caller's own vCPU, the other vCPU's CPU kicked; what is no PPI or no vCPU is ignored. (A PPI
+ * is level-sensitive after reset: listed with the EOI bit, and not pending again after.) */
+static void test_raise_private(void **state)
+{
+    (void)state;
+    guest_enable(31, 0x50);
+    test_vm_run(&vm, 1);
+    guest_enable(31, 0x50);
+    test_vm_run(&vm, 0);
+    kicked(1);
+    chip->raise_private(&vm, 1, 31);
+    assert_int_equal(kicked(1), 1);
+    assert_int_equal(lrs_valid(), 0);
+    assert_true(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + ISPENDR, 4) & 1U << 31);
+    test_vm_run(&vm, 1);
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->lr[0], lr_want(31, 0x50, ICH_LR_PENDING, true, false));
+    assert_int_equal(guest_handle(), 31);
+    chip->update(vcpu_current());
+    test_vm_run(&vm, 0);
+    chip->raise_private(&vm, 0, 31);
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(31, 0x50, ICH_LR_PENDING, true, false));
+    assert_int_equal(guest_handle(), 31);
+    chip->update(vcpu_current());
+    /* an SGI, an SPI, a vCPU the VM does not have: nothing */
+    chip->raise_private(&vm, 1, 3);
+    chip->raise_private(&vm, 1, 40);
+    chip->raise_private(&vm, 2, 31);
+    chip->raise_private(&vm, 0xffffffffU, 31);
+    assert_int_equal(kicked(1), 0);
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(mmio_read(GICR + GICR_STRIDE + SGI_FRAME + ISPENDR, 4), 0);
+}
+
 /* A forwarded physical interrupt is listed with the hardware bit and its physical INTID (no EOI
  * bit: the guest's deactivation goes to the physical GIC). septum deactivates it itself only
  * when the guest cannot: it cleared the active state through the distributor, or its vCPU was
@@ -991,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_bitmap_bounds, setup),
         cmocka_unit_test_setup(test_icfgr, setup),
+        cmocka_unit_test_setup(test_raise_private, setup),
         cmocka_unit_test_setup(test_irouter_sizes, setup),
         cmocka_unit_test_setup(test_gicr_rd_frame, setup),
     };

@@ -50,3 +50,6 @@ test_pl011_SRCS   := vdev/pl011.c mm/reserve.c mm/region.c tests/unit/helpers/fa
 # The platform tables alone: UART drivers by compatible, boards by root compatible.
 UNIT_TESTS += test_platform
 test_platform_SRCS := $(PLATFORM_TABLES)
+# The event-channel engine: ports, delivery into the guest's words, pairing, teardown.
+UNIT_TESTS += test_evtchn
+test_evtchn_SRCS  := core/xen/evtchn.c

@@ -5,8 +5,8 @@
  * by setting vm->irqchip; a VM whose board has no controller septum can virtualise has none, gets
  * no interrupt-controller node in its device tree, and core calls nothing.
  *
- * Every hook runs on a physical CPU that runs a vCPU of the VM; those taking a vcpu_t run on
- * that vCPU's own CPU (list registers are per CPU).
+ * Every hook but raise_private runs on a physical CPU that runs a vCPU of the VM; those taking
+ * a vcpu_t run on that vCPU's own CPU (list registers are per CPU).
  */
 #ifndef CORE_IRQCHIP_H
 #define CORE_IRQCHIP_H
@@ -35,6 +35,10 @@ typedef struct irqchip {
     /* A trapped SGI-generation write (ICC_SGI1R_EL1 and its aliases); NULL if the controller
      * takes SGIs through its distributor instead. */
     void (*sgi)(struct vcpu *v, uint64_t value);
+    /* Make private interrupt intid (a PPI, 16-31) of the VM's vCPU vcpu pending, as an edge;
+     * from any physical CPU, the caller's vCPU possibly another VM's (an event-channel upcall):
+     * the controller brings it to that vCPU, kicking the vCPU's own CPU when it is another. */
+    void (*raise_private)(struct vm *vm, unsigned vcpu, uint32_t intid);
     /* Write the controller's node into the guest device tree being built, with this phandle
      * (the root's interrupt-parent). 0 or a libfdt error. */
     int (*dt_node)(const struct vm *vm, void *fdt, uint32_t phandle);

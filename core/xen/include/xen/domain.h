@@ -8,6 +8,7 @@
 #include <core/vm.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <xen/evtchn.h>
 #include <xen/gnttab.h>
 
 /* Copy between septum and the guest-physical memory of vm, through a checked firmware map
@@ -19,4 +20,30 @@ long xen_grant_table_op(vm_t *vm, gnttab_call_t *call);
 /* XENMEM_add_to_physmap for one of vm's own grant-table frames; arg is the guest address of
  * struct xen_add_to_physmap. Xen's return value. */
 long xen_add_to_physmap(vm_t *vm, uint64_t arg);
+/* The VM that is domain d, or NULL. */
+vm_t *xen_vm_of(domid_t d);
+/* Whether the description pairs domains a and b (either lists the other in grant-peers): they
+ * may share memory and open event channels. */
+bool xen_paired(domid_t a, domid_t b);
+
+/* ---- event channels (core/xen/events.c over the engine, xen/evtchn.h) ---- */
+
+/* EVTCHNOP_* cmd with its structure at guest address arg. Xen's return value. */
+long xen_event_channel_op(vm_t *vm, uint64_t cmd, uint64_t arg);
+/* A port of vm ended in septum (a back end such as the PV console): handler(cookie, domid,
+ * port) runs when the guest sends on it, on the guest's CPU, with no event-channel lock held.
+ * The port (> 0) or a negative Xen errno. A stop or reset closes it: bind again at restart. */
+long xen_evtchn_bind_septum(vm_t *vm, evtchn_handler_t handler, void *cookie);
+/* septum sends on such a port: the guest gets the event (and its upcall). 0, or -XEN_EINVAL if
+ * the port is not septum's any more. */
+long xen_evtchn_notify(vm_t *vm, evtchn_port_t port);
+/* Where vm's event bits live (septum's mapping of its shared_info page, of vCPU vcpu's
+ * vcpu_info; NULL: none). Each returns the previous pointer, unused by the time it returns. */
+void *xen_evtchn_set_shared_info(vm_t *vm, void *shared_info);
+void *xen_evtchn_set_vcpu_info(vm_t *vm, unsigned vcpu, void *vcpu_info);
+/* The port tables follow the domain's life (the Xen domain service calls these). */
+int xen_events_create(vm_t *vm);
+void xen_events_stopped(vm_t *vm);
+void xen_events_restart(vm_t *vm);
+void xen_events_release(vm_t *vm);
 #endif

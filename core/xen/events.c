@@ -1,0 +1,90 @@
+/*
+ * The event-channel engine's view of the machine (see xen/evtchn.h and xen/domain.h): guest
+ * memory through checked firmware maps, pairing from the description (a VM's grant-peers pair
+ * it for event channels too: one list says which VMs cooperate), the upcall as PPI 31 raised
+ * through the VM's interrupt controller on the bound vCPU (its CPU kicked when that is another
+ * one), and the per-domain port tables following the VM's life (called from the Xen domain
+ * service, core/xen/domain.c).
+ */
+#include <arch/insn.h>
+#include <core/irqchip.h>
+#include <lib/console.h>
+#include <xen/domain.h>
+#include <xen/evtchn.h>
+
+static evtchn_t evt;
+
+static int env_from(void *ctx, domid_t d, void *dst, uint64_t addr, size_t len)
+{
+    (void)ctx;
+    return xen_guest_copy(xen_vm_of(d), dst, addr, len, false);
+}
+
+static int env_to(void *ctx, domid_t d, uint64_t addr, const void *src, size_t len)
+{
+    (void)ctx;
+    return xen_guest_copy(xen_vm_of(d), (void *)(uintptr_t)src, addr, len, true);
+}
+
+static bool env_may_talk(void *ctx, domid_t a, domid_t b)
+{
+    (void)ctx;
+    return xen_paired(a, b);
+}
+
+static void env_upcall(void *ctx, domid_t d, unsigned vcpu)
+{
+    (void)ctx;
+    vm_t *vm = xen_vm_of(d);
+    if (vm && vm->irqchip && vm->irqchip->raise_private)
+        vm->irqchip->raise_private(vm, vcpu, XEN_EVTCHN_PPI);
+}
+
+static void env_relax(void *ctx)
+{
+    (void)ctx;
+    cpu_relax();
+}
+
+static const evtchn_env_t evt_env = {env_from, env_to, env_may_talk, env_upcall, env_relax, NULL};
+
+long xen_event_channel_op(vm_t *vm, uint64_t cmd, uint64_t arg)
+{
+    return cmd > 0xffffffffUL ? -XEN_ENOSYS : evtchn_op(&evt, vm->cfg.domid, (unsigned)cmd, arg);
+}
+
+long xen_evtchn_bind_septum(vm_t *vm, evtchn_handler_t handler, void *cookie)
+{
+    return evtchn_bind_septum(&evt, vm->cfg.domid, handler, cookie);
+}
+
+long xen_evtchn_notify(vm_t *vm, evtchn_port_t port)
+{
+    return evtchn_notify_septum(&evt, vm->cfg.domid, port);
+}
+
+void *xen_evtchn_set_shared_info(vm_t *vm, void *shared_info)
+{
+    return evtchn_set_shared_info(&evt, vm->cfg.domid, shared_info);
+}
+
+void *xen_evtchn_set_vcpu_info(vm_t *vm, unsigned vcpu, void *vcpu_info)
+{
+    return evtchn_set_vcpu_info(&evt, vm->cfg.domid, vcpu, vcpu_info);
+}
+
+int xen_events_create(vm_t *vm)
+{
+    static bool ready;
+    if (!ready) {
+        evtchn_init(&evt, &evt_env);
+        ready = true;
+    }
+    return evtchn_add_domain(&evt, vm->cfg.domid, vm->cfg.vcpu_num) ? -1 : 0;
+}
+
+void xen_events_stopped(vm_t *vm) { evtchn_domain_teardown(&evt, vm->cfg.domid); }
+
+void xen_events_restart(vm_t *vm) { evtchn_domain_reset(&evt, vm->cfg.domid); }
+
+void xen_events_release(vm_t *vm) { evtchn_remove_domain(&evt, vm->cfg.domid); }
