@@ -144,6 +144,64 @@ qemu_case() {
   if [ -n "$why" ]; then report FAIL "system/$name" "$why; console in $log"; else report PASS "system/$name"; fi
 }
 
+# make_run_case NAME SECONDS SYSTEM KEYS-FILE CHECK...: `make run SYSTEM=...` in a terminal
+# (tmux), typed at as a person types. KEYS-FILE has one step per line, run once the VMs have
+# started: "key NAME" (a tmux key name: Enter, C-a), "text STRING" (typed as is), "wait REGEX"
+# (until a line of the terminal matches), "quit" (end the run: for systems with a VM that never
+# stops). CHECKs as for qemu_case (+REGEX, -REGEX, =REGEX_A=REGEX_B, <A<B).
+make_run_case() {
+  local name=$1 limit=$(( $2 * ${SEPTUM_TEST_TIMEOUT_SCALE:-5} )) system=$3 keys=$4; shift 4
+  local log=$LOGS/system/$name.log sess=septum-$name-$$ why="" check waited=0
+  if ! command -v tmux >/dev/null 2>&1; then
+    report FAIL "system/$name" "tmux is missing (tools/deps.sh installs it)"; return
+  fi
+  rm -f "$log"; touch "$log"
+  # a clean make environment: the runner may itself run under make
+  TERM=xterm tmux new-session -d -s "$sess" -x 160 -y 40 \
+    "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory run SYSTEM=$system BUILD=$BUILD; sleep 1"
+  tmux pipe-pane -t "$sess" -o "cat >>'$log'"
+  while ! grep -q 'starting [0-9]* VMs' "$log" && [ $waited -lt $((limit * 2)) ]; do
+    sleep 0.5; waited=$((waited + 1))
+  done
+  while IFS= read -r line; do
+    case $line in
+      key\ *) tmux send-keys -t "$sess" "${line#key }" ;;
+      text\ *) tmux send-keys -t "$sess" -l "${line#text }" ;;
+      wait\ *)
+        while ! tr -d '\r' <"$log" | grep -Eq -- "${line#wait }" && [ $waited -lt $((limit * 2)) ]; do
+          sleep 0.5; waited=$((waited + 1))
+        done ;;
+      quit) tmux kill-session -t "$sess" 2>/dev/null ;;
+    esac
+    sleep 0.3
+  done <"$keys"
+  while tmux has-session -t "$sess" 2>/dev/null && [ $waited -lt $((limit * 2)) ]; do
+    sleep 0.5; waited=$((waited + 1))
+  done
+  if tmux has-session -t "$sess" 2>/dev/null; then
+    why="still running after ${limit}s"
+    tmux kill-session -t "$sess" 2>/dev/null
+  fi
+  tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
+  for check in "$@"; do
+    case $check in
+      +*) grep -Eq -- "${check:1}" "$log" || { why="missing: ${check:1}"; break; } ;;
+      -*) if grep -Eq -- "${check:1}" "$log"; then why="unexpected: $(grep -Em1 -- "${check:1}" "$log")"; break; fi ;;
+      =*) # "=REGEX_A=REGEX_B": the first group of both must be the same text
+        local ea eb a b
+        ea=${check:1}; ea=${ea%%=*}; eb=${check#=*=}
+        a=$(sed -nE "s/$ea/\1/p" "$log" | head -n 1); b=$(sed -nE "s/$eb/\1/p" "$log" | head -n 1)
+        if [ -z "$a" ] || [ "$a" != "$b" ]; then why="'$a' != '$b'"; break; fi ;;
+      \<*) # "<REGEX_A<REGEX_B": some line matching B after the first line matching A
+        local la lb ra rb
+        ra=${check:1}; ra=${ra%%<*}; rb=${check#<*<}
+        la=$(grep -Enm1 -- "$ra" "$log" | cut -d: -f1); lb=$(grep -En -- "$rb" "$log" | tail -n 1 | cut -d: -f1)
+        if [ -z "$la" ] || [ -z "$lb" ] || [ "$lb" -le "$la" ]; then why="no line matching '$rb' after '$ra'"; break; fi ;;
+    esac
+  done
+  if [ -n "$why" ]; then report FAIL "system/$name" "$why; terminal in $log"; else report PASS "system/$name"; fi
+}
+
 if [ $unit_only -eq 0 ]; then
   files=(tests/system/*.sh)
   if [ -n "${TESTS:-}" ]; then
