@@ -53,3 +53,6 @@ test_platform_SRCS := $(PLATFORM_TABLES)
 # The event-channel engine: ports, delivery into the guest's words, pairing, teardown.
 UNIT_TESTS += test_evtchn
 test_evtchn_SRCS  := core/xen/evtchn.c
+# Xen's PV console rings as septum serves them, against hostile indices.
+UNIT_TESTS += test_xencons
+test_xencons_SRCS := core/xen/consring.c
