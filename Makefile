@@ -269,9 +269,16 @@ QEMU_MACHINE_virt       := -M virt,virtualization=on,gic-version=3 -cpu cortex-a
 QEMU_MACHINE_virt-gicv2 := -M virt,virtualization=on,gic-version=2 -cpu cortex-a57 -m 1G -smp $(CPUS)
 # Xilinx's ZCU102: its four Cortex-A53 (CPUS does not apply), 4 GiB of RAM (2 GiB at 0x0, the
 # rest at 0x800000000) and the board's device tree from Debian's kernel package, which QEMU
-# patches (memory, PSCI) and hands over in x0 with -kernel
-QEMU_MACHINE_zcu102     := -M xlnx-zcu102,virtualization=on -m 4G -dtb $(LINUX)/zcu102.dtb
+# patches (memory, PSCI) and hands over in x0 with -kernel. QEMU models no memory-mapped flash
+# there: the flash image goes into RAM with QEMU's generic loader, the board DTB at 0x40000000
+# where septum's flash flow looks, and septum moves out of the image to run.
+QEMU_MACHINE_zcu102     := -M xlnx-zcu102,virtualization=on -m 4G
+QEMU_KERNEL_DTB_zcu102  := -dtb $(LINUX)/zcu102.dtb
+QEMU_FLASH_zcu102        = -device loader,file=$(LINUX)/zcu102.dtb,addr=0x40000000,force-raw=on \
+                           -device loader,file=$(1),addr=0x10000000,cpu-num=0,force-raw=on
 BOARD_FILES_zcu102      := $(LINUX)/zcu102.dtb
+QEMU_FLASH_pflash        = -drive if=pflash,format=raw,file=$(1)
+QEMU_FLASH = $(call $(if $(QEMU_FLASH_$(BOARD)),QEMU_FLASH_$(BOARD),QEMU_FLASH_pflash),$(1))
 QEMU_BASE = $(QEMU) $(QEMU_MACHINE_$(BOARD)) -display none -nic none -no-reboot
 $(LINUX)/zcu102.dtb: $(LINUX)/.done
 	@test -f $@ || { echo "make: tools/linux-guest.sh did not extract $@"; exit 1; }
@@ -289,14 +296,15 @@ check-system: $(BOARD_FILES_$(BOARD))
 	@echo "septum: $(SYSTEM) in QEMU; Ctrl-A 1..9 or Ctrl-A n moves console input between VMs," \
 	  "Ctrl-] x quits QEMU"
 run: check-system $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
-	$(QEMU_BASE) $(QEMU_CONSOLE) -kernel $(BUILD)/septum.bin -initrd $(BUILD)/systems/$(SYSTEM).pack $(QEMU_EXTRA)
+	$(QEMU_BASE) $(QEMU_CONSOLE) $(QEMU_KERNEL_DTB_$(BOARD)) -kernel $(BUILD)/septum.bin \
+	  -initrd $(BUILD)/systems/$(SYSTEM).pack $(QEMU_EXTRA)
 run-flash: check-system $(BUILD)/systems/$(SYSTEM)-flash.img
-	$(QEMU_BASE) $(QEMU_CONSOLE) -drive if=pflash,format=raw,file=$(BUILD)/systems/$(SYSTEM)-flash.img \
+	$(QEMU_BASE) $(QEMU_CONSOLE) $(call QEMU_FLASH,$(BUILD)/systems/$(SYSTEM)-flash.img) \
 	  $(QEMU_EXTRA)
 debug: check-system $(BUILD)/septum.bin $(BUILD)/systems/$(SYSTEM).pack
 	@echo "QEMU waits for gdb: gdb-multiarch $(BUILD)/septum.elf -ex 'target remote :1234'"
-	$(QEMU_BASE) $(QEMU_CONSOLE) -kernel $(BUILD)/septum.bin -initrd $(BUILD)/systems/$(SYSTEM).pack -s -S \
-	  $(QEMU_EXTRA)
+	$(QEMU_BASE) $(QEMU_CONSOLE) $(QEMU_KERNEL_DTB_$(BOARD)) -kernel $(BUILD)/septum.bin \
+	  -initrd $(BUILD)/systems/$(SYSTEM).pack -s -S $(QEMU_EXTRA)
 
 $(BUILD)/host/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)

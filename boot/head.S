@@ -2,7 +2,8 @@
  * septum's entry at EL2, for both boot flows.
  *
  * Kernel flow: a loader put the image in RAM (QEMU -kernel) and passes the DTB in x0.
- * Flash flow: the CPU starts at 0x0 in flash with x0 = 0; QEMU left the DTB at the start of RAM.
+ * Flash flow: the CPU starts at 0x0 in flash with x0 = 0; QEMU left the DTB at the start of RAM
+ * (or a loader put the flash image in RAM and the board DTB at the same address, 0x40000000).
  * The image then copies itself to the first 2 MiB boundary after the DTB and continues there, so
  * both flows run the same code from RAM. In RAM: zero bss, apply the image's own relative
  * relocations (it is linked at 0), take CPU 0's stack and call septum_main().
@@ -92,8 +93,21 @@ flash_flow:
 1:  ldr     x4, =(PLAT_FLASH_BASE + PLAT_FLASH_SIZE)
     cmp     x20, x4
     b.lo    2f
-    mov     x22, x20                /* started from RAM with x0 = 0 (a debugger or loader): */
-    b       in_ram                  /* run where it is, nothing was copied */
+    /* Started from RAM with x0 = 0: a loader put a flash image there (QEMU's -device loader on
+     * a board whose flash is not memory-mapped). Its bundle follows the image file, where the
+     * image's bss and stacks would go, so the image moves as from flash, unless the destination
+     * meets the image's window (a flash bank's size): then it runs where it is, bundle-less. */
+    ldr     x4, =PLAT_FLASH_SIZE
+    add     x4, x4, x20             /* end of the window */
+    adrp    x5, __image_end
+    add     x5, x5, :lo12:__image_end
+    sub     x5, x5, x20
+    add     x5, x5, x3              /* end of the copy, bss and stacks included */
+    cmp     x3, x4
+    b.hs    2f
+    cmp     x20, x5
+    b.hs    2f
+    b       in_ram                  /* nothing was copied */
 2:
     /* copy [_start, __image_file_end) to x3, 16 bytes at a time (both ends 16-aligned) */
     adrp    x4, __image_file_end

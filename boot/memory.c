@@ -109,15 +109,37 @@ static void take(frame_range_t *t, unsigned *n, uint64_t base, uint64_t size)
         t[(*n)++] = (frame_range_t){base, size};
 }
 
+/* Where the flash image's window ends when a loader put the image in RAM (x0 = 0 and an image
+ * outside flash: QEMU's -device loader on the ZCU102, whose flash is not memory-mapped; head.S
+ * moved septum out of it): a flash bank's size from its start, within the RAM range that holds
+ * it. 0 if septum did not start from a flash image in RAM. */
+static uint64_t flash_image_in_ram(const boot_info_t *info)
+{
+    if (info->flow != BOOT_FLOW_FLASH)
+        return 0;
+    for (unsigned i = 0; i < board.mem_num; i++) {
+        uint64_t base = board.mem[i].base, end = base + board.mem[i].size;
+        if (info->flash_base >= base && info->flash_base < end)
+            return end - info->flash_base < PLAT_FLASH_SIZE ? end
+                                                            : info->flash_base + PLAT_FLASH_SIZE;
+    }
+    return 0;
+}
+
 /* All RAM minus septum, the DTB, reserved ranges and a bundle in RAM goes to the frame
  * allocator; page tables get a pool of it; firmware maps get a VA window above all RAM. */
 void boot_memory(const boot_info_t *info)
 {
-    frame_range_t ram[BOARD_MEM_MAX], taken[BOARD_RESV_MAX + 3];
+    frame_range_t ram[BOARD_MEM_MAX], taken[BOARD_RESV_MAX + 4];
     unsigned nt = 0;
     for (unsigned i = 0; i < board.mem_num; i++)
         ram[i] = (frame_range_t){board.mem[i].base, board.mem[i].size};
     take(taken, &nt, (uint64_t)__image_start, (uint64_t)(__image_end - __image_start));
+    /* a flash image in RAM: the whole window, its bundle included (the bundle's size is known
+     * only once it is checked, which needs the allocator) */
+    uint64_t flash_end = flash_image_in_ram(info);
+    if (flash_end)
+        take(taken, &nt, info->flash_base, flash_end - info->flash_base);
     take(taken, &nt, info->dtb, board.dtb_size);
     take(taken, &nt, board.initrd_start, board.initrd_end - board.initrd_start);
     for (unsigned i = 0; i < board.resv_num; i++)
@@ -146,15 +168,19 @@ void boot_memory(const boot_info_t *info)
              (unsigned long)(frame_total() * PAGE_SIZE / MiB), tables_total());
 }
 
-/* The bundle: after septum in flash (flash flow) or the initrd (kernel flow). Mapped
+/* The bundle: after septum in its flash image (flash flow: in flash, or in RAM where a loader put
+ * the image) or the initrd (kernel flow). Mapped
  * read-only into EL2; NULL if there is none. */
 const void *boot_find_bundle(const boot_info_t *info, uint64_t *max)
 {
     uint64_t base, end;
+    uint64_t in_ram = flash_image_in_ram(info);
     if (info->flow == BOOT_FLOW_FLASH && info->flash_base != info->image_base) {
         uint64_t file = (uint64_t)(__image_file_end - __image_start);
         base = info->flash_base + align_up(file, BUNDLE_FLASH_ALIGN);
-        end = info->flash_base + PLAT_FLASH_SIZE;
+        end = in_ram ? in_ram : info->flash_base + PLAT_FLASH_SIZE;
+        if (base >= end)
+            return NULL;
     } else if (board.initrd_end > board.initrd_start) {
         base = board.initrd_start;
         end = board.initrd_end;
