@@ -147,8 +147,9 @@ qemu_case() {
 # make_run_case NAME SECONDS SYSTEM KEYS-FILE CHECK...: `make run SYSTEM=...` in a terminal
 # (tmux), typed at as a person types. KEYS-FILE has one step per line, run once the VMs have
 # started: "key NAME" (a tmux key name: Enter, C-a), "text STRING" (typed as is), "wait REGEX"
-# (until a line of the terminal matches), "quit" (end the run: for systems with a VM that never
-# stops). CHECKs as for qemu_case (+REGEX, -REGEX, =REGEX_A=REGEX_B, <A<B).
+# (until a line of the terminal matches), "waitn N REGEX" (until N lines do), "quit" (end the
+# run: for systems with a VM that never stops). CHECKs as for qemu_case (+REGEX, -REGEX,
+# =REGEX_A=REGEX_B, <A<B).
 make_run_case() {
   local name=$1 limit=$(( $2 * ${SEPTUM_TEST_TIMEOUT_SCALE:-5} )) system=$3 keys=$4; shift 4
   local log=$LOGS/system/$name.log sess=septum-$name-$$ why="" check waited=0
@@ -169,6 +170,11 @@ make_run_case() {
       text\ *) tmux send-keys -t "$sess" -l "${line#text }" ;;
       wait\ *)
         while ! tr -d '\r' <"$log" | grep -Eq -- "${line#wait }" && [ $waited -lt $((limit * 2)) ]; do
+          sleep 0.5; waited=$((waited + 1))
+        done ;;
+      waitn\ *) # "waitn N REGEX": until N lines match (a VM's second boot)
+        local wn=${line#waitn }; local wr=${wn#* }; wn=${wn%% *}
+        while [ "$(tr -d '\r' <"$log" | grep -Ec -- "$wr")" -lt "$wn" ] && [ $waited -lt $((limit * 2)) ]; do
           sleep 0.5; waited=$((waited + 1))
         done ;;
       quit) tmux kill-session -t "$sess" 2>/dev/null ;;

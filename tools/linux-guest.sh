@@ -70,6 +70,11 @@ if [ -d /lib/xen ]; then
   for m in xen-evtchn xen-gntalloc xen-gntdev; do insmod "/lib/xen/$m.ko" || echo "insmod $m failed"; done
   echo "xen devices: $(ls /dev/xen | tr '\n' ' ')"
 fi
+# septum.xendemo=ARGS (commas for spaces; may repeat, run in order): tools/xen-demo unattended,
+# as make bench runs it
+for a in $(tr ' ' '\n' </proc/cmdline | sed -n 's/^septum\.xendemo=//p'); do
+  xen-demo $(echo "$a" | tr , ' ')
+done
 # septum.shell on the command line (make run SYSTEM=linux): an interactive shell on the
 # console instead of powering off at once; leaving the shell powers the VM off
 if grep -q 'septum.shell' /proc/cmdline; then

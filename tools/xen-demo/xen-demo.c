@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +133,8 @@ typedef struct mapped {
     demo_page_t *page;
 } mapped_t;
 
-static int map_page(int fd, unsigned peer, unsigned gref, mapped_t *m)
+/* quiet: a failed mmap (the grant is not there, yet) says nothing */
+static int map_page_q(int fd, unsigned peer, unsigned gref, mapped_t *m, bool quiet)
 {
     struct ioctl_gntdev_map_grant_ref op = {.count = 1, .refs = {{.domid = peer, .ref = gref}}};
     m->fd = fd;
@@ -146,10 +148,15 @@ static int map_page(int fd, unsigned peer, unsigned gref, mapped_t *m)
         struct ioctl_gntdev_unmap_grant_ref un = {.index = op.index, .count = 1};
         ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &un);
         errno = e;
-        return fail("mmap of the peer's grant (wrong domain or reference?)");
+        return quiet ? 1 : fail("mmap of the peer's grant (wrong domain or reference?)");
     }
     m->page = p;
     return 0;
+}
+
+static int map_page(int fd, unsigned peer, unsigned gref, mapped_t *m)
+{
+    return map_page_q(fd, peer, gref, m, false);
 }
 
 static int unmap_page(mapped_t *m)
@@ -375,6 +382,15 @@ static int bench(unsigned peer, unsigned gref, unsigned n)
     int gfd = open_gntdev();
     if (gfd < 0)
         return 1;
+    /* the peer may not have offered the page yet (both started at once) */
+    mapped_t first;
+    for (int waited = 0; map_page_q(gfd, peer, gref, &first, true); waited++) {
+        if (waited == WAIT_SECS)
+            return map_page(gfd, peer, gref, &first); /* says why */
+        sleep(1);
+    }
+    if (unmap_page(&first))
+        return 1;
     volatile uint64_t sink = 0;
     uint64_t t0 = now_ns();
     for (unsigned i = 0; i < n; i++) {
@@ -389,6 +405,7 @@ static int bench(unsigned peer, unsigned gref, unsigned n)
     (void)sink;
     printf("xen-demo: bench: %u gntdev map+unmap of grant %u of domain %u: %llu ns each\n", n, gref,
            peer, (unsigned long long)(n ? t / n : 0));
+    close(gfd);
     return 0;
 }
 
