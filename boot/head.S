@@ -135,8 +135,13 @@ in_ram:
     add     x1, x1, :lo12:__bss_start
     adrp    x2, __bss_end
     add     x2, x2, :lo12:__bss_end
+    /* 64 bytes a round (the linker script aligns __bss_end to 64): 6 instructions where one
+     * store a round took 64 (bss is over 300 KiB) */
 1:  cmp     x1, x2
     b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    stp     xzr, xzr, [x1], #16
+    stp     xzr, xzr, [x1], #16
     stp     xzr, xzr, [x1], #16
     b       1b
 2:  /* apply relocations: *(base + offset) = base + addend */

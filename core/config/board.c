@@ -53,6 +53,42 @@ static const char *const dma_compat[] = {
     "cdns,gem",
 };
 
+/* The properties the parse asks about by name, kept per node (see parse_t). */
+enum {
+    P_COMPATIBLE,
+    P_ADDRESS_CELLS,
+    P_SIZE_CELLS,
+    P_REG,
+    P_RANGES,
+    P_DMA_RANGES,
+    P_IOMMUS,
+    P_DMA_COHERENT,
+    P_DMA_NONCOHERENT,
+    P_DEVICE_TYPE,
+    P_STATUS,
+    P_INTERRUPTS,
+    P_INTERRUPT_PARENT,
+    P_NUM
+};
+static const char *const prop_name[P_NUM] = {
+    "compatible",      "#address-cells", "#size-cells",     "reg",         "ranges", "dma-ranges",
+    "iommus",          "dma-coherent",   "dma-noncoherent", "device_type", "status", "interrupts",
+    "interrupt-parent"};
+
+/* One node of the table: pointers into the blob, as libfdt would return them. */
+typedef struct node {
+    int off, parent;  /* offsets of the node and its parent (root: -FDT_ERR_NOTFOUND) */
+    const char *name; /* as fdt_get_name() gives it */
+    int name_len;
+    uint8_t depth;
+    const void *val[P_NUM]; /* the first property of each name (NULL: none) */
+    int len[P_NUM];
+} node_t;
+
+/* The table of one parse (board_parse runs once at a time: on the boot CPU before the others
+ * start, or in a single-threaded test): too large for a 16 KiB stack. */
+static node_t board_nodes[NODE_TABLE_MAX];
+
 typedef struct parse {
     const void *fdt;
     board_t *b;
@@ -60,10 +96,12 @@ typedef struct parse {
     size_t why_len;
     int gic;              /* offset of the GIC node, once found */
     uint32_t gic_phandle; /* its phandle (0: none) */
-    /* every node's parent and depth, from one walk: libfdt finds a parent by rescanning the
-     * tree from the root, which made parsing quadratic (node_all false: too many, use libfdt) */
-    int node_off[NODE_TABLE_MAX], node_parent[NODE_TABLE_MAX];
-    uint8_t node_depth[NODE_TABLE_MAX];
+    /* Every node with its parent, depth, name and the properties lookups ask about, from one
+     * walk that reads each node's properties once. libfdt finds a parent, a path, a node by
+     * compatible or a property by rescanning the tree or the node; each walk of QEMU's tree
+     * costs about 150,000 instructions and parsing made dozens (7.4 M instructions of boot).
+     * node_all false: too many nodes or too deep, every lookup asks libfdt. */
+    node_t *node; /* board_nodes */
     unsigned node_num;
     bool node_all;
     unsigned irq_cells; /* the GIC's #interrupt-cells */
@@ -79,16 +117,87 @@ typedef struct reg {
 /* Fill why and evaluate to err. */
 #define FAIL(p, err, ...) (snprintf((p)->why, (p)->why_len, __VA_ARGS__), (err))
 
+/* node's entry in the table (offsets ascend in walk order), or NULL */
+static const node_t *node_at(const parse_t *p, int node)
+{
+    unsigned lo = 0, hi = p->node_all ? p->node_num : 0;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (p->node[mid].off < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->node_num && p->node_all && p->node[lo].off == node ? &p->node[lo] : NULL;
+}
+
+/* node's path from the table's parent links and names (fdt_get_path walks the tree from the
+ * root to find it); -1 if a node is not in the table or the path is too long */
+static int path_from_index(parse_t *p, int node)
+{
+    const node_t *chain[NODE_DEPTH_MAX], *n = node_at(p, node);
+    unsigned num = 0;
+    size_t at = 0;
+    for (; n && n->depth; n = node_at(p, n->parent))
+        chain[num++] = n;
+    if (!n)
+        return -1;
+    p->path[at++] = '/';
+    while (num--) {
+        n = chain[num];
+        if (!n->name || n->name_len < 0 || at + (size_t)n->name_len + 1 >= sizeof(p->path))
+            return -1;
+        memcpy(p->path + at, n->name, (size_t)n->name_len);
+        at += (size_t)n->name_len;
+        if (num)
+            p->path[at++] = '/';
+    }
+    p->path[at] = '\0';
+    return 0;
+}
+
 static const char *path_of(parse_t *p, int node)
 {
-    if (fdt_get_path(p->fdt, node, p->path, sizeof(p->path)) < 0)
+    if (path_from_index(p, node) < 0 && fdt_get_path(p->fdt, node, p->path, sizeof(p->path)) < 0)
         snprintf(p->path, sizeof(p->path), "(node at offset %d)", node);
     return p->path;
+}
+
+/* The properties of node n that lookups ask about, read in one pass over them. */
+static void index_props(parse_t *p, node_t *n)
+{
+    int prop;
+    for (unsigned i = 0; i < P_NUM; i++)
+        n->len[i] = -FDT_ERR_NOTFOUND;
+    fdt_for_each_property_offset(prop, p->fdt, n->off)
+    {
+        const char *name;
+        int len;
+        const void *v = fdt_getprop_by_offset(p->fdt, prop, &name, &len);
+        for (unsigned i = 0; v && name && i < P_NUM; i++)
+            if (!n->val[i] && !strcmp(name, prop_name[i])) {
+                n->val[i] = v;
+                n->len[i] = len;
+                break;
+            }
+    }
+}
+
+/* fdt_getprop() for a property the table keeps */
+static const void *getprop(const parse_t *p, int node, unsigned prop, int *lenp)
+{
+    const node_t *n = node_at(p, node);
+    if (!n)
+        return fdt_getprop(p->fdt, node, prop_name[prop], lenp);
+    if (lenp)
+        *lenp = n->len[prop];
+    return n->val[prop];
 }
 
 static void index_nodes(parse_t *p)
 {
     int stack[NODE_DEPTH_MAX], depth = 0;
+    p->node = board_nodes;
     p->node_num = 0;
     p->node_all = true;
     for (int off = 0; off >= 0 && depth >= 0; off = fdt_next_node(p->fdt, off, &depth)) {
@@ -96,37 +205,97 @@ static void index_nodes(parse_t *p)
             p->node_all = false;
             return;
         }
+        node_t *n = &p->node[p->node_num++];
+        memset(n, 0, sizeof(*n));
         stack[depth] = off;
-        p->node_off[p->node_num] = off;
-        p->node_parent[p->node_num] = depth ? stack[depth - 1] : -FDT_ERR_NOTFOUND;
-        p->node_depth[p->node_num++] = (uint8_t)depth;
+        n->off = off;
+        n->parent = depth ? stack[depth - 1] : -FDT_ERR_NOTFOUND;
+        n->depth = (uint8_t)depth;
+        n->name = fdt_get_name(p->fdt, off, &n->name_len);
+        index_props(p, n);
     }
 }
 
-/* node's entry in the table (offsets ascend in walk order), or -1 */
-static int node_index(const parse_t *p, int node)
+/* fdt_node_offset_by_compatible() on the table: the first node after from (-1: from the root)
+ * whose compatible list holds compat. */
+static int find_compatible(const parse_t *p, int from, const char *compat)
 {
-    unsigned lo = 0, hi = p->node_all ? p->node_num : 0;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (p->node_off[mid] < node)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (!p->node_all)
+        return fdt_node_offset_by_compatible(p->fdt, from, compat);
+    for (const node_t *n = p->node; n < p->node + p->node_num; n++)
+        if (n->off > from && n->val[P_COMPATIBLE] &&
+            fdt_stringlist_contains(n->val[P_COMPATIBLE], n->len[P_COMPATIBLE], compat))
+            return n->off;
+    return -FDT_ERR_NOTFOUND;
+}
+
+/* fdt_subnode_offset_namelen() on the table: parent's first child called name, or name@unit
+ * when name has no unit address, as libfdt matches it. */
+static int child_named(const parse_t *p, int parent, const char *name, size_t len)
+{
+    if (!p->node_all)
+        return fdt_subnode_offset_namelen(p->fdt, parent, name, (int)len);
+    for (const node_t *n = p->node + 1; n < p->node + p->node_num; n++)
+        if (n->parent == parent && n->name && (size_t)n->name_len >= len &&
+            !memcmp(n->name, name, len) &&
+            ((size_t)n->name_len == len || (n->name[len] == '@' && !memchr(name, '@', len))))
+            return n->off;
+    return -FDT_ERR_NOTFOUND;
+}
+
+/* fdt_path_offset_namelen() on the table, for absolute paths: each component in turn,
+ * repeated slashes skipped. */
+static int path_lookup(const parse_t *p, const char *path, size_t len)
+{
+    const char *s = path, *end = path + len;
+    int node = 0;
+    if (!p->node_all || !len || path[0] != '/')
+        return fdt_path_offset_namelen(p->fdt, path, (int)len);
+    while (s < end) {
+        while (s < end && *s == '/')
+            s++;
+        if (s == end)
+            break;
+        const char *q = memchr(s, '/', (size_t)(end - s));
+        if (!q)
+            q = end;
+        if ((node = child_named(p, node, s, (size_t)(q - s))) < 0)
+            return node;
+        s = q;
     }
-    return lo < p->node_num && p->node_all && p->node_off[lo] == node ? (int)lo : -1;
+    return node;
+}
+
+/* fdt_path_offset(fdt, "/name") on the table. */
+static int root_child(const parse_t *p, const char *name)
+{
+    char path[32]; /* names are short constants here */
+    int n = snprintf(path, sizeof(path), "/%s", name);
+    return path_lookup(p, path, (size_t)n);
+}
+
+/* fdt_next_node() on the table: the node after node in walk order, and its depth. */
+static int next_node(const parse_t *p, int node, int *depth)
+{
+    const node_t *n = node_at(p, node);
+    if (!n)
+        return fdt_next_node(p->fdt, node, depth);
+    if (++n == p->node + p->node_num)
+        return -FDT_ERR_NOTFOUND;
+    *depth = n->depth;
+    return n->off;
 }
 
 static int parent_of(const parse_t *p, int node)
 {
-    int i = node_index(p, node);
-    return i >= 0 ? p->node_parent[i] : fdt_parent_offset(p->fdt, node);
+    const node_t *n = node_at(p, node);
+    return n ? n->parent : fdt_parent_offset(p->fdt, node);
 }
 
 static int depth_of(const parse_t *p, int node)
 {
-    int i = node_index(p, node);
-    return i >= 0 ? p->node_depth[i] : fdt_node_depth(p->fdt, node);
+    const node_t *n = node_at(p, node);
+    return n ? n->depth : fdt_node_depth(p->fdt, node);
 }
 
 static uint64_t read_cells(const fdt32_t *c, unsigned n)
@@ -143,7 +312,7 @@ static bool wraps(board_range_t r) { return r.size > UINT64_MAX - r.base; }
 static bool enabled(parse_t *p, int node)
 {
     int len;
-    const char *s = fdt_getprop(p->fdt, node, "status", &len);
+    const char *s = getprop(p, node, P_STATUS, &len);
     return !s || (len == 5 && !memcmp(s, "okay", 5)) || (len == 3 && !memcmp(s, "ok", 3));
 }
 
@@ -165,17 +334,17 @@ static const char *prop_str(parse_t *p, int node, const char *name, int *rc)
 static int cells_upto(parse_t *p, int node, unsigned *ac, unsigned *sc, unsigned min_sc,
                       unsigned max_ac)
 {
-    static const char *const name[2] = {"#address-cells", "#size-cells"};
     unsigned *out[2] = {ac, sc}, dflt[2] = {2, 1}, min[2] = {1, min_sc}, max[2] = {max_ac, 2};
     for (unsigned i = 0; i < 2; i++) {
         int len;
-        const fdt32_t *v = fdt_getprop(p->fdt, node, name[i], &len);
+        const fdt32_t *v = getprop(p, node, P_ADDRESS_CELLS + i, &len);
         *out[i] = v ? fdt32_ld(v) : dflt[i];
         if (v && len != 4)
-            return FAIL(p, -EINVAL, "%s: %s is %d bytes, expected 4", path_of(p, node), name[i],
-                        len);
+            return FAIL(p, -EINVAL, "%s: %s is %d bytes, expected 4", path_of(p, node),
+                        prop_name[P_ADDRESS_CELLS + i], len);
         if (*out[i] < min[i] || *out[i] > max[i])
-            return FAIL(p, -ENOTSUP, "%s: %s %u unsupported", path_of(p, node), name[i], *out[i]);
+            return FAIL(p, -ENOTSUP, "%s: %s %u unsupported", path_of(p, node),
+                        prop_name[P_ADDRESS_CELLS + i], *out[i]);
     }
     return 0;
 }
@@ -194,7 +363,7 @@ static int reg_of(parse_t *p, int node, reg_t *r)
         return FAIL(p, -EINVAL, "%s: not below the root", path_of(p, node));
     int bus = parent_of(p, node);
     for (int d = depth - 1; d >= 1; d--, bus = parent_of(p, bus)) {
-        const void *ranges = fdt_getprop(p->fdt, bus, "ranges", &len);
+        const void *ranges = getprop(p, bus, P_RANGES, &len);
         if (!ranges || len != 0)
             return FAIL(p, -ENOTSUP,
                         "%s: a parent bus has %s ranges; address translation is "
@@ -204,7 +373,7 @@ static int reg_of(parse_t *p, int node, reg_t *r)
     int parent = parent_of(p, node);
     if ((rc = cells(p, parent, &r->ac, &r->sc, 1)))
         return rc;
-    r->c = fdt_getprop(p->fdt, node, "reg", &len);
+    r->c = getprop(p, node, P_REG, &len);
     if (!r->c)
         return FAIL(p, -EINVAL, "%s: no reg", path_of(p, node));
     unsigned entry = 4 * (r->ac + r->sc);
@@ -234,7 +403,7 @@ static int reg_get(parse_t *p, int node, const reg_t *r, unsigned i, board_range
 static int irq_get(parse_t *p, int node, unsigned idx, bool ppi_only, uint32_t *intid)
 {
     int len, n = node;
-    const fdt32_t *c = fdt_getprop(p->fdt, node, "interrupts", &len);
+    const fdt32_t *c = getprop(p, node, P_INTERRUPTS, &len);
     unsigned entry = 4 * p->irq_cells;
     if (!c || len <= 0)
         return -ENOENT;
@@ -249,7 +418,7 @@ static int irq_get(parse_t *p, int node, unsigned idx, bool ppi_only, uint32_t *
      * and the timer alone has four interrupts */
     while (node != p->gic && n >= 0) {
         int plen;
-        const fdt32_t *ph = fdt_getprop(p->fdt, n, "interrupt-parent", &plen);
+        const fdt32_t *ph = getprop(p, n, P_INTERRUPT_PARENT, &plen);
         if (ph) {
             n = plen == 4 && p->gic_phandle && fdt32_ld(ph) == p->gic_phandle ? p->gic : -1;
             break;
@@ -293,7 +462,7 @@ static int translating_bus(parse_t *p, int node)
 {
     int top = -1, len;
     for (int bus = parent_of(p, node); bus > 0; bus = parent_of(p, bus)) {
-        if (!fdt_getprop(p->fdt, bus, "ranges", &len))
+        if (!getprop(p, bus, P_RANGES, &len))
             return -2;
         if (len)
             top = bus;
@@ -310,7 +479,7 @@ static int bus_windows(parse_t *p, int bus, int node, range_add_t add, const cha
     if ((rc = cells_upto(p, bus, &cac, &csc, 1, 3)) ||
         (rc = cells(p, parent_of(p, bus), &pac, &psc, 1)))
         return rc;
-    const fdt32_t *c = fdt_getprop(p->fdt, bus, "ranges", &len);
+    const fdt32_t *c = getprop(p, bus, P_RANGES, &len);
     unsigned entry = 4 * (cac + pac + csc);
     if (!c || len <= 0 || (unsigned)len % entry)
         return FAIL(p, -EINVAL, "%s: ranges length %d is not a multiple of %u", path_of(p, bus),
@@ -334,7 +503,7 @@ static int node_ranges(parse_t *p, int node, range_add_t add, const char *why)
     reg_t r;
     if (bus >= 0)
         return bus_windows(p, bus, node, add, why);
-    if (bus == -2 || !fdt_getprop(p->fdt, node, "reg", NULL))
+    if (bus == -2 || !getprop(p, node, P_REG, NULL))
         return 0;
     if ((rc = reg_of(p, node, &r)))
         return rc;
@@ -381,13 +550,26 @@ static int ddr_windows(parse_t *p)
     return 0;
 }
 
+/* fdt_node_offset_by_prop_value(device_type = "memory") on the table: the next such node after
+ * from. */
+static int find_memory(const parse_t *p, int from)
+{
+    if (!p->node_all)
+        return fdt_node_offset_by_prop_value(p->fdt, from, "device_type", "memory", 7);
+    for (const node_t *n = p->node; n < p->node + p->node_num; n++)
+        if (n->off > from && n->len[P_DEVICE_TYPE] == 7 &&
+            !memcmp(n->val[P_DEVICE_TYPE], "memory", 7))
+            return n->off;
+    return -FDT_ERR_NOTFOUND;
+}
+
 /* Zero-sized memory entries are skipped (firmware leaves them for absent banks); anything not
  * 4 KiB-aligned is refused, as are overlapping banks. */
 static int parse_memory(parse_t *p)
 {
     board_t *b = p->b;
     int node = -1, rc;
-    while ((node = fdt_node_offset_by_prop_value(p->fdt, node, "device_type", "memory", 7)) >= 0) {
+    while ((node = find_memory(p, node)) >= 0) {
         reg_t r;
         if (!enabled(p, node))
             continue;
@@ -433,14 +615,14 @@ static int parse_reserved(parse_t *p)
         if ((rc = add_range(p, b->resv, &b->resv_num, BOARD_RESV_MAX, r, "reserved")))
             return rc;
     }
-    int rmem = fdt_path_offset(p->fdt, "/reserved-memory");
+    int rmem = root_child(p, "reserved-memory");
     if (rmem < 0)
         return 0;
     fdt_for_each_subnode(node, p->fdt, rmem)
     {
         reg_t r;
         /* without reg, a region is placed dynamically by its user: nothing to avoid */
-        if (!enabled(p, node) || !fdt_getprop(p->fdt, node, "reg", NULL))
+        if (!enabled(p, node) || !getprop(p, node, P_REG, NULL))
             continue;
         if ((rc = reg_of(p, node, &r)))
             return rc;
@@ -458,7 +640,7 @@ static int parse_reserved(parse_t *p)
 static int parse_cpus(parse_t *p)
 {
     board_t *b = p->b;
-    int cpus = fdt_path_offset(p->fdt, "/cpus"), node, len, rc;
+    int cpus = root_child(p, "cpus"), node, len, rc;
     unsigned ac, sc;
     if (cpus < 0)
         return FAIL(p, -ENOENT, "no /cpus node");
@@ -473,7 +655,7 @@ static int parse_cpus(parse_t *p)
             continue;
         if (b->cpu_num == BOARD_CPU_MAX)
             return FAIL(p, -E2BIG, "more than %u CPUs", BOARD_CPU_MAX);
-        const fdt32_t *reg = fdt_getprop(p->fdt, node, "reg", &len);
+        const fdt32_t *reg = getprop(p, node, P_REG, &len);
         if (!reg)
             return FAIL(p, -EINVAL, "%s: no reg", path_of(p, node));
         if (len <= 0 || (unsigned)len % (4 * ac))
@@ -505,7 +687,7 @@ static int parse_psci(parse_t *p)
     static const char *const compat[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci"};
     int node = -FDT_ERR_NOTFOUND, len, rc;
     for (unsigned i = 0; i < 3 && node < 0; i++)
-        node = fdt_node_offset_by_compatible(p->fdt, -1, compat[i]);
+        node = find_compatible(p, -1, compat[i]);
     if (node < 0)
         return 0;
     const char *method = prop_str(p, node, "method", &rc);
@@ -536,7 +718,7 @@ static int parse_gic(parse_t *p)
     board_t *b = p->b;
     int node = -FDT_ERR_NOTFOUND, len, rc;
     for (unsigned i = 0; i < 3 && node < 0; i++)
-        node = fdt_node_offset_by_compatible(p->fdt, -1, compat[i]);
+        node = find_compatible(p, -1, compat[i]);
     if (node < 0)
         return FAIL(p, -ENOENT,
                     "no GIC found (compatible arm,gic-v3, arm,gic-400 or "
@@ -601,7 +783,7 @@ static int parse_gic_frames(parse_t *p)
 
 static int parse_timer(parse_t *p)
 {
-    int node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,armv8-timer");
+    int node = find_compatible(p, -1, "arm,armv8-timer");
     if (node < 0)
         return 0;
     for (unsigned i = 0; i < 4; i++) {
@@ -621,12 +803,12 @@ static int stdout_node(parse_t *p, const char *out)
 {
     int n = (int)strcspn(out, ":"), len;
     if (out[0] == '/')
-        return fdt_path_offset_namelen(p->fdt, out, n);
-    int aliases = fdt_path_offset(p->fdt, "/aliases");
+        return path_lookup(p, out, (size_t)n);
+    int aliases = root_child(p, "aliases");
     const char *to = aliases < 0 ? NULL : fdt_getprop_namelen(p->fdt, aliases, out, n, &len);
     if (!to || len <= 0 || to[len - 1] != '\0' || to[0] != '/')
         return -FDT_ERR_BADPATH;
-    return fdt_path_offset(p->fdt, to);
+    return path_lookup(p, to, strlen(to));
 }
 
 /* Why stdout-path gave no console septum drives, for the boot log (the board's table may still
@@ -645,8 +827,10 @@ static int uart_node(parse_t *p, int node, const uart_driver_t *drv)
     rc = irq_get(p, node, 0, false, &p->b->uart.irq);
     if (rc && rc != -ENOENT)
         return rc;
-    if (fdt_get_path(p->fdt, node, p->b->uart.path, sizeof(p->b->uart.path)) < 0)
-        p->b->uart.path[0] = '\0';
+    if (path_from_index(p, node) < 0 && fdt_get_path(p->fdt, node, p->path, sizeof(p->path)) < 0)
+        p->path[0] = '\0';
+    if (strlen(p->path) < sizeof(p->b->uart.path)) /* "" if longer, as documented */
+        memcpy(p->b->uart.path, p->path, strlen(p->path) + 1);
     p->b->uart.driver = drv;
     p->b->uart.present = true;
     return 0;
@@ -656,7 +840,7 @@ static int uart_node(parse_t *p, int node, const uart_driver_t *drv)
 static const uart_driver_t *uart_driver_of(parse_t *p, int node)
 {
     int len;
-    const char *compat = fdt_getprop(p->fdt, node, "compatible", &len);
+    const char *compat = getprop(p, node, P_COMPATIBLE, &len);
     const uart_driver_t *drv = uart_driver_find(compat, len, NULL);
     if (!drv && (!compat || len <= 0 || compat[len - 1]))
         UART_NOTE(p, "%s (stdout-path) has no usable compatible", path_of(p, node));
@@ -703,10 +887,10 @@ static int parse_uart(parse_t *p, const char *out, bool garbled)
     /* no stdout-path and no table: the first enabled UART a driver knows (a walk in offset
      * order, so "first" is the device tree's own order) */
     int depth = 0;
-    for (node = fdt_next_node(p->fdt, 0, &depth); node >= 0 && depth > 0;
-         node = fdt_next_node(p->fdt, node, &depth)) {
+    for (node = next_node(p, 0, &depth); node >= 0 && depth > 0;
+         node = next_node(p, node, &depth)) {
         int len;
-        const char *compat = fdt_getprop(p->fdt, node, "compatible", &len);
+        const char *compat = getprop(p, node, P_COMPATIBLE, &len);
         if (compat && (drv = uart_driver_find(compat, len, NULL)) != NULL && enabled(p, node))
             return uart_node(p, node, drv);
     }
@@ -735,15 +919,14 @@ static int check_uart(parse_t *p)
  * what a VM given its registers programs it to. */
 static const char *dma_reason(parse_t *p, int node, bool below_dma_bus)
 {
-    static const char *const prop[] = {"iommus", "dma-coherent", "dma-noncoherent"};
     int len;
-    const char *compat = fdt_getprop(p->fdt, node, "compatible", &len);
-    for (unsigned i = 0; compat && len > 0 && i < ARRAY_LEN(dma_compat); i++)
-        if (fdt_stringlist_contains(compat, len, dma_compat[i]))
-            return dma_compat[i];
-    for (unsigned i = 0; i < ARRAY_LEN(prop); i++)
-        if (fdt_getprop(p->fdt, node, prop[i], NULL))
-            return prop[i];
+    const char *compat = getprop(p, node, P_COMPATIBLE, &len);
+    for (unsigned c = 0; compat && len > 0 && c < ARRAY_LEN(dma_compat); c++)
+        if (fdt_stringlist_contains(compat, len, dma_compat[c]))
+            return dma_compat[c];
+    for (unsigned c = P_IOMMUS; c <= P_DMA_NONCOHERENT; c++)
+        if (getprop(p, node, c, NULL))
+            return prop_name[c];
     return below_dma_bus ? "below a bus with dma-ranges" : NULL;
 }
 
@@ -771,15 +954,15 @@ static int parse_dma(parse_t *p)
      * (kept during the walk: asking libfdt for parents would rescan the tree per node) */
     bool dma_bus[NODE_DEPTH_MAX] = {false};
     int depth = 0, rc;
-    for (int node = fdt_next_node(p->fdt, 0, &depth); node >= 0 && depth > 0;
-         node = fdt_next_node(p->fdt, node, &depth)) {
+    for (int node = next_node(p, 0, &depth); node >= 0 && depth > 0;
+         node = next_node(p, node, &depth)) {
         bool below = false;
         if (depth < NODE_DEPTH_MAX) {
             below = depth > 1 && dma_bus[depth - 1];
-            dma_bus[depth] = below || fdt_getprop(p->fdt, node, "dma-ranges", NULL);
+            dma_bus[depth] = below || getprop(p, node, P_DMA_RANGES, NULL);
         } else { /* deeper than the path kept: ask the slow way */
             for (int bus = parent_of(p, node); bus > 0 && !below; bus = parent_of(p, bus))
-                below = fdt_getprop(p->fdt, bus, "dma-ranges", NULL) != NULL;
+                below = getprop(p, bus, P_DMA_RANGES, NULL) != NULL;
         }
         const char *why = dma_reason(p, node, below);
         int len;
@@ -787,8 +970,8 @@ static int parse_dma(parse_t *p)
             continue;
         if ((rc = node_ranges(p, node, add_dma, why)))
             return rc;
-        if (fdt_getprop(p->fdt, node, "ranges", &len) && len > 0 &&
-            translating_bus(p, node) == -1 && (rc = bus_windows(p, node, node, add_dma, why)))
+        if (getprop(p, node, P_RANGES, &len) && len > 0 && translating_bus(p, node) == -1 &&
+            (rc = bus_windows(p, node, node, add_dma, why)))
             return rc;
     }
     return 0;
@@ -811,7 +994,7 @@ static int addr_prop(parse_t *p, int node, const char *name, uint64_t *v, unsign
 static int parse_chosen(parse_t *p)
 {
     board_t *b = p->b;
-    int chosen = fdt_path_offset(p->fdt, "/chosen"), rc;
+    int chosen = root_child(p, "chosen"), rc;
     unsigned initrd = 0;
     if (chosen < 0)
         return parse_uart(p, NULL, false);
