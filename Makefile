@@ -69,6 +69,13 @@ EL2_SRCS := $(wildcard boot/*.S) \
             $(wildcard core/lib/*.c) $(wildcard core/config/*.c) $(wildcard core/xen/*.c) \
             $(wildcard vdev/*.c) $(wildcard platform/*.c)
 EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
+# Built for size (-Os, appended after EL2_CFLAGS' -O2): code that runs once at boot or on a rare
+# path: parsing, guest DT building, loading, VM creation, platform tables and console drivers,
+# the monitor and the register dump. A file not named here is hot and stays -O2 (the vectors,
+# trap, MMIO, hypercall, interrupt, vGIC, vPL011 and grant paths, and any new file).
+$(BUILD)/el2/boot/%.c.o $(BUILD)/el2/core/config/%.c.o $(BUILD)/el2/platform/%.c.o: EL2_OPT = -Os
+$(patsubst %,$(BUILD)/el2/%.o,core/vm.c core/monitor.c core/lib/panic.c arch/aarch64/esr.c \
+  arch/aarch64/mmu.c mm/el2map.c mm/fwmap.c mm/reserve.c mm/tables.c core/lib/fmt.c): EL2_OPT = -Os
 # each object compiles with its room's include paths (the most specific pattern wins)
 $(BUILD)/el2/arch/%:        ROOM_INC = $(INC_arch)
 $(BUILD)/el2/platform/%:    ROOM_INC = $(INC_platform)
@@ -241,7 +248,7 @@ $(DEPS_OK): tools/deps.sh
 $(BUILD)/el2/%.c.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(EL2_CFLAGS) $(ROOM_INC) -c $< -o $@
+	$(Q)$(CC) $(EL2_CFLAGS) $(EL2_OPT) $(ROOM_INC) -c $< -o $@
 
 $(BUILD)/el2/%.S.o: %.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -463,7 +470,7 @@ format:
 # what the analysers see never drifts from the build.
 print-el2-compile: $(patsubst %,$(BUILD)/el2/%.print,$(filter %.c,$(EL2_SRCS)))
 $(BUILD)/el2/%.c.print: FORCE $(VERSION_H) | $(DEPS_OK)
-	@echo 'el2-cc $*.c $(EL2_CFLAGS) $(ROOM_INC)'
+	@echo 'el2-cc $*.c $(EL2_CFLAGS) $(EL2_OPT) $(ROOM_INC)'
 
 clean:
 	rm -rf $(BUILD)

@@ -25,6 +25,8 @@ UNIT_TESTS += test_reserve
 test_reserve_SRCS := mm/region.c mm/reserve.c
 UNIT_TESTS += test_gnttab
 test_gnttab_SRCS  := core/xen/gnttab.c
+UNIT_TESTS += test_fmt
+test_fmt_SRCS     := core/lib/fmt.c
 
 # The fake arch (tests/unit/fake_arch/): a static library every test above links.
 FAKE_ARCH_SRCS := $(wildcard tests/unit/fake_arch/*.c)
