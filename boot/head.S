@@ -226,6 +226,9 @@ boot_secondary_entry:
     msr     ttbr0_el2, x4
     isb
     tlbi    alle2
+    /* and every EL1&0 entry, of any VMID, from before septum: a VM's TLB invalidation may then
+     * stay on the CPUs that have run it (mm/s2.c) */
+    tlbi    alle1
     dsb     nsh
     isb
     msr     sctlr_el2, x5

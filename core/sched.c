@@ -44,6 +44,7 @@ static void run_vcpu(vcpu_t *v)
     arch_el1_t el1;
     arch_vcpu_reset(&regs, &el1, v->entry, v->context);
     arch_el1_restore(&el1);
+    s2_cpu_loads(&v->vm->s2, v->pcpu); /* before its VMID is loaded: see mm/s2.c */
     arch_vcpu_load(&v->vm->arch, v->id);
     if (v->vm->irqchip)
         v->vm->irqchip->vcpu_reset(v);

@@ -15,6 +15,7 @@
  */
 #include <arch/firmware.h>
 #include <arch/page.h>
+#include <arch/pcpu.h>
 #include <arch/timer.h>
 #include <core/irq.h>
 #include <core/vdev.h>
@@ -108,6 +109,8 @@ static void vm_fatal(void *ctx, int err, unsigned index)
 static void vm_lock(void *ctx) { spin_lock(&((vm_t *)ctx)->lock); }
 static void vm_unlock(void *ctx) { spin_unlock(&((vm_t *)ctx)->lock); }
 
+static unsigned vm_cpu_index(void) { return (unsigned)arch_pcpu()->index; }
+
 /* Its stage 2 is first promised every table page that can be promised; once its described
  * memory is mapped, its creation (core/config/load.c) keeps what it needs plus room to grow and
  * gives the rest back, so the next VM can be promised its own. */
@@ -119,6 +122,10 @@ int vm_init_memory(vm_t *vm, unsigned ipa_bits)
     int rc = s2_init(&vm->s2, (uint16_t)(vm->id + 1), ipa_bits, &tables_promised_ops);
     if (!rc)
         rc = s2_set_limit(&vm->s2, promise - S2_UNDO_PAGES);
+    /* grant mappings come and go: their table pages stay (mm/s2.h), and a TLB invalidation
+     * stays on this CPU while only this CPU has run the VM */
+    vm->s2.keep_tables = true;
+    vm->s2.cpu_index = vm_cpu_index;
     if (rc) {
         s2_destroy(&vm->s2);
         tables_unpromise(promise);

@@ -1,6 +1,11 @@
 /*
- * Firmware maps (see mm/fwmap.h). A small table of handles and a first-fit list of free window
- * space; each map is page-granular in the window and returns the byte address inside it.
+ * Firmware maps (see mm/fwmap.h). Each CPU has its own slice of the window, its own small table
+ * of handles and its own lock, so CPUs never wait for each other here (a handle unmapped from
+ * another CPU takes that slice's lock). Each slot of a slice has a page of its own at the start
+ * of the slice, whose tables are built once at init and kept: a one-page map (an operation
+ * array, a frame of a grant copy) writes one leaf entry there, and its unmap clears it and
+ * invalidates that page on this CPU. Larger maps take first-fit space in the rest of the slice;
+ * each map is page-granular and returns the byte address inside it.
  */
 #include <arch/page.h>
 #include <arch/spinlock.h>
@@ -14,25 +19,53 @@ typedef struct fwmap {
     uint64_t offset;   /* of the first byte within the first page */
 } fwmap_t;
 
+typedef struct fwslice {
+    spinlock_t lock;
+    uint32_t live; /* bit i: maps[i].live */
+    fwmap_t maps[FWMAP_MAX];
+    uint64_t *pte[FWMAP_MAX]; /* the leaf entry of slot i's page, once built */
+} fwslice_t;
+
 static pt_t *fw_pt;
 static uint64_t fw_base, fw_size;
 static unsigned (*fw_cpu)(void);
 static unsigned fw_cpus = 1;
-static fwmap_t maps[FWMAP_MAX];
-static spinlock_t fw_lock;
+static fwslice_t slices[FWMAP_CPUS];
+
+#define HANDLE_GEN_SHIFT 16
+#define PAGE_AREA        (512 * PAGE_SIZE) /* what one last-level table maps */
+_Static_assert(FWMAP_MAX <= 32, "a slice's live maps are one uint32_t bit mask");
+
+static uint64_t slice_base(unsigned cpu);
+static bool has_page_slots(void);
 
 int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
                unsigned (*cpu_index)(void))
 {
-    if ((va_base | va_size) & (PAGE_SIZE - 1) || !va_size || !cpus || (va_size / cpus) % PAGE_SIZE)
+    if ((va_base | va_size) & (PAGE_SIZE - 1) || !va_size || !cpus || cpus > FWMAP_CPUS ||
+        (va_size / cpus) % PAGE_SIZE)
         return -EINVAL;
     fw_cpus = cpus;
     fw_cpu = cpu_index;
     fw_pt = el2;
     fw_base = va_base;
     fw_size = va_size;
-    for (unsigned i = 0; i < FWMAP_MAX; i++)
-        maps[i].live = false;
+    for (unsigned c = 0; c < FWMAP_CPUS; c++) {
+        for (unsigned i = 0; i < FWMAP_MAX; i++) {
+            slices[c].maps[i].live = false;
+            slices[c].pte[i] = NULL; /* a new table: nothing is built in it yet */
+        }
+        slices[c].live = 0;
+    }
+    /* The page slots' tables are built now, once: they are septum's for good, and no map
+     * builds or frees a level there later. Larger maps build and free theirs. */
+    for (unsigned c = 0; c < cpus && has_page_slots(); c++) {
+        uint64_t base = slice_base(c), size = FWMAP_MAX * PAGE_SIZE;
+        if (pt_map(el2, base, 0, size, PT_R) != 0 || pt_unmap_keep(el2, base, size) != 0)
+            return -ENOMEM;
+        for (unsigned i = 0; i < FWMAP_MAX; i++)
+            slices[c].pte[i] = pt_leaf_entry(el2, base + i * PAGE_SIZE);
+    }
     return 0;
 }
 
@@ -43,14 +76,32 @@ uint64_t fwmap_slice(uint64_t va)
     return (va - fw_base) / (fw_size / fw_cpus);
 }
 
-/* First free range of size bytes in the calling CPU's slice of the window: a CPU maps and
- * unmaps only in its own slice, so unmapping needs no invalidation on other CPUs. */
-static bool window_alloc(uint64_t size, uint64_t *va)
+static unsigned this_cpu(void)
+{
+    unsigned cpu = fw_cpu ? fw_cpu() : 0;
+    return cpu < fw_cpus ? cpu : 0;
+}
+
+static uint64_t slice_base(unsigned cpu) { return fw_base + cpu * (fw_size / fw_cpus); }
+
+/* Whether a slice has a page for each slot at its start (one-page maps go there, at a fixed
+ * place per slot, and later maps reuse its cached leaf entry). The slots have a last-level
+ * table of their own (PAGE_AREA, aligned): larger maps start past it, so their unmaps, which
+ * free the tables they emptied, never free that one. */
+static bool has_page_slots(void)
 {
     uint64_t slice = fw_size / fw_cpus;
-    unsigned cpu = fw_cpu ? fw_cpu() : 0;
-    uint64_t base = fw_base + (cpu < fw_cpus ? cpu : 0) * slice;
-    uint64_t cand = base;
+    return slice >= 2 * PAGE_AREA && slice % PAGE_AREA == 0 && fw_base % PAGE_AREA == 0;
+}
+
+/* First free range of size bytes in slice cpu of the window, past the page slots (under its
+ * lock): a CPU maps in its own slice, so unmapping there needs no invalidation on other CPUs. */
+static bool window_alloc(unsigned cpu, uint64_t size, uint64_t *va)
+{
+    uint64_t slice = fw_size / fw_cpus;
+    uint64_t base = slice_base(cpu);
+    const fwmap_t *maps = slices[cpu].maps;
+    uint64_t cand = base + (has_page_slots() ? PAGE_AREA : 0);
     for (;;) {
         if (cand + size > base + slice || cand + size < cand)
             return false;
@@ -67,33 +118,62 @@ static bool window_alloc(uint64_t size, uint64_t *va)
     }
 }
 
+/* Map [hpa, hpa + size) at va (under the slice's lock). A one-page map in its slot's page
+ * writes the leaf entry kept from the slot's first map: the window's tables are never freed. */
+static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint64_t size,
+                  unsigned pt_prot)
+{
+    uint64_t **pte = &sl->pte[slot];
+    bool page_slot = size == PAGE_SIZE && has_page_slots();
+    if (page_slot && *pte) {
+        pt_leaf_set(fw_pt, *pte, hpa, pt_prot);
+        return EOK;
+    }
+    if (pt_map(fw_pt, va, hpa, size, pt_prot) != 0) {
+        pt_unmap(fw_pt, va, size);
+        return ENOMEM;
+    }
+    if (page_slot)
+        *pte = pt_leaf_entry(fw_pt, va);
+    return EOK;
+}
+
 /* Put [hpa, hpa + size) into a free part of the window; the handle points offset bytes in. */
 static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t offset,
                       gasp_map_handle_t *h)
 {
-    spin_lock(&fw_lock);
-    unsigned slot = FWMAP_MAX;
-    for (unsigned i = 0; i < FWMAP_MAX && slot == FWMAP_MAX; i++)
-        if (!maps[i].live)
-            slot = i;
-    uint64_t va;
+    unsigned cpu = this_cpu();
+    fwslice_t *sl = &slices[cpu];
+    spin_lock(&sl->lock);
+    unsigned slot = sl->live == UINT32_MAX ? FWMAP_MAX : (unsigned)__builtin_ctz(~sl->live);
+    uint64_t va = slice_base(cpu) + slot * PAGE_SIZE;
     int rc = ENOMEM;
-    if (slot < FWMAP_MAX && window_alloc(size, &va)) {
-        rc = pt_map(fw_pt, va, hpa, size, pt_prot) ? ENOMEM : EOK;
-        if (rc != EOK) {
-            pt_unmap(fw_pt, va, size);
-        } else {
-            fwmap_t *m = &maps[slot];
-            m->live = true;
-            m->gen++;
-            m->va = va;
-            m->size = size;
-            m->offset = offset;
-            *h = (slot + 1) | ((uint32_t)m->gen << 8);
-        }
+    if (slot < FWMAP_MAX &&
+        ((size == PAGE_SIZE && has_page_slots()) || window_alloc(cpu, size, &va)) &&
+        (rc = map_at(sl, slot, va, hpa, size, pt_prot)) == EOK) {
+        fwmap_t *m = &sl->maps[slot];
+        m->live = true;
+        sl->live |= 1U << slot;
+        m->gen++;
+        m->va = va;
+        m->size = size;
+        m->offset = offset;
+        *h = (cpu * FWMAP_MAX + slot + 1) | ((uint32_t)m->gen << HANDLE_GEN_SHIFT);
     }
-    spin_unlock(&fw_lock);
+    spin_unlock(&sl->lock);
     return rc;
+}
+
+/* Unmap slot's map (under the slice's lock); the tables stay. */
+static void unmap_slot(fwslice_t *sl, unsigned slot)
+{
+    fwmap_t *m = &sl->maps[slot];
+    if (m->size == PAGE_SIZE && sl->pte[slot] && has_page_slots())
+        pt_leaf_clear(fw_pt, sl->pte[slot], m->va);
+    else
+        pt_unmap(fw_pt, m->va, m->size);
+    m->live = false;
+    sl->live &= ~(1U << slot);
 }
 
 static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
@@ -145,12 +225,19 @@ int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h
 
 void fwmap_unmap_vaddr(const void *va)
 {
-    uint64_t a = (uint64_t)(uintptr_t)va;
-    for (unsigned i = 0; i < FWMAP_MAX; i++)
-        if (maps[i].live && a >= maps[i].va && a < maps[i].va + maps[i].size) {
-            gasp_unmap_handle((gasp_map_handle_t)((i + 1) | ((uint32_t)maps[i].gen << 8)));
-            return;
+    uint64_t a = (uint64_t)(uintptr_t)va, cpu = fwmap_slice(a);
+    if (cpu >= fw_cpus)
+        return;
+    fwslice_t *sl = &slices[cpu];
+    spin_lock(&sl->lock);
+    for (unsigned i = 0; i < FWMAP_MAX; i++) {
+        fwmap_t *m = &sl->maps[i];
+        if (m->live && a >= m->va && a < m->va + m->size) {
+            unmap_slot(sl, i);
+            break;
         }
+    }
+    spin_unlock(&sl->lock);
 }
 
 int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
@@ -165,35 +252,45 @@ int gasp_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned p
     return do_map(vm, gpa, length, prot, true, h);
 }
 
-static fwmap_t *lookup(gasp_map_handle_t h)
+/* The slice a handle names (NULL if none), and its map if live and of this generation. */
+static fwslice_t *slice_of(gasp_map_handle_t h, unsigned *slot)
 {
-    unsigned slot = (h & 0xff) - 1;
-    if (slot >= FWMAP_MAX || !maps[slot].live || maps[slot].gen != (uint8_t)(h >> 8))
-        return NULL;
-    return &maps[slot];
+    unsigned n = (h & 0xffff) - 1;
+    *slot = n % FWMAP_MAX;
+    return n / FWMAP_MAX < fw_cpus ? &slices[n / FWMAP_MAX] : NULL;
+}
+
+static fwmap_t *lookup(fwslice_t *sl, unsigned slot, gasp_map_handle_t h)
+{
+    fwmap_t *m = &sl->maps[slot];
+    return m->live && m->gen == (uint8_t)(h >> HANDLE_GEN_SHIFT) ? m : NULL;
 }
 
 void *gasp_get_vaddr(gasp_map_handle_t h)
 {
-    fwmap_t *m = lookup(h);
+    unsigned slot;
+    fwslice_t *sl = slice_of(h, &slot);
+    fwmap_t *m = sl ? lookup(sl, slot, h) : NULL;
     return m ? (void *)(uintptr_t)(m->va + m->offset) : NULL;
 }
 
 void gasp_unmap_handle(gasp_map_handle_t h)
 {
-    spin_lock(&fw_lock);
-    fwmap_t *m = lookup(h);
-    if (m) {
-        pt_unmap(fw_pt, m->va, m->size);
-        m->live = false;
-    }
-    spin_unlock(&fw_lock);
+    unsigned slot;
+    fwslice_t *sl = slice_of(h, &slot);
+    if (!sl)
+        return;
+    spin_lock(&sl->lock);
+    if (lookup(sl, slot, h))
+        unmap_slot(sl, slot);
+    spin_unlock(&sl->lock);
 }
 
 unsigned fwmap_live(void)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < FWMAP_MAX; i++)
-        n += maps[i].live;
+    for (unsigned c = 0; c < FWMAP_CPUS; c++)
+        for (unsigned i = 0; i < FWMAP_MAX; i++)
+            n += slices[c].maps[i].live;
     return n;
 }

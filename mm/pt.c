@@ -189,7 +189,10 @@ static bool table_empty(const uint64_t *t)
     return true;
 }
 
-static int unmap_level(const pt_t *pt, uint64_t *table, unsigned level, uint64_t va, uint64_t size)
+/* keep: table pages stay even when emptied (and whole-table entries are cleared leaf by leaf),
+ * so the next mapping there builds nothing; pt_prune gives them back. */
+static int unmap_level(const pt_t *pt, uint64_t *table, unsigned level, uint64_t va, uint64_t size,
+                       bool keep)
 {
     uint64_t lsz = pte_level_size(level);
     while (size) {
@@ -198,7 +201,7 @@ static int unmap_level(const pt_t *pt, uint64_t *table, unsigned level, uint64_t
         uint64_t *e = &table[entry_index(pt, va, level)];
         if (!pte_is_valid(*e)) {
             /* nothing here */
-        } else if (chunk == lsz) {
+        } else if (chunk == lsz && !(keep && pte_is_table(*e, level))) {
             uint64_t old = *e;
             pt_write(e, 0);
             pt_sync(pt);
@@ -212,10 +215,10 @@ static int unmap_level(const pt_t *pt, uint64_t *table, unsigned level, uint64_t
                     return rc;
             }
             uint64_t *sub = table_va(pt, *e);
-            int rc = unmap_level(pt, sub, level + 1, va, chunk);
+            int rc = unmap_level(pt, sub, level + 1, va, chunk, keep);
             if (rc)
                 return rc;
-            if (table_empty(sub)) {
+            if (!keep && table_empty(sub)) {
                 uint64_t old = *e;
                 pt_write(e, 0);
                 pt_sync(pt);
@@ -227,6 +230,29 @@ static int unmap_level(const pt_t *pt, uint64_t *table, unsigned level, uint64_t
         size -= chunk;
     }
     return 0;
+}
+
+/* Free the empty tables below table (a table at level); the number of pages freed. */
+static unsigned prune_level(const pt_t *pt, uint64_t *table, unsigned level, uint64_t base)
+{
+    uint64_t lsz = pte_level_size(level), n = table_entries(pt, level);
+    unsigned freed = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t *e = &table[i], va = base + i * lsz;
+        if (!pte_is_table(*e, level))
+            continue;
+        uint64_t *sub = table_va(pt, *e);
+        freed += prune_level(pt, sub, level + 1, va);
+        if (table_empty(sub)) {
+            uint64_t old = *e;
+            pt_write(e, 0);
+            pt_sync(pt);
+            pt_inval(pt, va, lsz); /* the walk caches may hold the table entry */
+            pt->ops->free_table(pt->ops->ctx, sub, pte_addr(old), 1);
+            freed++;
+        }
+    }
+    return freed;
 }
 
 int pt_init(pt_t *pt, pt_kind_t kind, unsigned va_bits, const pt_ops_t *ops)
@@ -292,7 +318,44 @@ int pt_unmap(pt_t *pt, uint64_t va, uint64_t size)
     int rc = check_range(pt, va, size);
     if (rc)
         return rc;
-    return unmap_level(pt, pt->root, pt->start_level, va, size);
+    return unmap_level(pt, pt->root, pt->start_level, va, size, false);
+}
+
+int pt_unmap_keep(pt_t *pt, uint64_t va, uint64_t size)
+{
+    int rc = check_range(pt, va, size);
+    if (rc)
+        return rc;
+    return unmap_level(pt, pt->root, pt->start_level, va, size, true);
+}
+
+unsigned pt_prune(pt_t *pt) { return pt->root ? prune_level(pt, pt->root, pt->start_level, 0) : 0; }
+
+uint64_t *pt_leaf_entry(const pt_t *pt, uint64_t va)
+{
+    if (!pt->root || va >= (1UL << pt->va_bits))
+        return NULL;
+    uint64_t *t = pt->root;
+    for (unsigned level = pt->start_level; level < 3; level++) {
+        uint64_t d = t[entry_index(pt, va, level)];
+        if (!pte_is_table(d, level))
+            return NULL;
+        t = table_va(pt, d);
+    }
+    return &t[entry_index(pt, va, 3)];
+}
+
+void pt_leaf_set(const pt_t *pt, uint64_t *e, paddr_t pa, unsigned prot)
+{
+    pt_write(e, make_leaf(pt, 3, pa, pt_leaf_attrs(pt->kind, prot)));
+    pt_sync(pt);
+}
+
+void pt_leaf_clear(const pt_t *pt, uint64_t *e, uint64_t va)
+{
+    pt_write(e, 0);
+    pt_sync(pt);
+    pt_inval(pt, va, PT_PAGE_SIZE);
 }
 
 int pt_lookup(const pt_t *pt, uint64_t va, paddr_t *pa, unsigned *prot, uint64_t *block_size)

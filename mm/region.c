@@ -361,6 +361,79 @@ int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsi
     return rc;
 }
 
+/* ---- owned single regions, without the scratch table ---- */
+
+static void insert_at(region_table_t *t, unsigned i, const region_t *r)
+{
+    memmove(&t->r[i + 1], &t->r[i], (t->num - i) * sizeof(t->r[0]));
+    t->r[i] = *r;
+    t->num++;
+}
+
+static void remove_at(region_table_t *t, unsigned i)
+{
+    memmove(&t->r[i], &t->r[i + 1], (t->num - i - 1) * sizeof(t->r[0]));
+    t->num--;
+}
+
+static int changed(const region_table_t *t, uint64_t gpa, uint64_t len, const region_t *r,
+                   bool undo)
+{
+    return t->ops && t->ops->changed ? t->ops->changed(t->ops->ctx, gpa, len, r, undo) : 0;
+}
+
+int region_add_owned(region_table_t *t, const region_t *r)
+{
+    if (!r->owner)
+        return REGION_EFLAGS;
+    int rc = check_range(t, r, true);
+    if (!rc)
+        rc = check_flags(r, true);
+    if (rc)
+        return rc;
+    lock(t);
+    unsigned i = first_after(t, r->gpa);
+    if (i < t->num && t->r[i].gpa < end_of(r))
+        rc = REGION_EOVERLAP;
+    else if (t->num == REGION_MAX)
+        rc = REGION_EFULL;
+    else if ((i > 0 && mergeable(&t->r[i - 1], r)) || (i < t->num && mergeable(r, &t->r[i])))
+        rc = REGION_EOWNED; /* its owner is already a neighbour's: one region per owner */
+    if (!rc) {
+        insert_at(t, i, r);
+        if (changed(t, r->gpa, r->len, &t->r[i], false)) {
+            remove_at(t, i);
+            changed(t, r->gpa, r->len, NULL, true); /* what it began to map goes */
+            rc = REGION_ENOMEM;
+        }
+    }
+    unlock(t);
+    return rc;
+}
+
+int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const void *owner)
+{
+    if (!owner)
+        return REGION_ENOENT;
+    int rc = REGION_OK;
+    lock(t);
+    unsigned i = first_after(t, gpa);
+    if (i >= t->num || t->r[i].gpa != gpa || t->r[i].len != len || t->r[i].owner != owner) {
+        rc = REGION_ENOENT;
+    } else {
+        region_t was = t->r[i];
+        remove_at(t, i);
+        if (changed(t, gpa, len, NULL, false)) {
+            /* stage 2 could not follow (a block to split): the region and its mapping stay */
+            insert_at(t, i, &was);
+            changed(t, gpa, len, &t->r[i], true);
+            rc = REGION_ENOMEM;
+        }
+    }
+    unlock(t);
+    return rc;
+}
+
 void region_set(region_table_t *t, unsigned n, const region_req_t *req)
 {
     unsigned failed = 0;

@@ -2,8 +2,14 @@
  * Stage 2 from the region table. Emulated regions stay unmapped, so every access to them
  * faults into EL2 and reaches its fault callback; everything else maps with the region's
  * permissions: RAM and ROM as normal memory (ROM never writable), devices as Device-nGnRE.
+ *
+ * Two fast paths (see mm/s2.h): unmapping keeps table pages (within the budget, given back
+ * when a mapping finds the budget spent), and TLB invalidation stays on this CPU when no other
+ * CPU has ever had the VMID loaded.
  */
+#include <arch/insn.h>
 #include <arch/mmu.h>
+#include <arch/pte.h>
 #include <errno.h>
 #include <mm/s2.h>
 
@@ -43,10 +49,36 @@ static void fwd_sync(void *ctx)
         t->sync(t->ctx);
 }
 
+/*
+ * Entries tagged with a VMID are only ever made by a CPU that has that VMID in VTTBR_EL2 (walks,
+ * speculative ones too, use the loaded VTTBR), and every CPU sets its bit in s2->cpus before it
+ * loads it (s2_cpu_loads, and here for the load arch_s2_tlb_inval itself may do), with a full
+ * barrier after. The entry being invalidated was written and made visible (pt_sync) before the
+ * bits are read, after a full barrier: so a CPU whose bit is not seen here loads the VMID only
+ * after the new entry is visible, and cannot cache the old one. The VMID is the VM's for good
+ * (never given to another VM) and every CPU drops all EL1&0 entries when it starts
+ * (boot/head.S), so no CPU holds entries of it from before. Hence: only this CPU's bit set means
+ * only this CPU can hold entries to invalidate.
+ */
 static void s2_tlb_inval(void *ctx, uint64_t ipa, uint64_t size)
 {
     s2_t *s2 = ctx;
-    arch_s2_tlb_inval(s2->vttbr, ipa, size);
+    unsigned cpu = s2->cpu_index ? s2->cpu_index() : S2_CPUS;
+    bool local = false;
+    if (cpu < S2_CPUS) {
+        s2_cpu_loads(s2, cpu);
+        local = __atomic_load_n(&s2->cpus, __ATOMIC_SEQ_CST) == 1U << cpu;
+    }
+    arch_s2_tlb_inval(s2->vttbr, ipa, size, local);
+}
+
+void s2_cpu_loads(s2_t *s2, unsigned cpu)
+{
+    if (cpu >= S2_CPUS)
+        __atomic_store_n(&s2->cpus, ~0U, __ATOMIC_SEQ_CST); /* unknown: broadcast from now on */
+    else if (!(__atomic_load_n(&s2->cpus, __ATOMIC_RELAXED) & (1U << cpu)))
+        __atomic_fetch_or(&s2->cpus, 1U << cpu, __ATOMIC_SEQ_CST);
+    dsb_ish(); /* the bit is seen before the VMID is loaded, or an entry read */
 }
 
 int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_ops)
@@ -58,6 +90,9 @@ int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_op
     s2->tables_limit = S2_NO_LIMIT;
     s2->undoing = false;
     s2->error = 0;
+    s2->cpus = 0;
+    s2->cpu_index = NULL;
+    s2->keep_tables = false;
     int rc = pt_init(&s2->pt, PT_STAGE2, ipa_bits, &s2->ops);
     if (rc)
         return rc;
@@ -97,8 +132,26 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
 {
     unsigned prot = s2_prot(r);
     s2->undoing = undo;
-    int rc = prot ? pt_map(&s2->pt, gpa, r->hpa + (gpa - r->gpa), len, prot)
-                  : pt_unmap(&s2->pt, gpa, len);
+    int rc;
+    /* One page where the tables are kept and built already (a grant mapping, again): its leaf
+     * entry alone, written into an invalid entry or cleared; anything else takes the walk. */
+    uint64_t *e = s2->keep_tables && len == PT_PAGE_SIZE ? pt_leaf_entry(&s2->pt, gpa) : NULL;
+    if (e && !prot) {
+        if (pte_is_valid(*e))
+            pt_leaf_clear(&s2->pt, e, gpa);
+        rc = 0;
+    } else if (e && !pte_is_valid(*e)) {
+        pt_leaf_set(&s2->pt, e, r->hpa + (gpa - r->gpa), prot);
+        rc = 0;
+    } else if (!prot) {
+        rc = s2->keep_tables ? pt_unmap_keep(&s2->pt, gpa, len) : pt_unmap(&s2->pt, gpa, len);
+    } else {
+        uint64_t hpa = r->hpa + (gpa - r->gpa);
+        rc = pt_map(&s2->pt, gpa, hpa, len, prot);
+        /* the budget is spent: the kept empty tables go back, and the mapping tries again */
+        if (rc == -ENOMEM && s2->keep_tables && pt_prune(&s2->pt))
+            rc = pt_map(&s2->pt, gpa, hpa, len, prot);
+    }
     s2->undoing = false;
     s2->error = rc;
     return rc;

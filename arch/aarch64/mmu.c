@@ -103,6 +103,8 @@ void arch_mmu_enable(uint64_t root_pa, unsigned va_bits)
     write_sysreg(root_pa, ttbr0_el2);
     isb();
     __asm__ volatile("tlbi alle2" ::: "memory");
+    /* EL1&0 entries of any VMID from before septum go too (see mm/s2.c: local invalidation) */
+    __asm__ volatile("tlbi alle1" ::: "memory");
     dsb_sy();
     /* The tables were written with the MMU (and so the data cache) off; the walker reads them
      * as cacheable once the MMU is on, so no stale line may shadow them: invalidate first. */
@@ -113,14 +115,11 @@ void arch_mmu_enable(uint64_t root_pa, unsigned va_bits)
     isb();
 }
 
-void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size)
+/* Invalidation by IPA removes only stage-2-only entries: entries that combine stage 1 with the
+ * old stage-2 result are tagged by VA, not IPA, and the Arm ARM's sequence follows the IPA
+ * invalidation (and a DSB) with one of all stage-1 entries of the VMID (VMALLE1). */
+static void s2_inval_is(uint64_t ipa, uint64_t size)
 {
-    /* TLBI by IPA acts on the VMID in VTTBR_EL2, so that VM's value is loaded for the duration */
-    uint64_t old = read_sysreg(vttbr_el2);
-    if (old != vttbr) {
-        write_sysreg(vttbr, vttbr_el2);
-        isb();
-    }
     dsb_ishst();
     if (size > (64UL << 12)) {
         __asm__ volatile("tlbi vmalls12e1is" ::: "memory");
@@ -128,10 +127,38 @@ void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size)
         for (uint64_t a = ipa; a < ipa + size; a += 4096)
             __asm__ volatile("tlbi ipas2e1is, %0" ::"r"(a >> 12) : "memory");
         dsb_ish();
-        /* stage-1 entries cached with the old stage-2 result go too */
         __asm__ volatile("tlbi vmalle1is" ::: "memory");
     }
     dsb_ish();
+}
+
+/* The same on this CPU only (no broadcast): the non-shareable forms and barriers. */
+static void s2_inval_local(uint64_t ipa, uint64_t size)
+{
+    __asm__ volatile("dsb nshst" ::: "memory");
+    if (size > (64UL << 12)) {
+        __asm__ volatile("tlbi vmalls12e1" ::: "memory");
+    } else {
+        for (uint64_t a = ipa; a < ipa + size; a += 4096)
+            __asm__ volatile("tlbi ipas2e1, %0" ::"r"(a >> 12) : "memory");
+        __asm__ volatile("dsb nsh" ::: "memory");
+        __asm__ volatile("tlbi vmalle1" ::: "memory");
+    }
+    __asm__ volatile("dsb nsh" ::: "memory");
+}
+
+void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size, bool local)
+{
+    /* TLBI by IPA acts on the VMID in VTTBR_EL2, so that VM's value is loaded for the duration */
+    uint64_t old = read_sysreg(vttbr_el2);
+    if (old != vttbr) {
+        write_sysreg(vttbr, vttbr_el2);
+        isb();
+    }
+    if (local)
+        s2_inval_local(ipa, size);
+    else
+        s2_inval_is(ipa, size);
     isb();
     if (old != vttbr) {
         write_sysreg(old, vttbr_el2);

@@ -59,6 +59,24 @@ int xen_guest_copy(vm_t *vm, void *buf, uint64_t gpa, size_t len, bool to_guest)
 
 /* ---- the engine's environment ---- */
 
+/* A hypercall's operation array (within one page of the caller's RAM), mapped once for all its
+ * operations with the guest's own rights (gasp_map), as xen_guest_copy maps each copy. */
+static void *env_array_map(void *ctx, domid_t d, uint64_t gpa, size_t len, bool write)
+{
+    (void)ctx;
+    vm_t *vm = xen_vm_of(d);
+    gasp_map_handle_t h;
+    if (!vm || !len || gasp_map(&vm->regions, gpa, len, write ? GMF_R | GMF_W : GMF_R, &h) != EOK)
+        return NULL;
+    return gasp_get_vaddr(h);
+}
+
+static void env_array_unmap(void *ctx, void *p)
+{
+    (void)ctx;
+    fwmap_unmap_vaddr(p);
+}
+
 static int env_from(void *ctx, domid_t d, void *dst, uint64_t gpa, size_t len)
 {
     (void)ctx;
@@ -108,24 +126,14 @@ static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
  * it. */
 static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, const void *owner)
 {
-    region_req_t q = {REGION_ADD,
-                      {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner},
-                      .host_vouched = true};
-    unsigned failed;
-    int rc = region_set_soft(&vm->regions, 1, &q, &failed);
-    return rc ? -1 : 0; /* a stage-2 failure is undone and reported in rc */
+    region_t r = {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner};
+    return region_add_owned(&vm->regions, &r) ? -1 : 0; /* a stage-2 failure is undone */
 }
 
 /* Remove an owned page from vm's stage 2: 0, or -1 if no region of that owner is there. */
 static int unmap_foreign(vm_t *vm, uint64_t gpa, const void *owner)
 {
-    region_t r;
-    if (region_info(&vm->regions, gpa, &r) != REGION_OK || r.owner != owner || owner == NULL ||
-        r.gpa != gpa || r.len != PAGE_SIZE)
-        return -1;
-    region_req_t q = {REGION_DELETE, {gpa, PAGE_SIZE, REGION_NO_HOST, REGION_RAM, 0}};
-    unsigned failed;
-    return region_set_soft(&vm->regions, 1, &q, &failed) == REGION_OK ? 0 : -1;
+    return region_delete_owned(&vm->regions, gpa, PAGE_SIZE, owner) == REGION_OK ? 0 : -1;
 }
 
 static int env_map(void *ctx, domid_t d, uint64_t gpa, uint64_t hpa, bool ro, const void *owner)
@@ -181,9 +189,10 @@ static void env_relax(void *ctx)
     cpu_relax();
 }
 
-static const gnttab_env_t xen_env = {env_from,     env_to,    env_own_frame, env_host_addr_ok,
-                                     env_map,      env_unmap, env_frame_map, env_frame_unmap,
-                                     env_may_talk, env_relax, NULL,          NULL};
+static const gnttab_env_t xen_env = {env_from,      env_to,         env_own_frame, env_host_addr_ok,
+                                     env_map,       env_unmap,      env_frame_map, env_frame_unmap,
+                                     env_may_talk,  env_relax,      NULL,          NULL,
+                                     env_array_map, env_array_unmap};
 
 /* ---- the hypercalls that touch grant state ---- */
 

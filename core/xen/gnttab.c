@@ -8,6 +8,8 @@
 #include <string.h>
 #include <xen/gnttab.h>
 
+_Static_assert(GNTTAB_MAPTRACK_MAX <= 64, "the live maptrack slots are one uint64_t bit mask");
+
 static const char *const gnttab_msgs[] = GNTTABOP_error_msgs;
 
 const char *gnttabop_error(int16_t status)
@@ -112,6 +114,7 @@ int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16
             lock(g, d, GNTTAB_LOCK_MAPTRACK);
             lock(g, d, GNTTAB_LOCK_TABLE);
             memset(d->map, 0, sizeof(d->map));
+            d->map_live = 0;
             d->closed = false;
             d->entries = entries;
             d->nr_frames = nr_frames;
@@ -225,15 +228,12 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
         return GNTST_permission_denied;
     if (op->host_addr % XEN_PAGE_SIZE || !env->host_addr_ok(env->ctx, me->id, op->host_addr))
         return GNTST_bad_virt_addr;
-    for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
-        if (me->map[i].live && me->map[i].host_addr == op->host_addr)
+    for (uint64_t b = me->map_live; b; b &= b - 1)
+        if (me->map[__builtin_ctzll(b)].host_addr == op->host_addr)
             return GNTST_bad_virt_addr; /* already holds a mapping there */
-    unsigned slot = GNTTAB_MAPTRACK_MAX;
-    for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX && slot == GNTTAB_MAPTRACK_MAX; i++)
-        if (!me->map[i].live)
-            slot = i;
-    if (slot == GNTTAB_MAPTRACK_MAX)
+    if (me->map_live == ~0ULL >> (64 - GNTTAB_MAPTRACK_MAX))
         return GNTST_no_space;
+    unsigned slot = (unsigned)__builtin_ctzll(~me->map_live);
     bool ro = (op->flags & GNTMAP_readonly) != 0;
     uint64_t frame, hpa;
     int16_t st = pin(g, granter, gid, op->ref, me->id, ro, &frame);
@@ -248,6 +248,7 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
         return GNTST_general_error;
     }
     me->map[slot] = (gnttab_map_t){true, gid, op->ref, ro, op->host_addr, granter};
+    me->map_live |= 1ULL << slot;
     op->handle = slot;
     return GNTST_okay;
 }
@@ -261,6 +262,7 @@ static bool drop_mapping(gnttab_t *g, gnttab_dom_t *me, gnttab_map_t *m)
         return false;
     unpin(g, m->gdom, m->granter, m->ref, m->readonly);
     m->live = false;
+    me->map_live &= ~(1ULL << (m - me->map));
     return true;
 }
 
@@ -391,10 +393,10 @@ typedef union {
     struct gnttab_get_version getv;
 } any_op_t;
 
-/* One operation at guest address at, whole, under the caller's maptrack lock: read, done,
- * written back. 0, or the hypercall's error. */
+/* One operation at guest address at (mapped at slot, or NULL: copied), whole, under the
+ * caller's maptrack lock: read, done, written back. 0, or the hypercall's error. */
 static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint64_t at,
-                   size_t size)
+                   size_t size, void *slot)
 {
     const gnttab_env_t *env = g->env;
     any_op_t op;
@@ -402,9 +404,11 @@ static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint
     lock(g, me, GNTTAB_LOCK_MAPTRACK);
     if (me->closed)      /* the caller's domain is not removed under it (xen/gnttab.h) */
         rc = -XEN_EPERM; /* closed (stopping or resetting) */
-    else if (env->copy_from_guest(env->ctx, id, &op, at, size))
+    else if (!slot && env->copy_from_guest(env->ctx, id, &op, at, size))
         rc = -XEN_EFAULT;
     else {
+        if (slot)
+            memcpy(&op, slot, size); /* looked at only in septum's copy */
         switch (cmd) {
         case GNTTABOP_map_grant_ref: op.map.status = map_one(g, me, &op.map); break;
         case GNTTABOP_unmap_grant_ref: op.unmap.status = unmap_one(g, me, &op.unmap); break;
@@ -418,8 +422,12 @@ static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint
             op.getv.version = 1;
             break;
         }
-        if (!rc && cmd != GNTTABOP_set_version && env->copy_to_guest(env->ctx, id, at, &op, size))
-            rc = -XEN_EFAULT;
+        if (!rc && cmd != GNTTABOP_set_version) {
+            if (slot)
+                memcpy(slot, &op, size);
+            else if (env->copy_to_guest(env->ctx, id, at, &op, size))
+                rc = -XEN_EFAULT;
+        }
     }
     unlock(g, me, GNTTAB_LOCK_MAPTRACK);
     return rc;
@@ -443,21 +451,26 @@ long gnttab_op(gnttab_t *g, domid_t id, gnttab_call_t *call)
     if (count && (uop % XEN_PAGE_SIZE) + (uint64_t)count * size > XEN_PAGE_SIZE)
         return -XEN_EFAULT;
     unsigned budget = g->ops_per_call ? g->ops_per_call : 1;
-    for (unsigned i = 0; i < count; i++) {
-        if (i == budget) {
-            /* Xen's continuation: the rest of the array, the same command */
-            call->uop = uop + i * size;
-            call->count = count - i;
-            return GNTTAB_CONTINUE;
-        }
-        uint64_t at = uop + i * size;
-        if (at < uop)
-            return -XEN_EFAULT;
-        long rc = op_one(g, me, id, cmd, at, size);
-        if (rc)
-            return rc;
+    unsigned n = count < budget ? count : budget;
+    if (n && uop + n * size < uop)
+        return -XEN_EFAULT;
+    /* this call's part of the array in one mapping, when the env offers one */
+    const gnttab_env_t *env = g->env;
+    uint8_t *arr = n && env->array_map
+                       ? env->array_map(env->ctx, id, uop, n * size, cmd != GNTTABOP_set_version)
+                       : NULL;
+    long rc = 0;
+    for (unsigned i = 0; i < n && !rc; i++)
+        rc = op_one(g, me, id, cmd, uop + i * size, size, arr ? arr + i * size : NULL);
+    if (arr)
+        env->array_unmap(env->ctx, arr);
+    if (!rc && n < count) {
+        /* Xen's continuation: the rest of the array, the same command */
+        call->uop = uop + n * size;
+        call->count = count - n;
+        return GNTTAB_CONTINUE;
     }
-    return 0;
+    return rc;
 }
 
 /* Close a domain: from now on it neither maps, copies nor is mapped or copied from. */

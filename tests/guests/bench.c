@@ -136,12 +136,13 @@ static int gnt_pair(char *window, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         maps[i] = (struct gnttab_map_grant_ref){
-            (uintptr_t)(window + i * XEN_PAGE_SIZE), GNTMAP_host_map, 8 + i, 2, 0, 0, 0};
+            (uintptr_t)(window + i * XEN_PAGE_SIZE), GNTMAP_host_map, 8 + i, 2, 1, 0, 0};
     gnt_op(GNTTABOP_map_grant_ref, maps, n);
     int bad = 0;
     for (unsigned i = 0; i < n; i++) {
         bad |= maps[i].status;
-        unmaps[i] = (struct gnttab_unmap_grant_ref){maps[i].host_addr, 0, maps[i].handle, 0};
+        /* status 1 is no GNTST value: an operation septum did not answer counts as failed */
+        unmaps[i] = (struct gnttab_unmap_grant_ref){maps[i].host_addr, 0, maps[i].handle, 1};
     }
     gnt_op(GNTTABOP_unmap_grant_ref, unmaps, n);
     for (unsigned i = 0; i < n; i++)

@@ -58,3 +58,6 @@ test_evtchn_SRCS  := core/xen/evtchn.c
 # Xen's PV console rings as septum serves them, against hostile indices.
 UNIT_TESTS += test_xencons
 test_xencons_SRCS := core/xen/consring.c
+# The grant-mapping fast paths of mm/: kept tables, owned regions, local TLBI, fwmap slots.
+UNIT_TESTS += test_grantfast
+test_grantfast_SRCS := mm/pt.c mm/region.c mm/s2.c mm/fwmap.c

@@ -19,13 +19,15 @@
 #ifndef EOK
 #define EOK 0
 #endif
-#define FWMAP_MAX 32
+#define FWMAP_MAX  32 /* live maps per CPU */
+#define FWMAP_CPUS 8  /* CPUs (window slices) at most */
 
 /* A handle; 0 is never valid. Handles carry a generation, so a stale one is recognised. */
 typedef uint32_t gasp_map_handle_t;
 
 /* Use [va_base, va_base + va_size) of the EL2 table el2 for maps, one slice per CPU (cpu_index
- * tells the caller's; NULL means CPU 0). */
+ * tells the caller's; NULL means CPU 0), at most FWMAP_CPUS. Each slice has its own handles and
+ * lock; the tables of its one-page slots are built here, once (-ENOMEM if they cannot be). */
 int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
                unsigned (*cpu_index)(void));
 /* The CPU slice va lies in, or ~0 if it is outside the window: unmapping there needs only a

@@ -58,6 +58,19 @@ int pt_init(pt_t *pt, pt_kind_t kind, unsigned va_bits, const pt_ops_t *ops);
 int pt_map(pt_t *pt, uint64_t va, paddr_t pa, uint64_t size, unsigned prot);
 /* Unmap [va, va + size); holes are fine. -ENOMEM only if a block had to be split. */
 int pt_unmap(pt_t *pt, uint64_t va, uint64_t size);
+/* The same, but every table page stays, emptied or not, so that mapping there again builds no
+ * level: for places that map and unmap again and again (grant mappings, firmware maps). */
+int pt_unmap_keep(pt_t *pt, uint64_t va, uint64_t size);
+/* Free every table that maps nothing (each table entry cleared and invalidated first); the
+ * number of table pages freed. */
+unsigned pt_prune(pt_t *pt);
+/* The fast path for one page where the tables are known to stay (pt_unmap_keep): the level-3
+ * entry for va, or NULL if its tables do not exist yet; pt_leaf_set writes a page there (the
+ * entry must be invalid: no break-before-make is done), pt_leaf_clear clears it and invalidates
+ * the TLB for va. The caller has checked pa and prot as pt_map would. */
+uint64_t *pt_leaf_entry(const pt_t *pt, uint64_t va);
+void pt_leaf_set(const pt_t *pt, uint64_t *e, paddr_t pa, unsigned prot);
+void pt_leaf_clear(const pt_t *pt, uint64_t *e, uint64_t va);
 /* Translate va: -ENOENT if unmapped. Any out pointer may be NULL. */
 int pt_lookup(const pt_t *pt, uint64_t va, paddr_t *pa, unsigned *prot, uint64_t *block_size);
 typedef int (*pt_walk_fn)(void *arg, uint64_t va, paddr_t pa, uint64_t size, unsigned prot);

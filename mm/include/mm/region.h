@@ -105,6 +105,14 @@ void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t 
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed);
 /* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index), after the unlock. */
 void region_set(region_table_t *t, unsigned n, const region_req_t *req);
+/* The fast path for a region septum owns (a grant mapping, a grant-table frame), without the
+ * scratch copy region_set_soft builds: ADD of r (r->owner set, its host range vouched for by
+ * the caller) where nothing is, as region_set_soft would (REGION_EOWNED if a neighbour has the
+ * same owner, since an owner has one region); and DELETE of exactly the region [gpa, gpa + len)
+ * of owner (REGION_ENOENT if that is not what is there). Stage 2 follows through ops->changed;
+ * if it cannot, the change is undone (REGION_ENOMEM) and nothing changed. */
+int region_add_owned(region_table_t *t, const region_t *r);
+int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const void *owner);
 /* A copy of the region containing gpa (taken under the lock), or REGION_ENOENT. */
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out);
 /* Whether any region of the table is backed by host memory in [hpa, hpa + len) (under the

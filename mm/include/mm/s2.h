@@ -8,6 +8,15 @@
  * takes none past its limit, plus S2_UNDO_PAGES while a failed change is being undone, so that
  * putting the old mappings back cannot fail for want of a page. Whoever sets the limit makes
  * sure the table allocator can give that many (mm/tables.h: a promise of limit + S2_UNDO_PAGES).
+ *
+ * With keep_tables, an unmap leaves its table pages in place (pt_unmap_keep), so mapping there
+ * again (a grant mapping, again and again) builds no level. They stay counted in tables_used:
+ * the budget is charged once; a mapping that finds the budget spent first gives back every
+ * empty table (pt_prune) and tries again, so kept pages never refuse a mapping that would fit
+ * without them; s2_destroy frees them with the rest.
+ *
+ * TLB invalidation is by IPA, on this CPU only when no other CPU has ever loaded the VMID
+ * (cpus, a bit per CPU, set through s2_cpu_loads before each load); otherwise broadcast.
  */
 #ifndef MM_S2_H
 #define MM_S2_H
@@ -18,6 +27,7 @@
 /* Extra pages an undo may take: a split block at each end of the undone range, on each level
  * that has blocks. */
 #define S2_UNDO_PAGES 8
+#define S2_CPUS       32 /* CPUs tracked in s2_t.cpus; any other CPU makes every TLBI broadcast */
 
 typedef struct s2 {
     pt_t pt;
@@ -30,6 +40,9 @@ typedef struct s2 {
     bool undoing;          /* in an undo: S2_UNDO_PAGES more may be taken */
     int error; /* the latest change's result (0, -ENOMEM, ...), under the VM's lock: not sticky,
                 * and not for callers, who get REGION_ENOMEM from the region table */
+    bool keep_tables;            /* unmaps keep table pages (see above); false after s2_init */
+    uint32_t cpus;               /* bit c: CPU c has loaded (or may load) the VMID */
+    unsigned (*cpu_index)(void); /* this CPU's index; NULL (after s2_init): always broadcast */
 } s2_t;
 
 #define S2_NO_LIMIT (~0U - S2_UNDO_PAGES)
@@ -43,6 +56,8 @@ int s2_set_limit(s2_t *s2, unsigned limit);
  * NULL). 0, or the error of mm/pt (-ENOMEM: no table page within its budget); undo: this puts
  * back what a failed change began to alter (the undo allowance may be used). */
 int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo);
+/* CPU cpu is about to load the VMID into VTTBR_EL2 (before it does, each time). */
+void s2_cpu_loads(s2_t *s2, unsigned cpu);
 /* Stage-2 permissions and attributes for a region (PT_*); 0 when it must stay unmapped. */
 unsigned s2_prot(const region_t *r);
 /* Free every table, the root included: its table pages are back to 0. */

@@ -38,9 +38,10 @@ void arch_tlb_inval_el2_local(uint64_t va, uint64_t size)
     fake_arch.el2_inval_num++;
 }
 
-void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size)
+void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size, bool local)
 {
     unsigned n = fake_arch.s2_inval_num++;
+    fake_arch.s2_inval_local += local;
     if (n < FAKE_LOG_MAX) {
         fake_arch.s2_inval[n].vttbr = vttbr;
         fake_arch.s2_inval[n].ipa = ipa;

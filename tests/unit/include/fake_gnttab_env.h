@@ -204,15 +204,32 @@ static void fake_frame_unmap(void *ctx, void *p)
     fake_frames_mapped--;
 }
 
+/* The operation array in one mapping (counted with the frames: every map is released). */
+static void *fake_array_map(void *ctx, domid_t d, uint64_t gpa, size_t len, bool write)
+{
+    (void)ctx, (void)write;
+    void *p = fake_gpa(d, gpa, len);
+    fake_frames_mapped += p != NULL;
+    return p;
+}
+
+static void fake_array_unmap(void *ctx, void *p)
+{
+    (void)ctx, (void)p;
+    fake_frames_mapped--;
+}
+
 static bool fake_may_talk(void *ctx, domid_t a, domid_t b)
 {
     (void)ctx;
     return (a == 1 && b == 2) || (a == 2 && b == 1);
 }
 
-static const gnttab_env_t fake_env = {fake_env_from, fake_env_to, fake_own_frame, fake_host_addr_ok,
-                                      fake_map,      fake_unmap,  fake_frame_map, fake_frame_unmap,
-                                      fake_may_talk, fake_relax,  fake_lock_seen, NULL};
+static const gnttab_env_t fake_env = {fake_env_from,     fake_env_to,      fake_own_frame,
+                                      fake_host_addr_ok, fake_map,         fake_unmap,
+                                      fake_frame_map,    fake_frame_unmap, fake_may_talk,
+                                      fake_relax,        fake_lock_seen,   NULL,
+                                      fake_array_map,    fake_array_unmap};
 
 static void fake_gnttab_setup(gnttab_t *g)
 {

@@ -4,6 +4,7 @@
  */
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Physical address bits this CPU implements (ID_AA64MMFR0_EL1.PARange). */
@@ -27,7 +28,9 @@ void arch_tlb_inval_el2_local(uint64_t va, uint64_t size);
 
 /* Invalidate stage-2 (and combined) TLB entries of the VM whose VTTBR_EL2 value is given, for
  * IPAs [ipa, ipa + size), on all CPUs. */
-void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size);
+/* Invalidate stage 2 of [ipa, ipa + size) for the VMID in vttbr, and the stage-1 entries cached
+ * with it; local: on this CPU only (the caller knows no other CPU can hold such entries). */
+void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size, bool local);
 /* DC CISW with a guest's set/way operand (level in bits 3:1). */
 static inline void arch_dcache_cisw(uint64_t setway)
 {

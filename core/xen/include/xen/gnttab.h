@@ -63,6 +63,13 @@ typedef struct gnttab_env {
      * host builds only (SEPTUM_HOST): tests check the locking rules with it. */
     void (*lock_seen)(void *ctx, domid_t dom, gnttab_lock_t which, bool taken);
     void *ctx;
+    /* Optional (NULL: each operation is copied in and out on its own): septum's pointer to
+     * [gpa, gpa + len) of dom's RAM (within one page), readable and, with write, writable as
+     * the guest's own rights allow, or NULL; and its release. A hypercall's operations are then
+     * read and written through one mapping; each is still copied into septum before it is
+     * looked at, so the guest changing the array meanwhile changes nothing that was checked. */
+    void *(*array_map)(void *ctx, domid_t dom, uint64_t gpa, size_t len, bool write);
+    void (*array_unmap)(void *ctx, void *ptr);
 } gnttab_env_t;
 
 typedef struct gnttab_dom gnttab_dom_t;
@@ -85,6 +92,7 @@ struct gnttab_dom {
     unsigned nr_frames, max_frames;
     uint16_t *readers, *writers; /* per entry: live mappings (septum's own count) */
     gnttab_map_t map[GNTTAB_MAPTRACK_MAX];
+    uint64_t map_live; /* bit i: map[i].live (under the maptrack lock) */
 };
 
 typedef struct gnttab {

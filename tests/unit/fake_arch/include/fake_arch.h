@@ -84,7 +84,8 @@ typedef struct fake_arch {
     struct {
         uint64_t vttbr, ipa, size;
     } s2_inval[FAKE_LOG_MAX];
-    unsigned s2_inval_num; /* all calls (the log keeps the first FAKE_LOG_MAX) */
+    unsigned s2_inval_num;   /* all calls (the log keeps the first FAKE_LOG_MAX) */
+    unsigned s2_inval_local; /* of which on this CPU only */
     unsigned el2_inval_num, dcache_clean_num, dcache_inval_num, cisw_num;
     uint64_t cisw_last;
     unsigned pa_bits;   /* arch_pa_bits(), 40 after reset */

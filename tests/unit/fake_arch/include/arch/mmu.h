@@ -5,6 +5,7 @@
  */
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
+#include <stdbool.h>
 #include <stdint.h>
 
 unsigned arch_pa_bits(void);
@@ -14,6 +15,6 @@ void arch_dcache_clean(const void *p, uint64_t size);
 void arch_dcache_inval(const void *p, uint64_t size);
 void arch_tlb_inval_el2(uint64_t va, uint64_t size);
 void arch_tlb_inval_el2_local(uint64_t va, uint64_t size);
-void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size);
+void arch_s2_tlb_inval(uint64_t vttbr, uint64_t ipa, uint64_t size, bool local);
 void arch_dcache_cisw(uint64_t setway);
 #endif
