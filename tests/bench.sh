@@ -28,6 +28,8 @@ timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 in
 timer_mean=$(get '^\[bench\] bench: virtual timer interrupt delivery: [0-9]+ EL2 instructions \(mean ([0-9]+)\)$')
 gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone.*$')
 gbatch=$(get '^\[bench\] bench: grant map\+unmap pair: [0-9]+ instructions alone, ([0-9]+) per pair in batches of 16$')
+gfar=$(get '^\[bench\] bench: grant map\+unmap pair at 0x60000000: ([0-9]+) instructions$')
+glone=$(get '^\[bench\] bench: grant map\+unmap pair alone in the grant window: ([0-9]+) instructions$')
 copy=$(get '^\[bench\] bench: GNTTABOP_copy of 4096 bytes: [0-9]+ instructions, ([0-9.]+) bytes per instruction$')
 boot=$(get '^boot: ([0-9]+) EL2 instructions from reset until the VMs were released$')
 first0=$(get '^vm bench: its first instruction ran ([0-9]+) EL2 instructions after the VMs were released, on cpu 0$')
@@ -78,9 +80,11 @@ echo "| vGIC redistributor load (GICR_TYPER, 64-bit; target ≤ 120) | $gicr_typ
 echo "| vGIC redistributor store (GICR_WAKER; target ≤ 120) | $gicr_waker instructions | |"
 echo "| virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer EL2 instructions (mean $timer_mean) | |"
 echo "| Debian Linux (2 vCPUs) from reset to its initramfs marker, virtual time | $lin_row | |"
-echo "| grant map + unmap pair (another VM's page), one operation per hypercall | $gmap instructions | |"
-echo "| grant map + unmap pair, amortised over batches of 16 | $gbatch instructions | |"
-echo "| GNTTABOP_copy of a 4 KiB page (between a VM's own pages) | $copy bytes per instruction | |"
+echo "| grant map + unmap pair (another VM's page), one operation per hypercall, next to the grant table (target ≤ 1,000) | $gmap instructions | |"
+echo "| grant map + unmap pair at 0x60000000, a hole of the VM's address space (target ≤ 1,000) | $gfar instructions | |"
+echo "| grant map + unmap pair alone in the grant window, 512 MiB in (target ≤ 1,000) | $glone instructions | |"
+echo "| grant map + unmap pair, amortised over batches of 16 (target ≤ 500) | $gbatch instructions | |"
+echo "| GNTTABOP_copy of a 4 KiB page between a VM's own pages (target ≥ 4) | $copy bytes per instruction | |"
 echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructions | |"
 echo "| reset to the first VM's first instruction (cpu 0) | $((boot + first0)) instructions | |"
 echo "| reset to the second VM's first instruction (cpu 1) | $((boot + first1)) instructions | |"
