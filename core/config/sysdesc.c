@@ -366,8 +366,71 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     cfg->peer_num = pp ? (unsigned)dlen / 4 : 0;
     for (unsigned i = 0; i < cfg->peer_num; i++)
         cfg->peers[i] = (uint16_t)fdt32_ld(&pp[i]);
+    const fdt32_t *ep = fdt_getprop(c->fdt, node, "xen,evtchn", &dlen);
+    if (ep && (dlen <= 0 || dlen % 12 || dlen / 12 > VM_EVTCHN_MAX))
+        return bad(c, "xen,evtchn must be 1..%u <port peer-domid peer-port> triples",
+                   VM_EVTCHN_MAX);
+    cfg->evtchn_num = ep ? (unsigned)dlen / 12 : 0;
+    for (unsigned i = 0; i < cfg->evtchn_num; i++) {
+        uint32_t port = fdt32_ld(&ep[3 * i]), peer = fdt32_ld(&ep[3 * i + 1]),
+                 peer_port = fdt32_ld(&ep[3 * i + 2]);
+        if (!port || port > VM_EVTCHN_PORT || !peer_port || peer_port > VM_EVTCHN_PORT)
+            return bad(c, "xen,evtchn: ports are 1..%u", VM_EVTCHN_PORT);
+        if (!peer || peer >= 0x7ff0)
+            return bad(c, "xen,evtchn: peer domid %u is not a domain id", peer);
+        cfg->evtchn[i].port = (uint16_t)port;
+        cfg->evtchn[i].peer = (uint16_t)peer;
+        cfg->evtchn[i].peer_port = (uint16_t)peer_port;
+    }
     if (bs)
         return bad(c, "a string property is not NUL-terminated");
+    return 0;
+}
+
+static const vm_config_t *by_domid(const vm_config_t *all, unsigned n, uint16_t domid)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (all[i].domid == domid)
+            return &all[i];
+    return NULL;
+}
+
+static bool lists_peer(const vm_config_t *cfg, uint16_t domid)
+{
+    for (unsigned i = 0; i < cfg->peer_num; i++)
+        if (cfg->peers[i] == domid)
+            return true;
+    return false;
+}
+
+/* Whether VM a's declared channel k uses port (domid, port) at either end. */
+static bool evtchn_uses(const vm_config_t *a, unsigned k, uint16_t domid, uint16_t port)
+{
+    return (a->domid == domid && a->evtchn[k].port == port) ||
+           (a->evtchn[k].peer == domid && a->evtchn[k].peer_port == port);
+}
+
+/* Declared event channels join two paired VMs of the description, and no port is declared
+ * twice (as either end). */
+static int check_evtchns(ctx_t *c, const vm_config_t *all, unsigned n)
+{
+    for (unsigned a = 0; a < n; a++)
+        for (unsigned i = 0; i < all[a].evtchn_num; i++) {
+            c->node = all[a].node;
+            c->vm = all[a].name;
+            const vm_config_t *p = by_domid(all, n, all[a].evtchn[i].peer);
+            if (!p)
+                return bad(c, "xen,evtchn: no VM is domain %u", all[a].evtchn[i].peer);
+            if (p != &all[a] && !lists_peer(&all[a], p->domid) && !lists_peer(p, all[a].domid))
+                return bad(c, "xen,evtchn: %s is not paired with it (grant-peers)", p->name);
+            if (p == &all[a] && all[a].evtchn[i].port == all[a].evtchn[i].peer_port)
+                return bad(c, "xen,evtchn: port %u bound to itself", all[a].evtchn[i].port);
+            for (unsigned b = 0; b <= a; b++)
+                for (unsigned k = 0; k < (b == a ? i : all[b].evtchn_num); k++)
+                    if (evtchn_uses(&all[b], k, all[a].domid, all[a].evtchn[i].port) ||
+                        evtchn_uses(&all[b], k, p->domid, all[a].evtchn[i].peer_port))
+                        return bad(c, "xen,evtchn: a port of channel %u is declared already", i);
+        }
     return 0;
 }
 
@@ -439,5 +502,5 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
         c.node = NULL;
         return bad(&c, "no VM (a node compatible with \"septum,vm\")");
     }
-    return 0;
+    return check_evtchns(&c, out, *n);
 }

@@ -73,6 +73,28 @@ void *xen_evtchn_set_vcpu_info(vm_t *vm, unsigned vcpu, void *vcpu_info)
     return evtchn_set_vcpu_info(&evt, vm->cfg.domid, vcpu, vcpu_info);
 }
 
+/* The channels the description declares (xen,evtchn) with vm at one end, bound where the other
+ * end's domain is there and open: at creation those to VMs created before it (the later VM's
+ * creation binds each channel), at a restart all of them whose peer runs (a stopped peer binds
+ * them when it restarts). sysdesc checked ports and pairing; a port the guest took meanwhile
+ * (before a peer restarted) keeps the channel unbound, and says so. */
+static void bind_declared(vm_t *vm, unsigned upto)
+{
+    for (unsigned i = 0; i < upto; i++) {
+        const vm_config_t *c = i == vm->id ? &vm->cfg : &vms[i].cfg;
+        for (unsigned k = 0; k < c->evtchn_num; k++) {
+            if (i != vm->id && c->evtchn[k].peer != vm->cfg.domid)
+                continue;
+            long rc = evtchn_bind_static(&evt, c->domid, c->evtchn[k].port, c->evtchn[k].peer,
+                                         c->evtchn[k].peer_port);
+            if (rc && rc != -XEN_ESRCH)
+                log_warn("vm %s: declared event channel %u:%u - %u:%u not bound (%ld)\n",
+                         vm->cfg.name, c->domid, c->evtchn[k].port, c->evtchn[k].peer,
+                         c->evtchn[k].peer_port, rc);
+        }
+    }
+}
+
 int xen_events_create(vm_t *vm)
 {
     static bool ready;
@@ -80,11 +102,18 @@ int xen_events_create(vm_t *vm)
         evtchn_init(&evt, &evt_env);
         ready = true;
     }
-    return evtchn_add_domain(&evt, vm->cfg.domid, vm->cfg.vcpu_num) ? -1 : 0;
+    if (evtchn_add_domain(&evt, vm->cfg.domid, vm->cfg.vcpu_num))
+        return -1;
+    bind_declared(vm, vm->id + 1);
+    return 0;
 }
 
 void xen_events_stopped(vm_t *vm) { evtchn_domain_teardown(&evt, vm->cfg.domid); }
 
-void xen_events_restart(vm_t *vm) { evtchn_domain_reset(&evt, vm->cfg.domid); }
+void xen_events_restart(vm_t *vm)
+{
+    evtchn_domain_reset(&evt, vm->cfg.domid);
+    bind_declared(vm, vm_num);
+}
 
 void xen_events_release(vm_t *vm) { evtchn_remove_domain(&evt, vm->cfg.domid); }

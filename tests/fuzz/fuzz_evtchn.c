@@ -110,8 +110,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)evtchn_notify_septum(&e, dom, (arg >> 1) % (EVTCHN_PORTS + 2));
             break;
         case 6:
+            /* between paired domains (or within one), as the description guarantees; a fourth
+             * domain that does not exist */
             (void)evtchn_bind_static(&e, dom, (arg >> 2) % (EVTCHN_PORTS + 1),
-                                     (domid_t)(1 + arg % 4), (arg >> 9) % (EVTCHN_PORTS + 1));
+                                     dom == 3 ? (domid_t)(3 + arg % 2) : (domid_t)(1 + arg % 2),
+                                     (arg >> 9) % (EVTCHN_PORTS + 1));
             break;
         case 7:
             if (arg % 4 == 0)

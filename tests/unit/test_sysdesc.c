@@ -180,6 +180,73 @@ static void test_valid(void **state)
     free(fdt);
 }
 
+/* Two VMs (domains 1 and 2) with their own overrides. */
+static void *two_vms(const prop_t *a, unsigned na, const prop_t *b, unsigned nb)
+{
+    void *fdt = begin();
+    vm_node(fdt, "alpha", a, na, 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    vm_node(fdt, "beta", b, nb, 1);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    finish(fdt);
+    return fdt;
+}
+
+/* Event channels the description declares: triples of paired VMs' ports, each declared once. */
+static void test_declared_evtchns(void **state)
+{
+    (void)state;
+    prop_t peers2 = {"grant-peers", CELLS(BE(2))};
+    void *fdt = two_vms((prop_t[]){peers2,
+                                   {"xen,evtchn", CELLS(BE(5), BE(2), BE(7), BE(6), BE(1), BE(8))}},
+                        2, (prop_t[]){{"xen,evtchn", CELLS(BE(3), BE(1), BE(4))}}, 1);
+    vm_config_t cfg[VM_MAX];
+    unsigned n;
+    char why[200] = "";
+    if (parse(fdt, cfg, &n, why) != 0)
+        fail_msg("%s", why);
+    free(fdt);
+    assert_int_equal(cfg[0].evtchn_num, 2);
+    assert_int_equal(cfg[0].evtchn[0].port, 5);
+    assert_int_equal(cfg[0].evtchn[0].peer, 2);
+    assert_int_equal(cfg[0].evtchn[0].peer_port, 7);
+    assert_int_equal(cfg[0].evtchn[1].peer, 1); /* a loopback */
+    assert_int_equal(cfg[1].evtchn_num, 1);
+    assert_int_equal(cfg[1].evtchn[0].peer_port, 4);
+
+    expect_refused(two_vms((prop_t[]){{"xen,evtchn", CELLS(BE(5), BE(2), BE(7))}}, 1, NULL, 0),
+                   "beta is not paired with it (grant-peers)");
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(9), BE(7))}}, 2, NULL,
+                           0),
+                   "no VM is domain 9");
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(0), BE(2), BE(7))}}, 2, NULL,
+                           0),
+                   "ports are 1..63");
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(2), BE(64))}}, 2, NULL,
+                           0),
+                   "ports are 1..63");
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(2))}}, 2, NULL, 0),
+                   "<port peer-domid peer-port> triples");
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(0), BE(7))}}, 2, NULL,
+                           0),
+                   "is not a domain id");
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(1), BE(5))}}, 2, NULL,
+                           0),
+                   "port 5 bound to itself");
+    /* beta's port 7 is an end of alpha's channel already */
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(2), BE(7))}}, 2,
+                           (prop_t[]){{"xen,evtchn", CELLS(BE(7), BE(1), BE(6))}}, 1),
+                   "a port of channel 0 is declared already");
+    /* and alpha's port 5, from beta's side */
+    expect_refused(two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(2), BE(7))}}, 2,
+                           (prop_t[]){{"xen,evtchn", CELLS(BE(8), BE(1), BE(5))}}, 1),
+                   "is declared already");
+    expect_refused(
+        two_vms((prop_t[]){peers2, {"xen,evtchn", CELLS(BE(5), BE(2), BE(7), BE(5), BE(2), BE(9))}},
+                2, NULL, 0),
+        "a port of channel 1 is declared already");
+}
+
 /* dtb-load and xip-size as a firmware like U-Boot needs them */
 static void test_firmware_layout(void **state)
 {
@@ -463,7 +530,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),           cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_firmware_layout), cmocka_unit_test(test_dma_unisolated),
-        cmocka_unit_test(test_spi_ownership),
+        cmocka_unit_test(test_spi_ownership),   cmocka_unit_test(test_declared_evtchns),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

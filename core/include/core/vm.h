@@ -31,6 +31,8 @@
 #define VM_MEM_MAX     4
 #define VM_DEV_MAX     4
 #define VM_DEV_IRQ_MAX 4
+#define VM_EVTCHN_MAX  8  /* event channels a description declares per VM */
+#define VM_EVTCHN_PORT 63 /* the highest port a declared channel may use (xen/evtchn.h) */
 
 /* OFF -> CLAIMED (a CPU_ON is writing its entry) -> ON_PENDING (its CPU may start it) ->
  * RUNNING; any state -> OFF when the vCPU or its VM stops. */
@@ -86,6 +88,11 @@ typedef struct vm_config {
     uint16_t domid;         /* its Xen-ABI domain id (default: its index + 1) */
     uint16_t peers[VM_MAX]; /* domains it may share memory with (grant-peers) */
     unsigned peer_num;
+    /* event channels bound at creation (xen,evtchn = <port peer-domid peer-port>...) */
+    struct {
+        uint16_t port, peer, peer_port;
+    } evtchn[VM_EVTCHN_MAX];
+    unsigned evtchn_num;
 } vm_config_t;
 
 typedef struct vm {

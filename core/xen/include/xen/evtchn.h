@@ -110,8 +110,9 @@ long evtchn_bind_septum(evtchn_t *e, domid_t dom, evtchn_handler_t handler, void
 long evtchn_notify_septum(evtchn_t *e, domid_t dom, evtchn_port_t port);
 /* A channel the description declares (as dom0less's xen,evtchn): port pa of a and pb of b,
  * bound to each other. Each must be free, or unbound to the other (as a peer's stop left it).
- * 0, or -XEN_EINVAL (a port out of range or taken), -XEN_EPERM (the domains are not paired),
- * -XEN_ESRCH (a domain missing or closed). */
+ * 0, or -XEN_EINVAL (a port out of range or taken), -XEN_ESRCH (a domain missing or closed).
+ * The pairing is the caller's to check: the description's own check (core/config/sysdesc.c)
+ * refuses a channel between VMs it does not pair, before any VM exists. */
 long evtchn_bind_static(evtchn_t *e, domid_t a, evtchn_port_t pa, domid_t b, evtchn_port_t pb);
 
 /* A stopping domain: closed (no new binding by it or to it), every port closed (its peers'
