@@ -253,6 +253,8 @@ static void vm_release_memory(vm_t *vm, bool from_monitor)
     if (!own && !from_monitor)
         return;
     wait_others_left(vm, own ? cur : NULL);
+    /* everything goes: whole tables are cleared at once rather than leaf by leaf */
+    vm->s2.keep_tables = false;
     while (vm->regions.num) {
         region_req_t q = {REGION_DELETE,
                           {vm->regions.r[0].gpa, vm->regions.r[0].len, REGION_NO_HOST, REGION_RAM,
