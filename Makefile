@@ -262,6 +262,7 @@ $(BUILD)/septum.elf: $(EL2_OBJS) linker/septum.ld | $(DEPS_OK)
 
 $(BUILD)/septum.bin: $(BUILD)/septum.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
+	@tools/size.sh $< $@
 
 # The flashed firmware image: septum at offset 0 of a 64 MiB bank, zero-padded.
 $(BUILD)/septum-flash.img: $(BUILD)/septum.bin
