@@ -79,14 +79,14 @@ echo "| vGIC distributor store (GICD_IPRIORITYR; target ≤ 120) | $gicd_prio in
 echo "| vGIC redistributor load (GICR_TYPER, 64-bit; target ≤ 120) | $gicr_typer instructions | |"
 echo "| vGIC redistributor store (GICR_WAKER; target ≤ 120) | $gicr_waker instructions | |"
 echo "| virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer EL2 instructions (mean $timer_mean) | |"
-echo "| Debian Linux (2 vCPUs) from reset to its initramfs marker, virtual time | $lin_row | |"
+echo "| Debian Linux (2 vCPUs) from reset to its initramfs marker, virtual time (target ≤ 3% more) | $lin_row | |"
 echo "| grant map + unmap pair (another VM's page), one operation per hypercall, next to the grant table (target ≤ 1,000) | $gmap instructions | |"
 echo "| grant map + unmap pair at 0x60000000, a hole of the VM's address space (target ≤ 1,000) | $gfar instructions | |"
 echo "| grant map + unmap pair alone in the grant window, 512 MiB in (target ≤ 1,000) | $glone instructions | |"
 echo "| grant map + unmap pair, amortised over batches of 16 (target ≤ 500) | $gbatch instructions | |"
 echo "| GNTTABOP_copy of a 4 KiB page between a VM's own pages (target ≥ 4) | $copy bytes per instruction | |"
 echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructions | |"
-echo "| reset to the first VM's first instruction (cpu 0) | $((boot + first0)) instructions | |"
+echo "| reset to the first VM's first instruction (cpu 0; target ≤ 2 M) | $((boot + first0)) instructions | |"
 echo "| reset to the second VM's first instruction (cpu 1) | $((boot + first1)) instructions | |"
 sections=$(aarch64-linux-gnu-size -A "$BUILD/septum.elf" | awk '$1 == ".text" { t = $2 }
   $1 == ".rodata" { r = $2 } $1 == ".rela.dyn" { l = $2 } $1 == ".data" { d = $2 }
