@@ -90,10 +90,13 @@ static void *take(unsigned npages, paddr_t *pa)
 {
     for (unsigned p = 0; p < pool_num; p++) {
         pool_t *pl = &pools[p];
-        for (unsigned i = 0; npages && i + npages <= pl->npages; i += npages) {
+        if (!npages)
+            break;
+        /* concatenated roots are aligned to their size: start at the pool's first page that
+         * is (a pool is only page-aligned; stepping from its base would miss every one) */
+        unsigned first = (unsigned)((npages - (pl->base / PAGE_SIZE) % npages) % npages);
+        for (unsigned i = first; i + npages <= pl->npages; i += npages) {
             paddr_t at = pl->base + i * PAGE_SIZE;
-            if (at % (npages * PAGE_SIZE))
-                continue; /* concatenated roots are aligned to their size */
             unsigned j = 0;
             while (j < npages && !pl->used[i + j])
                 j++;
