@@ -37,7 +37,7 @@ static void env_upcall(void *ctx, domid_t d, unsigned vcpu)
     (void)ctx;
     vm_t *vm = xen_vm_of(d);
     if (vm && vm->irqchip && vm->irqchip->raise_private)
-        vm->irqchip->raise_private(vm, vcpu, XEN_EVTCHN_UPCALL_INTID);
+        vm->irqchip->raise_private(vm, vcpu, XEN_EVTCHN_PPI);
 }
 
 static void env_relax(void *ctx)

@@ -124,5 +124,5 @@ _Static_assert(sizeof(struct evtchn_bind_vcpu) == 8, "Arm layout");
 #define XEN_VCPU_PENDING_SEL    8
 #define XEN_LEGACY_MAX_VCPUS    1 /* vcpu_info slots in shared_info on Arm */
 /* The upcall: Xen on Arm's event-channel PPI, INTID 31 (PPI 15 in a device tree) */
-#define XEN_EVTCHN_UPCALL_INTID 31
+#define XEN_EVTCHN_PPI 31
 #endif
