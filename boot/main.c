@@ -198,8 +198,10 @@ void septum_main(const boot_info_t *info)
               (unsigned long)t_entry, (unsigned long)t_parsed, (unsigned long)t_map0);
     boot_run_test_hook();
 
-    if (irq_init(board.gic.version, board.gic.dist.base, board.gic.redist.base,
-                 board.gic.redist.size))
+    const gic_desc_t gic = {board.gic.version,       board.gic.dist.base,   board.gic.redist.base,
+                            board.gic.redist.size,   board.gic.cpuif.base,  board.gic.cpuif.size,
+                            board.gic.hyp_ctrl.base, board.gic.vcpuif.base, board.gic.vcpuif.size};
+    if (irq_init(&gic))
         irq_cpu_init(0, self);
     log_info("cpu 0: mpidr 0x%lx online (boot CPU)\n", (unsigned long)self);
     bool listed = false;

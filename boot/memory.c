@@ -65,6 +65,16 @@ void boot_el2_map(const boot_info_t *info, unsigned ncpus)
         r[n++] = (el2map_range_t){board.gic.redist.base,
                                   board.gic.redist.base + board.gic.redist.size,
                                   PT_R | PT_W | PT_DEVICE, "GIC redistributors"};
+    } else if (board.gic.hyp_ctrl.size && board.gic.cpuif.size) {
+        /* GICv2: distributor, CPU interface and virtual interface control (the virtual CPU
+         * interface only guests touch) */
+        const board_range_t *f[] = {&board.gic.dist, &board.gic.cpuif, &board.gic.hyp_ctrl};
+        static const char *const what[] = {"GIC distributor", "GIC CPU interface",
+                                           "GIC virtual interface control"};
+        for (unsigned i = 0; i < 3; i++)
+            r[n++] = (el2map_range_t){align_down(f[i]->base, PAGE_SIZE),
+                                      align_up(f[i]->base + f[i]->size, PAGE_SIZE),
+                                      PT_R | PT_W | PT_DEVICE, what[i]};
     }
     r[n++] = (el2map_range_t){align_down(info->dtb, PAGE_SIZE),
                               align_up(info->dtb + board.dtb_size, PAGE_SIZE), PT_R, "dtb"};

@@ -5,31 +5,31 @@
  * register), so a forwarded level interrupt cannot fire again before the guest has handled it.
  */
 #include <arch/gic.h>
-#include <arch/gic_regs.h>
 #include <arch/mmu.h>
 #include <arch/spinlock.h>
 #include <core/irq.h>
 #include <lib/console.h>
 
-static bool present; /* a GICv3, which septum drives */
+static bool present; /* a GIC septum drives (a GICv3, or a GICv2 with its virtual interface) */
 static uint64_t pcpu_mpidr[CPU_MAX];
 static vcpu_t *spi_owner[IRQCHIP_INTID_NUM]; /* pass-through SPIs: the vCPU they go to */
 static uint32_t console_irq;
 static vcpu_t *console_vcpu;     /* the console interrupt goes to its CPU */
 static spinlock_t console_route; /* console_vcpu and the route: a leaf lock */
 
-bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size)
+bool irq_init(const gic_desc_t *gic)
 {
-    if (gic_version != 3) {
-        log_info("GICv%u: septum virtualises only GICv3; guests get no interrupts\n", gic_version);
+    if (!gic_init(gic)) {
+        log_info("GICv%u without the virtualisation extensions' frames: guests get no "
+                 "interrupts\n",
+                 gic->version);
         return false;
     }
-    gic_init(dist, redist, (unsigned)(redist_size / GICR_FRAME_SIZE));
     present = true;
     return true;
 }
 
-unsigned irq_gic_version(void) { return present ? 3 : 0; }
+unsigned irq_gic_version(void) { return present ? gic_version() : 0; }
 
 void irq_cpu_init(unsigned pcpu, uint64_t mpidr)
 {

@@ -180,25 +180,57 @@ void guest_main_entry(const void *dtb)
 /* Guests without secondary vCPUs need no code for them. */
 __attribute__((weak)) void guest_secondary(uint64_t stack_top) { (void)stack_top; }
 
-/* ---- the virtual GIC, minimally: one interrupt at a time, group 1 ---- */
+/* ---- the virtual GIC, minimally: one interrupt at a time ----
+ * A GICv3 (redistributors, system-register CPU interface; group 1) or a GICv2 (banked private
+ * registers in the distributor, memory-mapped CPU interface; group 0, as after reset), told
+ * apart by the distributor's identification register at GICv3's place (zero on a GICv2). */
 
 #define GICD_BASE      0x08000000UL
+#define GICC_BASE      0x08010000UL /* GICv2 */
 #define GICR0_BASE     0x080a0000UL
 #define GICR_STRIDE    0x20000UL
 #define GICR_WAKER     0x14
 #define GICR_SGI_FRAME 0x10000UL
+#define GICD_PIDR2_V3  0xffe8
 #define GIC_IGROUPR    0x080
 #define GIC_ISENABLER  0x100
 #define GIC_IPRIORITYR 0x400
+#define GIC_ITARGETSR  0x800 /* GICv2 */
+#define GICD_CTLR_G0   0x1U
 #define GICD_CTLR_G1   0x2U
+#define GICC_CTLR      0x00
+#define GICC_PMR       0x04
+#define GICC_IAR       0x0c
+#define GICC_EOIR      0x10
 #define VTIMER_INTID   27
 #define CNTV_CTL_EN    1UL
 #define CNTV_CTL_STAT  4UL
 
 static volatile uint32_t *gic_reg(uint64_t a) { return (volatile uint32_t *)a; }
 
+unsigned guest_gic_version(void)
+{
+    static unsigned v;
+    if (!v)
+        v = (*gic_reg(GICD_BASE + GICD_PIDR2_V3) >> 4 & 0xf) == 3 ? 3 : 2;
+    return v;
+}
+
 void guest_gic_enable(unsigned intid, uint8_t prio)
 {
+    if (guest_gic_version() == 2) {
+        /* private interrupts are banked at the distributor; an SPI is sent to this vCPU (its
+         * own interface's bit, as ITARGETSR0 reads it) */
+        if (intid >= 32)
+            *(volatile uint8_t *)(GICD_BASE + GIC_ITARGETSR +
+                                  intid) = *(volatile uint8_t *)(GICD_BASE + GIC_ITARGETSR);
+        *(volatile uint8_t *)(GICD_BASE + GIC_IPRIORITYR + intid) = prio;
+        *gic_reg(GICD_BASE + GIC_ISENABLER + 4 * (intid / 32)) = 1U << (intid % 32);
+        *gic_reg(GICD_BASE) |= GICD_CTLR_G0;
+        *gic_reg(GICC_BASE + GICC_PMR) = 0xff;
+        *gic_reg(GICC_BASE + GICC_CTLR) = GICD_CTLR_G0;
+        return;
+    }
     uint64_t mpidr;
     __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
     uint64_t rd = GICR0_BASE + (mpidr & 0xff) * GICR_STRIDE;
@@ -210,6 +242,23 @@ void guest_gic_enable(unsigned intid, uint8_t prio)
     *(volatile uint8_t *)(bank + GIC_IPRIORITYR + intid) = prio;
     *gic_reg(bank + GIC_ISENABLER + 4 * (intid / 32)) = 1U << (intid % 32);
     __asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::"r"(0xffUL), "r"(1UL));
+}
+
+uint32_t guest_gic_ack(void)
+{
+    if (guest_gic_version() == 2)
+        return *gic_reg(GICC_BASE + GICC_IAR);
+    uint64_t id;
+    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
+    return (uint32_t)id & 0xffffff;
+}
+
+void guest_gic_eoi(uint32_t iar)
+{
+    if (guest_gic_version() == 2)
+        *gic_reg(GICC_BASE + GICC_EOIR) = iar;
+    else
+        __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"((uint64_t)iar));
 }
 
 /* ---- sleeping on the virtual timer ---- */
@@ -229,9 +278,8 @@ void guest_sleep_ms(uint64_t ms)
         __asm__ volatile("wfi; isb; mrs %0, cntv_ctl_el0" : "=r"(ctl)::"memory");
     } while (!(ctl & CNTV_CTL_STAT));
     __asm__ volatile("msr cntv_ctl_el0, xzr; isb" ::: "memory");
-    uint64_t id;
-    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
-    if ((id & 0xffffff) < 1020)
-        __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+    uint32_t iar = guest_gic_ack();
+    if (guest_gic_intid(iar) < 1020)
+        guest_gic_eoi(iar);
     __asm__ volatile("msr daif, %0" ::"r"(daif) : "memory");
 }

@@ -5,7 +5,7 @@
 #include <lib/console.h>
 
 /* One line per device type: the vdev_type_t its own file defines. */
-#define VDEV_LIST(X) X(vdev_vgic) X(vdev_pl011)
+#define VDEV_LIST(X) X(vdev_vgic) X(vdev_vgic_v2) X(vdev_pl011)
 
 #define VDEV_DECLARE(name) extern const vdev_type_t name;
 #define VDEV_ENTRY(name)   &name,

@@ -1,9 +1,10 @@
 /*
- * The physical GICv3 (see arch/gic.h). All SPIs start disabled, in group 1, at one priority,
- * routed to the boot CPU; septum enables only what it forwards or handles itself. The
- * distributor and redistributors are reached through the EL2 identity map.
+ * The physical GICv3 (see arch/gic.h; gic.c calls these on a GICv3 board). All SPIs start
+ * disabled, in group 1, at one priority, routed to the boot CPU; septum enables only what it
+ * forwards or handles itself. The distributor and redistributors are reached through the EL2
+ * identity map.
  */
-#include <arch/gic.h>
+#include "gic_drv.h"
 #include <arch/gic_regs.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
@@ -36,11 +37,11 @@ static uint64_t aff_packed(uint64_t mpidr)
     return (mpidr & 0xffffffUL) | ((mpidr >> 32 & 0xff) << 24);
 }
 
-void gic_init(uint64_t dist, uint64_t redist, unsigned redist_num)
+void gicv3_init(const gic_desc_t *d)
 {
-    gicd = dist;
-    gicr_base = redist;
-    gicr_num = redist_num;
+    gicd = d->dist;
+    gicr_base = d->redist;
+    gicr_num = (unsigned)(d->redist_size / GICR_FRAME_SIZE);
     *reg32(gicd, GICD_CTLR) = 0;
     wait_rwp();
     spi_lines = (*reg32(gicd, GICD_TYPER) & GICD_TYPER_LINES_MASK) + 1; /* groups of 32 */
@@ -82,7 +83,7 @@ static uint64_t my_redist(void)
     return a < 8 ? gicr_self[a] : find_redist();
 }
 
-bool gic_cpu_init(void)
+bool gicv3_cpu_init(void)
 {
     uint64_t rd = find_redist();
     if (!rd)
@@ -112,7 +113,7 @@ bool gic_cpu_init(void)
     return true;
 }
 
-void gic_enable(uint32_t intid, uint64_t target_mpidr, bool edge)
+void gicv3_enable(uint32_t intid, uint64_t target_mpidr, bool edge)
 {
     uint64_t base = gicd;
     if (intid < GIC_PRIV_NUM) {
@@ -131,28 +132,28 @@ void gic_enable(uint32_t intid, uint64_t target_mpidr, bool edge)
     *reg32(base, GICD_ISENABLER + 4 * (intid / 32)) = 1U << (intid % 32);
 }
 
-void gic_disable(uint32_t intid)
+void gicv3_disable(uint32_t intid)
 {
     uint64_t base = intid < GIC_PRIV_NUM ? my_redist() + GICR_SGI_FRAME : gicd;
     *reg32(base, GICD_ICENABLER + 4 * (intid / 32)) = 1U << (intid % 32);
 }
 
-uint32_t gic_ack(void)
+uint32_t gicv3_ack(void)
 {
     uint32_t id = (uint32_t)read_sysreg(icc_iar1_el1) & 0xffffff;
     dsb_sy();
     return id;
 }
 
-void gic_eoi(uint32_t intid) { write_sysreg(intid, icc_eoir1_el1); }
+void gicv3_eoi(uint32_t intid) { write_sysreg(intid, icc_eoir1_el1); }
 
-void gic_deactivate(uint32_t intid)
+void gicv3_deactivate(uint32_t intid)
 {
     write_sysreg(intid, icc_dir_el1);
     isb();
 }
 
-void gic_send_sgi(uint64_t mpidr, unsigned intid)
+void gicv3_send_sgi(uint64_t mpidr, unsigned intid)
 {
     uint64_t aff0 = mpidr & 0xff;
     uint64_t v = (1UL << (aff0 % 16)) | ((mpidr >> 8 & 0xff) << SGIR_AFF1_SHIFT) |
@@ -163,7 +164,7 @@ void gic_send_sgi(uint64_t mpidr, unsigned intid)
     isb();
 }
 
-unsigned gic_lr_num(void)
+unsigned gicv3_lr_num(void)
 {
     return (unsigned)(read_sysreg(ich_vtr_el2) & ICH_VTR_LISTREGS_MASK) + 1;
 }
@@ -171,7 +172,7 @@ unsigned gic_lr_num(void)
 #define LR_CASES(X)                                                                                \
     X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
-uint64_t gic_read_lr(unsigned n)
+uint64_t gicv3_read_lr(unsigned n)
 {
     switch (n) {
 #define READ_LR(i)                                                                                 \
@@ -181,7 +182,7 @@ uint64_t gic_read_lr(unsigned n)
     return 0;
 }
 
-void gic_write_lr(unsigned n, uint64_t v)
+void gicv3_write_lr(unsigned n, uint64_t v)
 {
     switch (n) {
 #define WRITE_LR(i)                                                                                \
@@ -190,11 +191,11 @@ void gic_write_lr(unsigned n, uint64_t v)
     }
 }
 
-void gic_vcpu_reset(void)
+void gicv3_vcpu_reset(void)
 {
-    unsigned n = gic_lr_num();
+    unsigned n = gicv3_lr_num();
     for (unsigned i = 0; i < n; i++)
-        gic_write_lr(i, 0);
+        gicv3_write_lr(i, 0);
     write_sysreg(0, ich_ap0r0_el2);
     write_sysreg(0, ich_ap1r0_el2);
     write_sysreg(0, ich_vmcr_el2);
@@ -202,7 +203,7 @@ void gic_vcpu_reset(void)
     isb();
 }
 
-void gic_set_hcr(uint64_t hcr) { write_sysreg(hcr, ich_hcr_el2); }
-uint64_t gic_read_hcr(void) { return read_sysreg(ich_hcr_el2); }
-uint64_t gic_read_misr(void) { return read_sysreg(ich_misr_el2); }
-uint64_t gic_read_elrsr(void) { return read_sysreg(ich_elrsr_el2); }
+void gicv3_set_hcr(uint64_t hcr) { write_sysreg(hcr, ich_hcr_el2); }
+uint64_t gicv3_read_hcr(void) { return read_sysreg(ich_hcr_el2); }
+uint64_t gicv3_read_misr(void) { return read_sysreg(ich_misr_el2); }
+uint64_t gicv3_read_elrsr(void) { return read_sysreg(ich_elrsr_el2); }

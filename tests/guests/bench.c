@@ -91,9 +91,9 @@ static inline uint64_t el2_insns(void)
  * minus the value the loop last saw is what septum spent delivering the interrupt. */
 static void timer_irq(void)
 {
-    uint64_t at = el2_insns(), id;
-    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
-    if ((id & 0xffffff) == 27) {
+    uint64_t at = el2_insns();
+    uint32_t iar = guest_gic_ack();
+    if (guest_gic_intid(iar) == 27) {
         el2_sum += at - el2_seen;
         if (at - el2_seen < el2_min)
             el2_min = at - el2_seen; /* the path alone: the mean also catches other events */
@@ -102,7 +102,7 @@ static void timer_irq(void)
         else
             __asm__ volatile("msr cntv_ctl_el0, %0" ::"r"(2UL));
     }
-    __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+    guest_gic_eoi(iar);
 }
 
 static uint64_t bench_timer(void)

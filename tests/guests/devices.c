@@ -25,9 +25,7 @@ static volatile unsigned alarms, mis_seen;
 
 static void irq(void)
 {
-    uint64_t id;
-    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
-    id &= 0xffffff;
+    uint32_t iar = guest_gic_ack(), id = guest_gic_intid(iar);
     if (id == RTC_INTID) {
         volatile uint32_t *r = (volatile uint32_t *)(uintptr_t)rtc;
         mis_seen |= r[PL031_MIS / 4];
@@ -35,7 +33,7 @@ static void irq(void)
         alarms++;
     }
     if (id < 1020)
-        __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+        guest_gic_eoi(iar);
 }
 
 /* The RTC's alarm one second ahead, delivered as SPI 2 while the guest waits. */

@@ -23,9 +23,7 @@ static char done[4][128]; /* a ring: lines received but not yet printed back */
 
 static void irq(void)
 {
-    uint64_t id;
-    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
-    id &= 0xffffff;
+    uint32_t iar = guest_gic_ack(), id = guest_gic_intid(iar);
     if (id == UART_INTID) {
         irqs++;
         while (!(*reg(UART + UARTFR) & FR_RXFE)) {
@@ -44,7 +42,7 @@ static void irq(void)
         }
     }
     if (id < 1020)
-        __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+        guest_gic_eoi(iar);
 }
 
 int main(const void *dtb)

@@ -31,7 +31,7 @@ test_fmt_SRCS     := core/lib/fmt.c
 # The fake arch (tests/unit/fake_arch/): a static library every test above links.
 FAKE_ARCH_SRCS := $(wildcard tests/unit/fake_arch/*.c)
 UNIT_TESTS += test_vgic
-test_vgic_SRCS    := vdev/vgic.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c
+test_vgic_SRCS    := vdev/vgic.c vdev/vgic_core.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c
 UNIT_TESTS += test_hvc
 test_hvc_SRCS     := core/hvc.c core/psci.c mm/region.c mm/reserve.c tests/unit/helpers/fake_log.c
 UNIT_TESTS += test_mmio

@@ -7,16 +7,17 @@
  */
 #ifndef CORE_IRQ_H
 #define CORE_IRQ_H
+#include <arch/gic.h>
 #include <core/vm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The boot CPU: the physical GIC, if the board has a GICv3 (false otherwise: guests then get no
- * interrupt controller). */
-bool irq_init(unsigned gic_version, uint64_t dist, uint64_t redist, uint64_t redist_size);
+/* The boot CPU: the physical GIC, a GICv3 or a GICv2 with the virtualisation extensions (false
+ * otherwise: guests then get no interrupt controller). */
+bool irq_init(const gic_desc_t *gic);
 /* Each CPU, the boot CPU included, with its MPIDR affinity. */
 void irq_cpu_init(unsigned pcpu, uint64_t mpidr);
-/* The version of the GIC septum drives (3), or 0 if it drives none: a VM's interrupt
+/* The version of the GIC septum drives (2 or 3), or 0 if it drives none: a VM's interrupt
  * controller (core/irqchip.h) attaches only to the version it virtualises. */
 unsigned irq_gic_version(void);
 /* Make physical CPU pcpu leave its guest and look at its vCPU's state. */

@@ -40,10 +40,17 @@ extern volatile bool guest_expect_undef;
 bool guest_faults(void (*fn)(void));
 /* Called for every IRQ taken at EL1 when set (the handler acknowledges the interrupt). */
 extern void (*volatile guest_irq_handler)(void);
-/* Enable one interrupt at the virtual GIC for the calling vCPU (group 1, priority prio; the
- * distributor and the CPU interface on): a PPI/SGI in its redistributor, an SPI in the
- * distributor. */
+/* The virtual GIC's version: 3, or 2 (a GICv2 with its CPU interface at 0x08010000). */
+unsigned guest_gic_version(void);
+/* Enable one interrupt at the virtual GIC for the calling vCPU (priority prio; the distributor
+ * and the CPU interface on): on a GICv3 in group 1, a PPI/SGI in its redistributor, an SPI in
+ * the distributor; on a GICv2 in group 0, an SPI targeted at the calling vCPU. */
 void guest_gic_enable(unsigned intid, uint8_t prio);
+/* Acknowledge the best pending interrupt (ICC_IAR1_EL1 or GICC_IAR): the value to give back
+ * to guest_gic_eoi, whose INTID is guest_gic_intid(value) (1023: none). */
+uint32_t guest_gic_ack(void);
+void guest_gic_eoi(uint32_t iar);
+static inline uint32_t guest_gic_intid(uint32_t iar) { return iar & 0x3ff; }
 /* Sleep on the virtual timer (through the virtual GIC, with IRQs masked: no handler needed). */
 void guest_sleep_ms(uint64_t ms);
 

@@ -1,10 +1,14 @@
 /*
- * The physical GICv3 at EL2: distributor and redistributor set-up, acknowledging and ending
- * physical interrupts, SGIs between physical CPUs, and the virtual CPU interface's controls
- * (ICH_*_EL2, the list registers) that the vGIC drives. septum runs the physical CPU interface
- * with EOImode 1: ending an interrupt only drops its priority; deactivation is separate, so an
- * interrupt forwarded to a guest through a hardware list register stays active until the guest
- * itself deactivates it. Register layouts: Arm IHI 0069 (GICv3/v4 architecture specification).
+ * The physical GIC at EL2, a GICv3 (system-register CPU interface, redistributors) or a GICv2
+ * (GIC-400: memory-mapped CPU interface and GICH), whichever the board's device tree describes:
+ * distributor set-up, acknowledging and ending physical interrupts, SGIs between physical CPUs,
+ * and the virtual CPU interface's controls (ICH_*_EL2 or GICH, the list registers) that the vGIC
+ * drives. One interface for both: list registers, HCR and MISR are given in ICH_*_EL2's layout
+ * on either (the GICv2 driver translates), so the vGIC's list-register logic is one. septum runs
+ * the physical CPU interface with EOImode 1: ending an interrupt only drops its priority;
+ * deactivation is separate, so an interrupt forwarded to a guest through a hardware list
+ * register stays active until the guest itself deactivates it. Register layouts: Arm IHI 0069
+ * (GICv3/v4) and Arm IHI 0048 (GICv2).
  */
 #ifndef ARCH_GIC_H
 #define ARCH_GIC_H
@@ -29,6 +33,10 @@
 #define ICH_LR_VINTID_MASK  0xffffffffUL
 #define ICH_LR_PINTID_SHIFT 32
 #define ICH_LR_EOI          (1UL << 41) /* HW = 0: maintenance interrupt on deactivation */
+/* GICv2 only, HW = 0: an SGI's source CPU, which the guest reads in GICC_IAR.CPUID (the low
+ * bits of the field that holds pINTID when HW = 1, as GICH_LR's PhysicalID does) */
+#define ICH_LR_V2_SRC_SHIFT 32
+#define ICH_LR_V2_SRC_MASK  7UL
 #define ICH_LR_PRIO_SHIFT   48
 #define ICH_LR_GROUP1       (1UL << 60)
 #define ICH_LR_HW           (1UL << 61)
@@ -61,10 +69,26 @@
 
 #define GIC_PRIO_DEFAULT 0xa0 /* every physical interrupt septum enables */
 
-/* Map-free set-up: dist is the distributor, redist the first redistributor frame; both are
- * mapped by the caller. Returns the number of list registers (0 if the CPU has no ICH). */
-void gic_init(uint64_t dist, uint64_t redist, unsigned redist_num);
-/* This CPU's redistributor and CPU interface; false if its redistributor is not found. */
+/* The GIC as the board's device tree gives it (physical addresses; those septum touches are
+ * mapped at EL2 by the caller). v3: dist and the redistributor region. v2: dist, the CPU
+ * interface (cpuif), the virtual interface control (hyp) and the virtual CPU interface
+ * (vcpuif), which septum maps into guests. */
+typedef struct gic_desc {
+    unsigned version; /* 2 or 3 */
+    uint64_t dist, redist, redist_size;
+    uint64_t cpuif, cpuif_size, hyp, vcpuif, vcpuif_size;
+} gic_desc_t;
+
+/* Distributor set-up on the boot CPU; false (nothing touched) if the GIC cannot be driven: a
+ * GICv2 without the virtualisation extensions' frames, or a version other than 2 and 3. */
+bool gic_init(const gic_desc_t *d);
+/* The version gic_init took (2 or 3), 0 before. */
+unsigned gic_version(void);
+/* GICv2: the host address of page n (0 or 1) of the virtual CPU interface, the 8 KiB frame a
+ * guest sees as its GICC (on a GIC-400 whose 4 KiB pages are each repeated over 64 KiB, page 1
+ * is 64 KiB up); 0 if there is none. */
+uint64_t gic_vcpuif_page(unsigned n);
+/* This CPU's redistributor (v3) and CPU interface; false if they are not found. */
 bool gic_cpu_init(void);
 /* Enable a physical interrupt: a PPI on the calling CPU, or an SPI routed to the CPU with the
  * given MPIDR affinity; level (true) or edge. */

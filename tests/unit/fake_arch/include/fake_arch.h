@@ -106,6 +106,11 @@ fake_cpu_t *fake_cpu_n(unsigned n);
 /* Map the guest-virtual page of va to the IPA page of ipa in the guest's stage 1. */
 void fake_arch_map_va(uint64_t va, uint64_t ipa);
 
+/* The physical GIC's version gic_version() gives (3 unless a test sets 2), and where the fake
+ * GICv2's virtual CPU interface is (gic_vcpuif_page: its two pages). */
+extern unsigned fake_gic_version;
+#define FAKE_GICV_BASE 0x2c000000UL
+
 /* The guest's side of the current CPU's virtual CPU interface, as the hardware behaves: */
 /* ICC_IAR1_EL1: the highest-priority pending list register becomes active; its vINTID, or
  * 1023 (spurious) if none is pending. */

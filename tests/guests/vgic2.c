@@ -1,0 +1,302 @@
+/*
+ * Test guest with two vCPUs: septum's virtual GICv2 as a bare-metal driver sees it, through the
+ * distributor's registers (the private ones banked per vCPU) and the hardware's virtual CPU
+ * interface mapped as its GICC. The GICv2 counterpart of vgic.c:
+ *  - identification and the banked registers: ITARGETSR0-7 name the reading vCPU, each vCPU has
+ *    its own private enables and priorities;
+ *  - overflow: 16 interrupts pending at once (more than the list registers), each delivered
+ *    exactly once and in priority order;
+ *  - disable-active: an interrupt disabled while active and pended again is not delivered
+ *    until it is enabled again;
+ *  - itargetsr: byte writes of ITARGETSR, and the SPI then reaches vCPU 1;
+ *  - sgi: SGIs from vCPU 0 to vCPU 1 and back through GICD_SGIR's target list, each one
+ *    counted, each carrying its sender in GICC_IAR; the "all but self" and "self" filters;
+ *  - timer: the virtual timer (INTID 27) re-armed from its handler, every tick delivered; the
+ *    intervals are printed as figures, not checked.
+ * Prints "vgic2: N failed" at the end.
+ */
+#include <septum/guest.h>
+
+#define GICD        0x08000000UL
+#define GICC        0x08010000UL
+#define ISENABLER   0x100
+#define ICENABLER   0x180
+#define ISPENDR     0x200
+#define ISACTIVER   0x300
+#define IPRIORITYR  0x400
+#define ITARGETSR   0x800
+#define SGIR        0xf00
+#define SPENDSGIR   0xf20
+#define ICPIDR2     0xfe8
+#define GICC_CTLR   0x00
+#define GICC_PMR    0x04
+#define GICC_BPR    0x08
+#define GICC_IAR    0x0c
+#define GICC_EOIR   0x10
+#define SGIR_OTHERS (1U << 24)
+#define SGIR_SELF   (2U << 24)
+#define NSGI_ROUND  200
+#define TICKS       50
+#define SGI_REQ     10 /* vCPU 0 to 1 */
+#define SGI_ANS     11 /* and back */
+#define SGI_FILTER  12 /* "all but self" from vCPU 0 */
+
+#define sysreg_w(reg, v) __asm__ volatile("msr " #reg ", %0; isb" ::"r"((uint64_t)(v)) : "memory")
+#define sysreg_r(reg)                                                                              \
+    ({                                                                                             \
+        uint64_t v_;                                                                               \
+        __asm__ volatile("mrs %0, " #reg : "=r"(v_));                                              \
+        v_;                                                                                        \
+    })
+
+static void w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+static uint32_t r32(uint64_t a) { return *(volatile uint32_t *)a; }
+static void w8(uint64_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
+
+static volatile uint32_t count[2][256];
+static volatile uint32_t order[32], order_n, bad_source;
+static volatile bool disable_in_handler, vcpu1_ready, vcpu1_done;
+static volatile uint64_t tick_at[TICKS + 1];
+static volatile unsigned ticks;
+static uint64_t tick_period;
+static unsigned failed;
+
+static unsigned me(void) { return (unsigned)(sysreg_r(mpidr_el1) & 0xff); }
+static uint64_t now(void)
+{
+    __asm__ volatile("isb" ::: "memory");
+    return sysreg_r(cntvct_el0);
+}
+
+static void irq(void)
+{
+    unsigned cpu = me();
+    for (;;) {
+        uint32_t iar = r32(GICC + GICC_IAR), id = iar & 0x3ff;
+        if (id >= 1020)
+            break;
+        count[cpu][id]++;
+        /* an SGI between the two vCPUs names the other as its source */
+        if ((id == SGI_REQ || id == SGI_ANS || id == SGI_FILTER) && (iar >> 10 & 7) != 1 - cpu)
+            bad_source++;
+        if (cpu == 0 && order_n < 32)
+            order[order_n++] = id;
+        if (id == 50 && disable_in_handler) {
+            w32(GICD + ICENABLER + 4, 1U << (50 - 32)); /* disabled while active */
+            w32(GICD + ISPENDR + 4, 1U << (50 - 32));   /* and pending again */
+        }
+        if (id == 27) {
+            tick_at[ticks] = now();
+            if (++ticks < TICKS)
+                sysreg_w(cntv_tval_el0, tick_period);
+            else
+                sysreg_w(cntv_ctl_el0, 2); /* masked, off */
+        }
+        w32(GICC + GICC_EOIR, iar);
+    }
+}
+
+static void cpu_init(void)
+{
+    for (unsigned i = 0; i < 8; i++)
+        w32(GICD + IPRIORITYR + 4 * i, 0x80808080U);
+    w32(GICC + GICC_PMR, 0xff);
+    w32(GICC + GICC_BPR, 0);
+    w32(GICC + GICC_CTLR, 1); /* group 0 on */
+}
+
+static void check(const char *what, bool ok)
+{
+    guest_printf("%s: %s\n", what, ok ? "ok" : "FAILED");
+    failed += !ok;
+}
+
+/* Wait until cond() or about a second of counter time (a guard against hanging, not a check). */
+static bool wait_for(bool (*cond)(void))
+{
+    uint64_t end = now() + sysreg_r(cntfrq_el0);
+    while (!cond() && now() < end)
+        ; /* no WFI: nothing might ever wake it */
+    return cond();
+}
+
+static bool sixteen(void) { return order_n >= 16; }
+static bool never(void) { return false; }
+static bool two_50(void) { return count[0][50] >= 2; }
+static bool v1_filtered(void) { return count[1][SGI_FILTER] >= 1; }
+static bool all_ticks(void) { return ticks >= TICKS; }
+
+/* hostile accesses: each must abort in the guest, never reach septum's own state */
+static void wide_ctlr(void) { *(volatile uint64_t *)GICD = 1; }
+static void byte_enable(void) { (void)*(volatile uint8_t *)(GICD + ISENABLER + 4); }
+static void half_targets(void) { (void)*(volatile uint16_t *)(GICD + ITARGETSR + 40); }
+static void unaligned_reg(void) { (void)*(volatile uint32_t *)(GICD + 0x102); }
+
+static uint8_t stack1[8192] __attribute__((aligned(16)));
+static volatile uint32_t v1_targets0, v1_prio0;
+
+void guest_secondary(uint64_t stack_top)
+{
+    (void)stack_top;
+    cpu_init();
+    v1_targets0 = r32(GICD + ITARGETSR);
+    w8(GICD + IPRIORITYR + 3, 0x40); /* vCPU 1's own SGI 3 priority */
+    v1_prio0 = r32(GICD + IPRIORITYR);
+    w32(GICD + ISENABLER, 1U << SGI_REQ | 1U << SGI_FILTER);
+    __asm__ volatile("msr daifclr, #2" ::: "memory");
+    vcpu1_ready = true;
+    /* answer each request from vCPU 0 */
+    unsigned answered = 0;
+    while (answered < NSGI_ROUND) {
+        if (count[1][SGI_REQ] > answered) {
+            answered++;
+            w32(GICD + SGIR, 1U << 16 | SGI_ANS); /* to vCPU 0 */
+        } else {
+            __asm__ volatile("wfi");
+        }
+    }
+    while (!count[1][60])
+        __asm__ volatile("wfi");
+    vcpu1_done = true;
+}
+
+int main(const void *dtb)
+{
+    (void)dtb;
+    guest_irq_handler = irq;
+    w32(GICD, 1); /* GICD_CTLR: group 0 on */
+    cpu_init();
+    check("GICD_CTLR reads the enable", (r32(GICD) & 3) == 1);
+    check("ICPIDR2 says GICv2", (r32(GICD + ICPIDR2) & 0xf0) == 0x20);
+    check("GICD_TYPER says two CPUs", (r32(GICD + 4) >> 5 & 7) == 1);
+    check("ITARGETSR0 names vCPU 0", r32(GICD + ITARGETSR) == 0x01010101);
+
+    check("64-bit write to GICD_CTLR aborts", guest_faults(wide_ctlr));
+    check("byte read of GICD_ISENABLER1 aborts", guest_faults(byte_enable));
+    check("halfword read of GICD_ITARGETSR aborts", guest_faults(half_targets));
+    check("unaligned register read aborts", guest_faults(unaligned_reg));
+    check("GICD_CTLR unchanged by the refused write", (r32(GICD) & 3) == 1);
+    /* an SGI to vCPUs the VM does not have goes nowhere */
+    w32(GICD + SGIR, 0xfcU << 16 | 5);
+
+    /* overflow: SGIs 0-7 at falling priorities (to self, by the filter), SPIs 40-47 below
+     * them (targeted at vCPU 0 a word at a time), all pending at once */
+    __asm__ volatile("msr daifset, #2" ::: "memory");
+    for (unsigned k = 0; k < 8; k++)
+        w8(GICD + IPRIORITYR + k, (uint8_t)(0x10 * (8 - k)));
+    w32(GICD + ISENABLER, 0xff);
+    for (unsigned k = 0; k < 8; k++)
+        w32(GICD + SGIR, SGIR_SELF | k);
+    check("SGIs pending from vCPU 0 (SPENDSGIR)", r32(GICD + SPENDSGIR) == 0x01010101);
+    for (unsigned s = 40; s < 48; s++)
+        w8(GICD + IPRIORITYR + s, 0xa0);
+    w32(GICD + ITARGETSR + 40, 0x01010101);
+    w32(GICD + ITARGETSR + 44, 0x01010101);
+    w32(GICD + ISENABLER + 4, 0xffU << (40 - 32));
+    w32(GICD + ISPENDR + 4, 0xffU << (40 - 32));
+    check("16 interrupts pending",
+          (r32(GICD + ISPENDR + 4) >> 8 & 0xff) == 0xff && (r32(GICD + ISPENDR) & 0xff) == 0xff);
+    __asm__ volatile("msr daifclr, #2" ::: "memory");
+    wait_for(sixteen);
+    bool once = true, sorted = true;
+    for (unsigned k = 0; k < 8; k++)
+        once &= count[0][k] == 1 && count[0][40 + k] == 1;
+    for (unsigned i = 0; i < 8; i++)
+        sorted &= order[i] == 7 - i;
+    for (unsigned i = 8; i < 16; i++)
+        sorted &= order[i] >= 40 && order[i] < 48;
+    guest_printf("overflow: %u interrupts delivered, first %u %u %u %u, last %u\n",
+                 (unsigned)order_n, (unsigned)order[0], (unsigned)order[1], (unsigned)order[2],
+                 (unsigned)order[3], (unsigned)order[order_n ? order_n - 1 : 0]);
+    check("overflow: each of 16 delivered exactly once", once && order_n == 16);
+    check("overflow: in priority order", sorted);
+
+    /* disable-active */
+    disable_in_handler = true;
+    w8(GICD + ITARGETSR + 50, 1);
+    w8(GICD + IPRIORITYR + 50, 0x80);
+    w32(GICD + ISENABLER + 4, 1U << (50 - 32));
+    w32(GICD + ISPENDR + 4, 1U << (50 - 32));
+    wait_for(never); /* a second in which it must not come back */
+    disable_in_handler = false;
+    check("disable-active: delivered once while disabled", count[0][50] == 1);
+    check("disable-active: still pending, not active",
+          (r32(GICD + ISPENDR + 4) >> (50 - 32) & 1) &&
+              !(r32(GICD + ISACTIVER + 4) >> (50 - 32) & 1));
+    w32(GICD + ISENABLER + 4, 1U << (50 - 32));
+    wait_for(two_50);
+    check("disable-active: delivered again once enabled", count[0][50] == 2);
+
+    /* itargetsr bytes: bits naming no vCPU of the VM are dropped */
+    w8(GICD + ITARGETSR + 60, 0xfe); /* vCPU 1, and six that do not exist */
+    w8(GICD + ITARGETSR + 61, 0x03);
+    check("itargetsr: byte writes read back as a word",
+          (r32(GICD + ITARGETSR + 60) & 0xffff) == 0x0302);
+
+    /* SGIs between vCPUs (vCPU 1 answers each request with an answer) */
+    w32(GICD + ISENABLER, 1U << SGI_ANS);
+    int64_t rc = psci_cpu_on(1, (uint64_t)(uintptr_t)guest_secondary_start,
+                             (uint64_t)(uintptr_t)(stack1 + sizeof(stack1)));
+    check("vCPU 1 started", rc == 0);
+    while (!vcpu1_ready)
+        ;
+    check("banked: vCPU 1 reads its own ITARGETSR0", v1_targets0 == 0x02020202);
+    check("banked: vCPU 1's private priorities are its own",
+          v1_prio0 == 0x40808080 && r32(GICD + IPRIORITYR) == 0x50607080);
+    unsigned lost = 0;
+    for (unsigned i = 0; i < NSGI_ROUND; i++) {
+        w32(GICD + SGIR, 2U << 16 | SGI_REQ); /* to vCPU 1 */
+        uint64_t end = now() + sysreg_r(cntfrq_el0);
+        while (count[0][SGI_ANS] <= i && now() < end)
+            ;
+        if (count[0][SGI_ANS] <= i || count[0][SGI_ANS] > i + 1) {
+            guest_printf("sgi: round %u: %u answers, %u received by vcpu 1\n", i,
+                         (unsigned)count[0][SGI_ANS], (unsigned)count[1][SGI_REQ]);
+            lost++;
+        }
+    }
+    guest_printf("sgi: %u sent to vcpu 1, %u received there, %u answers back\n", NSGI_ROUND,
+                 (unsigned)count[1][SGI_REQ], (unsigned)count[0][SGI_ANS]);
+    check("sgi: every round trip completed",
+          !lost && count[1][SGI_REQ] == NSGI_ROUND && count[0][SGI_ANS] == NSGI_ROUND);
+    check("sgi: GICC_IAR names the sender", !bad_source);
+
+    /* the "all but self" filter: vCPU 1 only (vCPU 0 has it enabled too) */
+    w32(GICD + ISENABLER, 1U << SGI_FILTER);
+    w32(GICD + SGIR, SGIR_OTHERS | SGI_FILTER);
+    wait_for(v1_filtered);
+    wait_for(never);
+    check("sgi: all-but-self reached vcpu 1 only",
+          count[1][SGI_FILTER] == 1 && count[0][SGI_FILTER] == 0);
+
+    /* the SPI routed to vCPU 1 by the ITARGETSR byte above */
+    w8(GICD + IPRIORITYR + 60, 0x80);
+    w32(GICD + ISENABLER + 4, 1U << (60 - 32));
+    w32(GICD + ISPENDR + 4, 1U << (60 - 32));
+    while (!vcpu1_done)
+        ;
+    check("itargetsr: SPI 60 reached vcpu 1 only", count[1][60] == 1 && count[0][60] == 0);
+
+    /* timer */
+    tick_period = sysreg_r(cntfrq_el0) / 1000; /* 1 ms */
+    w32(GICD + ISENABLER, 1U << 27);
+    tick_at[0] = now();
+    sysreg_w(cntv_tval_el0, tick_period);
+    sysreg_w(cntv_ctl_el0, 1);
+    uint64_t start = now();
+    wait_for(all_ticks);
+    while (ticks < TICKS && now() - start < 10 * sysreg_r(cntfrq_el0))
+        ;
+    uint64_t lo = ~0UL, hi = 0, freq = sysreg_r(cntfrq_el0);
+    for (unsigned i = 1; i < ticks; i++) {
+        uint64_t d = tick_at[i] - tick_at[i - 1];
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    guest_printf("timer: %u ticks of 1000 us, intervals %lu..%lu us\n", ticks,
+                 (unsigned long)(lo * 1000000 / freq), (unsigned long)(hi * 1000000 / freq));
+    check("timer: every tick delivered", ticks == TICKS && count[0][27] == TICKS);
+
+    guest_printf("vgic2: %u failed\n", failed);
+    return 0;
+}

@@ -1,0 +1,675 @@
+/*
+ * The virtual GIC's interrupt state and list registers, for both versions (see vgic_core.h).
+ * Every interrupt's state lives here (enable, pending, active, priority, group, configuration,
+ * routing) until it is placed in a list register; from then until the guest deactivates it, the
+ * list register holds its pending and active state, and changes the emulated registers ask for
+ * are applied when its vCPU next syncs. When more interrupts are pending than there are list
+ * registers, the rest wait here and the underflow maintenance interrupt (at most one list
+ * register still valid) brings them in. Level-sensitive interrupts without a hardware line carry
+ * the EOI flag, so their deactivation is seen and the line sampled again. The list registers are
+ * read and written in ICH_LR<n>_EL2's layout on either version (arch/gic.h translates GICH's).
+ *
+ * One lock per VM guards the interrupts' state; functions named *_locked expect it held. What a
+ * register read needs no lock for is kept as the guest reads it (see "register emulation"):
+ * the distributor's first words, each redistributor's RD-frame words, priorities.
+ *
+ * Registers: GICv3 architecture specification (IHI 0069), 12.9 (distributor); GICv2 (IHI 0048),
+ * 4.3. Reserved and unimplemented registers read as zero and ignore writes, as the
+ * specifications say; accesses of a size a register does not allow are refused.
+ */
+#include "vgic_core.h"
+
+#define SPI_NUM VGIC_SPI_NUM
+
+static vgic_t vgics[VM_MAX];
+static unsigned lr_num;
+
+vgic_t *vgic_of(const vm_t *vm) { return &vgics[vm->id]; }
+
+virq_t *vgic_virq(vgic_t *g, unsigned vcpu, uint32_t intid)
+{
+    return intid < GIC_PRIV_NUM ? &g->cpu[vcpu].priv[intid] : &g->spi[intid - GIC_PRIV_NUM];
+}
+
+/* Priorities are written by the guest without the lock (one store of a byte or of a word of
+ * four): whoever reads one under the lock sees the old value or the new, as the guest's write
+ * could have landed just before or after. */
+static unsigned prio(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
+{
+    const uint8_t *p = intid < GIC_PRIV_NUM ? (const uint8_t *)c->prio : (const uint8_t *)g->prio;
+    return ((const volatile uint8_t *)p)[intid];
+}
+
+static uint32_t gicd_ctlr(const vgic_t *g)
+{
+    return __atomic_load_n(&g->ctl[CTL_CTLR], __ATOMIC_RELAXED);
+}
+
+/* The vCPU an SPI goes to (VGIC_ROUTE_NONE: none), as its routing register last said. */
+static unsigned spi_target(const vgic_t *g, uint32_t intid)
+{
+    return g->route[intid - GIC_PRIV_NUM];
+}
+
+static bool owned_by(const vgic_t *g, uint32_t intid, unsigned vcpu)
+{
+    return intid < GIC_PRIV_NUM || spi_target(g, intid) == vcpu;
+}
+
+/* intid (vcpu's, or an SPI) may now be waiting for a list register. */
+void vgic_mark(vgic_t *g, unsigned vcpu, uint32_t intid)
+{
+    unsigned t = intid < GIC_PRIV_NUM ? vcpu : spi_target(g, intid);
+    if (t != VGIC_ROUTE_NONE)
+        g->cpu[t].maybe[intid / 64] |= 1UL << (intid % 64);
+}
+
+static uint64_t lr_value(virq_t *q, uint32_t intid, unsigned prio, uint64_t state)
+{
+    uint64_t v = intid | (uint64_t)prio << ICH_LR_PRIO_SHIFT | state << ICH_LR_STATE_SHIFT;
+    if (q->src) {
+        /* a GICv2 SGI: one source a list register, the lowest first; the others stay pending
+         * here and come in when this one is done */
+        unsigned s = (unsigned)__builtin_ctz(q->src);
+        q->src &= (uint8_t) ~(1U << s);
+        v |= (uint64_t)s << ICH_LR_V2_SRC_SHIFT;
+    }
+    if (q->group1)
+        v |= ICH_LR_GROUP1;
+    if (q->hw)
+        v |= ICH_LR_HW | (uint64_t)intid << ICH_LR_PINTID_SHIFT;
+    else if (!q->edge)
+        v |= ICH_LR_EOI;
+    return v;
+}
+
+/* A GICv2 SGI leaves list register value lr before the guest took it: its source is pending
+ * again. */
+static void give_back_source(const vgic_t *g, virq_t *q, uint32_t intid, uint64_t lr)
+{
+    if (intid < GIC_SGI_NUM && !(lr & ICH_LR_HW) && g->ops->version == 2)
+        q->src |= (uint8_t)(1U << (lr >> ICH_LR_V2_SRC_SHIFT & ICH_LR_V2_SRC_MASK));
+}
+
+/* Read the list registers back (the caller's CPU runs vcpu), apply requests, free the ones the
+ * guest is done with. */
+static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
+{
+    vgic_cpu_t *c = &g->cpu[vcpu];
+    for (uint32_t used = c->lr_used; used; used &= used - 1) {
+        unsigned i = (unsigned)__builtin_ctz(used);
+        uint32_t intid = c->lr_intid[i];
+        virq_t *q = vgic_virq(g, vcpu, intid);
+        uint64_t lr = gic_read_lr(i), st = lr >> ICH_LR_STATE_SHIFT;
+        if (q->req & REQ_UNPEND)
+            st &= ~ICH_LR_PENDING;
+        if (q->req & REQ_UNACTIVE) {
+            if (q->hw && (st & ICH_LR_ACTIVE))
+                gic_deactivate(intid);
+            st &= ~ICH_LR_ACTIVE;
+        }
+        /* pending again: into the list register only if the guest may take it from there
+         * (enabled, no hardware line); otherwise it waits here until the register frees */
+        uint8_t keep = 0;
+        if (q->req & REQ_PEND) {
+            if (!q->hw && q->enabled)
+                st |= ICH_LR_PENDING;
+            else
+                keep = REQ_PEND;
+        }
+        /* a disabled interrupt that the guest has not taken yet leaves the list register */
+        bool retract = !q->enabled && st == ICH_LR_PENDING && !q->hw;
+        if (retract)
+            give_back_source(g, q, intid, lr);
+        q->req = keep;
+        q->pending = st & ICH_LR_PENDING;
+        q->active = st & ICH_LR_ACTIVE;
+        if (st == 0 || retract) {
+            gic_write_lr(i, 0);
+            c->lr_used &= ~(1U << i);
+            q->in_lr = false;
+            q->req = 0;
+            if (keep || (!q->edge && q->level) || q->src)
+                q->pending = true; /* pended meanwhile, the line is still up, or more sources */
+            if (q->pending)
+                vgic_mark(g, vcpu, intid);
+        } else if (st != lr >> ICH_LR_STATE_SHIFT) {
+            gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
+        }
+    }
+}
+
+/* Put the best waiting interrupts into free list registers; underflow maintenance if some are
+ * left waiting. The caller's CPU runs vcpu. Each round scans the waiting interrupts for the
+ * best; when the scan found only one that could go and a free register took it, another scan
+ * would find nothing (placing it changed nothing else), so there is none: one interrupt, the
+ * common case (a timer tick), costs one scan. */
+static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
+{
+    vgic_cpu_t *c = &g->cpu[vcpu];
+    bool waiting = false;
+    for (;;) {
+        uint32_t best = VGIC_INTID_NUM;
+        unsigned best_prio = 0x100, eligible = 0;
+        for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
+            for (uint64_t bits = c->maybe[w]; bits; bits &= bits - 1) {
+                uint32_t id = w * 64 + (uint32_t)__builtin_ctzl(bits);
+                virq_t *q = vgic_virq(g, vcpu, id);
+                if (!q->pending || q->in_lr || q->active || !owned_by(g, id, vcpu)) {
+                    c->maybe[w] &= ~(1UL << (id % 64)); /* not waiting (any more) */
+                    continue;
+                }
+                if (!q->enabled)
+                    continue;
+                if (!(gicd_ctlr(g) & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0)))
+                    continue;
+                unsigned p = prio(g, c, id);
+                eligible++;
+                if (p < best_prio) {
+                    best = id;
+                    best_prio = p;
+                }
+            }
+        if (best == VGIC_INTID_NUM)
+            break;
+        uint32_t free = ~c->lr_used & ((1U << lr_num) - 1);
+        unsigned i;
+        bool again = true;
+        if (free) {
+            i = (unsigned)__builtin_ctz(free);
+            again = eligible > 1;
+        } else {
+            /* full: a better interrupt displaces the worst one the guest has not taken yet,
+             * which goes back to waiting here, so delivery follows priority as on hardware */
+            unsigned worst = lr_num, worst_prio = 0;
+            for (unsigned k = 0; k < lr_num; k++) {
+                virq_t *o = vgic_virq(g, vcpu, c->lr_intid[k]);
+                unsigned p = prio(g, c, c->lr_intid[k]);
+                if (o->pending && !o->active && p >= worst_prio) {
+                    worst = k;
+                    worst_prio = p;
+                }
+            }
+            g->overflows++;
+            if (worst == lr_num || worst_prio <= best_prio) {
+                waiting = true;
+                break;
+            }
+            virq_t *o = vgic_virq(g, vcpu, c->lr_intid[worst]);
+            give_back_source(g, o, c->lr_intid[worst], gic_read_lr(worst));
+            gic_write_lr(worst, 0);
+            o->in_lr = false; /* still pending */
+            vgic_mark(g, vcpu, c->lr_intid[worst]);
+            c->lr_used &= ~(1U << worst);
+            i = worst;
+        }
+        virq_t *q = vgic_virq(g, vcpu, best);
+        gic_write_lr(i, lr_value(q, best, best_prio, ICH_LR_PENDING));
+        c->lr_used |= 1U << i;
+        c->lr_intid[i] = (uint16_t)best;
+        q->in_lr = true;
+        q->lr = (uint8_t)i;
+        if (!again)
+            break;
+    }
+    gic_set_hcr(ICH_HCR_EN | (waiting ? ICH_HCR_UIE : 0));
+}
+
+static void update_locked(vgic_t *g, unsigned vcpu)
+{
+    sync_lrs_locked(g, vcpu);
+    fill_lrs_locked(g, vcpu);
+}
+
+/* After a change that may concern vcpu: update it here, or kick the CPU it runs on. */
+void vgic_notify_locked(vgic_t *g, unsigned vcpu)
+{
+    if (vcpu == VGIC_ROUTE_NONE)
+        return;
+    vcpu_t *cur = vcpu_current(), *v = &g->vm->vcpu[vcpu];
+    if (cur == v)
+        update_locked(g, vcpu);
+    else if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
+        irq_kick(v->pcpu);
+}
+
+void vgic_notify_all_locked(vgic_t *g)
+{
+    for (unsigned i = 0; i < g->vm->cfg.vcpu_num; i++)
+        vgic_notify_locked(g, i);
+}
+
+/* Make q pending (it is vcpu's, or an SPI). */
+void vgic_set_pending_locked(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid)
+{
+    if (q->in_lr)
+        q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
+    else
+        q->pending = true;
+    vgic_mark(g, vcpu, intid);
+    vgic_notify_locked(g, vcpu);
+}
+
+void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
+{
+    vgic_t *g = vgic_of(vm);
+    if (!g->present || intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM)
+        return;
+    spin_lock(&g->lock);
+    virq_t *q = vgic_virq(g, 0, intid);
+    bool rise = level && !q->level;
+    q->level = level;
+    if (rise)
+        vgic_set_pending_locked(g, q, spi_target(g, intid), intid);
+    else if (!level && !q->edge && !q->in_lr)
+        q->pending = false; /* a level interrupt not yet delivered goes away with its line */
+    spin_unlock(&g->lock);
+}
+
+void vgic_raise_private(vm_t *vm, unsigned vcpu, uint32_t intid)
+{
+    vgic_t *g = vgic_of(vm);
+    if (!g->present || vcpu >= vm->cfg.vcpu_num || intid < GIC_SGI_NUM || intid >= GIC_PRIV_NUM)
+        return;
+    spin_lock(&g->lock);
+    vgic_set_pending_locked(g, vgic_virq(g, vcpu, intid), vcpu,
+                            intid); /* kicks its CPU if elsewhere */
+    spin_unlock(&g->lock);
+}
+
+void vgic_forward(vcpu_t *v, uint32_t intid)
+{
+    vgic_t *g = vgic_of(v->vm);
+    spin_lock(&g->lock);
+    virq_t *q = vgic_virq(g, v->id, intid);
+    /* the list register that held it last time may not have been read back since the guest
+     * finished with it: sync first, or that stale state would overwrite the new pending */
+    sync_lrs_locked(g, v->id);
+    q->hw = true;
+    q->pending = true;
+    vgic_mark(g, v->id, intid);
+    fill_lrs_locked(g, v->id);
+    if (intid >= GIC_PRIV_NUM && spi_target(g, intid) != v->id)
+        vgic_notify_locked(g, spi_target(g, intid)); /* the guest routed it to another vCPU */
+    spin_unlock(&g->lock);
+}
+
+void vgic_update_current(vcpu_t *v)
+{
+    vgic_t *g = vgic_of(v->vm);
+    if (!g->present)
+        return;
+    spin_lock(&g->lock);
+    update_locked(g, v->id);
+    spin_unlock(&g->lock);
+}
+
+bool vgic_init(vgic_t *g, vm_t *vm, const vgic_ops_t *ops)
+{
+    if (irq_gic_version() != ops->version)
+        return false; /* the other version's, if any, is g */
+    *g = (vgic_t){.present = true, .vm = vm, .ops = ops};
+    g->ctl[CTL_CTLR] = ops->ctlr_fixed;
+    g->ctl[CTL_IIDR] = VGIC_IIDR;
+    for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
+        g->cpu[i].g = g;
+        g->cpu[i].id = i;
+    }
+    return true;
+}
+
+void vgic_route_locked(vgic_t *g, uint32_t intid, unsigned vcpu)
+{
+    if (g->route[intid - GIC_PRIV_NUM] == vcpu)
+        return;
+    g->route[intid - GIC_PRIV_NUM] = (uint8_t)vcpu;
+    vgic_mark(g, 0, intid); /* if it is pending, it now waits on vcpu */
+    vgic_notify_locked(g, vcpu);
+}
+
+void vgic_vcpu_reset(vcpu_t *v)
+{
+    vgic_t *g = vgic_of(v->vm);
+    lr_num = gic_lr_num();
+    if (lr_num > 16)
+        lr_num = 16;
+    if (!g->present)
+        return;
+    spin_lock(&g->lock);
+    vgic_cpu_t *c = &g->cpu[v->id];
+    /* a forwarded interrupt the old guest never finished stays active in the GIC: end it */
+    for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
+        if (c->priv[id].hw && (c->priv[id].pending || c->priv[id].active || c->priv[id].in_lr))
+            gic_deactivate(id);
+    for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
+        c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
+    for (unsigned w = 0; w < GIC_PRIV_NUM / 4; w++)
+        __atomic_store_n(&c->prio[w], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->group0, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->enable0, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->cfg0[0], CFG_SGIS, __ATOMIC_RELAXED); /* SGIs are edge-triggered */
+    __atomic_store_n(&c->cfg0[1], 0, __ATOMIC_RELAXED);
+    c->lr_used = 0;
+    for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
+        c->maybe[w] = 0;
+    if (v->id == 0) {
+        /* vCPU 0 starting means the VM starts: the distributor is reset too */
+        for (unsigned i = 0; i < SPI_NUM; i++) {
+            if (g->spi[i].hw && (g->spi[i].pending || g->spi[i].active))
+                gic_deactivate(GIC_PRIV_NUM + i);
+            g->spi[i] = (virq_t){0};
+        }
+        for (unsigned w = GIC_PRIV_NUM / 4; w < VGIC_INTID_NUM / 4; w++)
+            __atomic_store_n(&g->prio[w], 0, __ATOMIC_RELAXED);
+        for (unsigned w = 0; w < VGIC_INTID_NUM / 32; w++) {
+            __atomic_store_n(&g->group[w], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->enable[w], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->cfg[2 * w], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->cfg[2 * w + 1], 0, __ATOMIC_RELAXED);
+        }
+        __atomic_store_n(&g->ctl[CTL_CTLR], g->ops->ctlr_fixed, __ATOMIC_RELAXED);
+    }
+    g->ops->reset_locked(g, v->id);
+    gic_vcpu_reset();
+    spin_unlock(&g->lock);
+}
+
+/* ---- register emulation ----
+ *
+ * Every access is found from its offset, never by a scan of ranges. The distributor is one
+ * reservation, each GICv3 redistributor (RD and SGI frames) another, and each callback first
+ * finishes, in a dozen instructions and without the lock, the accesses a driver makes most that
+ * need none: a read of a word of the distributor's control block or of an RD frame (CTLR, TYPER,
+ * IIDR, WAKER...) from a copy kept as the guest reads it (written only when the register
+ * changes: at attach, at reset, by a CTLR or WAKER write), a WAKER write, and a priority word
+ * written, stored as the guest wrote it (a byte per interrupt, in IPRIORITYR's layout). Each is
+ * one load or one store of a word that no other state depends on: a reader under the lock sees
+ * the value before or after, as it would had the guest's access come a little earlier or later.
+ * Everything else goes out of line: per-interrupt registers by the offset's 128-byte block (a
+ * switch: one range test per kind, no scan), under the VM's lock where they touch interrupts'
+ * state. make bench counts the fast paths' instructions.
+ */
+
+/* For reads: the calling CPU runs vcpu, so bring its list-register state in first. */
+void vgic_sync_if_mine(vgic_t *g, unsigned vcpu)
+{
+    vcpu_t *cur = vcpu_current();
+    if (cur && cur->vm == g->vm && cur->id == vcpu)
+        sync_lrs_locked(g, vcpu);
+}
+
+/* 32 interrupts from first (private ones are vcpu's): read one bitmap register. */
+static uint32_t bits_read(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < 32; i++) {
+        const virq_t *q = vgic_virq(g, vcpu, first + i);
+        bool b = op == OP_GROUP                         ? q->group1
+                 : op == OP_SENABLE || op == OP_CENABLE ? q->enabled
+                 : op == OP_SPEND || op == OP_CPEND     ? q->pending
+                                                        : q->active;
+        v |= (uint32_t)b << i;
+    }
+    return v;
+}
+
+/* The IGROUPR (OP_GROUP) or ISENABLER/ICENABLER word kept for the 32 interrupts from first. */
+static uint32_t *shadow_word(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
+{
+    if (op == OP_GROUP)
+        return first < GIC_PRIV_NUM ? &g->cpu[vcpu].group0 : &g->group[first / 32];
+    return first < GIC_PRIV_NUM ? &g->cpu[vcpu].enable0 : &g->enable[first / 32];
+}
+
+static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
+{
+    /* a GICv2's SGIs are made pending and cleared per source, through GICD_SPENDSGIR and
+     * GICD_CPENDSGIR: their ISPENDR0 and ICPENDR0 bits ignore writes */
+    if (g->ops->version == 2 && first == 0 && (op == OP_SPEND || op == OP_CPEND))
+        val &= ~((1U << GIC_SGI_NUM) - 1);
+    /* IGROUPR sets every bit; the others act on the bits that are set */
+    uint32_t todo = op == OP_GROUP ? ~0U : val;
+    for (; todo; todo &= todo - 1) {
+        unsigned i = (unsigned)__builtin_ctz(todo);
+        uint32_t id = first + i;
+        virq_t *q = vgic_virq(g, vcpu, id);
+        switch (op) {
+        case OP_GROUP: q->group1 = val >> i & 1; break;
+        case OP_SENABLE: q->enabled = true; break;
+        case OP_CENABLE: q->enabled = false; break;
+        case OP_SPEND:
+            if (q->in_lr)
+                q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
+            else
+                q->pending = true;
+            vgic_mark(g, vcpu, id);
+            break;
+        case OP_CPEND:
+            if (q->in_lr)
+                q->req = (uint8_t)((q->req & ~REQ_PEND) | REQ_UNPEND);
+            q->pending = false;
+            break;
+        case OP_SACTIVE:
+            if (!q->in_lr)
+                q->active = true;
+            break;
+        case OP_CACTIVE:
+            if (q->in_lr)
+                q->req |= REQ_UNACTIVE;
+            else if (q->active && q->hw)
+                gic_deactivate(id);
+            q->active = false;
+            break;
+        }
+    }
+    if (op <= OP_CENABLE) {
+        uint32_t *w = shadow_word(g, vcpu, first, op);
+        uint32_t was = __atomic_load_n(w, __ATOMIC_RELAXED);
+        __atomic_store_n(w,
+                         op == OP_GROUP     ? val
+                         : op == OP_SENABLE ? was | val
+                                            : was & ~val,
+                         __ATOMIC_RELAXED);
+    }
+    if (val && op != OP_GROUP) {
+        if (first < GIC_PRIV_NUM)
+            vgic_notify_locked(g, vcpu);
+        else
+            vgic_notify_all_locked(g);
+    }
+}
+
+memory_fault_result_t vgic_raz_wi(mem_access_t *a)
+{
+    if (!a->write)
+        a->value = 0;
+    return FAULT_HANDLED;
+}
+
+/* A read-only register: reads give v, writes are ignored. */
+memory_fault_result_t vgic_read_only(mem_access_t *a, uint32_t v)
+{
+    if (!a->write)
+        a->value = v;
+    return FAULT_HANDLED;
+}
+
+/* IPRIORITYR: p is the offset into prios (a byte each, in the register's layout); a byte, or an
+ * aligned word of four. No lock (see above). */
+memory_fault_result_t vgic_prio_access(uint32_t *prios, uint64_t p, mem_access_t *a)
+{
+    if (a->size == 4 && !(p & 3)) {
+        if (a->write)
+            __atomic_store_n(&prios[p / 4], (uint32_t)a->value, __ATOMIC_RELAXED);
+        else
+            a->value = __atomic_load_n(&prios[p / 4], __ATOMIC_RELAXED);
+        return FAULT_HANDLED;
+    }
+    if (a->size != 1)
+        return FAULT_UNHANDLED;
+    uint8_t *b = (uint8_t *)prios + p;
+    if (a->write)
+        __atomic_store_n(b, (uint8_t)a->value, __ATOMIC_RELAXED);
+    else
+        a->value = __atomic_load_n(b, __ATOMIC_RELAXED);
+    return FAULT_HANDLED;
+}
+
+/* Whether a block serving which interrupts has the word of those from first (the other words
+ * read as zero). */
+static bool serves_word(vgic_serves_t serves, uint32_t first)
+{
+    return serves == VGIC_SERVES_ALL || (serves == VGIC_SERVES_PRIV) == (first < GIC_PRIV_NUM);
+}
+
+/* A bitmap register (op) of the 32 interrupts from first. */
+static memory_fault_result_t bitmap_access(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
+                                           vgic_serves_t serves, mem_access_t *a)
+{
+    if (a->size != 4)
+        return FAULT_UNHANDLED;
+    if (!serves_word(serves, first) || first >= VGIC_INTID_NUM)
+        return vgic_raz_wi(a);
+    /* group and enable bits read from the words kept (the list registers hold neither) */
+    if (!a->write && op <= OP_CENABLE)
+        return vgic_read_only(a,
+                              __atomic_load_n(shadow_word(g, vcpu, first, op), __ATOMIC_RELAXED));
+    if (a->write && op != OP_GROUP && !(uint32_t)a->value)
+        return FAULT_HANDLED; /* no bit set: nothing to do */
+    spin_lock(&g->lock);
+    if (a->write) {
+        bits_write(g, vcpu, first, op, (uint32_t)a->value);
+    } else {
+        if (first < GIC_PRIV_NUM)
+            vgic_sync_if_mine(g, vcpu);
+        else
+            for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
+                vgic_sync_if_mine(g, t);
+        a->value = bits_read(g, vcpu, first, op);
+    }
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
+/* ICFGR for the 16 interrupts from first: the upper bit of each pair is "edge" (SGIs always
+ * are); the words of the other kind of interrupt read as zero, as for the bitmaps. */
+static memory_fault_result_t cfg_access(vgic_t *g, unsigned vcpu, uint32_t first,
+                                        vgic_serves_t serves, mem_access_t *a)
+{
+    if (a->size != 4)
+        return FAULT_UNHANDLED;
+    if (!serves_word(serves, first))
+        return vgic_raz_wi(a);
+    uint32_t *word = first < GIC_PRIV_NUM ? &g->cpu[vcpu].cfg0[first / 16] : &g->cfg[first / 16];
+    if (!a->write) /* as kept: no lock */
+        return vgic_read_only(a, __atomic_load_n(word, __ATOMIC_RELAXED));
+    uint32_t v = 0;
+    spin_lock(&g->lock);
+    for (unsigned i = 0; i < 16; i++) {
+        virq_t *q = vgic_virq(g, vcpu, first + i);
+        if (first + i >= GIC_SGI_NUM)
+            q->edge = a->value >> (2 * i + 1) & 1;
+        v |= (uint32_t)q->edge << (2 * i + 1);
+    }
+    __atomic_store_n(word, v, __ATOMIC_RELAXED);
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
+/* The per-interrupt registers from IGROUPR to ICFGR, laid out alike in the distributor and in
+ * a redistributor's SGI frame, by off's 128-byte block; off is aligned to the access's
+ * size. False if off is in none of them. */
+bool vgic_per_irq_access(vgic_t *g, unsigned vcpu, uint64_t off, vgic_serves_t serves,
+                         mem_access_t *a, memory_fault_result_t *res)
+{
+    switch (off >> 7) {
+    case GICD_IGROUPR >> 7:
+    case GICD_ISENABLER >> 7:
+    case GICD_ICENABLER >> 7:
+    case GICD_ISPENDR >> 7:
+    case GICD_ICPENDR >> 7:
+    case GICD_ISACTIVER >> 7:
+    case GICD_ICACTIVER >> 7: /* OP_* in the registers' order */
+        *res = bitmap_access(g, vcpu, (uint32_t)(off & 0x7f) * 8,
+                             (unsigned)(off >> 7) - (GICD_IGROUPR >> 7), serves, a);
+        return true;
+    case GICD_IPRIORITYR >> 7:
+    case (GICD_IPRIORITYR >> 7) + 1:
+        /* the other kind of interrupt's words (their own were taken before) */
+        *res = a->size == 1 || a->size == 4 ? vgic_raz_wi(a) : FAULT_UNHANDLED;
+        return true;
+    case GICD_ICFGR >> 7:
+        if (off >= GICD_ICFGR + VGIC_INTID_NUM / 4)
+            return false;
+        *res = cfg_access(g, vcpu, (uint32_t)(off - GICD_ICFGR) * 4, serves, a);
+        return true;
+    default: return false;
+    }
+}
+
+/* CTLR: the group enables are all the guest may change. */
+static memory_fault_result_t gicd_ctlr_write(vgic_t *g, uint32_t v)
+{
+    spin_lock(&g->lock);
+    __atomic_store_n(&g->ctl[CTL_CTLR],
+                     (v & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | g->ops->ctlr_fixed,
+                     __ATOMIC_RELAXED);
+    vgic_notify_all_locked(g);
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
+/* The distributor's registers but the two gicd_access finishes itself. */
+static OUT_OF_LINE memory_fault_result_t gicd_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_t *g = cookie;
+    uint64_t off = a->addr & (VGIC_GICD_SIZE - 1);
+    uint64_t p = off - (GICD_IPRIORITYR + GIC_PRIV_NUM);
+    memory_fault_result_t res;
+    (void)mem;
+    if (a->size > 8 || (off & (a->size - 1)))
+        return FAULT_UNHANDLED;
+    if (off < CTL_WORDS * 4) { /* the control words: 32-bit only */
+        if (a->size != 4)
+            return FAULT_UNHANDLED;
+        if (!a->write)
+            return vgic_read_only(a, __atomic_load_n(&g->ctl[off / 4], __ATOMIC_RELAXED));
+        return off == GICD_CTLR ? gicd_ctlr_write(g, (uint32_t)a->value) : FAULT_HANDLED;
+    }
+    if (p < SPI_NUM)
+        return vgic_prio_access(g->prio, p + GIC_PRIV_NUM, a);
+    if (g->ops->gicd_regs(g, off, a, &res))
+        return res;
+    if (vgic_per_irq_access(g, a->vcpu, off, g->ops->gicd_serves, a, &res))
+        return res;
+    /* reserved space: 32-bit only */
+    return a->size == 4 ? vgic_raz_wi(a) : FAULT_UNHANDLED;
+}
+
+/* The distributor. A read of a control word (TYPER, CTLR...) and a write of an SPIs' priority
+ * word, the registers a driver touches most, are finished here in a few instructions; the rest
+ * goes to gicd_other. */
+memory_fault_result_t vgic_gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_t *g = cookie;
+    uint64_t off = a->addr & (VGIC_GICD_SIZE - 1); /* the reservation is the frame */
+    OPAQUE(off);
+    if (a->size == 4) {
+        if (!a->write) {
+            /* a control word: no offset bits set but a word's from 0x00 to 0x7c */
+            if (!(off & ~(uint64_t)(GICD_IGROUPR - 4))) {
+                a->value = *(const uint32_t *)((uintptr_t)g->ctl + off);
+                return FAULT_HANDLED;
+            }
+        } else {
+            /* an SPIs' priority word: p aligned (rotated, its low bits would be high) and
+             * below the last; one store of an aligned word */
+            uint64_t p = off - (GICD_IPRIORITYR + GIC_PRIV_NUM);
+            if (((p >> 2) | (p << 62)) < SPI_NUM / 4) {
+                *(volatile uint32_t *)((uintptr_t)g->prio + GIC_PRIV_NUM + p) = (uint32_t)a->value;
+                return FAULT_HANDLED;
+            }
+        }
+    }
+    return gicd_other(mem, a, cookie);
+}

@@ -1,0 +1,162 @@
+/*
+ * What the two virtual GICs share (vdev/vgic_core.c): every interrupt's state, the list
+ * registers, the distributor's registers laid out alike in GICv2 and GICv3 (control words,
+ * group, enable, pending, active, priority and configuration), and the irqchip_t hooks that only
+ * move interrupt state. vdev/vgic.c adds what only a GICv3 has (redistributors, GICD_IROUTER,
+ * ICC_SGI1R_EL1), vdev/vgic_v2.c what only a GICv2 has (banked private registers in the
+ * distributor, GICD_ITARGETSR, GICD_SGIR, the CPU interface mapped from GICV); each fills a
+ * vgic_ops_t with it. Private to the vgic files.
+ */
+#ifndef VDEV_VGIC_CORE_H
+#define VDEV_VGIC_CORE_H
+#include <arch/gic.h>
+#include <arch/gic_regs.h>
+#include <arch/spinlock.h>
+#include <core/irq.h>
+#include <core/irqchip.h>
+#include <core/vdev.h>
+#include <core/vm.h>
+
+/* Where the guest finds its distributor: QEMU virt's address, for either version, so guests
+ * built for that board work. */
+#define VGIC_GICD_BASE 0x08000000UL
+#define VGIC_GICD_SIZE 0x10000UL
+#define VGIC_INTID_NUM IRQCHIP_INTID_NUM
+#define VGIC_IIDR      0x0100053b /* implementer "septum" 0x53b, revision 1 */
+#define VGIC_SPI_NUM   (VGIC_INTID_NUM - GIC_PRIV_NUM)
+/* an SPI's route when it names no vCPU of the VM (a GICv2 target list without one): it stays
+ * pending and goes nowhere until the guest routes it */
+#define VGIC_ROUTE_NONE 0xff
+
+/* bit operations on the interrupt bitmaps */
+enum { OP_GROUP, OP_SENABLE, OP_CENABLE, OP_SPEND, OP_CPEND, OP_SACTIVE, OP_CACTIVE };
+/* requests for an interrupt in a list register, applied by its vCPU */
+#define REQ_PEND     1U /* pending again (an edge while it is active) */
+#define REQ_UNPEND   2U
+#define REQ_UNACTIVE 4U
+/* ICFGR0 after reset: the 16 SGIs, edge-triggered (the upper bit of each pair) */
+#define CFG_SGIS 0xaaaaaaaaU
+
+typedef struct virq {
+    bool enabled, pending, active, edge, group1, hw, level, in_lr;
+    uint8_t lr, req;
+    /* GICv2 SGIs: the vCPUs it is pending from, a bit each (one list register serves one
+     * source, which the guest reads back from GICC_IAR) */
+    uint8_t src, lr_src; /* lr_src: the source of the one in the list register */
+} virq_t;
+
+/* A redistributor's RD frame from 0x00 to 0x1f (CTLR, IIDR, TYPER, STATUSR, WAKER, two reserved
+ * words) as the guest reads it; as doublewords, the second is TYPER. GICv3 only. */
+enum { RD_IIDR = 1, RD_TYPER = 2, RD_WAKER = 5, RD_WORDS = 8 };
+typedef union vgic_rd {
+    uint32_t w[RD_WORDS];
+    uint64_t d[RD_WORDS / 2];
+} vgic_rd_t;
+
+typedef struct vgic_cpu {
+    vgic_rd_t rd; /* first: the redistributor's reservation cookie is this vgic_cpu_t */
+    /* the private interrupts' priorities, a byte each in IPRIORITYR's layout */
+    uint32_t prio[GIC_PRIV_NUM / 4];
+    /* their IGROUPR0, ISENABLER0 and ICFGR0-1 as the guest reads them (see "register
+     * emulation" in vgic_core.c) */
+    uint32_t group0, enable0, cfg0[2];
+    struct vgic *g;
+    unsigned id;
+    virq_t priv[GIC_PRIV_NUM];
+    /* interrupts that may wait for a list register: a superset, kept so that filling the list
+     * registers looks only at these instead of every INTID */
+    uint64_t maybe[VGIC_INTID_NUM / 64];
+    uint16_t lr_intid[16];
+    uint32_t lr_used;
+} vgic_cpu_t;
+
+/* The distributor's words from 0x00 to 0x7c (CTLR, TYPER, IIDR, reserved...) as the guest
+ * reads them; CTLR's enable bits are the distributor's group enables. */
+enum { CTL_CTLR, CTL_TYPER, CTL_IIDR, CTL_WORDS = GICD_IGROUPR / 4 };
+
+struct vgic;
+/* Which interrupts a per-interrupt register block serves: a redistributor's the private ones, a
+ * GICv3 distributor's the SPIs, a GICv2 distributor's all (its private words banked per vCPU). */
+typedef enum { VGIC_SERVES_PRIV, VGIC_SERVES_SPI, VGIC_SERVES_ALL } vgic_serves_t;
+
+typedef struct vgic_ops {
+    unsigned version;    /* the physical GIC's it virtualises */
+    uint32_t ctlr_fixed; /* GICD_CTLR bits that always read as set */
+    vgic_serves_t gicd_serves;
+    /* The distributor registers only this version has (a GICv2's banked private priorities
+     * included): true if off is one of them, with *res the access's result. */
+    bool (*gicd_regs)(struct vgic *g, uint64_t off, mem_access_t *a, memory_fault_result_t *res);
+    /* vCPU vcpu starts (and, for vCPU 0, the VM): this version's own state is reset. Locked. */
+    void (*reset_locked)(struct vgic *g, unsigned vcpu);
+} vgic_ops_t;
+
+typedef struct vgic {
+    uint32_t ctl[CTL_WORDS]; /* first: the distributor's reservation cookie is this vgic_t */
+    /* the SPIs' priorities, a byte each as in IPRIORITYR, at their INTID (the private
+     * interrupts' first bytes are unused: each vCPU has its own) */
+    uint32_t prio[VGIC_INTID_NUM / 4];
+    /* the SPIs' IGROUPR, ISENABLER and ICFGR words as the guest reads them, at their own index
+     * (the first ones unused) */
+    uint32_t group[VGIC_INTID_NUM / 32], enable[VGIC_INTID_NUM / 32], cfg[VGIC_INTID_NUM / 16];
+    bool present;
+    spinlock_t lock;
+    vm_t *vm;
+    const vgic_ops_t *ops;
+    virq_t spi[VGIC_SPI_NUM];
+    /* each SPI's vCPU (VGIC_ROUTE_NONE: none), from the version's routing register */
+    uint8_t route[VGIC_SPI_NUM];
+    uint64_t irouter[VGIC_SPI_NUM]; /* GICv3: GICD_IROUTER as written */
+    uint8_t targets[VGIC_SPI_NUM];  /* GICv2: GICD_ITARGETSR as written */
+    vgic_cpu_t cpu[VM_VCPU_MAX];
+    uint64_t overflows;
+} vgic_t;
+
+/* The slow paths of register emulation: out of line, called with the callback's own arguments in
+ * the same registers (GCC would otherwise drop or reorder them, and the fast paths would pay for
+ * the shuffle). OPAQUE(x) keeps the compiler from folding what it knows of x into a constant
+ * that takes an extra instruction to build (it emits nothing). */
+#define OPAQUE(x) __asm__("" : "+r"(x))
+#if __has_attribute(noipa)
+#define OUT_OF_LINE __attribute__((noipa))
+#else
+#define OUT_OF_LINE __attribute__((noinline))
+#endif
+
+/* The VM's vGIC state, and one interrupt's (private ones are vcpu's). */
+vgic_t *vgic_of(const vm_t *vm);
+virq_t *vgic_virq(vgic_t *g, unsigned vcpu, uint32_t intid);
+/* Set up g for vm with ops: true if the physical GIC is of ops' version (else g is untouched:
+ * it may be the other version's).
+ * The control words and routes are the version's to fill after. */
+bool vgic_init(vgic_t *g, vm_t *vm, const vgic_ops_t *ops);
+
+/* Under g's lock: intid (vcpu's, or an SPI) may now wait for a list register; make it pending;
+ * after a change that may concern vcpu (or every vCPU), update it here or kick its CPU. */
+void vgic_mark(vgic_t *g, unsigned vcpu, uint32_t intid);
+void vgic_set_pending_locked(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid);
+void vgic_notify_locked(vgic_t *g, unsigned vcpu);
+void vgic_notify_all_locked(vgic_t *g);
+/* For reads: if the calling CPU runs vcpu, bring its list-register state in first. */
+void vgic_sync_if_mine(vgic_t *g, unsigned vcpu);
+/* An SPI's route changed to vcpu (or VGIC_ROUTE_NONE): a pending one goes there. Locked. */
+void vgic_route_locked(vgic_t *g, uint32_t intid, unsigned vcpu);
+
+/* The hooks both versions' irqchip_t share. */
+void vgic_vcpu_reset(vcpu_t *v);
+void vgic_forward(vcpu_t *v, uint32_t intid);
+void vgic_update_current(vcpu_t *v);
+void vgic_set_level(vm_t *vm, uint32_t intid, bool level);
+void vgic_raise_private(vm_t *vm, unsigned vcpu, uint32_t intid);
+
+/* Register emulation pieces. */
+memory_fault_result_t vgic_raz_wi(mem_access_t *a);
+memory_fault_result_t vgic_read_only(mem_access_t *a, uint32_t v);
+/* IPRIORITYR: p is the offset into prios (a byte each, in the register's layout). */
+memory_fault_result_t vgic_prio_access(uint32_t *prios, uint64_t p, mem_access_t *a);
+/* The per-interrupt registers from IGROUPR to ICFGR of a block serving which interrupts; off
+ * is aligned to the access's size. False if off is in none of them. */
+bool vgic_per_irq_access(vgic_t *g, unsigned vcpu, uint64_t off, vgic_serves_t serves,
+                         mem_access_t *a, memory_fault_result_t *res);
+/* The distributor's reservation callback (cookie: the vgic_t). */
+memory_fault_result_t vgic_gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie);
+#endif
