@@ -72,6 +72,7 @@ static uint64_t lr_value(virq_t *q, uint32_t intid, unsigned prio, uint64_t stat
          * here and come in when this one is done */
         unsigned s = (unsigned)__builtin_ctz(q->src);
         q->src &= (uint8_t) ~(1U << s);
+        q->lr_src = (uint8_t)s;
         v |= (uint64_t)s << ICH_LR_V2_SRC_SHIFT;
     }
     if (q->group1)
@@ -131,8 +132,11 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
             q->req = 0;
             if (keep || (!q->edge && q->level) || q->src)
                 q->pending = true; /* pended meanwhile, the line is still up, or more sources */
-            if (q->pending)
+            if (q->pending) {
                 vgic_mark(g, vcpu, intid);
+                if (!owned_by(g, intid, vcpu))
+                    vgic_notify_locked(g, spi_target(g, intid)); /* routed elsewhere meanwhile */
+            }
         } else if (st != lr >> ICH_LR_STATE_SHIFT) {
             gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
         }

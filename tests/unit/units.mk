@@ -32,6 +32,13 @@ test_fmt_SRCS     := core/lib/fmt.c
 FAKE_ARCH_SRCS := $(wildcard tests/unit/fake_arch/*.c)
 UNIT_TESTS += test_vgic
 test_vgic_SRCS    := vdev/vgic.c vdev/vgic_core.c mm/reserve.c mm/region.c tests/unit/helpers/fake_log.c
+# The virtual GICv2's own registers over the shared distributor state, and the physical GICv2's
+# list-register translation and CPU interface over fake MMIO frames.
+UNIT_TESTS += test_vgic2
+test_vgic2_SRCS   := vdev/vgic_v2.c vdev/vgic_core.c mm/reserve.c mm/region.c \
+                     tests/unit/helpers/fake_log.c
+UNIT_TESTS += test_gicv2_lr
+test_gicv2_lr_SRCS := arch/aarch64/gicv2.c
 UNIT_TESTS += test_hvc
 test_hvc_SRCS     := core/hvc.c core/psci.c mm/region.c mm/reserve.c tests/unit/helpers/fake_log.c
 UNIT_TESTS += test_mmio
