@@ -5,19 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-log=$BUILD/logs/bench.log
+log=$BUILD/logs/bench.log log2=$BUILD/logs/bench-gicv2.log
 mkdir -p "$(dirname "$log")"
-timeout -k 5 120 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 \
-  -m 1G -smp 2 -icount shift=0 -display none -nic none -no-reboot -monitor none -serial "file:$log" \
-  -kernel "$BUILD/septum.bin" -initrd "$BUILD/systems/bench.pack" \
-  -append "septum.loglevel=debug" </dev/null >/dev/null 2>&1 || true
-tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
+bench_run() { # GIC-VERSION LOG: the bench system on QEMU virt with that GIC
+  timeout -k 5 120 qemu-system-aarch64 -M "virt,virtualization=on,gic-version=$1" -cpu cortex-a57 \
+    -m 1G -smp 2 -icount shift=0 -display none -nic none -no-reboot -monitor none -serial "file:$2" \
+    -kernel "$BUILD/septum.bin" -initrd "$BUILD/systems/bench.pack" \
+    -append "septum.loglevel=debug" </dev/null >/dev/null 2>&1 || true
+  tr -d '\r' <"$2" >"$2.txt" && mv "$2.txt" "$2"
+}
+bench_run 3 "$log"
+bench_run 2 "$log2"
 
-get() { sed -nE "s/$1/\\1/p" "$log" | head -n 1; }
+get() { sed -nE "s/$1/\\1/p" "${2:-$log}" | head -n 1; }
 null=$(get '^\[bench\] bench: null hypercall round trip: ([0-9]+) instructions$')
 mmio=$(get '^\[bench\] bench: MMIO store round trip: ([0-9]+) instructions$')
 psci=$(get '^\[bench\] bench: PSCI_VERSION round trip: ([0-9]+) instructions$')
-reg() { get "^\\[bench\\] bench: $1 round trip: ([0-9]+) instructions\$"; }
+reg() { get "^\\[bench\\] bench: $1 round trip: ([0-9]+) instructions\$" "${2:-$log}"; }
 imsc=$(reg 'PL011 IMSC store')
 fr=$(reg 'PL011 FR load')
 gicd_typer=$(reg 'GICD_TYPER load')
@@ -26,6 +30,13 @@ gicr_typer=$(reg 'GICR_TYPER load')
 gicr_waker=$(reg 'GICR_WAKER store')
 timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions \(mean [0-9]+\)$')
 timer_mean=$(get '^\[bench\] bench: virtual timer interrupt delivery: [0-9]+ EL2 instructions \(mean ([0-9]+)\)$')
+late_re='^\[bench\] bench: virtual timer deadline to vector: ([0-9]+) ns \(mean ([0-9]+)\)$'
+late=$(get "$late_re") late_mean=$(get "${late_re/([0-9]+) ns/[0-9]+ ns}")
+# the same on a GICv2 (vGICv2 over the GIC-400 driver)
+gicd_typer2=$(reg 'GICD_TYPER load' "$log2") gicd_prio2=$(reg 'GICD_IPRIORITYR store' "$log2")
+timer2=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions \(mean [0-9]+\)$' "$log2")
+timer2_mean=$(get '^\[bench\] bench: virtual timer interrupt delivery: [0-9]+ EL2 instructions \(mean ([0-9]+)\)$' "$log2")
+late2=$(get "$late_re" "$log2") late2_mean=$(get "${late_re/([0-9]+) ns/[0-9]+ ns}" "$log2")
 gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone.*$')
 gbatch=$(get '^\[bench\] bench: grant map\+unmap pair: [0-9]+ instructions alone, ([0-9]+) per pair in batches of 16$')
 gfar=$(get '^\[bench\] bench: grant map\+unmap pair at 0x60000000: ([0-9]+) instructions$')
@@ -79,6 +90,11 @@ echo "| vGIC distributor store (GICD_IPRIORITYR; target ≤ 120) | $gicd_prio in
 echo "| vGIC redistributor load (GICR_TYPER, 64-bit; target ≤ 120) | $gicr_typer instructions | |"
 echo "| vGIC redistributor store (GICR_WAKER; target ≤ 120) | $gicr_waker instructions | |"
 echo "| virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer EL2 instructions (mean $timer_mean) | |"
+echo "| virtual timer, the guest's view: deadline (CNTV_CVAL) to its handler (least of 100; mean) | $late ns (mean $late_mean) | |"
+echo "| GICv2: vGICv2 distributor load, constant register (GICD_TYPER) | $gicd_typer2 instructions | |"
+echo "| GICv2: vGICv2 distributor store (GICD_IPRIORITYR) | $gicd_prio2 instructions | |"
+echo "| GICv2: virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer2 EL2 instructions (mean $timer2_mean) | |"
+echo "| GICv2: virtual timer, the guest's view: deadline to its handler (least of 100; mean) | $late2 ns (mean $late2_mean) | |"
 echo "| Debian Linux (2 vCPUs) from reset to its initramfs marker, virtual time (target ≤ 3% more) | $lin_row | |"
 echo "| grant map + unmap pair (another VM's page), one operation per hypercall, next to the grant table (target ≤ 1,000) | $gmap instructions | |"
 echo "| grant map + unmap pair at 0x60000000, a hole of the VM's address space (target ≤ 1,000) | $gfar instructions | |"
