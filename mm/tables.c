@@ -97,6 +97,8 @@ static void *take(unsigned npages, paddr_t *pa)
         unsigned first = (unsigned)((npages - (pl->base / PAGE_SIZE) % npages) % npages);
         for (unsigned i = first; i + npages <= pl->npages; i += npages) {
             paddr_t at = pl->base + i * PAGE_SIZE;
+            if (at == 0)
+                continue; /* RAM at 0 (the ZCU102's): page 0 would be a NULL table */
             unsigned j = 0;
             while (j < npages && !pl->used[i + j])
                 j++;
