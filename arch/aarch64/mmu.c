@@ -23,24 +23,31 @@ static uint64_t dcache_line(void)
     return (uint64_t)CACHE_LINE_MIN << ((ctr >> 16) & 0xf);
 }
 
-void arch_dcache_clean(const void *p, uint64_t size)
-{
-    uint64_t line = dcache_line();
-    uint64_t a = (uint64_t)p & ~(line - 1);
-    for (; a < (uint64_t)p + size; a += line)
-        __asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");
-    dsb_sy();
-}
+/* Four lines a round (10 instructions), then one: a VM's kernel is cleaned after it is loaded
+ * (33 MB for Debian's: 2 M instructions at a line a round). */
+#define DC_BY_LINE(op, p, size)                                                                    \
+    do {                                                                                           \
+        uint64_t line = dcache_line(), end = (uint64_t)(p) + (size);                               \
+        uint64_t a = (uint64_t)(p) & ~(line - 1);                                                  \
+        uint64_t rounds = a < end ? (end - a) / (4 * line) : 0;                                    \
+        if (rounds)                                                                                \
+            __asm__ volatile("1: dc " op ", %[a]\n\tadd %[a], %[a], %[l]\n\t"                      \
+                             "dc " op ", %[a]\n\tadd %[a], %[a], %[l]\n\t"                         \
+                             "dc " op ", %[a]\n\tadd %[a], %[a], %[l]\n\t"                         \
+                             "dc " op ", %[a]\n\tadd %[a], %[a], %[l]\n\t"                         \
+                             "subs %[n], %[n], #1\n\tb.ne 1b"                                      \
+                             : [a] "+r"(a), [n] "+r"(rounds)                                       \
+                             : [l] "r"(line)                                                       \
+                             : "cc", "memory");                                                    \
+        for (; a < end; a += line)                                                                 \
+            __asm__ volatile("dc " op ", %0" ::"r"(a) : "memory");                                 \
+        dsb_sy();                                                                                  \
+    } while (0)
 
-void arch_dcache_inval(const void *p, uint64_t size)
-{
-    uint64_t line = dcache_line();
-    uint64_t a = (uint64_t)p & ~(line - 1);
-    /* clean+invalidate: a partial line at either end may hold someone else's live data */
-    for (; a < (uint64_t)p + size; a += line)
-        __asm__ volatile("dc civac, %0" ::"r"(a) : "memory");
-    dsb_sy();
-}
+void arch_dcache_clean(const void *p, uint64_t size) { DC_BY_LINE("cvac", p, size); }
+
+/* clean+invalidate: a partial line at either end may hold someone else's live data */
+void arch_dcache_inval(const void *p, uint64_t size) { DC_BY_LINE("civac", p, size); }
 
 void arch_tlb_inval_el2(uint64_t va, uint64_t size)
 {

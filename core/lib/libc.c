@@ -42,6 +42,19 @@ void *memset(void *dst, int c, size_t n)
         *d++ = (uint8_t)c;
         n--;
     }
+    /* 64 bytes a round: zeroing table pages and VM state was 146,000 of a boot's 1.96 M
+     * instructions at 8 bytes a round */
+    for (; n >= 64; n -= 64, d += 64) {
+        uint64_t *w = (uint64_t *)(void *)d;
+        w[0] = v;
+        w[1] = v;
+        w[2] = v;
+        w[3] = v;
+        w[4] = v;
+        w[5] = v;
+        w[6] = v;
+        w[7] = v;
+    }
     for (; n >= 8; n -= 8, d += 8)
         *(uint64_t *)(void *)d = v;
     while (n--)
