@@ -140,11 +140,16 @@ static uint64_t flash_image_in_ram(const boot_info_t *info)
  * allocator; page tables get a pool of it; firmware maps get a VA window above all RAM. */
 void boot_memory(const boot_info_t *info)
 {
-    frame_range_t ram[BOARD_MEM_MAX], taken[BOARD_RESV_MAX + 4];
+    frame_range_t ram[BOARD_MEM_MAX], taken[BOARD_RESV_MAX + 5];
     unsigned nt = 0;
     for (unsigned i = 0; i < board.mem_num; i++)
         ram[i] = (frame_range_t){board.mem[i].base, board.mem[i].size};
     take(taken, &nt, (uint64_t)__image_start, (uint64_t)(__image_end - __image_start));
+    /* Physical page 0, where a board has RAM there (the ZCU102), is never handed out: septum
+     * reaches its table pages and frames through identity pointers, and a page at 0 would be
+     * NULL, an allocation failure to every caller (the first table page from the pool there
+     * failed a VM's grant-table mapping with -ENOMEM). Outside RAM this takes nothing. */
+    take(taken, &nt, 0, PAGE_SIZE);
     /* a flash image in RAM: the whole window, its bundle included (the bundle's size is known
      * only once it is checked, which needs the allocator) */
     uint64_t flash_end = flash_image_in_ram(info);
