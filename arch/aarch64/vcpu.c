@@ -135,10 +135,15 @@ void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
 #define PAR_F       BIT(0)
 #define PAR_PA_MASK 0x0000fffffffff000UL
 
-bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa)
+/* AT S1E1R or S1E1W: the guest's own stage 1 for an EL1 read or write at va, as its vCPU is
+ * loaded (with its MMU off, the identity). PAR_EL1 is the guest's: saved and put back. */
+static bool guest_at(uint64_t va, bool write, uint64_t *ipa)
 {
     uint64_t saved = read_sysreg(par_el1);
-    __asm__ volatile("at s1e1r, %0" ::"r"(va) : "memory");
+    if (write)
+        __asm__ volatile("at s1e1w, %0" ::"r"(va) : "memory");
+    else
+        __asm__ volatile("at s1e1r, %0" ::"r"(va) : "memory");
     isb();
     uint64_t par = read_sysreg(par_el1);
     write_sysreg(saved, par_el1);
@@ -146,6 +151,13 @@ bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa)
         return false;
     *ipa = (par & PAR_PA_MASK) | (va & 0xfffUL);
     return true;
+}
+
+bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa) { return guest_at(va, false, ipa); }
+
+bool arch_guest_va_translate(uint64_t va, bool write, uint64_t *ipa)
+{
+    return guest_at(va, write, ipa);
 }
 
 uint64_t arch_guest_sp(const arch_regs_t *f)

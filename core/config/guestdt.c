@@ -7,13 +7,15 @@
 #include <config/guestdt.h>
 #include <core/vdev.h>
 #include <libfdt.h>
+#include <septum/xen_evtchn.h>
 #include <stdio.h>
 
-#define GIC_PHANDLE    1
-#define GIC_PPI        1
-#define GIC_SPI_TYPE   0
-#define IRQ_LEVEL_HIGH 4
-#define IRQ_LEVEL_LOW  0xf04 /* all CPUs, level-triggered active-low: the timer's usual flags */
+#define GIC_PHANDLE       1
+#define GIC_PPI           1
+#define GIC_SPI_TYPE      0
+#define IRQ_LEVEL_HIGH    4
+#define IRQ_LEVEL_LOW     0xf04 /* all CPUs, level-triggered active-low: the timer's usual flags */
+#define IRQ_LEVEL_LOW_ALL 0xf08 /* all CPUs, level-triggered active low (Xen's event PPI) */
 
 static int prop_cells(void *fdt, const char *name, const uint32_t *v, unsigned n)
 {
@@ -39,6 +41,40 @@ static int reg64(void *fdt, const uint64_t *pairs, unsigned n)
         if (rc_)                                                                                   \
             return rc_;                                                                            \
     } while (0)
+
+/* septum's own node, or for a xen-guest VM Xen's binding (Linux's
+ * Documentation/devicetree/bindings/arm/xen.txt): the name exactly "hypervisor", the versioned
+ * compatible first (Linux takes the version from it) and "xen,xen"; reg[0] where the guest maps
+ * its grant-table frames, reg[1] the rest of the grant window (extended region: free space for
+ * foreign mappings); the event-channel PPI. septum's own strings and properties stay, for the
+ * SDK. */
+static int hypervisor_node(const vm_t *vm, void *buf)
+{
+    TRY(fdt_begin_node(buf, "hypervisor"));
+    if (vm->cfg.xen_guest) {
+        static const char xen_compat[] = "xen,xen-4.17\0xen,xen\0septum,hypervisor";
+        TRY(fdt_property(buf, "compatible", xen_compat, sizeof(xen_compat)));
+    } else
+        TRY(fdt_property_string(buf, "compatible", "septum,hypervisor"));
+    TRY(fdt_property_string(buf, "septum,console", "hvc"));
+    /* the Xen-compatible grant-table ABI and where foreign frames may be mapped */
+    TRY(fdt_property_string(buf, "septum,xen-abi", "grant-table-v1"));
+    TRY(fdt_property_u32(buf, "septum,domid", vm->cfg.domid));
+    if (vm->cfg.xen_guest) {
+        uint64_t table = SEPTUM_GNTTAB_FRAMES * 4096UL;
+        uint64_t reg[4] = {VM_GRANT_WINDOW, table, VM_GRANT_WINDOW + table,
+                           VM_GRANT_WINDOW_SIZE - table};
+        TRY(reg64(buf, reg, 4));
+        /* the upcall: PPI 15 (INTID 31) to every CPU, level-triggered active low, as Xen's */
+        static const uint32_t evtchn_irq[] = {GIC_PPI, XEN_EVTCHN_PPI - 16, IRQ_LEVEL_LOW_ALL};
+        if (vm->irqchip)
+            TRY(prop_cells(buf, "interrupts", evtchn_irq, 3));
+    } else {
+        uint64_t win[2] = {VM_GRANT_WINDOW, VM_GRANT_WINDOW_SIZE};
+        TRY(reg64(buf, win, 2));
+    }
+    return fdt_end_node(buf);
+}
 
 int guestdt_build(const vm_t *vm, void *buf, size_t size)
 {
@@ -124,15 +160,7 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
         TRY(vm->irqchip->dt_node(vm, buf, GIC_PHANDLE));
     TRY(vdev_dt_nodes(vm, buf));
 
-    TRY(fdt_begin_node(buf, "hypervisor"));
-    TRY(fdt_property_string(buf, "compatible", "septum,hypervisor"));
-    TRY(fdt_property_string(buf, "septum,console", "hvc"));
-    /* the Xen-compatible grant-table ABI and where foreign frames may be mapped */
-    TRY(fdt_property_string(buf, "septum,xen-abi", "grant-table-v1"));
-    TRY(fdt_property_u32(buf, "septum,domid", vm->cfg.domid));
-    uint64_t win[2] = {VM_GRANT_WINDOW, VM_GRANT_WINDOW_SIZE};
-    TRY(reg64(buf, win, 2));
-    TRY(fdt_end_node(buf));
+    TRY(hypervisor_node(vm, buf));
 
     TRY(fdt_end_node(buf));
     return fdt_finish(buf);

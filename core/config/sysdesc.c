@@ -16,6 +16,10 @@
  *       initrd = "rootfs.cpio.gz"; initrd-load = <..>;   optional
  *       dtb-load = <hi lo>;                           optional: where its device tree goes
  *       dtb = "board.dtb";                            optional: instead of a generated one
+ *       domid = <2>; grant-peers = <1 3>;             optional: its Xen domain id, its grant peers
+ *       xen-guest;                                    optional: Xen's /hypervisor node in its
+ *                                                     generated device tree (Linux becomes a
+ *                                                     Xen guest)
  *       rtc@9010000 {                                 optional pass-through devices
  *           compatible = "septum,passthrough";
  *           reg = <0x0 0x9010000 0x0 0x1000>;         same address for guest and host
@@ -180,6 +184,39 @@ static int parse_devices(ctx_t *c, int node, vm_config_t *cfg, const dev_check_t
     return 0;
 }
 
+/* Every property a VM node may have: any other is refused by name, so a misspelt one is not
+ * silently ignored. */
+static const char *const vm_props[] = {
+    "compatible",    "cpus",
+    "memory",        "kernel",
+    "kernel-load",   "kernel-xip",
+    "xip-size",      "initrd",
+    "initrd-load",   "dtb",
+    "dtb-load",      "bootargs",
+    "on-fault",      "septum,test-control",
+    "septum,pmu",    "domid",
+    "grant-peers",   "xen,evtchn",
+    "xen-guest",     "phandle",
+    "linux,phandle",
+};
+
+static int unknown_props(ctx_t *c, int node)
+{
+    int p;
+    fdt_for_each_property_offset(p, c->fdt, node)
+    {
+        const char *name;
+        if (!fdt_getprop_by_offset(c->fdt, p, &name, NULL) || !name)
+            return bad(c, "a property cannot be read");
+        bool known = false;
+        for (size_t i = 0; i < sizeof(vm_props) / sizeof(vm_props[0]) && !known; i++)
+            known = !strcmp(name, vm_props[i]);
+        if (!known)
+            return bad(c, "unknown property \"%s\"", name);
+    }
+    return 0;
+}
+
 static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const void *bundle,
                     vm_config_t *cfg, bool *cpu_used, const vm_config_t *all, unsigned idx,
                     const dev_check_t *chk)
@@ -198,6 +235,9 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
             return bad(c, "VM name \"%s\": use a-z, 0-9, - and _ (no unit address)", name);
     strcpy(cfg->name, name);
     c->vm = cfg->name;
+    int rc = unknown_props(c, node);
+    if (rc)
+        return rc;
     for (unsigned i = 0; i < idx; i++)
         if (!strcmp(all[i].name, name))
             return bad(c, "name already used by %s", all[i].node);
@@ -333,7 +373,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
             load < cfg->dtb_load + VM_DTB_SIZE)
             return bad(c, "dtb-load 0x%lx overlaps the kernel", (unsigned long)cfg->dtb_load);
     }
-    int rc = parse_devices(c, node, cfg, chk);
+    rc = parse_devices(c, node, cfg, chk);
     if (rc)
         return rc;
 
@@ -348,6 +388,10 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     cfg->stop_on_fault = on_fault && !strcmp(on_fault, "stop");
     cfg->test_control = fdt_getprop(c->fdt, node, "septum,test-control", NULL) != NULL;
     cfg->pmu = fdt_getprop(c->fdt, node, "septum,pmu", NULL) != NULL;
+    int xlen;
+    cfg->xen_guest = fdt_getprop(c->fdt, node, "xen-guest", &xlen) != NULL;
+    if (cfg->xen_guest && xlen != 0)
+        return bad(c, "xen-guest takes no value");
     int dlen;
     const fdt32_t *dp = fdt_getprop(c->fdt, node, "domid", &dlen);
     cfg->domid = (uint16_t)(idx + 1);

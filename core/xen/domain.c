@@ -17,9 +17,15 @@
 #include <string.h>
 #include <xen/domain.h>
 #include <xen/gnttab.h>
+#include <xen/guestmem.h>
+#include <xen/hvm.h>
+#include <xen/physmap.h>
+#include <xen/shinfo.h>
 
 /* Guest frame numbers septum accepts: 48-bit guest-physical addresses at most. */
 #define GFN_LIMIT (1UL << (48 - PAGE_SHIFT))
+
+_Static_assert(GNTTAB_MAX_FRAMES == SEPTUM_GNTTAB_FRAMES, "the table the device tree describes");
 
 static gnttab_t gnt;
 static struct {
@@ -44,31 +50,30 @@ vm_t *xen_vm_of(domid_t d)
     return NULL;
 }
 
-int xen_guest_copy(vm_t *vm, void *buf, uint64_t gpa, size_t len, bool to_guest)
-{
-    gasp_map_handle_t h;
-    if (!vm || !len || gasp_map(&vm->regions, gpa, len, to_guest ? GMF_W : GMF_R, &h) != EOK)
-        return -1;
-    if (to_guest)
-        memcpy(gasp_get_vaddr(h), buf, len);
-    else
-        memcpy(buf, gasp_get_vaddr(h), len);
-    gasp_unmap_handle(h);
-    return 0;
-}
-
 /* ---- the engine's environment ---- */
 
-/* A hypercall's operation array (within one page of the caller's RAM), mapped once for all its
- * operations with the guest's own rights (gasp_map), as xen_guest_copy maps each copy. */
-static void *env_array_map(void *ctx, domid_t d, uint64_t gpa, size_t len, bool write)
+/* The engine reaches only the calling domain's memory, at the addresses its operations carry:
+ * virtual addresses of the calling vCPU (xen/guestmem.h). */
+vcpu_t *xen_caller(domid_t d)
+{
+    vcpu_t *v = vcpu_current();
+    return v && v->vm == xen_vm_of(d) ? v : NULL;
+}
+
+/* A hypercall's operation array, mapped once for all its operations when it lies in one page
+ * of the caller's virtual memory (one stage-1 translation, the guest's own rights: xen/guestmem.h);
+ * NULL otherwise, and the engine copies each operation (page by page) instead. */
+static void *env_array_map(void *ctx, domid_t d, uint64_t va, size_t len, bool write)
 {
     (void)ctx;
-    vm_t *vm = xen_vm_of(d);
-    gasp_map_handle_t h;
-    if (!vm || !len || gasp_map(&vm->regions, gpa, len, write ? GMF_R | GMF_W : GMF_R, &h) != EOK)
+    xen_gmap_t m;
+    if (xen_guest_map(xen_caller(d), va, len, write, &m))
         return NULL;
-    return gasp_get_vaddr(h);
+    if (m.len < len) { /* it crosses a page */
+        xen_guest_unmap(&m);
+        return NULL;
+    }
+    return m.ptr;
 }
 
 static void env_array_unmap(void *ctx, void *p)
@@ -77,16 +82,16 @@ static void env_array_unmap(void *ctx, void *p)
     fwmap_unmap_vaddr(p);
 }
 
-static int env_from(void *ctx, domid_t d, void *dst, uint64_t gpa, size_t len)
+static int env_from(void *ctx, domid_t d, void *dst, uint64_t va, size_t len)
 {
     (void)ctx;
-    return xen_guest_copy(xen_vm_of(d), dst, gpa, len, false);
+    return xen_guest_copy(xen_caller(d), dst, va, len, false) ? -1 : 0;
 }
 
-static int env_to(void *ctx, domid_t d, uint64_t gpa, const void *src, size_t len)
+static int env_to(void *ctx, domid_t d, uint64_t va, const void *src, size_t len)
 {
     (void)ctx;
-    return xen_guest_copy(xen_vm_of(d), (void *)(uintptr_t)src, gpa, len, true);
+    return xen_guest_copy(xen_caller(d), (void *)(uintptr_t)src, va, len, true) ? -1 : 0;
 }
 
 /* Region tables are read as a copy taken under the VM's lock (region_info): with grant locks
@@ -204,13 +209,9 @@ long xen_grant_table_op(vm_t *vm, gnttab_call_t *call)
 /* One of the caller's own grant-table frames into its address space, under its maptrack lock.
  * Mapping a frame again elsewhere moves it, as on Xen: a VM holds at most GNTTAB_MAX_FRAMES such
  * regions. */
-static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
+static long add_to_physmap_locked(vm_t *vm, const struct xen_add_to_physmap *xp)
 {
-    struct xen_add_to_physmap x;
-    if (xen_guest_copy(vm, &x, arg, sizeof(x), false))
-        return -XEN_EFAULT;
-    if (x.domid != DOMID_SELF && x.domid != vm->cfg.domid)
-        return -XEN_EPERM;
+    struct xen_add_to_physmap x = *xp;
     if (x.space != XENMAPSPACE_grant_table || (x.idx & XENMAPIDX_grant_table_status) ||
         x.idx >= GNTTAB_MAX_FRAMES)
         return -XEN_EINVAL;
@@ -229,11 +230,19 @@ static long add_to_physmap_locked(vm_t *vm, uint64_t arg)
     return 0;
 }
 
-long xen_add_to_physmap(vm_t *vm, uint64_t arg)
+long xen_add_to_physmap(vcpu_t *v, uint64_t arg)
 {
+    vm_t *vm = v->vm;
+    struct xen_add_to_physmap x;
+    if (xen_guest_copy(v, &x, arg, sizeof(x), false))
+        return -XEN_EFAULT;
+    if (x.domid != DOMID_SELF && x.domid != vm->cfg.domid)
+        return -XEN_EPERM;
+    if (x.space == XENMAPSPACE_shared_info)
+        return xen_map_shared_info(vm, x.idx, x.gpfn);
     if (!gnttab_maptrack_lock(&gnt, vm->cfg.domid))
         return -XEN_EPERM;
-    long rc = add_to_physmap_locked(vm, arg);
+    long rc = add_to_physmap_locked(vm, &x);
     gnttab_maptrack_unlock(&gnt, vm->cfg.domid);
     return rc;
 }
@@ -248,6 +257,7 @@ static int xen_create(vm_t *vm)
         ready = true;
     }
     gasp_map_handle_t h;
+    xen_hvm_params_reset(vm);
     for (unsigned i = 0; i < GNTTAB_MAX_FRAMES; i++)
         doms[vm->id].frame_gpa[i] = REGION_NO_HOST;
     if (frame_alloc(GNTTAB_MAX_FRAMES, 1, FRAME_SEPTUM, &doms[vm->id].hpa) != 0)
@@ -276,7 +286,9 @@ static void xen_stopped(vm_t *vm)
 }
 
 /* A reset starts a new domain: no grant of the old incarnation survives (the table is cleared),
- * and the table frames leave the guest's address space (the new kernel maps them again). */
+ * the table frames leave the guest's address space (the new kernel maps them again), its RAM
+ * is whole again (every hole takes its frame back), and its shared_info and vcpu_info
+ * registrations and parameters are forgotten. */
 static int xen_restart(vm_t *vm)
 {
     int rc = 0;
@@ -292,6 +304,10 @@ static int xen_restart(vm_t *vm)
             *where = REGION_NO_HOST;
     }
     gnttab_maptrack_unlock(&gnt, vm->cfg.domid);
+    if (xen_holes_refill(vm))
+        rc = -EBUSY;
+    xen_shinfo_reset(vm);
+    xen_hvm_params_reset(vm);
     return rc;
 }
 
@@ -300,6 +316,8 @@ static void xen_release(vm_t *vm)
 {
     report_stuck(vm, gnttab_remove_domain(&gnt, vm->cfg.domid));
     xen_events_release(vm);
+    xen_shinfo_reset(vm);
+    xen_holes_forget(vm);
     if (doms[vm->id].table) {
         fwmap_unmap_vaddr(doms[vm->id].table);
         frame_free(doms[vm->id].hpa, GNTTAB_MAX_FRAMES, FRAME_SEPTUM);

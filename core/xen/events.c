@@ -11,19 +11,21 @@
 #include <lib/console.h>
 #include <xen/domain.h>
 #include <xen/evtchn.h>
+#include <xen/guestmem.h>
 
 static evtchn_t evt;
 
+/* Only the calling domain's memory, at virtual addresses of the calling vCPU (xen/guestmem.h). */
 static int env_from(void *ctx, domid_t d, void *dst, uint64_t addr, size_t len)
 {
     (void)ctx;
-    return xen_guest_copy(xen_vm_of(d), dst, addr, len, false);
+    return xen_guest_copy(xen_caller(d), dst, addr, len, false) ? -1 : 0;
 }
 
 static int env_to(void *ctx, domid_t d, uint64_t addr, const void *src, size_t len)
 {
     (void)ctx;
-    return xen_guest_copy(xen_vm_of(d), (void *)(uintptr_t)src, addr, len, true);
+    return xen_guest_copy(xen_caller(d), (void *)(uintptr_t)src, addr, len, true) ? -1 : 0;
 }
 
 static bool env_may_talk(void *ctx, domid_t a, domid_t b)

@@ -447,9 +447,7 @@ long gnttab_op(gnttab_t *g, domid_t id, gnttab_call_t *call)
         return -XEN_EINVAL;
     if ((cmd == GNTTABOP_set_version || cmd == GNTTABOP_get_version) && count != 1)
         return -XEN_EINVAL;
-    /* an operation array lies within one page of the caller's memory */
-    if (count && (uop % XEN_PAGE_SIZE) + (uint64_t)count * size > XEN_PAGE_SIZE)
-        return -XEN_EFAULT;
+    /* an operation array may cross pages (Linux's batches do): the env copies page by page */
     unsigned budget = g->ops_per_call ? g->ops_per_call : 1;
     unsigned n = count < budget ? count : budget;
     if (n && uop + n * size < uop)

@@ -73,7 +73,7 @@ int main(const void *dtb)
           xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0) == ((4 << 16) | 17));
     static const char hi[] = "console_io works\n";
     check("console_io", xen_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, sizeof(hi) - 1,
-                                      (uintptr_t)hi, 0, 0) == (long)sizeof(hi) - 1);
+                                      (uintptr_t)hi, 0, 0) == 0);
     guest_printf("granter: %u failed\n", failed);
     guest_printf("done\n");
     return 0;

@@ -85,6 +85,7 @@ typedef struct vm_config {
     bool test_control;      /* may change its own regions (SEPTUM_HC_REGION_SET) */
     bool pmu;               /* septum,pmu: may use the PMU itself (benchmarks); without it
                              * the PMU and debug registers trap (core/trap.c) */
+    bool xen_guest;         /* xen-guest: its device tree carries Xen's /hypervisor node */
     uint16_t domid;         /* its Xen-ABI domain id (default: its index + 1) */
     uint16_t peers[VM_MAX]; /* domains it may share memory with (grant-peers) */
     unsigned peer_num;

@@ -33,6 +33,10 @@
  * table frames and foreign mappings go there. */
 #define SEPTUM_GRANT_WINDOW      0x3000000000ULL
 #define SEPTUM_GRANT_WINDOW_SIZE 0x40000000ULL
+/* A VM's grant table has at most this many frames (GNTTABOP_query_size's max_nr_frames); a
+ * xen-guest's device tree gives the first SEPTUM_GNTTAB_FRAMES pages of the window as the
+ * place for them (/hypervisor reg[0]). */
+#define SEPTUM_GNTTAB_FRAMES 4
 
 /* Return values (SMCCC style) */
 #define SEPTUM_OK            0

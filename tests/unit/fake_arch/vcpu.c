@@ -11,25 +11,40 @@
 
 #define PAGE_OFFSET 0xfffUL
 
-void fake_arch_map_va(uint64_t va, uint64_t ipa)
+static void map_va(uint64_t va, uint64_t ipa, bool readonly)
 {
     if (fake_arch.s1_num == FAKE_S1_MAX)
         fake_arch_fail("the guest's fake stage 1 is full (%u pages)", FAKE_S1_MAX);
     fake_arch.s1[fake_arch.s1_num].va = va & ~PAGE_OFFSET;
     fake_arch.s1[fake_arch.s1_num].ipa = ipa & ~PAGE_OFFSET;
+    fake_arch.s1[fake_arch.s1_num].readonly = readonly;
     fake_arch.s1_num++;
 }
 
-bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa)
+void fake_arch_map_va(uint64_t va, uint64_t ipa) { map_va(va, ipa, false); }
+void fake_arch_map_va_ro(uint64_t va, uint64_t ipa) { map_va(va, ipa, true); }
+
+bool arch_guest_va_translate(uint64_t va, bool write, uint64_t *ipa)
 {
     fake_arch.at_calls++;
     fake_arch.at_last_va = va;
+    if (fake_arch.s1_off) { /* the guest's MMU is off: AT gives the identity */
+        *ipa = va;
+        return true;
+    }
     for (unsigned i = 0; i < fake_arch.s1_num; i++)
         if (fake_arch.s1[i].va == (va & ~PAGE_OFFSET)) {
+            if (write && fake_arch.s1[i].readonly)
+                return false;
             *ipa = fake_arch.s1[i].ipa | (va & PAGE_OFFSET);
             return true;
         }
     return false;
+}
+
+bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa)
+{
+    return arch_guest_va_translate(va, false, ipa);
 }
 
 uint64_t arch_guest_sp(const arch_regs_t *f)

@@ -52,6 +52,9 @@ void trap_hvc(arch_regs_t *frame);
 /* Translate a guest virtual address through the guest's own stage 1 (AT S1E1R), keeping the
  * guest's PAR_EL1; false if the guest's tables do not map it. */
 bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa);
+/* The same for an EL1 access of the given kind (AT S1E1R or S1E1W): a write translates only
+ * through a mapping the guest's stage 1 lets EL1 write. */
+bool arch_guest_va_translate(uint64_t va, bool write, uint64_t *ipa);
 /* The guest's stack pointer for its current mode (SP_EL1 for EL1h, else SP_EL0). */
 uint64_t arch_guest_sp(const arch_regs_t *frame);
 void arch_set_guest_sp(const arch_regs_t *frame, uint64_t sp);

@@ -11,17 +11,17 @@
 #include <xen/evtchn.h>
 #include <xen/gnttab.h>
 
-/* Copy between septum and the guest-physical memory of vm, through a checked firmware map
- * (writes need a writable region, reads a readable one). 0, or -1 if the range is not the VM's. */
-int xen_guest_copy(vm_t *vm, void *buf, uint64_t gpa, size_t len, bool to_guest);
 /* GNTTABOP_*: call->count operations at guest address call->uop. Xen's return value, or
  * GNTTAB_CONTINUE with *call the rest, to be issued again by the guest (see gnttab_op). */
 long xen_grant_table_op(vm_t *vm, gnttab_call_t *call);
-/* XENMEM_add_to_physmap for one of vm's own grant-table frames; arg is the guest address of
- * struct xen_add_to_physmap. Xen's return value. */
-long xen_add_to_physmap(vm_t *vm, uint64_t arg);
+/* XENMEM_add_to_physmap from v: one of its VM's own grant-table frames, or its shared_info
+ * (xen/shinfo.h); arg is the guest address of struct xen_add_to_physmap. Xen's return value. */
+long xen_add_to_physmap(vcpu_t *v, uint64_t arg);
 /* The VM that is domain d, or NULL. */
 vm_t *xen_vm_of(domid_t d);
+/* The vCPU running on this CPU if it is domain d's (the caller of a hypercall), else NULL: the
+ * engines reach only their caller's memory, through its stage 1 (xen/guestmem.h). */
+vcpu_t *xen_caller(domid_t d);
 /* Whether the description pairs domains a and b (either lists the other in grant-peers): they
  * may share memory and open event channels. */
 bool xen_paired(domid_t a, domid_t b);

@@ -36,8 +36,9 @@ typedef struct gnttab_spinlock {
 } gnttab_spinlock_t;
 
 typedef struct gnttab_env {
-    /* Copy to/from the calling domain's guest-physical memory: 0, or -1 if any byte is not
-     * its RAM. */
+    /* Copy to/from the calling domain's memory at an address its operation carries (septum: a
+     * virtual address of the calling vCPU, xen/guestmem.h), across pages if need be: 0, or -1
+     * if any byte is not its RAM. */
     int (*copy_from_guest)(void *ctx, domid_t dom, void *dst, uint64_t gpa, size_t len);
     int (*copy_to_guest)(void *ctx, domid_t dom, uint64_t gpa, const void *src, size_t len);
     /* The host frame behind gfn if it is dom's own RAM, else false. */
@@ -124,13 +125,14 @@ void gnttab_maptrack_unlock(gnttab_t *g, domid_t dom);
  * table lock: the caller may hold its maptrack lock. */
 int gnttab_grow(gnttab_t *g, domid_t dom, unsigned nr_frames);
 /* The hypercall: call->cmd on call->count operations at guest address call->uop in dom's memory.
- * Returns 0 (each operation's own status written back), -XEN_EFAULT (the array is not the
- * caller's RAM or crosses a page), -XEN_EINVAL (count above GNTTAB_BATCH_MAX, a version other
- * than 1), -XEN_ENOSYS (unknown command) or -XEN_EPERM (not a grant-table domain, or one that is
- * closed). After ops_per_call operations with more to do it returns GNTTAB_CONTINUE, and *call
- * is what is left, as Xen's continuation describes it: the same command, uop past the operations
- * done, count less them. The guest issues that call again (on Arm Xen leaves these in x0-x2 and
- * does not step the PC past the HVC, so the same instruction runs again). */
+ * Returns 0 (each operation's own status written back), -XEN_EFAULT (an operation of the array
+ * is not the caller's memory; the array may cross pages), -XEN_EINVAL (count above
+ * GNTTAB_BATCH_MAX, a version other than 1), -XEN_ENOSYS (unknown command) or -XEN_EPERM (not a
+ * grant-table domain, or one that is closed). After ops_per_call operations with more to do it
+ * returns GNTTAB_CONTINUE, and *call is what is left, as Xen's continuation describes it: the same
+ * command, uop past the operations done, count less them. The guest issues that call again (on Arm
+ * Xen leaves these in x0-x2 and does not step the PC past the HVC, so the same instruction runs
+ * again). */
 long gnttab_op(gnttab_t *g, domid_t dom, gnttab_call_t *call);
 /* Tear down a stopping domain: it is closed (no new mapping by it or of its grants, no copy),
  * then every mapping it holds and every mapping of its grants goes. Returns how many mappings

@@ -69,9 +69,11 @@ typedef struct fake_arch {
     /* the guest's stage 1, for arch_guest_va_to_ipa (AT S1E1R): page mappings */
     struct {
         uint64_t va, ipa;
+        bool readonly; /* AT S1E1W fails there */
     } s1[FAKE_S1_MAX];
     unsigned s1_num;
-    unsigned at_calls; /* arch_guest_va_to_ipa calls */
+    bool s1_off;       /* the guest's MMU is off: every address translates to itself */
+    unsigned at_calls; /* arch_guest_va_to_ipa / arch_guest_va_translate calls */
     uint64_t at_last_va;
 
     /* exceptions injected into the guest */
@@ -105,6 +107,8 @@ fake_cpu_t *fake_cpu(void);
 fake_cpu_t *fake_cpu_n(unsigned n);
 /* Map the guest-virtual page of va to the IPA page of ipa in the guest's stage 1. */
 void fake_arch_map_va(uint64_t va, uint64_t ipa);
+/* The same, read-only for EL1 (AT S1E1W fails on it). */
+void fake_arch_map_va_ro(uint64_t va, uint64_t ipa);
 
 /* The physical GIC's version gic_version() gives (3 unless a test sets 2), and where the fake
  * GICv2's virtual CPU interface is (gic_vcpuif_page: its two pages). */

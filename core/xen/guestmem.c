@@ -1,0 +1,58 @@
+/*
+ * Guest-virtual buffers of Xen hypercalls (see xen/guestmem.h): stage 1 of the calling vCPU
+ * through arch/, then the VM's own rights through a checked firmware map.
+ */
+#include <arch/page.h>
+#include <septum/xen.h>
+#include <string.h>
+#include <xen/guestmem.h>
+
+int xen_guest_map(vcpu_t *v, uint64_t va, size_t len, bool write, xen_gmap_t *m)
+{
+    m->ptr = NULL;
+    m->len = 0;
+    m->h = 0;
+    uint64_t ipa;
+    /* AT translates for the vCPU whose EL1 state is in this CPU: only the caller's own */
+    if (!v || v != vcpu_current() || !len || va + len < va ||
+        !arch_guest_va_translate(va, write, &ipa))
+        return -XEN_EFAULT;
+    size_t room = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+    size_t n = len < room ? len : room;
+    gasp_map_handle_t h;
+    if (gasp_map(&v->vm->regions, ipa, n, write ? GMF_R | GMF_W : GMF_R, &h) != EOK)
+        return -XEN_EFAULT;
+    m->ptr = gasp_get_vaddr(h);
+    m->len = n;
+    m->h = h;
+    return 0;
+}
+
+void xen_guest_unmap(xen_gmap_t *m)
+{
+    if (m->h)
+        gasp_unmap_handle(m->h);
+    m->ptr = NULL;
+    m->h = 0;
+}
+
+int xen_guest_copy(vcpu_t *v, void *buf, uint64_t va, size_t len, bool to_guest)
+{
+    char *b = buf;
+    if (!len)
+        return -XEN_EFAULT;
+    while (len) {
+        xen_gmap_t m;
+        if (xen_guest_map(v, va, len, to_guest, &m))
+            return -XEN_EFAULT;
+        if (to_guest)
+            memcpy(m.ptr, b, m.len);
+        else
+            memcpy(b, m.ptr, m.len);
+        xen_guest_unmap(&m);
+        b += m.len;
+        va += m.len;
+        len -= m.len;
+    }
+    return 0;
+}
