@@ -175,7 +175,7 @@ static void index_props(parse_t *p, node_t *n)
         int len;
         const void *v = fdt_getprop_by_offset(p->fdt, prop, &name, &len);
         for (unsigned i = 0; v && name && i < P_NUM; i++)
-            if (!n->val[i] && !strcmp(name, prop_name[i])) {
+            if (!n->val[i] && name[0] == prop_name[i][0] && !strcmp(name, prop_name[i])) {
                 n->val[i] = v;
                 n->len[i] = len;
                 break;
