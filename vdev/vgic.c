@@ -198,6 +198,7 @@ static const vgic_ops_t vgic_ops = {
     .version = 3,
     .ctlr_fixed = GICD_CTLR_ARE | GICD_CTLR_DS,
     .gicd_serves = VGIC_SERVES_SPI,
+    .hw_lrs = true,
     .gicd_regs = gicd_regs,
     .reset_locked = reset_locked,
 };

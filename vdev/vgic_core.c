@@ -64,7 +64,7 @@ void vgic_mark(vgic_t *g, unsigned vcpu, uint32_t intid)
         g->cpu[t].maybe[intid / 64] |= 1UL << (intid % 64);
 }
 
-static uint64_t lr_value(virq_t *q, uint32_t intid, unsigned prio, uint64_t state)
+static uint64_t lr_value(const vgic_t *g, virq_t *q, uint32_t intid, unsigned prio, uint64_t state)
 {
     uint64_t v = intid | (uint64_t)prio << ICH_LR_PRIO_SHIFT | state << ICH_LR_STATE_SHIFT;
     if (q->src) {
@@ -77,10 +77,10 @@ static uint64_t lr_value(virq_t *q, uint32_t intid, unsigned prio, uint64_t stat
     }
     if (q->group1)
         v |= ICH_LR_GROUP1;
-    if (q->hw)
+    if (q->hw && g->ops->hw_lrs)
         v |= ICH_LR_HW | (uint64_t)intid << ICH_LR_PINTID_SHIFT;
-    else if (!q->edge)
-        v |= ICH_LR_EOI;
+    else if (q->hw || !q->edge)
+        v |= ICH_LR_EOI; /* a level line to sample again, or a physical one septum ends */
     return v;
 }
 
@@ -105,8 +105,8 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
         if (q->req & REQ_UNPEND)
             st &= ~ICH_LR_PENDING;
         if (q->req & REQ_UNACTIVE) {
-            if (q->hw && (st & ICH_LR_ACTIVE))
-                gic_deactivate(intid);
+            if (q->hw && g->ops->hw_lrs && (st & ICH_LR_ACTIVE))
+                gic_deactivate(intid); /* else when the list register frees, below */
             st &= ~ICH_LR_ACTIVE;
         }
         /* pending again: into the list register only if the guest may take it from there
@@ -126,6 +126,8 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
         q->pending = st & ICH_LR_PENDING;
         q->active = st & ICH_LR_ACTIVE;
         if (st == 0 || retract) {
+            if (q->hw && !g->ops->hw_lrs)
+                gic_deactivate(intid); /* the guest is done with it: septum ends it */
             gic_write_lr(i, 0);
             c->lr_used &= ~(1U << i);
             q->in_lr = false;
@@ -208,7 +210,7 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
             i = worst;
         }
         virq_t *q = vgic_virq(g, vcpu, best);
-        gic_write_lr(i, lr_value(q, best, best_prio, ICH_LR_PENDING));
+        gic_write_lr(i, lr_value(g, q, best, best_prio, ICH_LR_PENDING));
         c->lr_used |= 1U << i;
         c->lr_intid[i] = (uint16_t)best;
         q->in_lr = true;

@@ -83,6 +83,10 @@ typedef struct vgic_ops {
     unsigned version;    /* the physical GIC's it virtualises */
     uint32_t ctlr_fixed; /* GICD_CTLR bits that always read as set */
     vgic_serves_t gicd_serves;
+    /* Forwarded physical interrupts go in list registers with the hardware bit (the guest's
+     * deactivation deactivates the physical one); else with the EOI bit, and septum deactivates
+     * the physical interrupt on the maintenance interrupt that follows the guest's. */
+    bool hw_lrs;
     /* The distributor registers only this version has (a GICv2's banked private priorities
      * included): true if off is one of them, with *res the access's result. */
     bool (*gicd_regs)(struct vgic *g, uint64_t off, mem_access_t *a, memory_fault_result_t *res);

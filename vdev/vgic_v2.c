@@ -182,6 +182,12 @@ static const vgic_ops_t vgic2_ops = {
     .version = 2,
     .ctlr_fixed = 0,
     .gicd_serves = VGIC_SERVES_ALL,
+    /* QEMU 7.2's GICv2 re-evaluates only the virtual interface when a guest's EOI deactivates a
+     * hardware list register's physical interrupt: a level line that rose again meanwhile (a
+     * timer re-armed to a deadline already past) would stay unsignalled until some other write
+     * to the GIC. septum's own deactivation (GICC_DIR) re-evaluates the physical side, at the
+     * cost of one maintenance interrupt per forwarded interrupt. */
+    .hw_lrs = false,
     .gicd_regs = gicd_regs,
     .reset_locked = reset_locked,
 };
