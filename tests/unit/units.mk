@@ -68,3 +68,9 @@ test_xencons_SRCS := core/xen/consring.c
 # The grant-mapping fast paths of mm/: kept tables, owned regions, local TLBI, fwmap slots.
 UNIT_TESTS += test_grantfast
 test_grantfast_SRCS := mm/pt.c mm/region.c mm/s2.c mm/fwmap.c
+# The Xen guest ABI for unmodified Linux: guest-virtual buffers, shared_info/vcpu_info, holes,
+# HVM parameters (the firmware maps are the test's own, over host memory).
+UNIT_TESTS += test_xenabi
+test_xenabi_SRCS  := core/xen/guestmem.c core/xen/shinfo.c core/xen/physmap.c core/xen/hvm.c \
+                     mm/region.c mm/reserve.c tests/unit/helpers/fake_log.c \
+                     tests/unit/helpers/log_guest.c
