@@ -4,7 +4,8 @@
  * chosen from the root compatible. Device-tree properties come from outside septum: an empty
  * one, one without its final NUL, or one whose strings are all unknown gives NULL, never a read
  * past its end (AddressSanitizer watches: each property is copied into a buffer of exactly its
- * size).
+ * size). The drivers' register protocol is checked against a register file in memory: what
+ * init, putc, getc and rx_irq write where.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,12 +134,83 @@ static void test_board_tables(void **state)
     assert_int_equal(platform_qemu_virt.ddr[0].size, 0);
 }
 
+/* ---- the drivers' register protocol, against a register file in memory ---- */
+
+static uint32_t regs[0x100 / 4]; /* one UART's registers: base is this array */
+#define REG(off) regs[(off) / 4]
+#define BASE     ((uint64_t)(uintptr_t)regs)
+
+/* Out of reset the Cadence UART's transmitter and receiver are disabled (CR 0x128 under QEMU):
+ * init enables both, clears the disable bits, masks and clears every interrupt. */
+static void test_cadence_init(void **state)
+{
+    (void)state;
+    memset(regs, 0, sizeof(regs));
+    REG(0x00) = 0x128;
+    uart_cadence.init(BASE);
+    assert_int_equal(REG(0x00), 0x114); /* TX_EN | RX_EN | STOPBRK kept, no *_DIS */
+    assert_int_equal(REG(0x0c), 0x3fff);
+    assert_int_equal(REG(0x14), 0x3fff);
+    /* already enabled by firmware: CR is left alone */
+    REG(0x00) = 0x14;
+    REG(0x0c) = 0;
+    uart_cadence.init(BASE);
+    assert_int_equal(REG(0x00), 0x14);
+}
+
+static void test_cadence_io(void **state)
+{
+    (void)state;
+    memset(regs, 0, sizeof(regs));
+    uart_cadence.putc(BASE, 'x'); /* TX FIFO not full: written at once */
+    assert_int_equal(REG(0x30), 'x');
+    /* a byte waiting: returned, the sticky status untouched */
+    REG(0x2c) = 0;
+    REG(0x30) = 0x141;
+    REG(0x14) = 0;
+    assert_int_equal(uart_cadence.getc(BASE), 0x41);
+    assert_int_equal(REG(0x14), 0);
+    /* FIFO empty: the receive status bits are cleared (write one to clear) before it says so */
+    REG(0x2c) = 1u << 1;
+    assert_int_equal(uart_cadence.getc(BASE), -1);
+    assert_int_equal(REG(0x14), (1u << 0) | (1u << 8));
+    /* receive interrupt on: trigger level 1, status cleared, RXTRIG enabled; off: disabled */
+    memset(regs, 0, sizeof(regs));
+    uart_cadence.rx_irq(BASE, true);
+    assert_int_equal(REG(0x20), 1);
+    assert_int_equal(REG(0x14), (1u << 0) | (1u << 8));
+    assert_int_equal(REG(0x08), 1u << 0);
+    uart_cadence.rx_irq(BASE, false);
+    assert_int_equal(REG(0x0c), (1u << 0) | (1u << 8));
+}
+
+static void test_pl011_io(void **state)
+{
+    (void)state;
+    memset(regs, 0, sizeof(regs));
+    uart_pl011.init(BASE);
+    assert_int_equal(REG(0x30), (1u << 0) | (1u << 8) | (1u << 9)); /* UARTEN, TXE, RXE */
+    assert_int_equal(REG(0x38), 0);
+    uart_pl011.putc(BASE, 'y');
+    assert_int_equal(REG(0x00), 'y');
+    REG(0x18) = 1u << 4; /* RXFE */
+    assert_int_equal(uart_pl011.getc(BASE), -1);
+    REG(0x18) = 0;
+    REG(0x00) = 0x7a;
+    assert_int_equal(uart_pl011.getc(BASE), 0x7a);
+    uart_pl011.rx_irq(BASE, true);
+    assert_int_equal(REG(0x38), (1u << 4) | (1u << 6));
+    uart_pl011.rx_irq(BASE, false);
+    assert_int_equal(REG(0x38), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uart_by_compatible), cmocka_unit_test(test_uart_order),
         cmocka_unit_test(test_uart_hostile),       cmocka_unit_test(test_board_by_root_compatible),
-        cmocka_unit_test(test_board_tables),
+        cmocka_unit_test(test_board_tables),       cmocka_unit_test(test_cadence_init),
+        cmocka_unit_test(test_cadence_io),         cmocka_unit_test(test_pl011_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
