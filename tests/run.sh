@@ -153,12 +153,14 @@ qemu_case() {
 make_run_case() {
   local name=$1 limit=$(( $2 * ${SEPTUM_TEST_TIMEOUT_SCALE:-5} )) system=$3 keys=$4; shift 4
   local log=$LOGS/system/$name.log sess=septum-$name-$$ why="" check waited=0
+  # tmux runs pipe-pane's command in its server's directory, which may be another checkout's
+  [[ $log = /* ]] || log=$PWD/$log
   if ! command -v tmux >/dev/null 2>&1; then
     report FAIL "system/$name" "tmux is missing (tools/deps.sh installs it)"; return
   fi
   rm -f "$log"; touch "$log"
   # a clean make environment: the runner may itself run under make
-  TERM=xterm tmux new-session -d -s "$sess" -x 160 -y 40 \
+  TERM=xterm tmux new-session -d -s "$sess" -c "$PWD" -x 160 -y 40 \
     "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory run SYSTEM=$system BUILD=$BUILD; sleep 1"
   tmux pipe-pane -t "$sess" -o "cat >>'$log'"
   while ! grep -q 'starting [0-9]* VMs' "$log" && [ $waited -lt $((limit * 2)) ]; do
