@@ -1,7 +1,8 @@
 /*
  * The VMs' consoles on septum's one UART. Output: each VM's bytes are collected into lines and
  * printed whole, prefixed with the VM's name. Input: typed bytes go to the VM that has the
- * console input, through its console device (core/vdev.h); Ctrl-A then a digit or 'n' moves the
+ * console input, through its console device (core/vdev.h), or the console septum serves in its
+ * memory when it uses one (vm->console_in: Xen's PV console); Ctrl-A then a digit or 'n' moves the
  * input (see vm_console_input in core/vm.h), Ctrl-A m enters septum's monitor (core/monitor.c),
  * and Ctrl-A leaves it again.
  */
@@ -92,6 +93,9 @@ void vm_console_input(char c)
             }
         }
     }
-    if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && !vdev_console_rx(vm, c))
+    if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+        return;
+    bool (*in)(vm_t *, char) = __atomic_load_n(&vm->console_in, __ATOMIC_ACQUIRE);
+    if (!(in ? in(vm, c) : vdev_console_rx(vm, c)))
         log_debug("vm %s: console input dropped (no room)\n", vm->cfg.name);
 }

@@ -9,6 +9,7 @@
  *   -> vm->lock (its region table) -> tables lock (mm/tables.c)
  *   vpl011 lock (vdev/pl011.c) -> vgic lock (vdev/vgic.c)
  *   vpl011 lock -> VM console lines (core/vconsole.c) -> console lock (core/lib/console.c)
+ *   PV console lock (core/xen/console.c) -> VM console lines
  * The frame allocator's lock (mm/frame.c), the console lock and the console interrupt's route
  * lock (core/irq.c) are leaves: nothing is taken under them. State changes of VMs and vCPUs
  * (vm->state, vcpu->state) are atomic, not locked.
@@ -32,7 +33,7 @@ unsigned vm_num;
 static uint32_t vms_running; /* the CPU that brings it to zero powers the machine off */
 
 /* The services, in the order their hooks run. Each is defined by its own room. */
-#define VM_SERVICE_LIST(X)       X(xen_service) X(vm_loader)
+#define VM_SERVICE_LIST(X)       X(xen_service) X(xen_console_service) X(vm_loader)
 #define VM_SERVICE_DECLARE(name) extern const vm_service_t name;
 #define VM_SERVICE_ENTRY(name)   &name,
 VM_SERVICE_LIST(VM_SERVICE_DECLARE)

@@ -120,13 +120,18 @@ typedef struct vm {
     uint64_t faults;          /* aborts injected */
     const irqchip_t *irqchip; /* its interrupt controller, NULL if it has none */
     uint64_t first_insns;     /* EL2 instructions on its vCPU 0's CPU before it first ran */
+    /* Where its typed input goes instead of its console device while set (atomically): a
+     * console septum serves in guest memory, such as Xen's PV console (core/xen/console.c).
+     * True if it took the byte. */
+    bool (*console_in)(struct vm *vm, char c);
 } vm_t;
 
 extern vm_t vms[VM_MAX];
 extern unsigned vm_num;
 
 /* Services that follow a VM's life, called in table order (core/vm.c VM_SERVICE_LIST): the
- * image loader (core/config/load.c) and the Xen ABI's per-domain state (core/xen/domain.c). */
+ * image loader (core/config/load.c), the Xen ABI's per-domain state (core/xen/domain.c) and
+ * Xen's PV console (core/xen/console.c). */
 typedef struct vm_service {
     const char *name;
     /* The VM was created (memory, stage 2, devices in place): set up. 0 or a negative errno. */
