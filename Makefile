@@ -181,8 +181,9 @@ $(BUILD)/systems/%-flash.img: $(BUILD)/systems/%.dtb $(GUEST_BINS) $(PACKER) $(B
 # fetched on demand by tools/linux-guest.sh into $(BUILD)/linux, packed with the test guests.
 LINUX     := $(BUILD)/linux
 LINUX_SYSTEMS := $(patsubst tests/system/linux/%.dts,%,$(wildcard tests/system/linux/*.dts)) \
-                 linux
-# configs/linux.dts, the interactive demo, is packed with the Linux guest like the tests' systems
+                 linux linux-xen
+# configs/linux.dts and linux-xen.dts, the interactive demos, are packed with the Linux guest
+# like the tests' systems
 LINUX_FILES = Image=$(LINUX)/Image initramfs.cpio.gz=$(LINUX)/initramfs.cpio.gz \
               initramfs-xen.cpio.gz=$(LINUX)/initramfs-xen.cpio.gz u-boot.bin=$(LINUX)/u-boot.bin
 

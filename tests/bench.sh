@@ -78,6 +78,19 @@ if [ -n "$entered" ] && [ -n "$k_sep" ] && [ -n "$k_nat" ]; then
   lin_row="$(( t_sep / 1000 )) ms under septum ($(( entered / 1000 )) ms of it before the VM), $(( t_nat / 1000 )) ms native: $(( (t_sep - t_nat) * 1000 / t_nat / 10 )).$(( (t_sep - t_nat) * 1000 / t_nat % 10 ))% more"
 fi
 
+# Linux's gntdev from user space (tools/xen-demo bench in tests/system/linux/xen-bench.dts): one
+# page of another Linux VM mapped and unmapped (map ioctl, mmap, a read, munmap, unmap ioctl),
+# timed with the guest's CLOCK_MONOTONIC in virtual time (-icount shift=0,sleep=off: 1 ns per
+# instruction executed, plus the idle time the guest waits out, which sleep=off skips at once).
+lxen=$BUILD/logs/bench-xen-gntdev.log
+timeout -k 5 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 \
+  -m 1G -smp 2 -icount shift=0,sleep=off -display none -nic none -no-reboot -monitor none \
+  -serial "file:$lxen" -kernel "$BUILD/septum.bin" -initrd "$BUILD/systems/xen-bench.pack" \
+  </dev/null >/dev/null 2>&1 || true
+tr -d '\r' <"$lxen" >"$lxen.txt" && mv "$lxen.txt" "$lxen"
+gntdev=$(sed -nE 's/^\[tux2\] xen-demo: bench: [0-9]+ gntdev map\+unmap of grant [0-9]+ of domain 1: ([0-9]+) ns each$/\1/p' "$lxen" | head -n 1)
+gntdev_row="${gntdev:+$gntdev ns virtual time}"
+
 echo "| measure (QEMU 7.2, cortex-a57, -icount shift=0) | septum | Bao (DESIGN.md) |"
 echo "| --- | --- | --- |"
 echo "| null hypercall round trip, guest HVC to return (target ≤ 60) | $null instructions | ~150 |"
@@ -100,6 +113,7 @@ echo "| grant map + unmap pair (another VM's page), one operation per hypercall,
 echo "| grant map + unmap pair at 0x60000000, a hole of the VM's address space (target ≤ 1,000) | $gfar instructions | |"
 echo "| grant map + unmap pair alone in the grant window, 512 MiB in (target ≤ 1,000) | $glone instructions | |"
 echo "| grant map + unmap pair, amortised over batches of 16 (target ≤ 500) | $gbatch instructions | |"
+echo "| Linux gntdev map + unmap of another Linux VM's page from user space (xen-demo bench, mean of 200) | ${gntdev_row:-not measured (see $lxen)} | |"
 echo "| GNTTABOP_copy of a 4 KiB page between a VM's own pages (target ≥ 4) | $copy bytes per instruction | |"
 echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructions | |"
 echo "| reset to the first VM's first instruction (cpu 0; target ≤ 2 M) | $((boot + first0)) instructions | |"

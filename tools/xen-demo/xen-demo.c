@@ -12,8 +12,8 @@
  * There is no xenstore: the offering side prints its grant reference, and the person (or the
  * test) types it on the other side. Everything else travels in the offered page itself: its
  * event-channel port, the joiner's grant reference for the page it offers back, and each side's
- * messages. The pages are the truth and events only wake the waiter, so a spurious event (Xen
- * marks a freshly bound port pending) costs one more look.
+ * messages. Each wait is for the page to say the next step and for the peer's ring: a spurious
+ * event (Xen marks a freshly bound port pending) wakes the waiter early, never lets it on.
  *
  *   offer                         join
  *   grant page A, port P unbound
@@ -22,10 +22,12 @@
  *                   <---- ring    A.gref = B, A.reply, A.state = JOINED
  *   map B, read it
  *   B.reply, B.state = ANSWERED   ring ---->
- *                                 read B.reply; unmap A; B.state = DONE
+ *                                 read B.reply; B.state = DONE
  *                   <---- ring
- *   unmap B; end the grant of A   ring ---->
- *                                 end the grant of B
+ *   unmap B; A.state = FIN        ring ---->
+ *                                 unmap A
+ *                   <---- ring    end the grant of B
+ *   end the grant of A
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,7 @@ typedef uint32_t grant_ref_t;
 #define ST_JOINED   2
 #define ST_ANSWERED 3
 #define ST_DONE     4
+#define ST_FIN      5
 
 /* The head of each offered page; both sides write it, so every field is read with care. */
 typedef struct demo_page {
@@ -194,11 +197,13 @@ static int ring(int efd, unsigned port)
     return 0;
 }
 
-/* Wait for an event on the fd's ports until done(arg) holds; each event read is re-enabled
- * (written back) and announced. 0, or 1 after WAIT_SECS without it. */
-static int wait_until(int efd, int (*done)(const void *), const void *arg, unsigned *events)
+/* Wait until done(arg) holds and at least one event came on the fd's ports (the peer changes
+ * the page, then rings: both are awaited, so each side sees every ring it is owed); each event
+ * read is re-enabled (written back) and announced. 0, or 1 after WAIT_SECS without both. */
+static int wait_until(int efd, int (*done)(const void *), const void *arg)
 {
-    for (int waited = 0; !done(arg);) {
+    unsigned events = 0;
+    for (int waited = 0; !events || !done(arg);) {
         struct pollfd p = {.fd = efd, .events = POLLIN};
         int n = poll(&p, 1, 1000);
         if (n < 0 && errno != EINTR)
@@ -216,8 +221,7 @@ static int wait_until(int efd, int (*done)(const void *), const void *arg, unsig
             return fail("read /dev/xen/evtchn");
         for (ssize_t i = 0; i < got / (ssize_t)sizeof(ports[0]); i++) {
             printf("xen-demo: event on port %u\n", ports[i]);
-            if (events)
-                ++*events;
+            events++;
         }
         if (got > 0 && write(efd, ports, (size_t)got) != got)
             return fail("write /dev/xen/evtchn (re-enable)");
@@ -236,10 +240,10 @@ static int reached(const void *arg)
     return w->page->state >= w->state;
 }
 
-static int counted(const void *arg)
+static int always(const void *arg)
 {
-    const unsigned *c = arg;
-    return c[0] > c[1];
+    (void)arg;
+    return 1;
 }
 
 static int parse(const char *s, unsigned max, unsigned *out)
@@ -278,7 +282,7 @@ static int offer(unsigned peer, const char *msg)
     fflush(stdout);
 
     state_wait_t joined = {a.page, ST_JOINED};
-    if (wait_until(efd, reached, &joined, NULL))
+    if (wait_until(efd, reached, &joined))
         return 1;
     __sync_synchronize();
     uint32_t gref = a.page->gref;
@@ -300,9 +304,13 @@ static int offer(unsigned peer, const char *msg)
         return 1;
 
     state_wait_t done = {b.page, ST_DONE};
-    if (wait_until(efd, reached, &done, NULL))
+    if (wait_until(efd, reached, &done) || unmap_page(&b))
         return 1;
-    if (unmap_page(&b) || unoffer_page(&a) || ring(efd, (unsigned)port))
+    a.page->state = ST_FIN; /* the peer's page is no longer mapped here */
+    if (ring(efd, (unsigned)port))
+        return 1;
+    /* its last ring says it no longer maps ours (this port has no other ring coming) */
+    if (wait_until(efd, always, NULL) || unoffer_page(&a))
         return 1;
     struct ioctl_evtchn_unbind un = {.port = (unsigned)port};
     ioctl(efd, IOCTL_EVTCHN_UNBIND, &un);
@@ -348,19 +356,17 @@ static int join(unsigned peer, unsigned gref, const char *msg)
         return 1;
 
     state_wait_t answered = {b.page, ST_ANSWERED};
-    unsigned events[2] = {0, 0};
-    if (wait_until(efd, reached, &answered, &events[0]))
+    if (wait_until(efd, reached, &answered))
         return 1;
     text_out("the peer wrote in my page:", b.page->reply);
-    if (unmap_page(&a))
-        return 1;
-    events[1] = events[0];
     b.page->state = ST_DONE;
     fflush(stdout);
     if (ring(efd, (unsigned)port))
         return 1;
-    /* the peer rings once it no longer maps our page */
-    if (wait_until(efd, counted, events, &events[0]) || unoffer_page(&b))
+    /* the peer says in its page, and rings, once it no longer maps ours */
+    state_wait_t fin = {a.page, ST_FIN};
+    if (wait_until(efd, reached, &fin) || unmap_page(&a) || ring(efd, (unsigned)port) ||
+        unoffer_page(&b))
         return 1;
     struct ioctl_evtchn_unbind un = {.port = (unsigned)port};
     ioctl(efd, IOCTL_EVTCHN_UNBIND, &un);
