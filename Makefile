@@ -362,7 +362,7 @@ $(BUILD)/host/fuzz_gnttab: tests/fuzz/fuzz_gnttab.c core/xen/gnttab.c | $(DEPS_O
 # The others: tests/fuzz/fuzz_X.c with the sources it tests (fuzz_X_SRCS, the only code
 # instrumented for coverage, so libFuzzer's effort goes there and the harness's own checks stay
 # cheap) and helpers (fuzz_X_LIBS); AddressSanitizer and UBSan on all of it.
-FUZZ_NAMES        := region ldst sysdesc board evtchn
+FUZZ_NAMES        := region ldst sysdesc board evtchn xencons
 fuzz_region_SRCS  := mm/region.c
 fuzz_ldst_SRCS    := arch/aarch64/ldst.c
 fuzz_sysdesc_SRCS := core/config/sysdesc.c core/config/bundle.c
@@ -370,6 +370,7 @@ fuzz_sysdesc_LIBS := tools/septum-pack.c
 fuzz_board_SRCS   := core/config/board.c
 fuzz_board_LIBS   := $(PLATFORM_TABLES)
 fuzz_evtchn_SRCS  := core/xen/evtchn.c
+fuzz_xencons_SRCS := core/xen/consring.c
 FUZZ_BINS += $(patsubst %,$(BUILD)/host/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
                -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
