@@ -130,13 +130,13 @@ PACKS    := $(patsubst %,$(BUILD)/systems/%.pack,$(SYSTEMS)) \
             $(patsubst %,$(BUILD)/systems/%-flash.img,$(SYSTEMS))
 PACKER   := $(BUILD)/tools/septum-pack
 
-$(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/gnttab.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
+$(BUILD)/guests/%.elf: tests/guests/%.c guest/lib.c guest/gnttab.c guest/evtchn.c guest/crt0.S guest/guest.ld | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,GUEST,$<)
 	$(Q)$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
 	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=GUEST_LOAD=$(or $($*_LOAD),$(GUEST_LOAD_DEFAULT)) \
 	  $(if $($*_DATA),-Wl$(comma)--defsym=GUEST_DATA=$($*_DATA)) -o $@ guest/crt0.S \
-	  guest/lib.c guest/gnttab.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
+	  guest/lib.c guest/gnttab.c guest/evtchn.c $< $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
 
 # A guest of your own on the SDK (docs/tutorial.md): make sdk-guest SRC=app.c OUT=app.bin, with
 # LOAD=address if it does not run at 0x40080000.
@@ -147,7 +147,7 @@ sdk-guest: $(PACKER) | $(DEPS_OK)
 	$(Q)$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -T guest/guest.ld \
 	  -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
 	  -Wl,--defsym=GUEST_LOAD=$(or $(LOAD),$(GUEST_LOAD_DEFAULT)) -o $(basename $(OUT)).elf \
-	  guest/crt0.S guest/lib.c guest/gnttab.c $(SRC) $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a \
+	  guest/crt0.S guest/lib.c guest/gnttab.c guest/evtchn.c $(SRC) $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a \
 	  $(NEWLIB)/lib/libc.a -lgcc
 	$(Q)$(OBJCOPY) -O binary $(basename $(OUT)).elf $(OUT)
 
