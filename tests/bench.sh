@@ -41,6 +41,9 @@ gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone
 gbatch=$(get '^\[bench\] bench: grant map\+unmap pair: [0-9]+ instructions alone, ([0-9]+) per pair in batches of 16$')
 gfar=$(get '^\[bench\] bench: grant map\+unmap pair at 0x60000000: ([0-9]+) instructions$')
 glone=$(get '^\[bench\] bench: grant map\+unmap pair alone in the grant window: ([0-9]+) instructions$')
+evsend=$(get '^\[bench\] bench: event channel send to a peer on another CPU: ([0-9]+) instructions.*$')
+evwake=$(get "^\\[bench\\] bench: event channel delivery, WFI to the handler: [0-9]+ instructions \\(mean [0-9]+\\), septum's at least ([0-9]+)\$")
+evtotal=$(get '^\[bench\] bench: event channel send to delivery in the peer: ([0-9]+) instructions$')
 copy=$(get '^\[bench\] bench: GNTTABOP_copy of 4096 bytes: [0-9]+ instructions, ([0-9.]+) bytes per instruction$')
 boot=$(get '^boot: ([0-9]+) EL2 instructions from reset until the VMs were released$')
 first0=$(get '^vm bench: its first instruction ran ([0-9]+) EL2 instructions after the VMs were released, on cpu 0$')
@@ -114,6 +117,7 @@ echo "| grant map + unmap pair at 0x60000000, a hole of the VM's address space (
 echo "| grant map + unmap pair alone in the grant window, 512 MiB in (target ≤ 1,000) | $glone instructions | |"
 echo "| grant map + unmap pair, amortised over batches of 16 (target ≤ 500) | $gbatch instructions | |"
 echo "| Linux gntdev map + unmap of another Linux VM's page from user space (xen-demo bench, mean of 200) | ${gntdev_row:-not measured (see $lxen)} | |"
+echo "| event-channel send to delivery in the peer (another VM on another CPU): the sender's EVTCHNOP_send + septum's part of the peer's wake from WFI (least of 100) | $evtotal instructions ($evsend + $evwake) | |"
 echo "| GNTTABOP_copy of a 4 KiB page between a VM's own pages (target ≥ 4) | $copy bytes per instruction | |"
 echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructions | |"
 echo "| reset to the first VM's first instruction (cpu 0; target ≤ 2 M) | $((boot + first0)) instructions | |"
