@@ -10,6 +10,8 @@
  *   vpl011 lock (vdev/pl011.c) -> vgic lock (vdev/vgic.c)
  *   vpl011 lock -> VM console lines (core/vconsole.c) -> console lock (core/lib/console.c)
  *   PV console lock (core/xen/console.c) -> VM console lines
+ *   shared_info registration lock (core/xen/shinfo.c) -> event-channel lock of a domain ->
+ *   event-channel lock of another (the lower domain id first; core/xen/evtchn.c) -> vgic lock
  * The frame allocator's lock (mm/frame.c), the console lock and the console interrupt's route
  * lock (core/irq.c) are leaves: nothing is taken under them. State changes of VMs and vCPUs
  * (vm->state, vcpu->state) are atomic, not locked.
