@@ -122,13 +122,11 @@ static __attribute__((noinline, cold)) void irq_unexpected(uint32_t id)
     gic_deactivate(id);
 }
 
-void irq_handle(vcpu_t *v)
+void irq_handle(vcpu_t *v, uint32_t first)
 {
     const irqchip_t *chip = v->vm->irqchip;
-    for (;;) {
-        uint32_t id = gic_ack();
-        if (id >= GIC_INTID_SPURIOUS)
-            break;
+    uint32_t id = first < GIC_INTID_SPURIOUS ? first : gic_ack();
+    for (; id < GIC_INTID_SPURIOUS; id = gic_ack()) {
         gic_eoi(id);
         switch (id) {
         case GIC_SGI_KICK:

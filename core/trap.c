@@ -10,6 +10,7 @@
  */
 #include <arch/esr.h>
 #include <arch/fault.h>
+#include <arch/gic.h>
 #include <arch/inject.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
@@ -199,6 +200,14 @@ static __attribute__((noinline, cold)) void not_emulated(vcpu_t *v, arch_regs_t 
 
 void trap_hvc(arch_regs_t *f) { hvc_dispatch(vcpu_current(), f, f->esr & ESR_HVC_IMM_MASK); }
 
+void trap_irq(arch_regs_t *f, uint32_t intid)
+{
+    vcpu_t *v = vcpu_current();
+    if (!v)
+        exception_fatal(f, VEC_LOWER_64 | VEC_IRQ); /* no guest runs on this CPU: cannot happen */
+    irq_handle(v, intid);
+}
+
 void trap_lower(arch_regs_t *f, uint64_t vector)
 {
     vcpu_t *v = vcpu_current();
@@ -207,8 +216,8 @@ void trap_lower(arch_regs_t *f, uint64_t vector)
     if ((vector & 3) != VEC_SYNC) {
         if ((vector & 3) == VEC_SERROR)
             serror(v, f);
-        if ((vector & 3) == VEC_IRQ)
-            irq_handle(v);
+        if ((vector & 3) == VEC_IRQ) /* the vectors take interrupts to trap_irq */
+            irq_handle(v, GIC_INTID_SPURIOUS);
         return;
     }
     switch (ESR_EC(f->esr)) {

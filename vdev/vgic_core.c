@@ -22,6 +22,7 @@
 #define SPI_NUM VGIC_SPI_NUM
 
 static vgic_t vgics[VM_MAX];
+static irq_fast_t fast_tables[VM_MAX][VM_VCPU_MAX];
 static unsigned lr_num;
 
 vgic_t *vgic_of(const vm_t *vm) { return &vgics[vm->id]; }
@@ -92,8 +93,77 @@ static void give_back_source(const vgic_t *g, virq_t *q, uint32_t intid, uint64_
         q->src |= (uint8_t)(1U << (lr >> ICH_LR_V2_SRC_SHIFT & ICH_LR_V2_SRC_MASK));
 }
 
+/* ---- the lean interrupt path (arch/irq_fast.h, vectors.S) ----
+ *
+ * A forwarded interrupt (hardware bit) the guest is done with keeps its list register, empty
+ * ("parked"), as long as it may be taken again without septum deciding anything: enabled, its
+ * group enabled, routed to this vCPU, no request waiting for a sync. Its entry in the vCPU's
+ * table lets the IRQ vector make it pending in that register on its own, with the priority byte
+ * the guest last wrote. Why the state stays right:
+ * - The shadow never disagrees with the list registers: a parked interrupt is in_lr, in its
+ *   register, as any listed one, and sync reads every used register back, so whatever the vector
+ *   wrote (pending, then active, then done) is seen as if fill had written it.
+ * - Only the vCPU's own CPU writes its list registers and publishes its entries, with interrupts
+ *   masked, so the vector never runs beside a sync or a fill of the same registers.
+ * - Everything that could make the interrupt ineligible happens under the lock and revokes its
+ *   entries first (any CPU may: a disable, a group or routing change, a pending or active
+ *   request, the distributor's CTLR), and the vCPU's next sync decides again: a parked register
+ *   that is no longer eligible is freed. A vector that read the entry just before a revocation
+ *   on another CPU delivers as the GIC would an interrupt signalled just before the disable.
+ * - Filling, when every register is used, takes a parked one first: parking never keeps an
+ *   interrupt waiting, and priority order among waiting interrupts is fill's, unchanged.
+ * The vector's half is GICv3's (system registers): only a vGICv3 attaches its tables (see
+ * vgic_vcpu_reset); a vGICv2 keeps the same state and entries, unused until the vector has a
+ * GICv2 half.
+ */
+
+static const uint8_t *prio_byte(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
+{
+    return (const uint8_t *)(intid < GIC_PRIV_NUM ? c->prio : g->prio) + intid;
+}
+
+/* Whether q, listed in one of vcpu's registers, may be made pending there by the vector. */
+static bool fast_ok(const vgic_t *g, const virq_t *q, uint32_t intid, unsigned vcpu)
+{
+    return q->hw && g->ops->hw_lrs && q->enabled && !q->req && owned_by(g, intid, vcpu) &&
+           (gicd_ctlr(g) & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0));
+}
+
+/* q was put in, or stays in, vcpu's list register i: publish its entry or revoke it. */
+static void fast_update(vgic_t *g, unsigned vcpu, virq_t *q, uint32_t intid, unsigned i)
+{
+    vgic_cpu_t *c = &g->cpu[vcpu];
+    if (fast_ok(g, q, intid, vcpu)) /* a hardware interrupt: lr_value takes no SGI source */
+        irq_fast_publish(c->fast, intid, i, lr_value(g, q, intid, 0, ICH_LR_PENDING),
+                         prio_byte(g, c, intid));
+    else
+        irq_fast_revoke(c->fast, intid);
+}
+
+/* Any CPU, before intid's state changes: the vector leaves it to C (vcpu's, or an SPI, which
+ * may be listed on any vCPU). */
+static void fast_revoke(vgic_t *g, unsigned vcpu, uint32_t intid)
+{
+    if (intid < GIC_PRIV_NUM) {
+        irq_fast_revoke(g->cpu[vcpu].fast, intid);
+        return;
+    }
+    for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
+        irq_fast_revoke(g->cpu[t].fast, intid);
+}
+
+/* Any CPU: every entry of every vCPU (those of listed interrupts are the only ones). */
+static void fast_revoke_all_locked(vgic_t *g)
+{
+    for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++) {
+        vgic_cpu_t *c = &g->cpu[t];
+        for (uint32_t used = c->lr_used; used; used &= used - 1)
+            irq_fast_revoke(c->fast, c->lr_intid[__builtin_ctz(used)]);
+    }
+}
+
 /* Read the list registers back (the caller's CPU runs vcpu), apply requests, free the ones the
- * guest is done with. */
+ * guest is done with (a forwarded one stays parked while the vector may use it). */
 static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
 {
     vgic_cpu_t *c = &g->cpu[vcpu];
@@ -125,7 +195,9 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
         q->req = keep;
         q->pending = st & ICH_LR_PENDING;
         q->active = st & ICH_LR_ACTIVE;
-        if (st == 0 || retract) {
+        bool parked = st == 0 && fast_ok(g, q, intid, vcpu);
+        if ((st == 0 && !parked) || retract) {
+            irq_fast_revoke(c->fast, intid);
             if (q->hw && !g->ops->hw_lrs)
                 gic_deactivate(intid); /* the guest is done with it: septum ends it */
             gic_write_lr(i, 0);
@@ -139,8 +211,10 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
                 if (!owned_by(g, intid, vcpu))
                     vgic_notify_locked(g, spi_target(g, intid)); /* routed elsewhere meanwhile */
             }
-        } else if (st != lr >> ICH_LR_STATE_SHIFT) {
-            gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
+        } else {
+            if (st != lr >> ICH_LR_STATE_SHIFT)
+                gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
+            fast_update(g, vcpu, q, intid, i);
         }
     }
 }
@@ -185,27 +259,36 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
             i = (unsigned)__builtin_ctz(free);
             again = eligible > 1;
         } else {
-            /* full: a better interrupt displaces the worst one the guest has not taken yet,
-             * which goes back to waiting here, so delivery follows priority as on hardware */
+            /* full: a parked register (empty since the sync before) goes first; else a
+             * better interrupt displaces the worst one the guest has not taken yet, which
+             * goes back to waiting here, so delivery follows priority as on hardware */
             unsigned worst = lr_num, worst_prio = 0;
             for (unsigned k = 0; k < lr_num; k++) {
                 virq_t *o = vgic_virq(g, vcpu, c->lr_intid[k]);
                 unsigned p = prio(g, c, c->lr_intid[k]);
+                if (!o->pending && !o->active) {
+                    worst = k;
+                    worst_prio = 0x100;
+                    break;
+                }
                 if (o->pending && !o->active && p >= worst_prio) {
                     worst = k;
                     worst_prio = p;
                 }
             }
-            g->overflows++;
+            if (worst_prio <= 0xff)
+                g->overflows++;
             if (worst == lr_num || worst_prio <= best_prio) {
                 waiting = true;
                 break;
             }
             virq_t *o = vgic_virq(g, vcpu, c->lr_intid[worst]);
+            irq_fast_revoke(c->fast, c->lr_intid[worst]);
             give_back_source(g, o, c->lr_intid[worst], gic_read_lr(worst));
             gic_write_lr(worst, 0);
-            o->in_lr = false; /* still pending */
-            vgic_mark(g, vcpu, c->lr_intid[worst]);
+            o->in_lr = false; /* still pending, unless it was parked */
+            if (o->pending)
+                vgic_mark(g, vcpu, c->lr_intid[worst]);
             c->lr_used &= ~(1U << worst);
             i = worst;
         }
@@ -215,6 +298,7 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
         c->lr_intid[i] = (uint16_t)best;
         q->in_lr = true;
         q->lr = (uint8_t)i;
+        fast_update(g, vcpu, q, best, i);
         if (!again)
             break;
     }
@@ -248,9 +332,10 @@ void vgic_notify_all_locked(vgic_t *g)
 /* Make q pending (it is vcpu's, or an SPI). */
 void vgic_set_pending_locked(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid)
 {
-    if (q->in_lr)
+    if (q->in_lr) {
+        fast_revoke(g, vcpu, intid);
         q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
-    else
+    } else
         q->pending = true;
     vgic_mark(g, vcpu, intid);
     vgic_notify_locked(g, vcpu);
@@ -288,13 +373,26 @@ void vgic_forward(vcpu_t *v, uint32_t intid)
     vgic_t *g = vgic_of(v->vm);
     spin_lock(&g->lock);
     virq_t *q = vgic_virq(g, v->id, intid);
+    vgic_cpu_t *c = &g->cpu[v->id];
     /* the list register that held it last time may not have been read back since the guest
      * finished with it: sync first, or that stale state would overwrite the new pending */
     sync_lrs_locked(g, v->id);
     q->hw = true;
-    q->pending = true;
-    vgic_mark(g, v->id, intid);
-    fill_lrs_locked(g, v->id);
+    if (q->in_lr && c->lr_used >> q->lr & 1 && c->lr_intid[q->lr] == intid && !q->pending &&
+        !q->active) {
+        /* parked here (the vector did not take it: its entry was revoked, or another
+         * interrupt came first): pending in its register, as the vector would have made it */
+        gic_write_lr(q->lr, lr_value(g, q, intid, prio(g, c, intid), ICH_LR_PENDING));
+        fast_update(g, v->id, q, intid, q->lr);
+    } else if (q->in_lr) {
+        /* still taken, or listed on another vCPU (an SPI the guest routed elsewhere): pending
+         * again once its register is read back */
+        vgic_set_pending_locked(g, q, intid < GIC_PRIV_NUM ? v->id : spi_target(g, intid), intid);
+    } else {
+        q->pending = true;
+        vgic_mark(g, v->id, intid);
+        fill_lrs_locked(g, v->id);
+    }
     if (intid >= GIC_PRIV_NUM && spi_target(g, intid) != v->id)
         vgic_notify_locked(g, spi_target(g, intid)); /* the guest routed it to another vCPU */
     spin_unlock(&g->lock);
@@ -320,14 +418,16 @@ bool vgic_init(vgic_t *g, vm_t *vm, const vgic_ops_t *ops)
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
         g->cpu[i].g = g;
         g->cpu[i].id = i;
+        g->cpu[i].fast = &fast_tables[vm->id][i];
     }
     return true;
 }
 
 void vgic_route_locked(vgic_t *g, uint32_t intid, unsigned vcpu)
 {
-    if (g->route[intid - GIC_PRIV_NUM] == vcpu)
+    if (intid < GIC_PRIV_NUM || intid >= VGIC_INTID_NUM || g->route[intid - GIC_PRIV_NUM] == vcpu)
         return;
+    fast_revoke(g, 0, intid);
     g->route[intid - GIC_PRIV_NUM] = (uint8_t)vcpu;
     vgic_mark(g, 0, intid); /* if it is pending, it now waits on vcpu */
     vgic_notify_locked(g, vcpu);
@@ -349,6 +449,21 @@ void vgic_vcpu_reset(vcpu_t *v)
             gic_deactivate(id);
     for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
         c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
+    /* SPIs this vCPU listed are no longer listed (its registers are cleared below) */
+    for (uint32_t used = c->lr_used; used; used &= used - 1) {
+        uint32_t id = c->lr_intid[__builtin_ctz(used)];
+        if (id >= GIC_PRIV_NUM && g->spi[id - GIC_PRIV_NUM].in_lr) {
+            virq_t *q = &g->spi[id - GIC_PRIV_NUM];
+            q->in_lr = false;
+            q->req = 0;
+            if (q->pending)
+                vgic_mark(g, v->id, id);
+        }
+    }
+    for (uint32_t id = 0; id < IRQ_FAST_NUM; id++)
+        irq_fast_revoke(c->fast, id);
+    /* the vector's half of the lean path reads GICv3 system registers */
+    irq_fast_attach(g->ops->version == 3 ? c->fast : NULL);
     for (unsigned w = 0; w < GIC_PRIV_NUM / 4; w++)
         __atomic_store_n(&c->prio[w], 0, __ATOMIC_RELAXED);
     __atomic_store_n(&c->group0, 0, __ATOMIC_RELAXED);
@@ -439,6 +554,8 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
         unsigned i = (unsigned)__builtin_ctz(todo);
         uint32_t id = first + i;
         virq_t *q = vgic_virq(g, vcpu, id);
+        if (q->in_lr)
+            fast_revoke(g, vcpu, id); /* its next sync decides again */
         switch (op) {
         case OP_GROUP: q->group1 = val >> i & 1; break;
         case OP_SENABLE: q->enabled = true; break;
@@ -617,6 +734,7 @@ bool vgic_per_irq_access(vgic_t *g, unsigned vcpu, uint64_t off, vgic_serves_t s
 static memory_fault_result_t gicd_ctlr_write(vgic_t *g, uint32_t v)
 {
     spin_lock(&g->lock);
+    fast_revoke_all_locked(g);
     __atomic_store_n(&g->ctl[CTL_CTLR],
                      (v & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | g->ops->ctlr_fixed,
                      __ATOMIC_RELAXED);

@@ -11,6 +11,7 @@
 #define VDEV_VGIC_CORE_H
 #include <arch/gic.h>
 #include <arch/gic_regs.h>
+#include <arch/irq_fast.h>
 #include <arch/spinlock.h>
 #include <core/irq.h>
 #include <core/irqchip.h>
@@ -68,6 +69,10 @@ typedef struct vgic_cpu {
     uint64_t maybe[VGIC_INTID_NUM / 64];
     uint16_t lr_intid[16];
     uint32_t lr_used;
+    /* what the IRQ vector may forward into these list registers itself (see "the lean
+     * interrupt path" in vgic_core.c): a table of vgic_core.c's, apart so that attaching the
+     * VM does not clear it (each vCPU's reset does) */
+    irq_fast_t *fast;
 } vgic_cpu_t;
 
 /* The distributor's words from 0x00 to 0x7c (CTLR, TYPER, IIDR, reserved...) as the guest

@@ -4,6 +4,7 @@
  * overflow into its guard page), saves a full frame and calls exception_fatal() for a register
  * dump. Entries from lower ELs are guest traps: trap_lower() handles them and the guest resumes.
  */
+#include <arch/irq_fast.h>
 #include <arch/pcpu.h>
 #include <arch/regs.h>
 #include <arch/sysreg.h>
@@ -113,6 +114,16 @@ lower64_sync_slow:
     b       lower_common
 .endm
 
+/* A physical interrupt while a guest runs (from either execution state): the lean path,
+ * lower_irq. */
+.macro lower_irq_entry
+    .balign 0x80
+    sub     sp, sp, #REGS_SIZE
+    stp     x0, x1, [sp, #REGS_OFF_X(0)]
+    stp     x2, x3, [sp, #REGS_OFF_X(2)]
+    b       lower_irq
+.endm
+
     .section .text.vectors, "ax"
     .balign 0x800
     .global el2_vectors
@@ -126,11 +137,11 @@ el2_vectors:
     el2_fatal   (VEC_CUR_SPX | VEC_FIQ)
     el2_fatal   (VEC_CUR_SPX | VEC_SERROR)
     lower64_sync_entry (VEC_LOWER_64 | VEC_SYNC)
-    lower_entry (VEC_LOWER_64 | VEC_IRQ)
+    lower_irq_entry
     lower_entry (VEC_LOWER_64 | VEC_FIQ)
     lower_entry (VEC_LOWER_64 | VEC_SERROR)
     lower_entry (VEC_LOWER_32 | VEC_SYNC)
-    lower_entry (VEC_LOWER_32 | VEC_IRQ)
+    lower_irq_entry
     lower_entry (VEC_LOWER_32 | VEC_FIQ)
     lower_entry (VEC_LOWER_32 | VEC_SERROR)
 
@@ -216,6 +227,67 @@ dabt_fast:
     ldp     x2, x3, [sp, #REGS_OFF_ELR]
     msr     elr_el2, x2
     msr     spsr_el2, x3
+    restore_caller_saved_eret
+
+/*
+ * The interrupt path (arch/irq_fast.h). The interrupt is acknowledged here; when this CPU's
+ * table has an entry for it and the list register the entry names is empty (ICH_ELRSR_EL2), the
+ * entry's value, with the priority byte the guest last wrote, goes into that list register, the
+ * interrupt's priority is dropped (EOImode 1: the guest's deactivation, through the hardware bit,
+ * deactivates it) and the guest resumes: x0-x3 are all this path touches, ELR and SPSR stay in
+ * the CPU. Interrupts stay masked at EL2 throughout, so a kick or a stop that arrives meanwhile
+ * is taken as soon as the guest runs again, and the controller's own slow paths never run
+ * beside this one on this CPU. The table's entries are published and revoked by the controller
+ * under its lock; a revocation from another CPU that races with this path is as if it had come
+ * a moment later, which is the hardware's behaviour too.
+ *
+ * The table is a GICv3's (system-register CPU interface): a controller attaches one only there,
+ * and without one nothing is acknowledged here. Everything else (another interrupt, spurious,
+ * the list register busy) goes to trap_irq with the INTID acknowledged (spurious: none), with
+ * x0-x18 and x30 saved: nothing in
+ * interrupt handling reads or writes the guest's other registers, ELR or SPSR, and an interrupt
+ * that ends the vCPU (a stop) never returns.
+ */
+lower_irq:
+    mrs     x1, tpidr_el2
+    ldr     x1, [x1, #PCPU_OFF_IRQ_FAST]
+    cbz     x1, irq_call_none           /* no table: C acknowledges */
+    mrs     x0, icc_iar1_el1
+    cmp     x0, #IRQ_FAST_NUM
+    b.hs    irq_call                    /* spurious, or beyond the table */
+    add     x1, x1, x0, lsl #IRQ_FAST_ENT_SHIFT
+    ldp     x2, x3, [x1]
+    cbz     x2, irq_call                /* no entry */
+    ldrb    w3, [x3]                    /* the priority, as the guest last wrote it */
+    bfi     x2, x3, #IRQ_FAST_PRIO_SHIFT, #8
+    ubfx    x3, x2, #IRQ_FAST_LR_SHIFT, #4
+    mrs     x1, ich_elrsr_el2
+    lsr     x1, x1, x3
+    tbz     x1, #0, irq_call            /* the list register is in use */
+    and     x2, x2, #~(0xf << IRQ_FAST_LR_SHIFT)
+    msr     icc_eoir1_el1, x0           /* priority drop */
+    adr     x1, 1f
+    add     x1, x1, x3, lsl #4          /* 16 bytes per list register below */
+    br      x1
+    .balign 16
+1:
+    .irp    n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    msr     ich_lr\n\()_el2, x2
+    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    b       irq_return
+    .endr
+irq_return:
+    add     sp, sp, #REGS_SIZE
+    eret
+irq_call_none:
+    mov     x0, #1023                   /* the spurious INTID: nothing acknowledged */
+irq_call:                               /* x0 = the acknowledged INTID */
+    and     w1, w0, #0xffffff
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    save_caller_saved
+    mov     x0, sp
+    bl      trap_irq
     restore_caller_saved_eret
 
 /* Restore the frame at sp and return to the guest; C may have changed x0-x30, ELR and SPSR. */

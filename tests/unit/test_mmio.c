@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <arch/fault.h>
+#include <arch/gic.h>
 #include <arch/sysreg.h>
 #include <arch/vcpu.h>
 #include <core/hvc.h>
@@ -85,10 +86,12 @@ void hvc_dispatch(vcpu_t *v, arch_regs_t *f, uint64_t imm)
     hvc_calls++;
     hvc_imm_last = imm;
 }
-void irq_handle(vcpu_t *v)
+static uint32_t irq_first;
+void irq_handle(vcpu_t *v, uint32_t first)
 {
     (void)v;
     irqs++;
+    irq_first = first;
 }
 void exception_fatal(arch_regs_t *regs, uint64_t vector)
 {
@@ -987,6 +990,11 @@ static void test_trap_dispatch(void **state)
     assert_int_equal(fake_arch.undefs, 4);
     trap_lower(&frame, VEC_LOWER_64 | VEC_IRQ);
     assert_int_equal(irqs, 1);
+    assert_int_equal(irq_first, GIC_INTID_SPURIOUS); /* nothing acknowledged yet */
+    /* the IRQ vector's own call: the INTID it acknowledged goes to the handler first */
+    trap_irq(&frame, 27);
+    assert_int_equal(irqs, 2);
+    assert_int_equal(irq_first, 27);
     assert_int_equal(fake_arch.aborts, 0);
 }
 

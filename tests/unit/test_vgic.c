@@ -8,6 +8,8 @@
  * underflow interrupt; a better interrupt displaces the worst one the guest has not taken;
  * SPIs go where GICD_IROUTER says, SGIs where ICC_SGI1R says; forwarded interrupts carry the
  * hardware bit; level interrupts carry the EOI bit and come back while their line is high.
+ * The lean interrupt path: the table the IRQ vector reads (arch/irq_fast.h) lets it forward a
+ * parked interrupt only while that is what the vGIC would do itself.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include <arch/gic.h>
+#include <arch/irq_fast.h>
 #include <core/irq.h>
 #include <core/vdev.h>
 #include <fake_arch.h>
@@ -575,6 +578,198 @@ static void test_hw_forwarded(void **state)
     assert_int_equal(fake_cpu()->lr[0], lr_want(48, 0x70, ICH_LR_PENDING, true, true));
 }
 
+/* ---- the lean interrupt path ----
+ *
+ * A physical interrupt on the test's CPU, as the IRQ vector takes it: what vectors.S decides
+ * from the CPU's table and ICH_ELRSR_EL2 (irq_fast_decide is that decision in C), else the
+ * controller's forward, as irq_handle calls it. True when the vector finished it alone. */
+static bool physical(uint32_t intid)
+{
+    unsigned lr;
+    uint64_t value;
+    if (irq_fast_decide(arch_pcpu()->irq_fast, intid, gic_read_elrsr(), &lr, &value)) {
+        gic_write_lr(lr, value);
+        return true;
+    }
+    chip->forward(vcpu_current(), intid);
+    return false;
+}
+
+/* The timer's first tick takes the slow path and lists it; once the guest is done with it, its
+ * register stays parked (empty, still its own) and every later tick is the vector's alone,
+ * with the priority the guest wrote last. The vGIC sees what the vector wrote: pending and
+ * active read back as the list register holds them. */
+static void test_fast_timer(void **state)
+{
+    (void)state;
+    uint64_t prio27 = GICR + SGI_FRAME + IPRIORITYR + 27;
+    guest_enable(GIC_INTID_VTIMER, 0x80);
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(fake_cpu()->lr[0],
+                     lr_want(GIC_INTID_VTIMER, 0x80, ICH_LR_PENDING, true, true));
+    /* its register is not empty (the guest has not taken it): the vector would go to C */
+    unsigned lr;
+    uint64_t value;
+    assert_false(
+        irq_fast_decide(arch_pcpu()->irq_fast, GIC_INTID_VTIMER, gic_read_elrsr(), &lr, &value));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    assert_true(
+        irq_fast_decide(arch_pcpu()->irq_fast, GIC_INTID_VTIMER, gic_read_elrsr(), &lr, &value));
+    assert_int_equal(lr, 0);
+    for (unsigned tick = 0; tick < 3; tick++) {
+        assert_true(physical(GIC_INTID_VTIMER));
+        assert_int_equal(fake_cpu()->lr[0],
+                         lr_want(GIC_INTID_VTIMER, 0x80, ICH_LR_PENDING, true, true));
+        assert_true(get_bit(ISPENDR, GIC_INTID_VTIMER)); /* read back from the register */
+        assert_int_equal(fake_gic_guest_ack(), GIC_INTID_VTIMER);
+        assert_true(get_bit(ISACTIVER, GIC_INTID_VTIMER));
+        assert_true(fake_gic_guest_eoi(GIC_INTID_VTIMER));
+        chip->update(vcpu_current()); /* a kick meanwhile: the register stays parked */
+        assert_false(get_bit(ISPENDR, GIC_INTID_VTIMER));
+        assert_false(get_bit(ISACTIVER, GIC_INTID_VTIMER));
+    }
+    assert_int_equal(fake_cpu()->guest_deactivated_num, 4);
+    /* a priority written while parked is the one the next tick carries */
+    mmio_write(prio27, 1, 0x40);
+    assert_true(physical(GIC_INTID_VTIMER));
+    assert_int_equal(fake_cpu()->lr[0],
+                     lr_want(GIC_INTID_VTIMER, 0x40, ICH_LR_PENDING, true, true));
+    /* the guest masks it by priority (PMR is the hardware's): it stays pending in its register,
+     * and the next physical tick cannot come before the guest has deactivated this one */
+    assert_int_equal(lrs_valid(), 1);
+    assert_int_equal(fake_cpu()->deactivated_num, 0);
+    /* vCPU 1's table is its own: nothing of vCPU 0's timer there */
+    assert_false(irq_fast_published(fake_cpu_n(1)->pcpu.irq_fast, GIC_INTID_VTIMER));
+}
+
+/* The guest disables the timer's PPI: the vector leaves the next tick to C, which keeps it
+ * pending and unlisted, and lists it once the guest enables it again. The same for a group the
+ * distributor has off, and for a pending request from another vCPU (only a sync applies it). */
+static void test_fast_disabled(void **state)
+{
+    (void)state;
+    guest_enable(GIC_INTID_VTIMER, 0x80);
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    assert_true(physical(GIC_INTID_VTIMER));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+
+    set_bit(ICENABLER, GIC_INTID_VTIMER);
+    assert_false(irq_fast_published(arch_pcpu()->irq_fast, GIC_INTID_VTIMER));
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(fake_gic_guest_ack(), SPURIOUS);
+    assert_true(get_bit(ISPENDR, GIC_INTID_VTIMER));
+    set_bit(ISENABLER, GIC_INTID_VTIMER);
+    assert_int_equal(fake_cpu()->lr[fake_gic_find_lr(GIC_INTID_VTIMER)],
+                     lr_want(GIC_INTID_VTIMER, 0x80, ICH_LR_PENDING, true, true));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    chip->update(vcpu_current());
+    assert_true(irq_fast_published(arch_pcpu()->irq_fast, GIC_INTID_VTIMER));
+
+    /* group 1 off at the distributor: not delivered, by either path */
+    distributor(false);
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(lrs_valid(), 0);
+    distributor(true);
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    chip->update(vcpu_current());
+    assert_true(irq_fast_published(arch_pcpu()->irq_fast, GIC_INTID_VTIMER));
+
+    /* vCPU 1 asks for the timer of vCPU 0 to be pending (its redistributor is reachable): the
+     * entry goes at once, under the lock, before vCPU 0 has seen the kick */
+    test_vm_run(&vm, 1);
+    mmio_write(GICR + SGI_FRAME + ISPENDR, 4, 1U << GIC_INTID_VTIMER);
+    assert_int_equal(kicked(0), 1);
+    assert_false(irq_fast_published(fake_cpu_n(0)->pcpu.irq_fast, GIC_INTID_VTIMER));
+    test_vm_run(&vm, 0);
+    chip->update(vcpu_current());
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    chip->update(vcpu_current());
+    assert_true(physical(GIC_INTID_VTIMER));
+}
+
+/* Every list register used: a parked one is taken first (the vector's entry goes with it), so
+ * parking never keeps an interrupt waiting; a timer tick then goes to C and waits, in priority
+ * order, for the underflow interrupt. */
+static void test_fast_full(void **state)
+{
+    (void)state;
+    guest_enable(GIC_INTID_VTIMER, 0x80);
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    for (uint32_t id = 40; id < 44; id++) {
+        guest_enable(id, 0x40);
+        guest_edge(id);
+    }
+    mmio_write(GICD + ISPENDR + 4, 4, 0xfU << 8);
+    assert_int_equal(lrs_valid(), 4);
+    assert_int_equal(fake_gic_find_lr(GIC_INTID_VTIMER), -1);
+    assert_false(irq_fast_published(arch_pcpu()->irq_fast, GIC_INTID_VTIMER));
+    assert_int_equal(hcr(), ICH_HCR_EN); /* nothing waits: the parked register was free */
+
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(fake_gic_find_lr(GIC_INTID_VTIMER), -1); /* worse than all four */
+    assert_int_equal(hcr(), ICH_HCR_EN | ICH_HCR_UIE);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(guest_handle() / 4, 10); /* 40-43 */
+    maintenance(ICH_MISR_U);
+    assert_int_not_equal(fake_gic_find_lr(GIC_INTID_VTIMER), -1);
+    assert_int_equal(guest_handle(), 42);
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    chip->update(vcpu_current());
+    assert_true(physical(GIC_INTID_VTIMER));
+
+    /* an SPI made pending while the timer is pending in its parked register: both listed,
+     * taken in priority order */
+    mmio_write(GICD + IPRIORITYR + 40, 1, 0x10);
+    set_bit(ISPENDR, 40);
+    assert_int_equal(fake_cpu()->lr[fake_gic_find_lr(40)],
+                     lr_want(40, 0x10, ICH_LR_PENDING, false, false));
+    assert_int_equal(guest_handle(), 40);
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+}
+
+/* A forwarded SPI the guest routes to the vCPU whose CPU takes it is forwarded by the vector
+ * too; routed elsewhere, its entry goes and the other vCPU gets it through a sync. A reset
+ * drops every entry of the vCPU. */
+static void test_fast_spi_and_reset(void **state)
+{
+    (void)state;
+    guest_enable(48, 0x70);
+    assert_false(physical(48));
+    assert_int_equal(guest_handle(), 48);
+    assert_true(physical(48));
+    assert_int_equal(fake_cpu()->lr[0], lr_want(48, 0x70, ICH_LR_PENDING, true, true));
+    assert_int_equal(guest_handle(), 48);
+
+    mmio_write(GICD + IROUTER + 8 * 48, 8, 1);
+    assert_false(irq_fast_published(arch_pcpu()->irq_fast, 48));
+    chip->update(vcpu_current()); /* freed: no longer this vCPU's */
+    assert_false(physical(48));
+    assert_int_equal(fake_gic_find_lr(48), -1);
+    test_vm_run(&vm, 1);
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->lr[0], lr_want(48, 0x70, ICH_LR_PENDING, true, true));
+    assert_int_equal(guest_handle(), 48);
+
+    test_vm_run(&vm, 0);
+    mmio_write(GICD + IROUTER + 8 * 48, 8, 0);
+    guest_enable(GIC_INTID_VTIMER, 0x80);
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(guest_handle(), GIC_INTID_VTIMER);
+    chip->update(vcpu_current());
+    assert_true(irq_fast_published(arch_pcpu()->irq_fast, GIC_INTID_VTIMER));
+    chip->vcpu_reset(vcpu_current());
+    assert_non_null(arch_pcpu()->irq_fast);
+    assert_false(irq_fast_published(arch_pcpu()->irq_fast, GIC_INTID_VTIMER));
+    assert_false(irq_fast_published(arch_pcpu()->irq_fast, 48));
+    guest_enable(GIC_INTID_VTIMER, 0x80); /* the reset disabled it */
+    assert_false(physical(GIC_INTID_VTIMER));
+    assert_int_equal(fake_cpu()->lr[0],
+                     lr_want(GIC_INTID_VTIMER, 0x80, ICH_LR_PENDING, true, true));
+}
+
 /* A level interrupt (a virtual device's line) is listed with the EOI bit; when the guest ends
  * it with the line still high, the EOI maintenance interrupt lists it again; once the line is
  * low it is not. An interrupt not yet listed goes away with its line. */
@@ -1030,6 +1225,10 @@ int main(void)
         cmocka_unit_test_setup(test_raise_private, setup),
         cmocka_unit_test_setup(test_irouter_sizes, setup),
         cmocka_unit_test_setup(test_gicr_rd_frame, setup),
+        cmocka_unit_test_setup(test_fast_timer, setup),
+        cmocka_unit_test_setup(test_fast_disabled, setup),
+        cmocka_unit_test_setup(test_fast_full, setup),
+        cmocka_unit_test_setup(test_fast_spi_and_reset, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

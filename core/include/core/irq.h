@@ -30,6 +30,8 @@ void irq_console_input(uint32_t intid, vcpu_t *vcpu);
 /* A VM stopped: if the console interrupt went to one of its CPUs (which now wait with
  * interrupts masked), it goes to the CPU of a vCPU that still runs, the first VM's first. */
 void irq_console_follow(void);
-/* The lower-EL IRQ vector's handler. */
-void irq_handle(vcpu_t *v);
+/* The lower-EL IRQ vector's handler, for what the vector's lean path (arch/irq_fast.h) did not
+ * finish: first is an INTID the vector acknowledged already (1020-1023: none), then every
+ * interrupt pending. */
+void irq_handle(vcpu_t *v, uint32_t first);
 #endif

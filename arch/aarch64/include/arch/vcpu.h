@@ -88,6 +88,11 @@ static inline void arch_step_pc(arch_regs_t *f)
  * x0-x18, x30, ELR, SPSR and ESR (see vectors.S). */
 int trap_dabt(arch_regs_t *frame, uint64_t esr);
 
+/* Called by the vectors for a physical interrupt their lean path did not finish
+ * (arch/irq_fast.h): intid is already acknowledged (1020-1023: none was). The frame holds
+ * x0-x18 and x30 only; ELR and SPSR stay in the CPU. */
+void trap_irq(arch_regs_t *frame, uint32_t intid);
+
 /* HCR_EL2 for a guest: stage 2 on, physical interrupts to EL2, SMC trapped, AArch64 EL1. */
 uint64_t arch_guest_hcr(void);
 /* MDCR_EL2 for a guest: its debug register accesses trap, and so do its PMU accesses unless it

@@ -7,19 +7,21 @@
 #ifndef ARCH_PCPU_H
 #define ARCH_PCPU_H
 
-#define PCPU_OFF_EXC_SP 0
-#define PCPU_OFF_INDEX  8
-#define PCPU_OFF_VCPU   16
-#define PCPU_SIZE_SHIFT 5
-#define PCPU_SIZE       (1 << PCPU_SIZE_SHIFT)
+#define PCPU_OFF_EXC_SP   0
+#define PCPU_OFF_INDEX    8
+#define PCPU_OFF_VCPU     16
+#define PCPU_OFF_IRQ_FAST 24
+#define PCPU_SIZE_SHIFT   5
+#define PCPU_SIZE         (1 << PCPU_SIZE_SHIFT)
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
+struct irq_fast;
 typedef struct arch_pcpu {
-    uint64_t exc_sp; /* top of the stack used for exceptions taken from EL2 itself */
-    uint64_t index;  /* septum's logical CPU number (0 = boot CPU) */
-    void *vcpu;      /* the vCPU this CPU runs (core's vcpu_t), for the trap paths */
-    uint64_t pad;
+    uint64_t exc_sp;           /* top of the stack used for exceptions taken from EL2 itself */
+    uint64_t index;            /* septum's logical CPU number (0 = boot CPU) */
+    void *vcpu;                /* the vCPU this CPU runs (core's vcpu_t), for the trap paths */
+    struct irq_fast *irq_fast; /* the lean interrupt path's table (arch/irq_fast.h), or NULL */
 } arch_pcpu_t;
 _Static_assert(sizeof(arch_pcpu_t) == PCPU_SIZE, "arch_pcpu_t layout is used by assembly");
 
