@@ -200,6 +200,21 @@ static COLD int dabt_not_handled(arch_regs_t *f, memory_fault_result_t r)
 /* The bytes an access of 1 << sas bytes moves (ldst_mask, as a table: fewer instructions). */
 static const uint64_t size_mask[4] = {0xff, 0xffff, 0xffffffff, ~0UL};
 
+/* The lean frame as 32 slots: x0-x30, then sp, which stands for xzr as a load's target. */
+static inline uint64_t *regs_slots(arch_regs_t *f)
+{
+    _Static_assert(offsetof(arch_regs_t, sp) == 31 * sizeof(uint64_t), "xzr's slot is sp's");
+    return (uint64_t *)f;
+}
+
+/* A load that sign-extends (rare: out of the lean path's way), with ldst_extend's rules. */
+static COLD int load_signed(arch_regs_t *f, uint64_t esr, uint64_t value)
+{
+    dabt_iss_t d = ldst_decode_iss(esr);
+    reg_write(f, d.srt, ldst_extend(value, 1u << d.sas, true, d.sf));
+    return 0;
+}
+
 int trap_dabt(arch_regs_t *f, uint64_t esr)
 {
     vcpu_t *v = vcpu_current();
@@ -221,22 +236,13 @@ int trap_dabt(arch_regs_t *f, uint64_t esr)
     if (r != FAULT_HANDLED)
         return dabt_not_handled(f, r);
     if (!a.write) {
-        dabt_iss_t d = ldst_decode_iss(read_sysreg(esr_el2)); /* again: nothing else stays live */
-        if (d.srt != LDST_XZR) {
-            /* ldst_extend, with the table: a 64-bit load as it is; a smaller one its bytes, and
-             * if it sign-extends a negative value, ones above them (to 32 bits only for a W
-             * register; otherwise the bytes are 32 bits or fewer already) */
-            uint64_t x = a.value;
-            if (d.sas != 3) {
-                x &= size_mask[d.sas];
-                if (d.sse && ((x >> ((8u << d.sas) - 1)) & 1)) {
-                    x |= ~size_mask[d.sas];
-                    if (!d.sf)
-                        x = (uint32_t)x;
-                }
-            }
-            f->x[d.srt] = x;
-        }
+        uint64_t e = read_sysreg(esr_el2); /* again: nothing else stays live */
+        if (e & ESR_ISS_SSE)
+            return load_signed(f, e, a.value);
+        /* a load that zero-extends: its bytes, into the frame slot of its register; xzr's is
+         * the frame's sp slot, which this path neither saves nor restores (vectors.S) */
+        regs_slots(f)[e >> ESR_ISS_SRT_SHIFT & 31] = a.value &
+                                                     size_mask[e >> ESR_ISS_SAS_SHIFT & 3];
     }
     return 0;
 }

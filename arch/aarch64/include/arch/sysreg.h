@@ -147,6 +147,8 @@
 #define ESR_ISS_ISV_BIT   24
 #define ESR_ISS_S1PTW     BIT(7)
 #define ESR_ISS_SRT_SHIFT 16
+#define ESR_ISS_SSE       BIT(21)
+#define ESR_ISS_SAS_SHIFT 22
 #define ESR_ISS_WNR       BIT(6)
 #define ESR_ISS_FSC_MASK  0x3fUL
 #define ESR_ISS_FNV       BIT(10)
