@@ -57,31 +57,55 @@
 
 #define INT_ALL 0x7ffu /* IMSC, RIS, MIS: eleven interrupts */
 
-/* ILPR, IBRD, FBRD, LCR_H, CR, IFLS: consecutive words, each as wide as its mask */
+/* ILPR, IBRD, FBRD, LCR_H, CR, IFLS: consecutive words */
 #define SET_FIRST UARTILPR
 #define SET_NUM   6
-static const uint32_t set_mask[SET_NUM] = {0xff, 0xffff, 0x3f, 0xff, 0xffff, 0x3f};
+#define REG_WORDS (UARTDMACR / 4 + 1)
+/* What a word of the register file reads as: its bits kept in `reg` masked by this (each
+ * setting as wide as the register); 0 for the words read some other way (the data register,
+ * MIS) or not at all (reserved, ICR). */
+static const uint32_t read_mask[REG_WORDS] = {
+    [UARTRSR / 4] = ~0U,     [UARTFR / 4] = ~0U,    [UARTILPR / 4] = 0xff,
+    [UARTIBRD / 4] = 0xffff, [UARTFBRD / 4] = 0x3f, [UARTLCR_H / 4] = 0xff,
+    [UARTCR / 4] = 0xffff,   [UARTIFLS / 4] = 0x3f, [UARTIMSC / 4] = INT_ALL,
+    [UARTRIS / 4] = ~0U,     [UARTDMACR / 4] = ~0U,
+};
+
+/* A word of the register file as kept: its value, and what of it a read returns (read_mask),
+ * side by side so that one doubleword load fetches both (value low, mask high). The interrupt
+ * word is also reached in halves. */
+typedef union vpl011_reg {
+    struct {
+        union {
+            uint32_t w;
+            uint16_t h[2];
+        } v;
+        uint32_t mask;
+    };
+    uint64_t pair;
+} vpl011_reg_t;
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vpl011_reg_t.pair: value low");
 
 typedef struct vpl011 {
-    /* The settings registers as the guest last wrote them, masked when read: they have no
-     * effect and nothing else reads them, so a write is one store, at its offset from here
-     * (first: the reservation's cookie). */
-    uint32_t set[SET_NUM];
-    /* The interrupt state: IMSC as written (only its low eleven bits count) and RIS, each a
-     * halfword of one word so that the masked status is one load. See "the interrupt line". */
-    union {
-        uint32_t word;
-        uint16_t imsc_ris[2];
-    } irq;
-    uint32_t fr;  /* FR as the guest reads it: written with the FIFO, under the lock */
+    /* The register file from 0x00 to DMACR by word (first: the reservation's cookie), read as
+     * read_mask says, so a read of any of these is one load pair and a mask:
+     * - the settings as the guest last wrote them (they have no effect and nothing else reads
+     *   them, so a write is one store);
+     * - FR as the guest reads it: written with the FIFO, under the lock; RSR always zero;
+     * - at IMSC's word the interrupt state, IMSC as written (only its low eleven bits count)
+     *   and RIS, each a halfword, so that the masked status is one load (see "the interrupt
+     *   line"); at RIS's word a copy of RIS, written with it under the lock;
+     * - DMACR as kept (three bits). */
+    vpl011_reg_t reg[REG_WORDS];
     uint8_t line; /* the level the interrupt controller was told last: written under the lock */
     bool present;
     vm_t *vm;
     spinlock_t lock; /* the receive FIFO, RIS, the line, transmission */
     uint8_t rx[RX_FIFO];
     unsigned rx_head, rx_num;
-    uint32_t dmacr;
 } vpl011_t;
+
+#define IRQ_WORD (UARTIMSC / 4) /* IMSC | RIS << 16 */
 
 static vpl011_t uarts[VM_MAX];
 static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
@@ -106,7 +130,7 @@ static void resync_locked(vpl011_t *u)
 {
     for (;;) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST); /* RIS or `line` stored before the word is read */
-        bool line = line_of(__atomic_load_n(&u->irq.word, __ATOMIC_RELAXED));
+        bool line = line_of(__atomic_load_n(&u->reg[IRQ_WORD].v.w, __ATOMIC_RELAXED));
         if (line == u->line)
             return;
         __atomic_store_n(&u->line, line, __ATOMIC_RELAXED);
@@ -125,9 +149,10 @@ static __attribute__((noinline, cold)) memory_fault_result_t resync(vpl011_t *u)
 /* RIS changed by clear and set, under the lock. */
 static void ris_change_locked(vpl011_t *u, uint32_t clear, uint32_t set)
 {
-    uint16_t *ris = &u->irq.imsc_ris[1];
-    __atomic_store_n(ris, (uint16_t)((__atomic_load_n(ris, __ATOMIC_RELAXED) & ~clear) | set),
-                     __ATOMIC_RELAXED);
+    uint16_t *ris = &u->reg[IRQ_WORD].v.h[1];
+    uint16_t now = (uint16_t)((__atomic_load_n(ris, __ATOMIC_RELAXED) & ~clear) | set);
+    __atomic_store_n(ris, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&u->reg[UARTRIS / 4].v.w, now, __ATOMIC_RELAXED); /* as the guest reads it */
     resync_locked(u);
 }
 
@@ -136,10 +161,10 @@ static void ris_change_locked(vpl011_t *u, uint32_t clear, uint32_t set)
 static inline __attribute__((always_inline)) memory_fault_result_t imsc_write(vpl011_t *u,
                                                                               uint32_t v)
 {
-    *(volatile uint16_t *)&u->irq.imsc_ris[0] = (uint16_t)v;
+    *(volatile uint16_t *)&u->reg[IRQ_WORD].v.h[0] = (uint16_t)v;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* IMSC stored before `line` is read */
     uint8_t told = u->line;                  /* after the fence: read once, where it stands */
-    if (line_of(*(const volatile uint32_t *)&u->irq.word) ? !told : told)
+    if (line_of(*(const volatile uint32_t *)&u->reg[IRQ_WORD].v.w) ? !told : told)
         return resync(u);
     return FAULT_HANDLED;
 }
@@ -147,7 +172,7 @@ static inline __attribute__((always_inline)) memory_fault_result_t imsc_write(vp
 /* FR follows the receive FIFO (the transmit FIFO is always empty); under the lock. */
 static void fifo_changed_locked(vpl011_t *u)
 {
-    __atomic_store_n(&u->fr,
+    __atomic_store_n(&u->reg[UARTFR / 4].v.w,
                      FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0),
                      __ATOMIC_RELAXED);
 }
@@ -189,32 +214,28 @@ static OUT_OF_LINE memory_fault_result_t vpl011_other(vm_memory_t *mem, mem_acce
         return FAULT_UNHANDLED; /* the PL011 has 32-bit registers and no 64-bit access */
     if (reg == UARTDR || (reg == UARTICR && a->write))
         return shared_access(u, reg, a);
-    if (reg >= SET_FIRST && reg < SET_FIRST + 4 * SET_NUM) {
-        uint32_t *set = &u->set[(reg - SET_FIRST) / 4];
-        if (a->write)
-            __atomic_store_n(set, v, __ATOMIC_RELAXED);
-        else
-            a->value = (__atomic_load_n(set, __ATOMIC_RELAXED) & set_mask[(reg - SET_FIRST) / 4]) >>
-                       (8 * (off & 3));
+    if (reg >= SET_FIRST && reg < SET_FIRST + 4 * SET_NUM && a->write) {
+        __atomic_store_n(&u->reg[reg / 4].v.w, v, __ATOMIC_RELAXED);
         return FAULT_HANDLED;
     }
     if (a->write) {
         switch (reg) {
         case UARTRSR: return FAULT_HANDLED; /* clears errors: there are none */
         case UARTIMSC: return imsc_write(u, v);
-        case UARTDMACR: u->dmacr = v & 0x7; return FAULT_HANDLED;
+        case UARTDMACR:
+            __atomic_store_n(&u->reg[reg / 4].v.w, v & 0x7, __ATOMIC_RELAXED);
+            return FAULT_HANDLED;
         default: return FAULT_UNHANDLED; /* read-only or reserved */
         }
     }
-    uint32_t irq = __atomic_load_n(&u->irq.word, __ATOMIC_RELAXED);
+    uint32_t irq = __atomic_load_n(&u->reg[IRQ_WORD].v.w, __ATOMIC_RELAXED);
     switch (reg) {
-    case UARTRSR: r = 0; break;
-    case UARTFR: r = __atomic_load_n(&u->fr, __ATOMIC_RELAXED); break;
-    case UARTIMSC: r = irq & INT_ALL; break;
-    case UARTRIS: r = irq >> 16 & INT_ALL; break;
     case UARTMIS: r = irq & irq >> 16 & INT_ALL; break;
-    case UARTDMACR: r = u->dmacr; break;
     default:
+        if (reg < 4 * REG_WORDS && u->reg[reg / 4].mask) { /* a byte or halfword of a word */
+            r = __atomic_load_n(&u->reg[reg / 4].v.w, __ATOMIC_RELAXED) & u->reg[reg / 4].mask;
+            break;
+        }
         if (off >= UARTID && off < UARTID + 0x20) {
             r = ids[(off - UARTID) / 4];
             break;
@@ -226,8 +247,9 @@ static OUT_OF_LINE memory_fault_result_t vpl011_other(vm_memory_t *mem, mem_acce
 }
 
 /* The device (cookie: its state, so there is nothing to look up). 32-bit writes of the settings
- * and of the interrupt mask, and reads of the flags, what a driver does most, are finished here
- * in a few instructions and without the lock; the rest goes to vpl011_other. */
+ * and of the interrupt mask, and 32-bit reads of every register but the data register and MIS,
+ * are finished here in a few instructions and without the lock; the rest goes to
+ * vpl011_other. */
 static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vpl011_t *u = cookie;
@@ -242,12 +264,21 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
             /* a settings word: s aligned (rotated, its low bits would be high), below the last */
             uint64_t s = off - SET_FIRST;
             if (((s >> 2) | (s << 62)) < SET_NUM) {
-                *(volatile uint32_t *)((uintptr_t)u->set + s) = (uint32_t)a->value;
+                *(volatile uint32_t *)((uintptr_t)&u->reg[SET_FIRST / 4] +
+                                       2 * s) = (uint32_t)a->value;
                 return FAULT_HANDLED;
             }
-        } else if (off == UARTFR) {
-            a->value = *(const uint32_t *)&u->fr;
-            return FAULT_HANDLED;
+        } else {
+            /* a word of the register file: w aligned (rotated, its low bits would be high),
+             * below the last, and one read_mask says is kept: one load of value and mask */
+            uint64_t w = (off >> 2) | (off << 62);
+            if (w < REG_WORDS) {
+                uint64_t r = *(const volatile uint64_t *)&u->reg[w].pair;
+                if (r >> 32) {
+                    a->value = (uint32_t)r & (uint32_t)(r >> 32);
+                    return FAULT_HANDLED;
+                }
+            }
         }
     }
     return vpl011_other(mem, a, cookie);
@@ -276,9 +307,13 @@ static int vpl011_attach(vm_t *vm)
         if (vm->cfg.dev[d].base < VPL011_BASE + VPL011_SIZE &&
             VPL011_BASE < vm->cfg.dev[d].base + vm->cfg.dev[d].size)
             return 1;
-    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm, .fr = FR_TXFE | FR_RXFE};
-    uarts[vm->id].set[(UARTCR - SET_FIRST) / 4] = CR_RESET;
-    uarts[vm->id].set[(UARTIFLS - SET_FIRST) / 4] = IFLS_RESET;
+    uarts[vm->id] = (vpl011_t){.present = true, .vm = vm};
+    vpl011_t *u = &uarts[vm->id];
+    for (unsigned w = 0; w < REG_WORDS; w++)
+        u->reg[w].mask = read_mask[w];
+    u->reg[UARTFR / 4].v.w = FR_TXFE | FR_RXFE;
+    u->reg[UARTCR / 4].v.w = CR_RESET;
+    u->reg[UARTIFLS / 4].v.w = IFLS_RESET;
     if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, &uarts[vm->id]))
         return -1;
     return 0;
