@@ -221,7 +221,7 @@ int trap_dabt(arch_regs_t *f, uint64_t esr)
     uint64_t ipa = arch_hpfar_ipa(read_sysreg(far_el2), read_sysreg(hpfar_el2));
     reservation_t *res = v->mmio_last;
     dabt_iss_t iss = ldst_decode_iss(esr);
-    unsigned size = 1u << iss.sas;
+    uint64_t size = 1UL << iss.sas;
     /* From AArch64: the vectors step the PC by 4, where an AArch32 PC may step by 2 or through
      * an IT block (arch_step_pc). Then a translation fault not on a stage-1 walk (HPFAR is
      * valid for it, and an emulated device is unmapped, so that is how its accesses fault) on
@@ -231,7 +231,7 @@ int trap_dabt(arch_regs_t *f, uint64_t esr)
     if ((esr & (ESR_ISS_S1PTW | FSC_TYPE_MASK)) != FSC_TRANS || !reservation_covers(res, ipa, size))
         return dabt_full(f, esr);
     uint64_t value = iss.wnr && iss.srt != LDST_XZR ? f->x[iss.srt] & size_mask[iss.sas] : 0;
-    mem_access_t a = {ipa, size, iss.wnr, value, v->id};
+    mem_access_t a = {ipa, (unsigned)size, iss.wnr, value, v->id};
     memory_fault_result_t r = device_access(v, res, &a);
     if (r != FAULT_HANDLED)
         return dabt_not_handled(f, r);
