@@ -495,7 +495,15 @@ void *evtchn_set_vcpu_info(evtchn_t *e, domid_t dom, unsigned vcpu, void *vcpu_i
     uint8_t *old = vinfo(d, vcpu);
     void *was = d->vcpu_info[vcpu];
     d->vcpu_info[vcpu] = vcpu_info;
-    move_news(old, vinfo(d, vcpu));
+    uint8_t *now = vinfo(d, vcpu);
+    move_news(old, now);
+    /* A new vcpu_info may say an upcall is pending (its registration marks everything pending,
+     * as Xen does, when there was no earlier place to move news from: every vCPU past the
+     * first on Arm). Say it with the interrupt too, or the flag stays set with no upcall coming,
+     * and notify_vcpu never raises one for that vCPU again. (retell below raises one only where
+     * the flag was clear.) */
+    if (now && __atomic_load_n(now + XEN_VCPU_UPCALL_PENDING, __ATOMIC_SEQ_CST))
+        e->env->upcall(e->env->ctx, d->id, vcpu);
     retell(e, d);
     unlock(d);
     return was;

@@ -193,6 +193,32 @@ static void test_bind_vcpu(void **state)
     assert_null(evtchn_set_vcpu_info(&e, 2, 2, fake_ev[2].vinfo[1])); /* no vCPU 2 */
 }
 
+/* A vCPU past the first registers its vcpu_info marked all pending, as Xen's registration does
+ * (Linux's second vCPU on Arm, with no shared_info slot to move news from): the upcall comes
+ * with the flag, or the flag would stay set and no event would ever reach that vCPU (found by
+ * tests/system/xen-linux.sh, xen-linux-smp). */
+static void test_registration_marked_pending(void **state)
+{
+    (void)state;
+    evtchn_port_t p1, p2;
+    pair(&p1, &p2);
+    uint8_t *vi = (uint8_t *)fake_ev[2].vinfo[1];
+    *(uint64_t *)(void *)(vi + XEN_VCPU_PENDING_SEL) = ~0ULL;
+    vi[XEN_VCPU_UPCALL_PENDING] = 1;
+    assert_null(evtchn_set_vcpu_info(&e, 2, 1, vi));
+    assert_int_equal(fake_ev[2].upcalls[1], 1);
+    guest_handles(2, 1);
+    assert_int_equal(bind_vcpu(2, p2, 1), 0);
+    assert_int_equal(port_op(1, EVTCHNOP_send, p1), 0);
+    assert_int_equal(fake_ev[2].upcalls[1], 2);
+    /* a registration with nothing pending raises nothing */
+    assert_ptr_equal(evtchn_set_vcpu_info(&e, 2, 1, NULL), vi);
+    guest_handles(2, 1);
+    memset(vi, 0, XEN_VCPU_INFO_SIZE);
+    assert_null(evtchn_set_vcpu_info(&e, 2, 1, vi));
+    assert_int_equal(fake_ev[2].upcalls[1], 2);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -464,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup(test_pair_and_send, setup),
         cmocka_unit_test_setup(test_masked_port, setup),
         cmocka_unit_test_setup(test_bind_vcpu, setup),
+        cmocka_unit_test_setup(test_registration_marked_pending, setup),
         cmocka_unit_test_setup(test_errors, setup),
         cmocka_unit_test_setup(test_close, setup),
         cmocka_unit_test_setup(test_exhaustion, setup),
