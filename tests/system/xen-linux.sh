@@ -21,9 +21,14 @@ qemu_case xen-linux 240 "$xl_virt -smp 2 -kernel $BUILD/septum.bin -initrd $BUIL
   "${xen_up[@]}" '+^\[xenpen\] cpus online: 0 \(1 CPUs\)$' '<^\[xenpen\] SEPTUM-LINUX-UP$<^\[ticker\] tick [0-9]+$' \
   'until=^vm xenpen: 262144 KiB of memory returned'
 
-# two vCPUs: each registers its own vcpu_info (a second "initializing cpu") and runstate area;
-# the VM is the only one, so septum powers off once it stops, every frame back
+# two vCPUs: each registers its own vcpu_info (a second "initializing cpu") and runstate area,
+# and each takes event-channel upcalls (PPI 31 on that vCPU): xen-demo spread binds a loopback
+# channel's ends to vCPU 0 and vCPU 1 (EVTCHNOP_bind_vcpu) and rings it 100 times each way; the
+# counts are the kernel's own, from /proc/interrupts. The VM is the only one, so septum powers
+# off once it stops, every frame back
 qemu_case xen-linux-smp 240 "$xl_virt -smp 2 -kernel $BUILD/septum.bin -initrd $BUILD/systems/xen-linux-smp.pack" \
   "${xen_up[@]}" '+^\[xenpen\] \[ *[0-9.]+\] Xen: initializing cpu1$' \
   '+^\[xenpen\] cpus online: 0-1 \(2 CPUs\)$' '+^all VMs have stopped; powering off$' \
+  '+^\[xenpen\] xen-demo: spread: port [0-9]+ \(irq [0-9]+\) rang 100 times: 100 upcalls on cpu0, 0 on cpu1$' \
+  '+^\[xenpen\] xen-demo: spread: port [0-9]+ \(irq [0-9]+\) rang 100 times: 0 upcalls on cpu0, 100 on cpu1$' \
   '=^frames before the VMs: (free [0-9]+ KiB, septum [0-9]+ KiB, tables [0-9]+ KiB)$=^frames at the end: (free [0-9]+ KiB, septum [0-9]+ KiB, tables [0-9]+ KiB).*$'

@@ -8,6 +8,8 @@
  *   xen-demo offer PEER [MESSAGE]     in one VM: offer a page to domain PEER, wait for it
  *   xen-demo join PEER GREF [MESSAGE] in the other: map PEER's page GREF, offer one back
  *   xen-demo bench PEER GREF [N]      map and unmap PEER's page GREF N times, timed
+ *   xen-demo spread [N]               a loopback channel, its ends taken on vCPU 0 and vCPU 1,
+ *                                     rung back and forth N times (every vCPU takes upcalls)
  *
  * There is no xenstore: the offering side prints its grant reference, and the person (or the
  * test) types it on the other side. Everything else travels in the offered page itself: its
@@ -415,11 +417,122 @@ static int bench(unsigned peer, unsigned gref, unsigned n)
     return 0;
 }
 
+/* ---- both vCPUs take upcalls ---- */
+
+/* The /proc/interrupts line of each of this process's event channels ("evtchn:xen-demo"): its
+ * IRQ number and its count on each of the first two CPUs. Returns how many were found (<= max). */
+static int evtchn_irqs(unsigned *irq, unsigned long (*count)[2], int max)
+{
+    FILE *f = fopen("/proc/interrupts", "r");
+    char line[512];
+    int n = 0;
+    if (!f)
+        return fail("open /proc/interrupts"), -1;
+    while (n < max && fgets(line, sizeof(line), f)) {
+        if (!strstr(line, "evtchn:xen-demo"))
+            continue;
+        if (sscanf(line, " %u: %lu %lu", &irq[n], &count[n][0], &count[n][1]) == 3)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Wait for the next event, which must be on port want; re-enable it. */
+static int expect(int efd, unsigned want)
+{
+    struct pollfd p = {.fd = efd, .events = POLLIN};
+    uint32_t port;
+    int n = poll(&p, 1, WAIT_SECS * 1000);
+    if (n <= 0) {
+        fprintf(stderr, "xen-demo: spread: no event on port %u in %d s; the kernel counts:\n", want,
+                WAIT_SECS);
+        FILE *f = fopen("/proc/interrupts", "r");
+        char line[512];
+        while (f && fgets(line, sizeof(line), f))
+            if (strstr(line, "CPU0") || strstr(line, "events") || strstr(line, "evtchn:"))
+                fputs(line, stderr);
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    if (read(efd, &port, sizeof(port)) != sizeof(port))
+        return fail("read /dev/xen/evtchn");
+    if (port != want) {
+        fprintf(stderr, "xen-demo: spread: event on port %u, expected %u\n", port, want);
+        return 1;
+    }
+    if (write(efd, &port, sizeof(port)) != sizeof(port))
+        return fail("write /dev/xen/evtchn (re-enable)");
+    return 0;
+}
+
+/* A loopback channel in this VM: port a (unbound for this domain) and port b (bound to it); a's
+ * IRQ is taken on vCPU 0 and b's on vCPU 1 (Linux rebinds each with EVTCHNOP_bind_vcpu), then a
+ * rings b and b rings a, n times. The upcalls each vCPU took are read back from the kernel's own
+ * accounting in /proc/interrupts. */
+static int spread(unsigned n)
+{
+    int efd = open_evtchn();
+    if (efd < 0)
+        return 1;
+    struct ioctl_evtchn_bind_unbound_port ub = {.remote_domain = 0x7ff0 /* DOMID_SELF */};
+    int a = ioctl(efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
+    if (a < 0)
+        return fail("IOCTL_EVTCHN_BIND_UNBOUND_PORT");
+    struct ioctl_evtchn_bind_interdomain bi = {.remote_domain = 0x7ff0, .remote_port = (unsigned)a};
+    int b = ioctl(efd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bi);
+    if (b < 0)
+        return fail("IOCTL_EVTCHN_BIND_INTERDOMAIN");
+    unsigned irq[2];
+    unsigned long before[2][2], after[2][2];
+    if (evtchn_irqs(irq, before, 2) != 2) {
+        fprintf(stderr, "xen-demo: spread: /proc/interrupts lacks the two evtchn:xen-demo IRQs\n");
+        return 1;
+    }
+    /* the IRQs are allocated in bind order: irq[0] serves port a, irq[1] port b */
+    for (int i = 0; i < 2; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq[i]);
+        FILE *f = fopen(path, "w");
+        if (!f || fprintf(f, "%d\n", i) < 0 || fclose(f))
+            return fail(path);
+    }
+    /* a freshly bound port may be pending already (as on Xen): drain before counting */
+    for (struct pollfd p = {.fd = efd, .events = POLLIN}; poll(&p, 1, 100) > 0;) {
+        uint32_t ports[8];
+        ssize_t got = read(efd, ports, sizeof(ports));
+        if (got <= 0 || write(efd, ports, (size_t)got) != got)
+            return fail("drain /dev/xen/evtchn");
+    }
+    if (evtchn_irqs(irq, before, 2) != 2)
+        return 1;
+    for (unsigned i = 0; i < n; i++) {
+        struct ioctl_evtchn_notify to_b = {.port = (unsigned)a}, to_a = {.port = (unsigned)b};
+        if (ioctl(efd, IOCTL_EVTCHN_NOTIFY, &to_b) < 0 || expect(efd, (unsigned)b) ||
+            ioctl(efd, IOCTL_EVTCHN_NOTIFY, &to_a) < 0 || expect(efd, (unsigned)a))
+            return 1;
+    }
+    if (evtchn_irqs(irq, after, 2) != 2)
+        return 1;
+    for (int i = 0; i < 2; i++)
+        printf("xen-demo: spread: port %d (irq %u) rang %u times: %lu upcalls on cpu0, %lu on "
+               "cpu1\n",
+               i ? b : a, irq[i], n, after[i][0] - before[i][0], after[i][1] - before[i][1]);
+    struct ioctl_evtchn_unbind un = {.port = (unsigned)b};
+    ioctl(efd, IOCTL_EVTCHN_UNBIND, &un);
+    un.port = (unsigned)a;
+    ioctl(efd, IOCTL_EVTCHN_UNBIND, &un);
+    close(efd);
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: xen-demo offer PEER [MESSAGE]\n"
                     "       xen-demo join PEER GREF [MESSAGE]\n"
                     "       xen-demo bench PEER GREF [N]\n"
+                    "       xen-demo spread [N]\n"
                     "PEER is the other VM's domain id (its index in the system description + 1)\n");
     return 2;
 }
@@ -428,6 +541,8 @@ int main(int argc, char **argv)
 {
     unsigned peer, gref, n = 1000;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "spread"))
+        return argc == 3 && parse(argv[2], 1000000, &n) ? usage() : spread(argc == 3 ? n : 100);
     if (argc < 3 || parse(argv[2], 0x7fef, &peer))
         return usage();
     if (!strcmp(argv[1], "offer") && argc <= 4)
