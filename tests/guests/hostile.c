@@ -310,7 +310,9 @@ static void random_sysreg(void)
 /* ---- hypercalls ---- */
 
 /* Operation arrays and frame lists septum reads and writes for it: a page each, with a
- * canary behind, which septum must never reach. */
+ * canary behind, which septum must never reach unless the call named it: an array may cross
+ * pages (Linux's batches do), so count * size past the page makes the canary part of the
+ * array, and septum answers there as it must; such a call re-arms the canaries instead. */
 static struct {
     uint8_t ops[PAGE];
     uint64_t canary[PAGE / 8];
@@ -320,8 +322,27 @@ static struct {
 #define CANARY 0xca9a7ca9a7ca9a7cULL
 
 static unsigned failed;
+static bool canary_named; /* this call's arrays, as given, cover a canary */
+
+/* [a, a + len) overlaps a canary: what septum writes there was asked for. */
+static void names(uint64_t a, uint64_t len)
+{
+    uint64_t c0 = (uintptr_t)io.canary, c1 = c0 + sizeof(io.canary);
+    uint64_t f0 = (uintptr_t)io.frames_canary, f1 = f0 + sizeof(io.frames_canary);
+    if (a + len < a || (a < c1 && a + len > c0) || (a < f1 && a + len > f0))
+        canary_named = true;
+}
+
 static void check_canaries(void)
 {
+    if (canary_named) {
+        for (unsigned i = 0; i < PAGE / 8; i++)
+            io.canary[i] = CANARY;
+        for (unsigned i = 0; i < 8; i++)
+            io.frames_canary[i] = CANARY;
+        canary_named = false;
+        return;
+    }
     static bool told;
     bool ok = io.canary[0] == CANARY && io.canary[PAGE / 8 - 1] == CANARY &&
               io.frames_canary[0] == CANARY && io.frames_canary[7] == CANARY;
@@ -416,6 +437,7 @@ static void fill_op(unsigned cmd, uint8_t *p)
         struct gnttab_setup_table s = {pick_dom(),
                                        chance(80) ? (uint32_t)below(6) : (uint32_t)rnd(),
                                        (int16_t)rnd(), list};
+        names(list, (uint64_t)s.nr_frames * 8);
         memcpy(p, &s, sizeof(s));
         break;
     }
@@ -531,6 +553,18 @@ static void random_grant_op(void)
     } else {
         uop = pick_addr(true);
     }
+    if (count <= 512) { /* GNTTAB_BATCH_MAX: a longer array is refused whole */
+        unsigned size = op_size((uint32_t)cmd);
+        names(uop, count * size);
+        /* a frame list named by any setup_table in the array, stale ones included */
+        for (uint64_t i = 0, a = uop; (uint32_t)cmd == GNTTABOP_setup_table && i < count;
+             i++, a += size)
+            if (a >= (uintptr_t)io.ops && a + size <= (uintptr_t)io.ops + PAGE) {
+                struct gnttab_setup_table t;
+                memcpy(&t, (const void *)(uintptr_t)a, sizeof(t));
+                names(t.frame_list, (uint64_t)t.nr_frames * 8);
+            }
+    }
     xen_args(__HYPERVISOR_grant_table_op, cmd, uop, count);
     hyp_run(true);
     check_canaries();
@@ -559,9 +593,15 @@ static void random_xen(void)
     case 3:
     case 4: random_grant_op(); return;
     case 5: random_physmap(); return;
-    case 6: /* console_io: any bytes from anywhere */
-        xen_args(__HYPERVISOR_console_io, chance(90) ? CONSOLEIO_write : any_value(),
-                 chance(90) ? below(48) : any_value(), pick_addr(false));
+    case 6: /* console_io: any bytes from anywhere; a huge count only where the buffer soon
+             * stops translating (septum writes all it is given, as Xen does, in continued
+             * calls: a count in the gigabytes over its RAM would print all 16 MiB of it) */
+        if (chance(90))
+            xen_args(__HYPERVISOR_console_io, chance(90) ? CONSOLEIO_write : any_value(),
+                     chance(90) ? below(48) : below(3 * PAGE), pick_addr(false));
+        else
+            xen_args(__HYPERVISOR_console_io, CONSOLEIO_write, any_value(),
+                     RAM_END - below(2 * PAGE));
         break;
     case 7: xen_args(__HYPERVISOR_xen_version, any_value(), any_value(), any_value()); break;
     case 8: { /* sched_op: yield, or shutdown with a reason septum cannot read */
