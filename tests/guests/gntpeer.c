@@ -1,8 +1,9 @@
 /*
  * Benchmark helper guest: grants bootargs pages=N of its pages (default 16) to domain peer=D,
  * as refs 8.. in order, then sleeps on its timer (never spins, so a benchmark under -icount
- * keeps the CPU time) until every grant can be ended (the mapper has unmapped them all), or
- * about a second has passed; then, if asked, answers event-channel notifications (below).
+ * keeps the CPU time) for hold=MS milliseconds (default 50: the mapper's turn), then until every
+ * grant can be ended (the mapper has unmapped them all), or about a second has passed; then, if
+ * asked, answers event-channel notifications (below).
  */
 #include <septum/evtchn.h>
 #include <septum/gnttab.h>
@@ -13,10 +14,11 @@ static char pages[MAX_PAGES][XEN_PAGE_SIZE] __attribute__((aligned(XEN_PAGE_SIZE
 
 int main(const void *dtb)
 {
-    uint64_t peer = 1, n = MAX_PAGES;
+    uint64_t peer = 1, n = MAX_PAGES, hold = 50;
     (void)dtb;
     guest_arg("peer", &peer);
     guest_arg("pages", &n);
+    guest_arg("hold", &hold);
     if (n > MAX_PAGES || gnttab_init() != 0) {
         guest_printf("cannot set up grants\n");
         return 1;
@@ -26,7 +28,7 @@ int main(const void *dtb)
         ref[i] = gnttab_grant_access((domid_t)peer, (uintptr_t)pages[i] / XEN_PAGE_SIZE, false);
     guest_printf("granted %lu pages to domain %lu as refs %u..%u\n", (unsigned long)n,
                  (unsigned long)peer, ref[0], ref[n - 1]);
-    guest_sleep_ms(50); /* the mapper's turn */
+    guest_sleep_ms(hold); /* the mapper's turn */
     unsigned ended = 0;
     for (unsigned t = 0; t < 1000 && ended < n; t++) {
         ended = 0;
