@@ -5,6 +5,8 @@
  * operation and once with a NOP (or a RAM access) in its place; the difference per iteration is
  * the round trip. Then the virtual timer's delivery and the grant-table paths. Run it under
  * QEMU's -icount shift=0 (make bench) for exact, repeatable counts.
+ * The main paths are timed again from the guest's view, with the virtual counter alone
+ * (bench_guest_view), as a guest on any hypervisor can time them.
  */
 #include <septum/evtchn.h>
 #include <septum/gnttab.h>
@@ -391,6 +393,157 @@ static void bench_evtchn(void)
                  (unsigned long)(send_min + ev_el2_min));
 }
 
+/* ---- the guest's view: the same operations timed with the virtual counter (CNTVCT) alone, as
+ * a guest can time them on any hypervisor, so that figures compare across hypervisors (issue
+ * 14's probe of Bao and Xen measured this way): a loop of 10,000 with the operation against the
+ * same loop without it, the difference divided by 10,000 and converted from counter ticks
+ * (CNTFRQ: 62.5 MHz on QEMU virt, 16 ns a tick) to nanoseconds, which under -icount shift=0 are
+ * instructions, the guest's and septum's together. QEMU's virtual clock counts every CPU's
+ * instructions (it runs them in turn), so the granter on the other CPU sleeps meanwhile
+ * (bench.dts gives it hold=, longer than this section takes). Printed as "bench: guest view:
+ * <what>: N instructions" for tests/bench.sh. ---- */
+
+#define GV_ITER 10000
+enum { GV_HVC, GV_NOP, GV_STORE32, GV_LOAD32 };
+
+static inline uint64_t cntvct(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
+    return v;
+}
+
+/* Counter ticks of GV_ITER iterations: a hypercall with function fid in x0 (or a NOP in its
+ * place), or a store of w1 (a load into w1) at addr, an emulated register or RAM; the loops are
+ * run()'s and run_mmio_at()'s, GV_ITER times. */
+static uint64_t gv_loop(int op, uint64_t arg)
+{
+    uint64_t n = GV_ITER, t0 = cntvct();
+    if (op == GV_HVC || op == GV_NOP) {
+        if (op == GV_HVC)
+            __asm__ volatile("1: mov x0, %1\n"
+                             "   hvc #0\n"
+                             "   subs %0, %0, #1\n"
+                             "   b.ne 1b"
+                             : "+r"(n)
+                             : "r"(arg)
+                             : "x0", "x1", "x2", "x3", "memory");
+        else
+            __asm__ volatile("1: mov x0, %1\n"
+                             "   nop\n"
+                             "   subs %0, %0, #1\n"
+                             "   b.ne 1b"
+                             : "+r"(n)
+                             : "r"(arg)
+                             : "x0", "x1", "x2", "x3", "memory");
+    } else if (op == GV_STORE32) {
+        __asm__ volatile("   mov w1, #0\n"
+                         "1: str w1, [%1]\n"
+                         "   subs %0, %0, #1\n"
+                         "   b.ne 1b"
+                         : "+r"(n)
+                         : "r"(arg)
+                         : "x1", "memory");
+    } else {
+        __asm__ volatile("1: ldr w1, [%1]\n"
+                         "   subs %0, %0, #1\n"
+                         "   b.ne 1b"
+                         : "+r"(n)
+                         : "r"(arg)
+                         : "x1", "memory");
+    }
+    return cntvct() - t0;
+}
+
+/* Instructions (nanoseconds) per iteration, rounded: the loop with the operation against the
+ * loop without it, in counter ticks of GV_ITER iterations each. */
+static uint64_t gv_per_op(uint64_t with, uint64_t without)
+{
+    uint64_t freq;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    if (with <= without || freq == 0)
+        return 0;
+    return ((with - without) * 1000000000UL + freq * GV_ITER / 2) / (freq * GV_ITER);
+}
+
+static void gv_print(const char *what, uint64_t with, uint64_t without)
+{
+    guest_printf("bench: guest view: %s: %lu instructions\n", what,
+                 (unsigned long)gv_per_op(with, without));
+}
+
+/* One grant map + unmap of ref 8 of domain 2 at `at`, each in its own hypercall; without `op`
+ * the same structures are filled and no hypercall made. Non-zero if an operation failed. */
+static int gv_pair(char *at, bool op)
+{
+    maps[0] = (struct gnttab_map_grant_ref){(uintptr_t)at, GNTMAP_host_map, 8, 2, 1, 0, 0};
+    if (op)
+        gnt_op(GNTTABOP_map_grant_ref, maps, 1);
+    /* status 1 is no GNTST value: an operation septum did not answer counts as failed */
+    unmaps[0] = (struct gnttab_unmap_grant_ref){maps[0].host_addr, 0, maps[0].handle, 1};
+    if (op)
+        gnt_op(GNTTABOP_unmap_grant_ref, unmaps, 1);
+    __asm__ volatile("" ::: "memory");
+    return op ? (maps[0].status | unmaps[0].status) : 0;
+}
+
+static uint64_t gv_grant_loop(char *at, bool op, int *bad)
+{
+    uint64_t t0 = cntvct();
+    for (unsigned i = 0; i < GV_ITER; i++)
+        *bad |= gv_pair(at, op);
+    return cntvct() - t0;
+}
+
+static void bench_guest_view(void)
+{
+    static volatile uint32_t ram_reg; /* the loops' RAM twin of an emulated register */
+    uint64_t ram = (uint64_t)(uintptr_t)&ram_reg;
+    gv_loop(GV_HVC, SEPTUM_HC_NULL); /* warm up */
+    gv_print("null hypercall round trip", gv_loop(GV_HVC, SEPTUM_HC_NULL),
+             gv_loop(GV_NOP, SEPTUM_HC_NULL));
+    gv_print("PSCI_VERSION round trip", gv_loop(GV_HVC, PSCI_VERSION),
+             gv_loop(GV_NOP, PSCI_VERSION));
+    static const struct {
+        const char *what;
+        uint64_t addr;
+        int op;
+    } mmio[] = {
+        {"PL011 IBRD store round trip", PL011_IBRD, GV_STORE32},
+        {"PL011 IMSC store round trip", PL011_IMSC, GV_STORE32},
+        {"GICD_TYPER load round trip", GICD_TYPER, GV_LOAD32},
+        {"GICD_IPRIORITYR store round trip", GICD_IPRIORITYR_128, GV_STORE32},
+    };
+    for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++) {
+        gv_loop(mmio[i].op, mmio[i].addr); /* warm up: the vCPU's last device is this one */
+        uint64_t with = gv_loop(mmio[i].op, mmio[i].addr);
+        gv_print(mmio[i].what, with, gv_loop(mmio[i].op, ram));
+    }
+    /* grant map + unmap of another VM's page, one operation per hypercall: next to the grant
+     * table (the page after the ones bench_grants took), at 0x60000000 (a hole of the VM's
+     * address space) and alone in the grant window, 512 MiB in */
+    char *next = gnttab_get_page();
+    if (next == NULL) {
+        guest_printf("bench: guest view: grant map+unmap: no page in the grant window (FAILED)\n");
+        return;
+    }
+    const struct {
+        const char *what;
+        char *at;
+    } at[] = {{"grant map+unmap pair", next},
+              {"grant map+unmap pair at 0x60000000", (char *)(uintptr_t)0x60000000ULL},
+              {"grant map+unmap pair alone in the grant window",
+               (char *)(uintptr_t)(SEPTUM_GRANT_WINDOW + 0x20000000ULL)}};
+    for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        int bad = gv_pair(at[i].at, true); /* warm up: the first pair there */
+        uint64_t with = gv_grant_loop(at[i].at, true, &bad);
+        uint64_t without = gv_grant_loop(at[i].at, false, &bad);
+        guest_printf("bench: guest view: %s: %lu instructions%s\n", at[i].what,
+                     (unsigned long)gv_per_op(with, without), bad ? " (FAILED)" : "");
+    }
+    gnttab_put_page(next);
+}
+
 int main(const void *dtb)
 {
     (void)dtb;
@@ -455,6 +608,7 @@ int main(const void *dtb)
                  (unsigned long)(late_sum / TIMER_TICKS * 1000000000UL / freq));
     guest_irq_handler = 0;
     bench_grants();
+    bench_guest_view();
     bench_evtchn();
     return 0;
 }
