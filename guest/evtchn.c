@@ -44,18 +44,17 @@ static void deliver(void)
     }
 }
 
+/* Through the GIC's CPU interface of either version (a GICv2 has no ICC system registers). */
 static void upcall(void)
 {
-    uint64_t id;
-    __asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(id));
-    id &= 0xffffff;
-    if (id >= IAR_SPURIOUS)
+    uint32_t iar = guest_gic_ack();
+    if (guest_gic_intid(iar) >= IAR_SPURIOUS)
         return;
-    if (id == XEN_EVTCHN_PPI) {
+    if (guest_gic_intid(iar) == XEN_EVTCHN_PPI) {
         evtchn_upcalls++;
         deliver();
     }
-    __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(id));
+    guest_gic_eoi(iar);
 }
 
 int evtchn_init(evtchn_handler_fn fn)
