@@ -1,6 +1,6 @@
 # The same system descriptions on a GICv2 board (QEMU virt with gic-version=2): septum drives the
 # GIC-400 at EL2 and gives each VM a virtual GICv2, chosen at boot from the board's device tree
-# (one image for both). The default demo, PSCI, grants, the virtual GIC's own test
+# (one image for both). The default demo, PSCI, grants, event channels, the virtual GIC's own test
 # (tests/guests/vgic2.c: more pending interrupts than list registers, SGIs between vCPUs, timer
 # ticks), console input, and Debian's Linux with 2 vCPUs beside a ticking bare-metal VM. The
 # isolation description on GICv2 is vms.sh's vms-isolation-gicv2. Sourced by tests/run.sh.
