@@ -4,8 +4,8 @@
  * calling vCPU's stage 1 (the fake arch's AT), shared_info and vcpu_info registration, the
  * runstate area, holes made by decrease_reservation / remove_from_physmap and filled by
  * populate_physmap, and HVM parameters. Guest RAM is host memory here: the region table's host
- * addresses are this process's pointers, and the firmware maps below hand them out as they are
- * (after the same checks gasp_map makes), counting what is live so a leak shows.
+ * addresses are this process's pointers, and the firmware maps (fake_xen_mem.h) hand them out as
+ * they are (after the same checks gasp_map makes), counting what is live so a leak shows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,8 @@
 #include <errno.h>
 #include <fake_arch.h>
 #include <fake_log.h>
-#include <mm/fwmap.h>
+#define FAKE_CHECK(cond) assert_true(cond)
+#include <fake_xen_mem.h> /* the firmware maps, over host pointers */
 #include <septum/xen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,63 +35,6 @@
 
 static vm_t vm_a, vm_b;
 static uint8_t *ram_a, *ram_b; /* host memory behind each VM's RAM */
-
-/* ---- the firmware maps, over host pointers ---- */
-
-static unsigned live;
-static void *handles[256];
-
-int gasp_map(const region_table_t *rt, uint64_t gpa, uint64_t len, unsigned prot,
-             gasp_map_handle_t *h)
-{
-    region_t r;
-    if (!len || region_info(rt, gpa, &r) != REGION_OK || r.type != REGION_RAM ||
-        gpa + len > r.gpa + r.len || ((prot & GMF_W) && !(r.flags & REGION_W)) ||
-        ((prot & GMF_R) && !(r.flags & REGION_R)))
-        return ENXIO;
-    for (unsigned i = 0; i < 256; i++)
-        if (!handles[i]) {
-            handles[i] = (void *)(uintptr_t)(r.hpa + (gpa - r.gpa));
-            *h = i + 1;
-            live++;
-            return EOK;
-        }
-    return ENOMEM;
-}
-
-int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h)
-{
-    (void)npages, (void)write;
-    for (unsigned i = 0; i < 256; i++)
-        if (!handles[i]) {
-            handles[i] = (void *)(uintptr_t)hpa;
-            *h = i + 1;
-            live++;
-            return EOK;
-        }
-    return ENOMEM;
-}
-
-void *gasp_get_vaddr(gasp_map_handle_t h) { return h && h <= 256 ? handles[h - 1] : NULL; }
-
-void gasp_unmap_handle(gasp_map_handle_t h)
-{
-    if (h && h <= 256 && handles[h - 1]) {
-        handles[h - 1] = NULL;
-        live--;
-    }
-}
-
-void fwmap_unmap_vaddr(const void *va)
-{
-    for (unsigned i = 0; i < 256; i++)
-        if (handles[i] == va) {
-            handles[i] = NULL;
-            live--;
-            return;
-        }
-    fail_msg("unmapping %p, which is not mapped", va);
-}
 
 /* ---- the event channels, as far as these files tell them of pages ---- */
 
@@ -151,7 +95,7 @@ static int teardown(void **state)
     xen_shinfo_reset(&vm_b);
     xen_holes_forget(&vm_a);
     xen_holes_forget(&vm_b);
-    assert_int_equal(live, 0); /* every map septum made is gone */
+    assert_int_equal(fake_xen_mem_live, 0); /* every map septum made is gone */
     free(ram_a);
     free(ram_b);
     memset(told_shinfo, 0, sizeof(told_shinfo));
@@ -171,7 +115,7 @@ static void test_va_copy(void **state)
     memcpy(ram_a + 3 * PG - 5, "acrosspages", 12);
     assert_int_equal(xen_guest_copy(va0(), buf, VA + 3 * PG - 5, 12, false), 0);
     assert_string_equal(buf, "acrosspages");
-    assert_int_equal(live, 0);
+    assert_int_equal(fake_xen_mem_live, 0);
     /* a translation per page: two pages, two ATs */
     unsigned at = fake_arch.at_calls;
     assert_int_equal(xen_guest_copy(va0(), buf, VA + 3 * PG - 5, 12, true), 0);
@@ -188,7 +132,7 @@ static void test_va_copy(void **state)
     /* only the vCPU running on this CPU: its stage 1 is the one loaded */
     assert_int_equal(xen_guest_copy(&vm_a.vcpu[1], buf, VA, 4, false), -XEN_EFAULT);
     assert_int_equal(xen_guest_copy(&vm_b.vcpu[0], buf, VA, 4, false), -XEN_EFAULT);
-    assert_int_equal(live, 0);
+    assert_int_equal(fake_xen_mem_live, 0);
 }
 
 static void test_va_rights_and_mmu_off(void **state)
@@ -216,7 +160,7 @@ static void test_va_rights_and_mmu_off(void **state)
     assert_int_equal(m.len, 96);
     assert_ptr_equal(m.ptr, ram_a + 4 * PG + 4000);
     xen_guest_unmap(&m);
-    assert_int_equal(live, 0);
+    assert_int_equal(fake_xen_mem_live, 0);
 }
 
 /* ---- shared_info, vcpu_info, runstate ---- */
@@ -248,7 +192,7 @@ static void test_shared_info(void **state)
     xen_shinfo_reset(&vm_a);
     assert_null(xen_shared_info(&vm_a));
     assert_null(told_shinfo[0]);
-    assert_int_equal(live, 0);
+    assert_int_equal(fake_xen_mem_live, 0);
 }
 
 static void test_vcpu_info(void **state)
@@ -292,9 +236,9 @@ static void test_vcpu_info(void **state)
     assert_int_equal(xen_vcpu_op(va0(), VCPUOP_register_runstate_memory_area, 4, arg), -XEN_ENOENT);
     assert_int_equal(xen_vcpu_op(va0(), VCPUOP_register_runstate_memory_area, 0, VA + 7 * PG),
                      -XEN_EFAULT);
-    assert_int_equal(live, 2);
+    assert_int_equal(fake_xen_mem_live, 2);
     xen_shinfo_reset(&vm_a); /* a reset: both unmapped, both may be registered again */
-    assert_int_equal(live, 0);
+    assert_int_equal(fake_xen_mem_live, 0);
     assert_null(xen_vcpu_info(&vm_a.vcpu[1]));
     memcpy(ram_a + 2 * PG, &r, sizeof(r));
     assert_int_equal(xen_vcpu_op(va0(), VCPUOP_register_vcpu_info, 1, arg), 0);
