@@ -23,6 +23,7 @@
 
 typedef struct hole {
     uint64_t gfn, hpa;
+    unsigned flags; /* the page's rights: it comes back with them */
 } hole_t;
 
 static struct {
@@ -41,13 +42,17 @@ static int find(const vm_t *vm, uint64_t gfn)
     return -1;
 }
 
-/* One page of vm's own RAM out of its stage 2, under its hole lock. */
+/* One page of vm's own RAM out of its stage 2, under its hole lock. Only a page the guest may
+ * write: populate gives fresh (zeroed) memory back, so a read-only page (an execute-in-place
+ * window) would come back written, and writable had it not kept its rights. */
 static long make_hole(vm_t *vm, uint64_t gfn)
 {
     region_t r;
     if (gfn >= GFN_LIMIT || region_info(&vm->regions, gfn * PAGE_SIZE, &r) != REGION_OK ||
         r.type != REGION_RAM || r.owner || r.hpa == REGION_NO_HOST)
         return -XEN_ENOENT; /* not its own RAM: a hole, a grant, a table frame, a device */
+    if (!(r.flags & REGION_W))
+        return -XEN_EPERM;
     if (xen_shinfo_uses(vm, gfn))
         return -XEN_EBUSY; /* septum writes there */
     if (st[vm->id].num == XEN_HOLES_MAX)
@@ -56,7 +61,7 @@ static long make_hole(vm_t *vm, uint64_t gfn)
     unsigned failed;
     if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
         return -XEN_ENOMEM; /* no region slot or stage-2 table left */
-    st[vm->id].hole[st[vm->id].num++] = (hole_t){gfn, r.hpa + (gfn * PAGE_SIZE - r.gpa)};
+    st[vm->id].hole[st[vm->id].num++] = (hole_t){gfn, r.hpa + (gfn * PAGE_SIZE - r.gpa), r.flags};
     return 0;
 }
 
@@ -69,9 +74,7 @@ static long fill_hole(vm_t *vm, unsigned i)
         return -XEN_ENOMEM;
     memset(gasp_get_vaddr(m), 0, PAGE_SIZE);
     gasp_unmap_handle(m);
-    region_req_t q = {REGION_ADD,
-                      {h.gfn * PAGE_SIZE, PAGE_SIZE, h.hpa, REGION_RAM,
-                       REGION_R | REGION_W | REGION_X}};
+    region_req_t q = {REGION_ADD, {h.gfn * PAGE_SIZE, PAGE_SIZE, h.hpa, REGION_RAM, h.flags}};
     unsigned failed;
     if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
         return -XEN_EBUSY; /* a grant or table frame sits in the hole */

@@ -337,6 +337,42 @@ static void test_hole_budget_and_remove(void **state)
     assert_int_equal(xen_holes(&vm_a), 0);
 }
 
+/* A read-only page of its RAM (an execute-in-place window) is not given back: populate would
+ * bring it back zeroed, and with the rights of fresh RAM. A page keeps its rights through a
+ * hole. (Found by fuzz_xenmem.) */
+static void test_hole_keeps_rights(void **state)
+{
+    (void)state;
+    region_req_t q[2] = {{REGION_MODIFY,
+                          {RAM + 40 * PG, 2 * PG, REGION_NO_HOST, REGION_RAM, REGION_R | REGION_X}},
+                         {REGION_MODIFY,
+                          {RAM + 44 * PG, PG, REGION_NO_HOST, REGION_RAM, REGION_R | REGION_W}}};
+    unsigned failed;
+    assert_int_equal(region_set_soft(&vm_a.regions, 2, q, &failed), 0);
+    memset(ram_a + 40 * PG, 0x5a, 2 * PG);
+    uint64_t g[2] = {GFN(40), GFN(41)};
+    assert_int_equal(reservation(XENMEM_decrease_reservation, g, 2, DOMID_SELF), 0);
+    struct xen_remove_from_physmap x = {DOMID_SELF, GFN(41)};
+    memcpy(ram_a + 2 * PG, &x, sizeof(x));
+    assert_int_equal(xen_remove_from_physmap(va0(), VA + 2 * PG), -XEN_EPERM);
+    assert_int_equal(xen_holes(&vm_a), 0);
+    /* a writable page without execute: back as it was, by populate and by a reset */
+    uint64_t w[1] = {GFN(44)};
+    assert_int_equal(reservation(XENMEM_decrease_reservation, w, 1, DOMID_SELF), 1);
+    assert_int_equal(reservation(XENMEM_populate_physmap, w, 1, DOMID_SELF), 1);
+    region_t r;
+    assert_int_equal(region_info(&vm_a.regions, RAM + 44 * PG, &r), REGION_OK);
+    assert_int_equal(r.flags, REGION_R | REGION_W);
+    assert_int_equal(reservation(XENMEM_decrease_reservation, w, 1, DOMID_SELF), 1);
+    assert_int_equal(xen_holes_refill(&vm_a), 0);
+    assert_int_equal(region_info(&vm_a.regions, RAM + 44 * PG, &r), REGION_OK);
+    assert_int_equal(r.flags, REGION_R | REGION_W);
+    for (unsigned i = 0; i < 2 * PG; i++)
+        assert_int_equal(ram_a[40 * PG + i], 0x5a);
+    assert_int_equal(region_info(&vm_a.regions, RAM + 41 * PG, &r), REGION_OK);
+    assert_int_equal(r.flags, REGION_R | REGION_X);
+}
+
 /* ---- HVM parameters ---- */
 
 static long get_param(unsigned index, domid_t dom, uint64_t *value)
@@ -384,6 +420,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vcpu_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_holes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hole_budget_and_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hole_keeps_rights, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hvm_params, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,9 @@
  * x0 (its upper bits the extent to start from). The number of extents done in all (Xen's
  * answer: fewer than asked when one could not be done), or -XEN_EFAULT/-XEN_EPERM/-XEN_EINVAL. */
 long xen_reservation_op(vcpu_t *v, uint64_t cmd, uint64_t arg);
-/* XENMEM_remove_from_physmap: one page of the caller's own RAM becomes a hole. 0 or a Xen
- * error (-XEN_ENOENT: not its RAM; -XEN_ENOMEM: hole budget spent). */
+/* XENMEM_remove_from_physmap: one page of the caller's own writable RAM becomes a hole. 0 or a
+ * Xen error (-XEN_ENOENT: not its RAM; -XEN_EPERM: read-only to it; -XEN_ENOMEM: hole budget
+ * spent). A hole keeps the page's frame and rights: populate and a reset give both back. */
 long xen_remove_from_physmap(vcpu_t *v, uint64_t arg);
 /* Holes vm holds now. */
 unsigned xen_holes(const vm_t *vm);
