@@ -104,11 +104,13 @@ static long register_vcpu_info(vcpu_t *caller, vcpu_t *t, uint64_t arg)
             rc = -XEN_EINVAL;
         else {
             struct vcpu_info *n = (struct vcpu_info *)(page + r.offset);
-            struct vcpu_info *old = xen_vcpu_info(t);
+            const struct vcpu_info *old = xen_vcpu_info(t);
+            /* read whole, then written: the new place may overlap the old one (vCPU 0's slot
+             * in shared_info), through another map of the same page */
+            struct vcpu_info was = {0};
             if (old)
-                memcpy(n, old, sizeof(*n));
-            else
-                memset(n, 0, sizeof(*n));
+                memcpy(&was, old, sizeof(was));
+            memcpy(n, &was, sizeof(*n));
             __atomic_store_n(&n->evtchn_pending_sel, ~0ULL, __ATOMIC_RELAXED);
             __atomic_store_n(&n->evtchn_upcall_pending, 1, __ATOMIC_RELAXED);
             st[vm->id].vinfo_page[t->id] = page;

@@ -244,6 +244,28 @@ static void test_vcpu_info(void **state)
     assert_int_equal(xen_vcpu_op(va0(), VCPUOP_register_vcpu_info, 1, arg), 0);
 }
 
+/* vCPU 0's vcpu_info named inside its own slot of shared_info, 8 bytes on: what the slot held
+ * moves over though the two overlap. (Found by fuzz_xenmem: the copy was a memcpy.) */
+static void test_vcpu_info_over_its_slot(void **state)
+{
+    (void)state;
+    assert_int_equal(xen_map_shared_info(&vm_a, 0, GFN(6)), 0);
+    struct vcpu_info *slot = xen_vcpu_info(&vm_a.vcpu[0]);
+    assert_ptr_equal(slot, ram_a + 6 * PG);
+    slot->evtchn_upcall_mask = 1;
+    slot->time = (struct vcpu_time_info){7, 0, 0x1111, 0x2222, 0x3333, 5, 0, {0}};
+    struct vcpu_time_info t = slot->time;
+    struct vcpu_register_vcpu_info r = {GFN(6), 8, 0};
+    memcpy(ram_a + 2 * PG, &r, sizeof(r));
+    assert_int_equal(xen_vcpu_op(va0(), VCPUOP_register_vcpu_info, 0, VA + 2 * PG), 0);
+    struct vcpu_info *vi = xen_vcpu_info(&vm_a.vcpu[0]);
+    assert_ptr_equal(vi, ram_a + 6 * PG + 8);
+    assert_int_equal(vi->evtchn_upcall_mask, 1);
+    assert_memory_equal(&vi->time, &t, sizeof(t));
+    assert_int_equal(vi->evtchn_upcall_pending, 1);
+    assert_int_equal(vi->evtchn_pending_sel, ~0ULL);
+}
+
 /* ---- holes ---- */
 
 static long reservation(unsigned op, const uint64_t *gfns, unsigned n, domid_t dom)
@@ -418,6 +440,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_va_rights_and_mmu_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vcpu_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vcpu_info_over_its_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_holes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hole_budget_and_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hole_keeps_rights, setup, teardown),
