@@ -234,7 +234,7 @@ help:
 	@echo "  make check      static checks: layering, format, clang-tidy, cppcheck, shellcheck"
 	@echo "  make format     apply .clang-format to every C file in git"
 	@echo "  make soak       the hostile-VM soak, SOAK_OPS=n operations (10^6); SEED=n replays a run"
-	@echo "  make fuzz       every fuzz harness for FUZZ_LONG_RUNS=n inputs (10^7; fuzz_gnttab a tenth)"
+	@echo "  make fuzz       every fuzz harness for FUZZ_LONG_RUNS=n inputs (10^7; fuzz_gnttab, fuzz_xenmem a tenth)"
 	@echo "  make bench      benchmarks under QEMU -icount shift=0; prints the README's table"
 	@echo "  make deps       install/prepare toolchain, QEMU, newlib, libfdt (done on demand)"
 	@echo "  make clean      remove build/ (keeps the .deps cache)"
@@ -374,6 +374,13 @@ fuzz_board_SRCS   := core/config/board.c
 fuzz_board_LIBS   := $(PLATFORM_TABLES)
 fuzz_evtchn_SRCS  := core/xen/evtchn.c
 fuzz_xencons_SRCS := core/xen/consring.c
+# A harness over the fake arch (fuzz_X_ARCH := fake) builds its objects under $(BUILD)/fuzz-fake/
+# with the fake arch's headers first (tests/unit/fake_arch/include) and links its sources.
+FUZZ_NAMES        += xenmem
+fuzz_xenmem_SRCS  := core/xen/guestmem.c core/xen/shinfo.c core/xen/physmap.c core/xen/hvm.c \
+                     core/xen/domain.c
+fuzz_xenmem_LIBS  := core/xen/gnttab.c mm/region.c mm/reserve.c
+fuzz_xenmem_ARCH  := fake
 FUZZ_BINS += $(patsubst %,$(BUILD)/host/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -DSEPTUM_HOST=1 -DPACK_NO_MAIN $(WARN) -Wno-missing-prototypes \
                -Wno-missing-declarations -Itests/unit/include -Itools $(INCLUDES) \
@@ -386,9 +393,20 @@ $(BUILD)/fuzz/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZCC,$<)
 	$(Q)clang $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz-fake/%.cov.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)clang -Itests/unit/fake_arch/include $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz-fake/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)clang -Itests/unit/fake_arch/include $(FUZZ_CFLAGS) -c $< -o $@
+fuzz_dir = $(BUILD)/fuzz$(if $(fuzz_$(1)_ARCH),-fake)
 define fuzz_rule
-$(BUILD)/host/fuzz_$(1): $(BUILD)/fuzz/tests/fuzz/fuzz_$(1).o \
-  $(patsubst %.c,$(BUILD)/fuzz/%.cov.o,$(fuzz_$(1)_SRCS)) $(patsubst %.c,$(BUILD)/fuzz/%.o,$(fuzz_$(1)_LIBS))
+$(BUILD)/host/fuzz_$(1): $(call fuzz_dir,$(1))/tests/fuzz/fuzz_$(1).o \
+  $(patsubst %.c,$(call fuzz_dir,$(1))/%.cov.o,$(fuzz_$(1)_SRCS)) \
+  $(patsubst %.c,$(call fuzz_dir,$(1))/%.o,$(fuzz_$(1)_LIBS) \
+    $(if $(fuzz_$(1)_ARCH),$(FAKE_ARCH_SRCS)))
 	@mkdir -p $$(dir $$@)
 	$$(call say,LINK,$$@)
 	$$(Q)clang -fsanitize=fuzzer,address,undefined -o $$@ $$^ -lfdt
@@ -400,9 +418,10 @@ $(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
 # descriptions of configs/ and tests/system/configs/, fuzz_board from QEMU's DTBs. A crash
 # leaves its input in $(BUILD)/fuzz/ (rerun: the harness with that file as its argument).
 FUZZ_LONG_RUNS ?= 10000000
-# fuzz_gnttab runs about 650 inputs a second (the others 3,000 to 1,000,000): a tenth of the
-# count, or 10^7 would take it four hours
+# fuzz_gnttab runs about 650 inputs a second and fuzz_xenmem about 800 (the others 3,000 to
+# 1,000,000): a tenth of the count, or 10^7 would take each three to four hours
 FUZZ_LONG_RUNS_fuzz_gnttab ?= $(shell expr $(FUZZ_LONG_RUNS) / 10)
+FUZZ_LONG_RUNS_fuzz_xenmem ?= $(shell expr $(FUZZ_LONG_RUNS) / 10)
 FUZZ_SEEDS := $(BUILD)/fuzz/seeds/sysdesc
 fuzz: $(patsubst $(BUILD)/host/%,fuzz-run-%,$(FUZZ_BINS))
 fuzz-run-%: $(BUILD)/host/% $(TEST_DTBS) $(FUZZ_SEEDS)/.done
