@@ -4,6 +4,8 @@
  * serves both kinds of board; no GICv3 system register is touched on a GICv2 board, no GICv2
  * frame on a GICv3 one. The choice is one flag, read by a branch that always goes the same way.
  */
+#include <arch/irq_fast.h>
+
 #include "gic_drv.h"
 
 static unsigned version;
@@ -86,6 +88,16 @@ void gic_write_lr(unsigned n, uint64_t v)
         gicv2_write_lr(n, v);
     else
         gicv3_write_lr(n, v);
+}
+
+/* The IRQ vector's GICv2 half stores the entry's word as it is (what gicv2_write_lr stores). */
+void irq_fast_publish_v2(irq_fast_t *t, uint32_t intid, unsigned lr, uint64_t value,
+                         const uint8_t *prio)
+{
+    irq_fast_ent_t *e = &t->e[intid];
+    e->prio = prio;
+    __atomic_store_n(&e->lr, gicv2_lr_word(value) | (uint64_t)lr << IRQ_FAST_LR_SHIFT,
+                     __ATOMIC_RELEASE);
 }
 
 void gic_vcpu_reset(void)

@@ -15,6 +15,9 @@ void gicv3_disable(uint32_t intid);
 void gicv2_disable(uint32_t intid);
 uint32_t gicv3_ack(void);
 uint32_t gicv2_ack(void);
+/* The INTID of GICC_IAR's value iar, its source kept if it is an SGI: what the IRQ vector calls
+ * for an interrupt it acknowledged and leaves to C. */
+uint32_t gicv2_acked(uint32_t iar);
 void gicv3_eoi(uint32_t intid);
 void gicv2_eoi(uint32_t intid);
 void gicv3_deactivate(uint32_t intid);
@@ -27,6 +30,7 @@ uint64_t gicv3_read_lr(unsigned n);
 uint64_t gicv2_read_lr(unsigned n);
 void gicv3_write_lr(unsigned n, uint64_t v);
 void gicv2_write_lr(unsigned n, uint64_t v);
+uint32_t gicv2_lr_word(uint64_t v);
 void gicv3_vcpu_reset(void);
 void gicv2_vcpu_reset(void);
 void gicv3_set_hcr(uint64_t hcr);

@@ -9,6 +9,8 @@
  * List registers and the HCR and MISR controls are given to and taken from the vGIC in
  * ICH_*_EL2's layout: GICH's fields are a subset of ICH's (the same bits for HCR and MISR; for a
  * list register the same fields, narrower), so the vGIC's logic is one for both versions.
+ * Each CPU's arch_pcpu_t keeps the GICC and GICH addresses for the IRQ vector, which
+ * acknowledges, writes list registers and drops priorities itself (vectors.S, arch/irq_fast.h).
  * Register layouts: Arm IHI 0048B (GICv2), 4.3 (distributor), 4.4 (CPU interface), 5.3 (GICH).
  */
 #include <arch/gic_regs.h>
@@ -98,6 +100,9 @@ bool gicv2_cpu_init(void)
     *reg32(gicc, GICC_BPR) = 0;
     *reg32(gicc, GICC_CTLR) = GICC_CTLR_EN | GICC_CTLR_EOIMODE;
     *reg32(gich, GICH_HCR) = 0;
+    /* the IRQ vector's GICv2 half reaches both frames from here (arch/irq_fast.h) */
+    arch_pcpu()->gicc = gicc;
+    arch_pcpu()->gich = gich;
     dsb_sy();
     return mask != 0;
 }
@@ -137,14 +142,16 @@ static uint8_t *src_slot(uint32_t intid)
     return &sgi_src[c < CPU_MAX ? c : 0][intid];
 }
 
-uint32_t gicv2_ack(void)
+uint32_t gicv2_acked(uint32_t iar)
 {
-    uint32_t iar = *reg32(gicc, GICC_IAR), id = iar & GICC_IAR_INTID;
+    uint32_t id = iar & GICC_IAR_INTID;
     if (id < GIC_SGI_NUM)
         *src_slot(id) = (uint8_t)(iar >> GICC_IAR_CPU_SHIFT & GICC_IAR_CPU_MASK);
-    dsb_sy();
+    dsb_sy(); /* an SGI's sender made what it says visible before sending: read it after */
     return id;
 }
+
+uint32_t gicv2_ack(void) { return gicv2_acked(*reg32(gicc, GICC_IAR)); }
 
 /* The value GICC_EOIR and GICC_DIR take for intid: an SGI's with its source CPU. */
 static uint32_t iar_of(uint32_t intid)
@@ -184,16 +191,20 @@ uint64_t gicv2_read_lr(unsigned n)
            ((lr & GICH_LR_GROUP1) ? ICH_LR_GROUP1 : 0) | ((lr & GICH_LR_HW) ? ICH_LR_HW : 0);
 }
 
+uint32_t gicv2_lr_word(uint64_t v)
+{
+    return (uint32_t)(v & GICH_LR_VID_MASK) |
+           (uint32_t)(v >> ICH_LR_PINTID_SHIFT & GICH_LR_PID_MASK) << GICH_LR_PID_SHIFT |
+           (uint32_t)(v >> (ICH_LR_PRIO_SHIFT + 3) & 0x1f) << GICH_LR_PRIO_SHIFT |
+           (uint32_t)(v >> ICH_LR_STATE_SHIFT & 3) << GICH_LR_STATE_SHIFT |
+           ((v & ICH_LR_GROUP1) ? GICH_LR_GROUP1 : 0) | ((v & ICH_LR_HW) ? GICH_LR_HW : 0);
+}
+
 void gicv2_write_lr(unsigned n, uint64_t v)
 {
     if (n >= LR_MAX)
         return;
-    uint32_t lr = (uint32_t)(v & GICH_LR_VID_MASK) |
-                  (uint32_t)(v >> ICH_LR_PINTID_SHIFT & GICH_LR_PID_MASK) << GICH_LR_PID_SHIFT |
-                  (uint32_t)(v >> (ICH_LR_PRIO_SHIFT + 3) & 0x1f) << GICH_LR_PRIO_SHIFT |
-                  (uint32_t)(v >> ICH_LR_STATE_SHIFT & 3) << GICH_LR_STATE_SHIFT |
-                  ((v & ICH_LR_GROUP1) ? GICH_LR_GROUP1 : 0) | ((v & ICH_LR_HW) ? GICH_LR_HW : 0);
-    *reg32(gich, GICH_LR0 + 4 * n) = lr;
+    *reg32(gich, GICH_LR0 + 4 * n) = gicv2_lr_word(v);
 }
 
 void gicv2_vcpu_reset(void)

@@ -4,6 +4,7 @@
  * overflow into its guard page), saves a full frame and calls exception_fatal() for a register
  * dump. Entries from lower ELs are guest traps: trap_lower() handles them and the guest resumes.
  */
+#include <arch/gic_regs.h>
 #include <arch/irq_fast.h>
 #include <arch/pcpu.h>
 #include <arch/regs.h>
@@ -231,27 +232,30 @@ dabt_fast:
 
 /*
  * The interrupt path (arch/irq_fast.h). The interrupt is acknowledged here; when this CPU's
- * table has an entry for it and the list register the entry names is empty (ICH_ELRSR_EL2), the
- * entry's value, with the priority byte the guest last wrote, goes into that list register, the
- * interrupt's priority is dropped (EOImode 1: the guest's deactivation, through the hardware bit,
- * deactivates it) and the guest resumes: x0-x3 are all this path touches, ELR and SPSR stay in
- * the CPU. Interrupts stay masked at EL2 throughout, so a kick or a stop that arrives meanwhile
- * is taken as soon as the guest runs again, and the controller's own slow paths never run
- * beside this one on this CPU. The table's entries are published and revoked by the controller
- * under its lock; a revocation from another CPU that races with this path is as if it had come
- * a moment later, which is the hardware's behaviour too.
+ * table has an entry for it and the list register the entry names is empty, the entry's value,
+ * with the priority byte the guest last wrote, goes into that list register, the interrupt's
+ * priority is dropped (EOImode 1: it stays active until its deactivation) and the guest
+ * resumes: x0-x3 are all this path touches (x0-x5 on a GICv2), ELR and SPSR stay in the CPU.
+ * Interrupts stay masked at EL2 throughout, so a kick or a stop that arrives meanwhile is taken
+ * as soon as the guest runs again, and the controller's own slow paths never run beside this
+ * one on this CPU. The table's entries are published and revoked by the controller under its
+ * lock; a revocation from another CPU that races with this path is as if it had come a moment
+ * later, which is the hardware's behaviour too.
  *
- * The table is a GICv3's (system-register CPU interface): a controller attaches one only there,
- * and without one nothing is acknowledged here. Everything else (another interrupt, spurious,
- * the list register busy) goes to trap_irq with the INTID acknowledged (spurious: none), with
- * x0-x18 and x30 saved: nothing in
- * interrupt handling reads or writes the guest's other registers, ELR or SPSR, and an interrupt
- * that ends the vCPU (a stop) never returns.
+ * Two halves, one per GIC: a vGICv3 attaches its table as irq_fast (system registers: ICC_IAR1,
+ * ICH_ELRSR, ICH_LR<n>, ICC_EOIR1; the guest's deactivation, through the hardware bit, ends the
+ * physical interrupt), a vGICv2 as irq_fast_v2 (GICC_IAR, GICH_ELRSR0, GICH_LR<n> and GICC_EOIR
+ * by MMIO, at the addresses beside it; the list register carries the EOI bit, and septum ends
+ * the physical interrupt on the maintenance interrupt the guest's EOI raises). Without a table
+ * nothing is acknowledged here. Everything else (another interrupt, spurious, the list register
+ * busy) goes to trap_irq with the INTID acknowledged (spurious: none), with x0-x18 and x30
+ * saved: nothing in interrupt handling reads or writes the guest's other registers, ELR or
+ * SPSR, and an interrupt that ends the vCPU (a stop) never returns.
  */
 lower_irq:
-    mrs     x1, tpidr_el2
-    ldr     x1, [x1, #PCPU_OFF_IRQ_FAST]
-    cbz     x1, irq_call_none           /* no table: C acknowledges */
+    mrs     x0, tpidr_el2
+    ldr     x1, [x0, #PCPU_OFF_IRQ_FAST]
+    cbz     x1, irq_v2                  /* no GICv3 table: a GICv2 one, or none */
     mrs     x0, icc_iar1_el1
     cmp     x0, #IRQ_FAST_NUM
     b.hs    irq_call                    /* spurious, or beyond the table */
@@ -286,6 +290,45 @@ irq_call:                               /* x0 = the acknowledged INTID */
     and     w1, w0, #0xffffff
     ldp     x2, x3, [sp, #REGS_OFF_X(2)]
     save_caller_saved
+    mov     x0, sp
+    bl      trap_irq
+    restore_caller_saved_eret
+
+/* The GICv2 half: x0 = this CPU's arch_pcpu_t. The entry's list-register value is GICH_LR's
+ * word (its register's number above it, beyond the 32 bits stored); the guest's priority byte
+ * goes in as its top five bits. lr_num is at most 16, so GICH_ELRSR0 covers every register the
+ * vGIC uses. */
+irq_v2:
+    ldp     x1, x2, [x0, #PCPU_OFF_IRQ_V2] /* the table, GICC */
+    cbz     x1, irq_call_none
+    ldr     x3, [x0, #PCPU_OFF_GICH]
+    stp     x4, x5, [sp, #REGS_OFF_X(4)]
+    ldr     w0, [x2, #GICC_IAR]         /* an SGI's source CPU is in bits 12:10 */
+    cmp     w0, #IRQ_FAST_NUM
+    b.hs    irq_call_v2                 /* spurious, an SGI from another CPU, or beyond */
+    add     x1, x1, x0, lsl #IRQ_FAST_ENT_SHIFT
+    ldp     x4, x5, [x1]
+    cbz     x4, irq_call_v2             /* no entry */
+    ldrb    w5, [x5]                    /* the priority, as the guest last wrote it */
+    lsr     w5, w5, #3
+    bfi     x4, x5, #GICH_LR_PRIO_SHIFT, #5
+    ubfx    x5, x4, #IRQ_FAST_LR_SHIFT, #4
+    ldr     w1, [x3, #GICH_ELRSR0]
+    lsr     w1, w1, w5
+    tbz     w1, #0, irq_call_v2         /* the list register is in use */
+    add     x3, x3, x5, lsl #2
+    str     w4, [x3, #GICH_LR0]
+    str     w0, [x2, #GICC_EOIR]        /* priority drop */
+    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
+    ldp     x0, x1, [sp, #REGS_OFF_X(0)]
+    ldp     x2, x3, [sp, #REGS_OFF_X(2)]
+    add     sp, sp, #REGS_SIZE
+    eret
+irq_call_v2:                            /* w0 = GICC_IAR as read */
+    ldp     x4, x5, [sp, #REGS_OFF_X(4)]
+    save_caller_saved
+    bl      gicv2_acked                 /* an SGI's source kept; w0 = the INTID */
+    mov     w1, w0
     mov     x0, sp
     bl      trap_irq
     restore_caller_saved_eret

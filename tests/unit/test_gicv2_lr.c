@@ -6,7 +6,9 @@
  * the priority's top five bits, EOI and an SGI's source in PhysicalID), their number from
  * GICH_VTR, HCR, MISR and the two ELRSR words; an SGI's source kept from GICC_IAR for GICC_EOIR
  * and GICC_DIR, DIR 64 KiB up on a GIC-400 whose pages repeat; set-up, targets and SGIs by the
- * CPU interface numbers the CPUs read from ITARGETSR0; GICv2 without GICH refused.
+ * CPU interface numbers the CPUs read from ITARGETSR0; GICv2 without GICH refused; what the
+ * IRQ vector's GICv2 half gets (each CPU's GICC and GICH addresses, list-register words in
+ * GICH_LR's layout, the source of an SGI it acknowledged kept).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +26,8 @@ uint64_t gicv2_vcpuif_page(unsigned n);
 bool gicv2_cpu_init(void);
 void gicv2_enable(uint32_t intid, uint64_t target_mpidr, bool edge);
 uint32_t gicv2_ack(void);
+uint32_t gicv2_acked(uint32_t iar);
+uint32_t gicv2_lr_word(uint64_t v);
 void gicv2_eoi(uint32_t intid);
 void gicv2_deactivate(uint32_t intid);
 void gicv2_send_sgi(uint64_t mpidr, unsigned intid);
@@ -75,6 +79,9 @@ static void test_init(void **state)
     assert_int_equal(*w(dist, GICD_IPRIORITYR + 60), 0x01010101U * GIC_PRIO_DEFAULT);
     assert_int_equal(*w(cpuif, GICC_CTLR), GICC_CTLR_EN | GICC_CTLR_EOIMODE);
     assert_int_equal(*w(cpuif, GICC_PMR), 0xff);
+    /* the IRQ vector reaches both frames from this CPU's arch_pcpu_t */
+    assert_int_equal(arch_pcpu()->gicc, (uint64_t)(uintptr_t)cpuif);
+    assert_int_equal(arch_pcpu()->gich, (uint64_t)(uintptr_t)hyp);
     /* the guests' GICC: GICV's two pages, the second 64 KiB up in this layout */
     assert_int_equal(gicv2_vcpuif_page(0), VCPUIF);
     assert_int_equal(gicv2_vcpuif_page(1), VCPUIF + 0x10000);
@@ -101,6 +108,11 @@ static void test_list_registers(void **state)
     assert_int_equal(*w(hyp, GICH_LR0 + 4),
                      27U | 27U << 10 | (0xa0U >> 3) << 23 | 1U << 28 | 1U << 30 | 1U << 31);
     assert_int_equal(gicv2_read_lr(1), hw);
+    /* the word the IRQ vector stores is the one gicv2_write_lr stores */
+    assert_int_equal(gicv2_lr_word(hw), *w(hyp, GICH_LR0 + 4));
+    /* the vGICv2's timer: EOI, no hardware bit, priority bits zero (the vector adds them) */
+    assert_int_equal(gicv2_lr_word(27 | ICH_LR_EOI | ICH_LR_PENDING << ICH_LR_STATE_SHIFT),
+                     27U | 1U << 19 | 1U << 28);
     /* a level SPI: EOI (PhysicalID's bit 9), group 0, active and pending, a priority whose low
      * three bits GICv2 does not keep */
     uint64_t lvl = 200 | ICH_LR_EOI | 0x47UL << ICH_LR_PRIO_SHIFT | 3UL << ICH_LR_STATE_SHIFT;
@@ -158,6 +170,11 @@ static void test_sgi_source_and_dir(void **state)
     assert_int_equal(*w(cpuif, GICC_EOIR), 3U << 10);
     *w(cpuif, GICC_IAR) = 1023;
     assert_int_equal(gicv2_ack(), 1023);
+    /* an IAR value the vector read and left to C: the same bookkeeping */
+    assert_int_equal(gicv2_acked(0 | 5U << GICC_IAR_CPU_SHIFT), 0);
+    gicv2_eoi(0);
+    assert_int_equal(*w(cpuif, GICC_EOIR), 5U << 10);
+    assert_int_equal(gicv2_acked(27), 27);
 }
 
 /* SGIs and SPI targets by the interface number each CPU read from ITARGETSR0 at its set-up. */

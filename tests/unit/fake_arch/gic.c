@@ -5,6 +5,7 @@
  * maintenance status the hardware would compute, so a test can act as the guest does.
  */
 #include <arch/gic.h>
+#include <arch/irq_fast.h>
 #include <fake_arch.h>
 
 #define INTID_NONE 1023
@@ -74,6 +75,16 @@ void gic_write_lr(unsigned n, uint64_t v)
     if (n >= fake_cpu()->lr_num)
         fake_arch_fail("write of list register %u (there are %u)", n, fake_cpu()->lr_num);
     fake_cpu()->lr[n] = v;
+}
+
+/* The fake's list registers hold ICH_LR's layout for either version: a GICv2 table's entries
+ * are stored untranslated. */
+void irq_fast_publish_v2(irq_fast_t *t, uint32_t intid, unsigned lr, uint64_t value,
+                         const uint8_t *prio)
+{
+    irq_fast_ent_t *e = &t->e[intid];
+    e->prio = prio;
+    __atomic_store_n(&e->lr, value | (uint64_t)lr << IRQ_FAST_LR_SHIFT, __ATOMIC_RELEASE);
 }
 
 void gic_vcpu_reset(void)

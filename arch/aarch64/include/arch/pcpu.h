@@ -1,7 +1,7 @@
 /*
  * The per-CPU word the exception vectors need before any C runs: TPIDR_EL2 points at this CPU's
  * arch_pcpu_t, whose first field is the top of its exception stack; the IRQ vector finds its
- * lean path's table there too (arch/irq_fast.h).
+ * lean path's table there too (arch/irq_fast.h), and on a GICv2 the frames it reaches by MMIO.
  */
 #ifndef ARCH_PCPU_H
 #define ARCH_PCPU_H
@@ -10,7 +10,9 @@
 #define PCPU_OFF_INDEX    8
 #define PCPU_OFF_VCPU     16
 #define PCPU_OFF_IRQ_FAST 24
-#define PCPU_SIZE_SHIFT   5
+#define PCPU_OFF_IRQ_V2   32 /* and GICC at 40 */
+#define PCPU_OFF_GICH     48
+#define PCPU_SIZE_SHIFT   6
 #define PCPU_SIZE         (1 << PCPU_SIZE_SHIFT)
 
 #ifndef __ASSEMBLY__
@@ -20,11 +22,18 @@ typedef struct arch_pcpu {
     uint64_t exc_sp;           /* top of the stack used for exceptions taken from EL2 itself */
     uint64_t index;            /* septum's logical CPU number (0 = boot CPU) */
     void *vcpu;                /* the vCPU this CPU runs (core's vcpu_t), for the trap paths */
-    struct irq_fast *irq_fast; /* the lean interrupt path's table (arch/irq_fast.h), or NULL */
+    struct irq_fast *irq_fast; /* the lean interrupt path's table (arch/irq_fast.h) on a GICv3 */
+    /* on a GICv2: the table, and the CPU interface (GICC) and GICH the vector reaches by MMIO */
+    struct irq_fast *irq_fast_v2;
+    uint64_t gicc, gich;
+    uint64_t unused; /* the size a power of two: boot/head.S finds a CPU's by a shift */
 } arch_pcpu_t;
 _Static_assert(sizeof(arch_pcpu_t) == PCPU_SIZE, "arch_pcpu_t layout is used by assembly");
 _Static_assert(__builtin_offsetof(arch_pcpu_t, vcpu) == PCPU_OFF_VCPU, "used by assembly");
 _Static_assert(__builtin_offsetof(arch_pcpu_t, irq_fast) == PCPU_OFF_IRQ_FAST, "used by assembly");
+_Static_assert(__builtin_offsetof(arch_pcpu_t, irq_fast_v2) == PCPU_OFF_IRQ_V2, "used by assembly");
+_Static_assert(__builtin_offsetof(arch_pcpu_t, gicc) == PCPU_OFF_IRQ_V2 + 8, "loaded in a pair");
+_Static_assert(__builtin_offsetof(arch_pcpu_t, gich) == PCPU_OFF_GICH, "used by assembly");
 
 static inline arch_pcpu_t *arch_pcpu(void)
 {
