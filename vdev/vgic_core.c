@@ -112,9 +112,13 @@ static void give_back_source(const vgic_t *g, virq_t *q, uint32_t intid, uint64_
  *   on another CPU delivers as the GIC would an interrupt signalled just before the disable.
  * - Filling, when every register is used, takes a parked one first: parking never keeps an
  *   interrupt waiting, and priority order among waiting interrupts is fill's, unchanged.
- * The vector's half is GICv3's (system registers): only a vGICv3 attaches its tables (see
- * vgic_vcpu_reset); a vGICv2 keeps the same state and entries, unused until the vector has a
- * GICv2 half.
+ * Either version attaches its tables; the vector has a half for each (arch/irq_fast.h). A
+ * vGICv2 lists forwarded interrupts with the EOI bit, not the hardware bit (hw_lrs): the
+ * guest's end of one leaves its register invalid with EOI set, which raises the maintenance
+ * interrupt; the sync that follows ends the physical interrupt and, if it stays parked, clears
+ * the register (EOI and all), which stops the maintenance interrupt and makes the register
+ * empty for the vector. A parked register's physical interrupt is therefore never active, and
+ * one holding the EOI bit always is: phys_active says which.
  */
 
 static const uint8_t *prio_byte(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
@@ -125,8 +129,16 @@ static const uint8_t *prio_byte(const vgic_t *g, const vgic_cpu_t *c, uint32_t i
 /* Whether q, listed in one of vcpu's registers, may be made pending there by the vector. */
 static bool fast_ok(const vgic_t *g, const virq_t *q, uint32_t intid, unsigned vcpu)
 {
-    return q->hw && g->ops->hw_lrs && q->enabled && !q->req && owned_by(g, intid, vcpu) &&
+    return q->hw && q->enabled && !q->req && owned_by(g, intid, vcpu) &&
            (gicd_ctlr(g) & (q->group1 ? GICD_CTLR_EN_G1 : GICD_CTLR_EN_G0));
+}
+
+/* Whether forwarded q's physical interrupt, listed without the hardware bit as list register
+ * value lr, is still active for septum to end: the EOI bit is there until septum ends it (a
+ * parked register is cleared then). */
+static bool phys_active(const virq_t *q, uint64_t lr)
+{
+    return q->hw && (lr & (ICH_LR_HW | ICH_LR_EOI)) == ICH_LR_EOI;
 }
 
 /* q was put in, or stays in, vcpu's list register i: publish its entry or revoke it. */
@@ -198,7 +210,7 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
         bool parked = st == 0 && fast_ok(g, q, intid, vcpu);
         if ((st == 0 && !parked) || retract) {
             irq_fast_revoke(c->fast, intid);
-            if (q->hw && !g->ops->hw_lrs)
+            if (phys_active(q, lr))
                 gic_deactivate(intid); /* the guest is done with it: septum ends it */
             gic_write_lr(i, 0);
             c->lr_used &= ~(1U << i);
@@ -212,7 +224,11 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
                     vgic_notify_locked(g, spi_target(g, intid)); /* routed elsewhere meanwhile */
             }
         } else {
-            if (st != lr >> ICH_LR_STATE_SHIFT)
+            if (parked && phys_active(q, lr)) {
+                /* a GICv2's: septum ends it and clears the register, which stays parked */
+                gic_deactivate(intid);
+                gic_write_lr(i, 0);
+            } else if (st != lr >> ICH_LR_STATE_SHIFT)
                 gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
             fast_update(g, vcpu, q, intid, i);
         }
@@ -462,8 +478,7 @@ void vgic_vcpu_reset(vcpu_t *v)
     }
     for (uint32_t id = 0; id < IRQ_FAST_NUM; id++)
         irq_fast_revoke(c->fast, id);
-    /* the vector's half of the lean path reads GICv3 system registers */
-    irq_fast_attach(g->ops->version == 3 ? c->fast : NULL);
+    irq_fast_attach(c->fast);
     for (unsigned w = 0; w < GIC_PRIV_NUM / 4; w++)
         __atomic_store_n(&c->prio[w], 0, __ATOMIC_RELAXED);
     __atomic_store_n(&c->group0, 0, __ATOMIC_RELAXED);

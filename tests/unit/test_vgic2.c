@@ -7,7 +7,8 @@
  * and word writes and the routing they make, the private bytes naming the reader; GICD_SGIR's
  * target list and its filters; SGIs pending per source, one list register each with the source
  * in it; the banked private registers; the uniprocessor case; the CPU interface mapping the
- * guest cannot remove.
+ * guest cannot remove; the lean interrupt path on a GICv2 (the table attached for the vector's
+ * GICv2 half, forwarded interrupts parked with the EOI bit cleared once septum has ended them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include <arch/gic.h>
+#include <arch/irq_fast.h>
 #include <core/irq.h>
 #include <core/vdev.h>
 #include <fake_arch.h>
@@ -40,6 +42,7 @@ static unsigned kicked(unsigned n)
 #define CTLR        0x0000
 #define TYPER       0x0004
 #define ISENABLER   0x0100
+#define ICENABLER   0x0180
 #define ISPENDR     0x0200
 #define IPRIORITYR  0x0400
 #define ITARGETSR   0x0800
@@ -351,6 +354,103 @@ static void test_banked_registers(void **state)
     assert_int_equal(mmio_read(GICD + ISENABLER + 4, 4), 1U << 9);
 }
 
+/* A physical interrupt on the test's CPU as the IRQ vector takes it (irq_fast_decide is its
+ * decision in C), else the controller's forward, as irq_handle calls it. True when the vector
+ * finished it alone. */
+static bool physical(uint32_t intid)
+{
+    unsigned lr;
+    uint64_t value;
+    if (irq_fast_decide(irq_fast_current(), intid, gic_read_elrsr(), &lr, &value)) {
+        gic_write_lr(lr, value);
+        return true;
+    }
+    chip->forward(vcpu_current(), intid);
+    return false;
+}
+
+static bool vector_takes(uint32_t intid)
+{
+    unsigned lr;
+    uint64_t value;
+    return irq_fast_decide(irq_fast_current(), intid, gic_read_elrsr(), &lr, &value);
+}
+
+/* The lean path on a GICv2: the table is the GICv2 half's (the GICv3 half reads system
+ * registers a GICv2 board does not have). The timer's first tick takes the slow path; the
+ * guest's end of it raises the EOI maintenance interrupt, on which septum ends the physical
+ * interrupt and clears the register, which stays parked: empty, no maintenance, the vector's.
+ * Every later tick is the vector's alone (EOI bit, no hardware bit, the priority the guest last
+ * wrote), ended by septum exactly once on each maintenance interrupt. */
+static void test_fast_timer(void **state)
+{
+    (void)state;
+    assert_null(arch_pcpu()->irq_fast);
+    assert_non_null(arch_pcpu()->irq_fast_v2);
+    guest_enable(27, 0x80);
+    assert_false(physical(27));
+    uint64_t want = 27 | 0x80UL << ICH_LR_PRIO_SHIFT | ICH_LR_PENDING << ICH_LR_STATE_SHIFT |
+                    ICH_LR_EOI;
+    assert_int_equal(lr_of(27), want);
+    assert_false(vector_takes(27)); /* its register is not empty */
+    assert_int_equal(guest_handle(), 27);
+    assert_false(vector_takes(27)); /* invalid with EOI: not empty until septum ends it */
+    assert_int_equal(fake_gic_misr() & ICH_MISR_EOI, ICH_MISR_EOI);
+    unsigned before = fake_cpu()->deactivated_num;
+    chip->update(vcpu_current()); /* the maintenance interrupt */
+    assert_int_equal(fake_cpu()->deactivated_num, before + 1);
+    assert_int_equal(fake_cpu()->deactivated[before], 27);
+    assert_int_equal(fake_cpu()->lr[0], 0);
+    assert_int_equal(fake_gic_misr(), 0);
+    for (unsigned tick = 0; tick < 3; tick++) {
+        assert_true(physical(27));
+        assert_int_equal(fake_cpu()->lr[0], want);
+        assert_int_equal(mmio_read(GICD + ISPENDR, 4), 1U << 27); /* read back */
+        chip->update(vcpu_current()); /* a kick meanwhile: nothing ended, nothing moved */
+        assert_int_equal(fake_cpu()->deactivated_num, before + 1 + tick);
+        assert_int_equal(guest_handle(), 27);
+        chip->update(vcpu_current()); /* its maintenance interrupt */
+        assert_int_equal(fake_cpu()->deactivated_num, before + 2 + tick);
+        chip->update(vcpu_current()); /* another sync ends nothing more */
+        assert_int_equal(fake_cpu()->deactivated_num, before + 2 + tick);
+        assert_int_equal(mmio_read(GICD + ISPENDR, 4), 0);
+    }
+    /* a priority written while parked is the one the next tick carries */
+    mmio_write(GICD + IPRIORITYR + 27, 1, 0x40);
+    assert_true(physical(27));
+    assert_int_equal(lr_of(27) >> ICH_LR_PRIO_SHIFT & 0xff, 0x40);
+    assert_int_equal(guest_handle(), 27);
+    chip->update(vcpu_current());
+    /* vCPU 1's table is its own */
+    assert_false(irq_fast_published(fake_cpu_n(1)->pcpu.irq_fast_v2, 27));
+}
+
+/* A parked register that stops being the vector's (the guest disables the timer) is freed
+ * without ending the physical interrupt again: septum ended it when it parked it. The next tick
+ * goes to C, waits unlisted, and is listed (and ended once) when the guest enables it. */
+static void test_fast_disabled(void **state)
+{
+    (void)state;
+    guest_enable(27, 0x80);
+    assert_false(physical(27));
+    assert_int_equal(guest_handle(), 27);
+    chip->update(vcpu_current());
+    assert_true(irq_fast_published(irq_fast_current(), 27));
+    unsigned before = fake_cpu()->deactivated_num;
+    mmio_write(GICD + ICENABLER, 4, 1U << 27);
+    assert_false(irq_fast_published(irq_fast_current(), 27));
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->deactivated_num, before);
+    assert_false(physical(27));
+    assert_int_equal(lrs_valid(), 0);
+    mmio_write(GICD + ISENABLER, 4, 1U << 27);
+    assert_int_equal(guest_handle(), 27);
+    assert_int_equal(fake_cpu()->deactivated_num, before);
+    chip->update(vcpu_current());
+    assert_int_equal(fake_cpu()->deactivated_num, before + 1);
+    assert_true(physical(27));
+}
+
 /* One vCPU: a uniprocessor GIC, whose ITARGETSR read as zero and ignore writes; every SPI is
  * that vCPU's. */
 static void test_uniprocessor(void **state)
@@ -380,6 +480,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sgi_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_banked_registers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uniprocessor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_disabled, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
