@@ -459,10 +459,16 @@ void vgic_vcpu_reset(vcpu_t *v)
         return;
     spin_lock(&g->lock);
     vgic_cpu_t *c = &g->cpu[v->id];
-    /* a forwarded interrupt the old guest never finished stays active in the GIC: end it */
-    for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
-        if (c->priv[id].hw && (c->priv[id].pending || c->priv[id].active || c->priv[id].in_lr))
+    /* a forwarded interrupt the old guest never finished stays active in the GIC: end it; a
+     * listed one is active while its register is live or ends with septum (a parked one is
+     * not: the guest or septum ended it, and a GICv2 may not be asked to end it again) */
+    for (uint32_t id = 0; id < GIC_PRIV_NUM; id++) {
+        const virq_t *q = &c->priv[id];
+        uint64_t lr = q->in_lr ? gic_read_lr(q->lr) : 0;
+        if (q->hw &&
+            (q->in_lr ? lr >> ICH_LR_STATE_SHIFT || phys_active(q, lr) : q->pending || q->active))
             gic_deactivate(id);
+    }
     for (uint32_t id = 0; id < GIC_PRIV_NUM; id++)
         c->priv[id] = (virq_t){.edge = id < GIC_SGI_NUM, .group1 = false};
     /* SPIs this vCPU listed are no longer listed (its registers are cleared below) */

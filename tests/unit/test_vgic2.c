@@ -451,6 +451,36 @@ static void test_fast_disabled(void **state)
     assert_true(physical(27));
 }
 
+/* A vCPU reset ends the forwarded interrupts its old guest left active in the GIC, and only
+ * those: not a parked one (septum ended it already), but one the vector delivered, whether the
+ * guest has not taken it yet or has ended it without septum having seen the maintenance. */
+static void test_fast_reset(void **state)
+{
+    (void)state;
+    guest_enable(27, 0x80);
+    assert_false(physical(27));
+    assert_int_equal(guest_handle(), 27);
+    chip->update(vcpu_current());
+    unsigned before = fake_cpu()->deactivated_num;
+    chip->vcpu_reset(vcpu_current()); /* parked */
+    assert_int_equal(fake_cpu()->deactivated_num, before);
+    for (unsigned taken = 0; taken < 2; taken++) {
+        guest_enable(27, 0x80);
+        assert_false(physical(27));
+        assert_int_equal(guest_handle(), 27);
+        chip->update(vcpu_current());
+        before = fake_cpu()->deactivated_num;
+        assert_true(physical(27));
+        if (taken)
+            assert_int_equal(guest_handle(), 27);
+        chip->vcpu_reset(vcpu_current());
+        assert_int_equal(fake_cpu()->deactivated_num, before + 1);
+        assert_int_equal(fake_cpu()->deactivated[before], 27);
+        assert_null(arch_pcpu()->irq_fast);
+        assert_false(irq_fast_published(irq_fast_current(), 27));
+    }
+}
+
 /* One vCPU: a uniprocessor GIC, whose ITARGETSR read as zero and ignore writes; every SPI is
  * that vCPU's. */
 static void test_uniprocessor(void **state)
@@ -482,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uniprocessor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_disabled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_reset, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
