@@ -27,7 +27,8 @@ typedef struct fwslice {
 } fwslice_t;
 
 static pt_t *fw_pt;
-static uint64_t fw_base, fw_size;
+static uint64_t fw_base, fw_size, fw_slice; /* fw_slice: each CPU's part of the window */
+static bool fw_page_slots;                  /* has_page_slots(), worked out once at init */
 static unsigned (*fw_cpu)(void);
 static unsigned fw_cpus = 1;
 static fwslice_t slices[FWMAP_CPUS];
@@ -50,6 +51,8 @@ int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
     fw_pt = el2;
     fw_base = va_base;
     fw_size = va_size;
+    fw_slice = va_size / cpus;
+    fw_page_slots = has_page_slots();
     for (unsigned c = 0; c < FWMAP_CPUS; c++) {
         for (unsigned i = 0; i < FWMAP_MAX; i++) {
             slices[c].maps[i].live = false;
@@ -59,7 +62,7 @@ int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
     }
     /* The page slots' tables are built now, once: they are septum's for good, and no map
      * builds or frees a level there later. Larger maps build and free theirs. */
-    for (unsigned c = 0; c < cpus && has_page_slots(); c++) {
+    for (unsigned c = 0; c < cpus && fw_page_slots; c++) {
         uint64_t base = slice_base(c), size = FWMAP_MAX * PAGE_SIZE;
         if (pt_map(el2, base, 0, size, PT_R) != 0 || pt_unmap_keep(el2, base, size) != 0)
             return -ENOMEM;
@@ -73,7 +76,7 @@ uint64_t fwmap_slice(uint64_t va)
 {
     if (va < fw_base || va >= fw_base + fw_size)
         return ~0ULL;
-    return (va - fw_base) / (fw_size / fw_cpus);
+    return (va - fw_base) / fw_slice;
 }
 
 static unsigned this_cpu(void)
@@ -82,7 +85,7 @@ static unsigned this_cpu(void)
     return cpu < fw_cpus ? cpu : 0;
 }
 
-static uint64_t slice_base(unsigned cpu) { return fw_base + cpu * (fw_size / fw_cpus); }
+static uint64_t slice_base(unsigned cpu) { return fw_base + cpu * fw_slice; }
 
 /* Whether a slice has a page for each slot at its start (one-page maps go there, at a fixed
  * place per slot, and later maps reuse its cached leaf entry). The slots have a last-level
@@ -98,10 +101,10 @@ static bool has_page_slots(void)
  * lock): a CPU maps in its own slice, so unmapping there needs no invalidation on other CPUs. */
 static bool window_alloc(unsigned cpu, uint64_t size, uint64_t *va)
 {
-    uint64_t slice = fw_size / fw_cpus;
+    uint64_t slice = fw_slice;
     uint64_t base = slice_base(cpu);
     const fwmap_t *maps = slices[cpu].maps;
-    uint64_t cand = base + (has_page_slots() ? PAGE_AREA : 0);
+    uint64_t cand = base + (fw_page_slots ? PAGE_AREA : 0);
     for (;;) {
         if (cand + size > base + slice || cand + size < cand)
             return false;
@@ -124,7 +127,7 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
                   unsigned pt_prot)
 {
     uint64_t **pte = &sl->pte[slot];
-    bool page_slot = size == PAGE_SIZE && has_page_slots();
+    bool page_slot = size == PAGE_SIZE && fw_page_slots;
     if (page_slot && *pte) {
         pt_leaf_set(fw_pt, *pte, hpa, pt_prot);
         return EOK;
@@ -149,7 +152,7 @@ static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t of
     uint64_t va = slice_base(cpu) + slot * PAGE_SIZE;
     int rc = ENOMEM;
     if (slot < FWMAP_MAX &&
-        ((size == PAGE_SIZE && has_page_slots()) || window_alloc(cpu, size, &va)) &&
+        ((size == PAGE_SIZE && fw_page_slots) || window_alloc(cpu, size, &va)) &&
         (rc = map_at(sl, slot, va, hpa, size, pt_prot)) == EOK) {
         fwmap_t *m = &sl->maps[slot];
         m->live = true;
@@ -168,7 +171,7 @@ static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t of
 static void unmap_slot(fwslice_t *sl, unsigned slot)
 {
     fwmap_t *m = &sl->maps[slot];
-    if (m->size == PAGE_SIZE && sl->pte[slot] && has_page_slots())
+    if (m->size == PAGE_SIZE && sl->pte[slot] && fw_page_slots)
         pt_leaf_clear(fw_pt, sl->pte[slot], m->va);
     else
         pt_unmap(fw_pt, m->va, m->size);
@@ -229,7 +232,15 @@ void fwmap_unmap_vaddr(const void *va)
     if (cpu >= fw_cpus)
         return;
     fwslice_t *sl = &slices[cpu];
+    /* a one-page map sits in its slot's own page: the slot is the page's index */
+    uint64_t page = (a - slice_base((unsigned)cpu)) / PAGE_SIZE;
     spin_lock(&sl->lock);
+    if (fw_page_slots && page < FWMAP_MAX && sl->maps[page].live &&
+        sl->maps[page].va == a - a % PAGE_SIZE && sl->maps[page].size == PAGE_SIZE) {
+        unmap_slot(sl, (unsigned)page);
+        spin_unlock(&sl->lock);
+        return;
+    }
     for (unsigned i = 0; i < FWMAP_MAX; i++) {
         fwmap_t *m = &sl->maps[i];
         if (m->live && a >= m->va && a < m->va + m->size) {
