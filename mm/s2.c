@@ -14,6 +14,7 @@
 #include <mm/s2.h>
 
 #define VTTBR_VMID_SHIFT 48
+#define S2_LEAF_AREA     (512 * PT_PAGE_SIZE) /* what one last-level table maps */
 
 /* A table page out of the VM's own budget: its limit, and during an undo S2_UNDO_PAGES more. */
 static void *fwd_alloc(void *ctx, unsigned npages, paddr_t *pa)
@@ -93,6 +94,8 @@ int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_op
     s2->cpus = 0;
     s2->cpu_index = NULL;
     s2->keep_tables = false;
+    s2->leaf_table = NULL;
+    s2->leaf_base = 0;
     int rc = pt_init(&s2->pt, PT_STAGE2, ipa_bits, &s2->ops);
     if (rc)
         return rc;
@@ -128,6 +131,21 @@ unsigned s2_prot(const region_t *r)
     return prot;
 }
 
+/* The leaf entry of the page at gpa, if its last-level table exists; the table is remembered
+ * (kept tables are freed only on s2_changed's other paths, which forget it first). */
+static uint64_t *leaf_entry(s2_t *s2, uint64_t gpa)
+{
+    uint64_t base = gpa & ~(S2_LEAF_AREA - 1), index = (gpa % S2_LEAF_AREA) / PT_PAGE_SIZE;
+    if (s2->leaf_table && s2->leaf_base == base)
+        return &s2->leaf_table[index];
+    uint64_t *e = pt_leaf_entry(&s2->pt, gpa);
+    if (e) {
+        s2->leaf_table = e - index;
+        s2->leaf_base = base;
+    }
+    return e;
+}
+
 int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
     unsigned prot = s2_prot(r);
@@ -135,7 +153,9 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
     int rc;
     /* One page where the tables are kept and built already (a grant mapping, again): its leaf
      * entry alone, written into an invalid entry or cleared; anything else takes the walk. */
-    uint64_t *e = s2->keep_tables && len == PT_PAGE_SIZE ? pt_leaf_entry(&s2->pt, gpa) : NULL;
+    uint64_t *e = s2->keep_tables && len == PT_PAGE_SIZE ? leaf_entry(s2, gpa) : NULL;
+    if (!e)
+        s2->leaf_table = NULL; /* the paths below may free or replace a table */
     if (e && !prot) {
         if (pte_is_valid(*e))
             pt_leaf_clear(&s2->pt, e, gpa);
@@ -149,7 +169,7 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
         uint64_t hpa = r->hpa + (gpa - r->gpa);
         rc = pt_map(&s2->pt, gpa, hpa, len, prot);
         /* the budget is spent: the kept empty tables go back, and the mapping tries again */
-        if (rc == -ENOMEM && s2->keep_tables && pt_prune(&s2->pt))
+        if (rc == -ENOMEM && s2->keep_tables && s2_prune(s2))
             rc = pt_map(&s2->pt, gpa, hpa, len, prot);
     }
     s2->undoing = false;
@@ -157,4 +177,14 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
     return rc;
 }
 
-void s2_destroy(s2_t *s2) { pt_destroy(&s2->pt); }
+unsigned s2_prune(s2_t *s2)
+{
+    s2->leaf_table = NULL;
+    return pt_prune(&s2->pt);
+}
+
+void s2_destroy(s2_t *s2)
+{
+    s2->leaf_table = NULL;
+    pt_destroy(&s2->pt);
+}

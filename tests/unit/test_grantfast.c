@@ -95,7 +95,7 @@ static void test_kept_tables(void **state)
         assert_int_equal(fake_arch.s2_inval[i].size, PG);
     }
     /* pruned: the empty levels go back, the root stays */
-    assert_int_equal(pt_prune(&f->s2.pt), built - root);
+    assert_int_equal(s2_prune(&f->s2), built - root);
     assert_int_equal(f->s2.tables_used, root);
     assert_false(mapped(f, 0x60000000));
     /* and at destroy everything goes, kept pages included */

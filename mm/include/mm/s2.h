@@ -43,6 +43,12 @@ typedef struct s2 {
     bool keep_tables;            /* unmaps keep table pages (see above); false after s2_init */
     uint32_t cpus;               /* bit c: CPU c has loaded (or may load) the VMID */
     unsigned (*cpu_index)(void); /* this CPU's index; NULL (after s2_init): always broadcast */
+    /* The last-level table that maps [leaf_base, leaf_base + 2 MiB), found by the latest
+     * one-page change on the fast path, or NULL: the next one there skips the walk. Only
+     * s2_changed, s2_prune and s2_destroy change the tables (never pt_* on s2->pt directly),
+     * and every path that may free a table clears it first. */
+    uint64_t *leaf_table;
+    uint64_t leaf_base;
 } s2_t;
 
 #define S2_NO_LIMIT (~0U - S2_UNDO_PAGES)
@@ -60,6 +66,8 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
 void s2_cpu_loads(s2_t *s2, unsigned cpu);
 /* Stage-2 permissions and attributes for a region (PT_*); 0 when it must stay unmapped. */
 unsigned s2_prot(const region_t *r);
+/* Free every empty table page it keeps (pt_prune); how many went. */
+unsigned s2_prune(s2_t *s2);
 /* Free every table, the root included: its table pages are back to 0. */
 void s2_destroy(s2_t *s2);
 #endif
