@@ -111,18 +111,25 @@ static bool env_own_frame(void *ctx, domid_t d, uint64_t gfn, uint64_t *hpa)
     return true;
 }
 
-static bool host_addr_ok(const vm_t *vm, uint64_t gpa)
+/* Where a foreign frame may go, but for whether something is there already. */
+static bool host_addr_fits(const vm_t *vm, uint64_t gpa)
 {
-    region_t r;
     return vm && gpa % PAGE_SIZE == 0 && gpa < vm->regions.ipa_size &&
-           region_info(&vm->regions, gpa, &r) != REGION_OK &&
            !(gpa >= VM_ANON_BASE && gpa < VM_ANON_BASE + VM_ANON_SIZE);
 }
 
+static bool host_addr_ok(const vm_t *vm, uint64_t gpa)
+{
+    region_t r;
+    return host_addr_fits(vm, gpa) && region_info(&vm->regions, gpa, &r) != REGION_OK;
+}
+
+/* The region table's insertion looks for what is at gpa under the VM's lock anyway (env_map,
+ * GNTTAB_MAP_TAKEN): no second lookup here. */
 static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
 {
     (void)ctx;
-    return host_addr_ok(xen_vm_of(d), gpa);
+    return host_addr_fits(xen_vm_of(d), gpa);
 }
 
 /* Map a frame septum vouches for (a grant, a grant-table frame) at gpa, as a region owned by
@@ -132,7 +139,8 @@ static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
 static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, const void *owner)
 {
     region_t r = {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner};
-    return region_add_owned(&vm->regions, &r) ? -1 : 0; /* a stage-2 failure is undone */
+    int rc = region_add_owned(&vm->regions, &r); /* a stage-2 failure is undone */
+    return rc == REGION_EOVERLAP ? GNTTAB_MAP_TAKEN : rc ? -1 : 0;
 }
 
 /* Remove an owned page from vm's stage 2: 0, or -1 if no region of that owner is there. */

@@ -37,6 +37,10 @@ static bool is_dom(const gnttab_dom_t *d, domid_t id)
 
 static gnttab_dom_t *dom_of(gnttab_t *g, domid_t id)
 {
+    /* domains are usually added in the order of their ids from 1: look there first */
+    unsigned guess = id - 1U;
+    if (guess < GNTTAB_DOM_MAX && is_dom(&g->dom[guess], id))
+        return &g->dom[guess];
     for (unsigned i = 0; i < GNTTAB_DOM_MAX; i++)
         if (is_dom(&g->dom[i], id))
             return &g->dom[i];
@@ -243,9 +247,10 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
         unpin(g, granter, gid, op->ref, ro);
         return GNTST_bad_page;
     }
-    if (env->map(env->ctx, me->id, op->host_addr, hpa, ro, &me->map[slot]) != 0) {
+    int rc = env->map(env->ctx, me->id, op->host_addr, hpa, ro, &me->map[slot]);
+    if (rc != 0) {
         unpin(g, granter, gid, op->ref, ro);
-        return GNTST_general_error;
+        return rc == GNTTAB_MAP_TAKEN ? GNTST_bad_virt_addr : GNTST_general_error;
     }
     me->map[slot] = (gnttab_map_t){true, gid, op->ref, ro, op->host_addr, granter};
     me->map_live |= 1ULL << slot;
@@ -393,6 +398,29 @@ typedef union {
     struct gnttab_get_version getv;
 } any_op_t;
 
+/* An operation between the guest's array and septum's copy. The array is 8-byte aligned
+ * (gnttab_op maps it only then), so the hot operations go as whole structures, a few
+ * register-pair moves, rather than through a call to memcpy of a variable size. */
+static void op_load(any_op_t *op, const void *slot, unsigned cmd, size_t size)
+{
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref: op->map = *(const struct gnttab_map_grant_ref *)slot; break;
+    case GNTTABOP_unmap_grant_ref: op->unmap = *(const struct gnttab_unmap_grant_ref *)slot; break;
+    case GNTTABOP_copy: op->copy = *(const struct gnttab_copy *)slot; break;
+    default: memcpy(op, slot, size); break;
+    }
+}
+
+static void op_store(void *slot, const any_op_t *op, unsigned cmd, size_t size)
+{
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref: *(struct gnttab_map_grant_ref *)slot = op->map; break;
+    case GNTTABOP_unmap_grant_ref: *(struct gnttab_unmap_grant_ref *)slot = op->unmap; break;
+    case GNTTABOP_copy: *(struct gnttab_copy *)slot = op->copy; break;
+    default: memcpy(slot, op, size); break;
+    }
+}
+
 /* One operation at guest address at (mapped at slot, or NULL: copied), whole, under the
  * caller's maptrack lock: read, done, written back. 0, or the hypercall's error. */
 static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint64_t at,
@@ -408,7 +436,7 @@ static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint
         rc = -XEN_EFAULT;
     else {
         if (slot)
-            memcpy(&op, slot, size); /* looked at only in septum's copy */
+            op_load(&op, slot, cmd, size); /* looked at only in septum's copy */
         switch (cmd) {
         case GNTTABOP_map_grant_ref: op.map.status = map_one(g, me, &op.map); break;
         case GNTTABOP_unmap_grant_ref: op.unmap.status = unmap_one(g, me, &op.unmap); break;
@@ -424,7 +452,7 @@ static long op_one(gnttab_t *g, gnttab_dom_t *me, domid_t id, unsigned cmd, uint
         }
         if (!rc && cmd != GNTTABOP_set_version) {
             if (slot)
-                memcpy(slot, &op, size);
+                op_store(slot, &op, cmd, size);
             else if (env->copy_to_guest(env->ctx, id, at, &op, size))
                 rc = -XEN_EFAULT;
         }
@@ -454,7 +482,7 @@ long gnttab_op(gnttab_t *g, domid_t id, gnttab_call_t *call)
         return -XEN_EFAULT;
     /* this call's part of the array in one mapping, when the env offers one */
     const gnttab_env_t *env = g->env;
-    uint8_t *arr = n && env->array_map
+    uint8_t *arr = n && env->array_map && uop % 8 == 0
                        ? env->array_map(env->ctx, id, uop, n * size, cmd != GNTTABOP_set_version)
                        : NULL;
     long rc = 0;

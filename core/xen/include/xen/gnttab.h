@@ -26,9 +26,10 @@
 
 #define GNTTAB_DOM_MAX      8
 #define GNTTAB_MAX_FRAMES   4
-#define GNTTAB_MAPTRACK_MAX 64  /* live mappings a domain may hold */
-#define GNTTAB_BATCH_MAX    512 /* operations per hypercall */
-#define GNTTAB_OPS_PER_CALL 16  /* done before a hypercall is continued (gnttab_t.ops_per_call) */
+#define GNTTAB_MAPTRACK_MAX 64   /* live mappings a domain may hold */
+#define GNTTAB_BATCH_MAX    512  /* operations per hypercall */
+#define GNTTAB_OPS_PER_CALL 16   /* done before a hypercall is continued (gnttab_t.ops_per_call) */
+#define GNTTAB_MAP_TAKEN    (-2) /* gnttab_env_t.map: the place is not free */
 
 typedef enum { GNTTAB_LOCK_MAPTRACK, GNTTAB_LOCK_TABLE, GNTTAB_LOCKS } gnttab_lock_t;
 typedef struct gnttab_spinlock {
@@ -44,12 +45,14 @@ typedef struct gnttab_env {
     /* The host frame behind gfn if it is dom's own RAM, else false. */
     bool (*own_frame)(void *ctx, domid_t dom, uint64_t gfn, uint64_t *hpa);
     /* gpa (page-aligned) may receive a foreign frame in dom: neither RAM nor a device, inside
-     * its address space. */
+     * its address space. An env may leave "nothing is there yet" to map (GNTTAB_MAP_TAKEN),
+     * which looks anyway, rather than look twice. */
     bool (*host_addr_ok)(void *ctx, domid_t dom, uint64_t gpa);
     /* Change dom's stage 2: map hpa at gpa (read-only or not) as a mapping of its own that
      * owner (unique while the mapping lives) names, or unmap the page at gpa that owner names.
-     * 0 or -1; a failed unmap leaves the page mapped, and the engine then keeps the mapping and
-     * its pin. */
+     * 0, GNTTAB_MAP_TAKEN (map: something is at gpa already, which is GNTST_bad_virt_addr) or
+     * -1; a failed unmap leaves the page mapped, and the engine then keeps the mapping and its
+     * pin. */
     int (*map)(void *ctx, domid_t dom, uint64_t gpa, uint64_t hpa, bool readonly,
                const void *owner);
     int (*unmap)(void *ctx, domid_t dom, uint64_t gpa, const void *owner);
