@@ -143,7 +143,7 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
 
 /* Put [hpa, hpa + size) into a free part of the window; the handle points offset bytes in. */
 static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t offset,
-                      gasp_map_handle_t *h)
+                      gasp_map_handle_t *h, void **vaddr)
 {
     unsigned cpu = this_cpu();
     fwslice_t *sl = &slices[cpu];
@@ -161,7 +161,10 @@ static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t of
         m->va = va;
         m->size = size;
         m->offset = offset;
-        *h = (cpu * FWMAP_MAX + slot + 1) | ((uint32_t)m->gen << HANDLE_GEN_SHIFT);
+        if (h)
+            *h = (cpu * FWMAP_MAX + slot + 1) | ((uint32_t)m->gen << HANDLE_GEN_SHIFT);
+        if (vaddr)
+            *vaddr = (void *)(uintptr_t)(va + offset);
     }
     spin_unlock(&sl->lock);
     return rc;
@@ -180,9 +183,9 @@ static void unmap_slot(fwslice_t *sl, unsigned slot)
 }
 
 static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
-                  bool guest_supplied, gasp_map_handle_t *h)
+                  bool guest_supplied, gasp_map_handle_t *h, void **vaddr)
 {
-    if (!vm || !h || !fw_pt || length == 0 || gpa + length < gpa)
+    if (!vm || !(h || vaddr) || !fw_pt || length == 0 || gpa + length < gpa)
         return ENXIO;
     if ((prot & ~GMF_ALL) || !(prot & (GMF_R | GMF_W)) || (prot & GMF_X))
         return ENXIO;
@@ -216,14 +219,22 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
     else if (prot & GMF_NOCACHE)
         pt_prot |= PT_NC;
 
-    return map_window(hpa, size, pt_prot, gpa - page, h);
+    return map_window(hpa, size, pt_prot, gpa - page, h, vaddr);
 }
 
 int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h)
 {
     if (!fw_pt || hpa % PAGE_SIZE || npages == 0 || npages > fw_size / PAGE_SIZE)
         return ENXIO;
-    return map_window(hpa, npages * PAGE_SIZE, PT_R | (write ? PT_W : 0), 0, h);
+    return map_window(hpa, npages * PAGE_SIZE, PT_R | (write ? PT_W : 0), 0, h, NULL);
+}
+
+void *fwmap_frame(uint64_t hpa, bool write)
+{
+    void *va = NULL;
+    if (fw_pt && hpa % PAGE_SIZE == 0)
+        map_window(hpa, PAGE_SIZE, PT_R | (write ? PT_W : 0), 0, NULL, &va);
+    return va;
 }
 
 void fwmap_unmap_vaddr(const void *va)
@@ -254,13 +265,19 @@ void fwmap_unmap_vaddr(const void *va)
 int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
                       gasp_map_handle_t *h)
 {
-    return do_map(vm, gpa, length, prot, false, h);
+    return do_map(vm, gpa, length, prot, false, h, NULL);
 }
 
 int gasp_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
              gasp_map_handle_t *h)
 {
-    return do_map(vm, gpa, length, prot, true, h);
+    return do_map(vm, gpa, length, prot, true, h, NULL);
+}
+
+void *gasp_map_ptr(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot)
+{
+    void *va = NULL;
+    return do_map(vm, gpa, length, prot, true, NULL, &va) == EOK ? va : NULL;
 }
 
 /* The slice a handle names (NULL if none), and its map if live and of this generation. */

@@ -166,8 +166,7 @@ static int env_unmap(void *ctx, domid_t d, uint64_t gpa, const void *owner)
 static void *env_frame_map(void *ctx, uint64_t hpa, bool write)
 {
     (void)ctx;
-    gasp_map_handle_t h;
-    return fwmap_frames(hpa, 1, write, &h) == EOK ? gasp_get_vaddr(h) : NULL;
+    return fwmap_frame(hpa, write);
 }
 
 static void env_frame_unmap(void *ctx, void *p)

@@ -11,7 +11,6 @@ int xen_guest_map(vcpu_t *v, uint64_t va, size_t len, bool write, xen_gmap_t *m)
 {
     m->ptr = NULL;
     m->len = 0;
-    m->h = 0;
     uint64_t ipa;
     /* AT translates for the vCPU whose EL1 state is in this CPU: only the caller's own */
     if (!v || v != vcpu_current() || !len || va + len < va ||
@@ -19,21 +18,18 @@ int xen_guest_map(vcpu_t *v, uint64_t va, size_t len, bool write, xen_gmap_t *m)
         return -XEN_EFAULT;
     size_t room = PAGE_SIZE - (va & (PAGE_SIZE - 1));
     size_t n = len < room ? len : room;
-    gasp_map_handle_t h;
-    if (gasp_map(&v->vm->regions, ipa, n, write ? GMF_R | GMF_W : GMF_R, &h) != EOK)
+    m->ptr = gasp_map_ptr(&v->vm->regions, ipa, n, write ? GMF_R | GMF_W : GMF_R);
+    if (!m->ptr)
         return -XEN_EFAULT;
-    m->ptr = gasp_get_vaddr(h);
     m->len = n;
-    m->h = h;
     return 0;
 }
 
 void xen_guest_unmap(xen_gmap_t *m)
 {
-    if (m->h)
-        gasp_unmap_handle(m->h);
+    if (m->ptr)
+        fwmap_unmap_vaddr(m->ptr);
     m->ptr = NULL;
-    m->h = 0;
 }
 
 int xen_guest_copy(vcpu_t *v, void *buf, uint64_t va, size_t len, bool to_guest)

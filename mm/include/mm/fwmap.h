@@ -43,10 +43,16 @@ int gasp_map_firmware(const region_table_t *vm, uint64_t gpa, uint64_t length, u
  * a write needs a region the guest may write, a read one it may read. */
 int gasp_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot,
              gasp_map_handle_t *h);
+/* gasp_map without a handle: septum's pointer to gpa, or NULL; unmapped with
+ * fwmap_unmap_vaddr (the hot paths, which never need the handle). */
+void *gasp_map_ptr(const region_table_t *vm, uint64_t gpa, uint64_t length, unsigned prot);
 /* septum's own use (no VM involved): map npages host frames, e.g. a grant table or the frames
  * of a grant copy; and unmap by the address gasp_get_vaddr gave. */
 int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h);
 void fwmap_unmap_vaddr(const void *va);
+/* One frame, without a handle: septum's pointer to it, or NULL; unmapped with
+ * fwmap_unmap_vaddr. */
+void *fwmap_frame(uint64_t hpa, bool write);
 /* Septum's VA for the mapping's first byte; NULL for a handle that is not live. */
 void *gasp_get_vaddr(gasp_map_handle_t h);
 /* Unmap; a stale or repeated handle is ignored. */

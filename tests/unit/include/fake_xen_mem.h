@@ -64,6 +64,18 @@ void *gasp_get_vaddr(gasp_map_handle_t h)
     return h && h <= FAKE_XEN_MAPS ? fake_xen_map[h - 1].va : NULL;
 }
 
+void *gasp_map_ptr(const region_table_t *rt, uint64_t gpa, uint64_t len, unsigned prot)
+{
+    gasp_map_handle_t h;
+    return gasp_map(rt, gpa, len, prot, &h) == EOK ? gasp_get_vaddr(h) : NULL;
+}
+
+void *fwmap_frame(uint64_t hpa, bool write)
+{
+    gasp_map_handle_t h;
+    return fwmap_frames(hpa, 1, write, &h) == EOK ? gasp_get_vaddr(h) : NULL;
+}
+
 void gasp_unmap_handle(gasp_map_handle_t h)
 {
     FAKE_CHECK(h && h <= FAKE_XEN_MAPS && fake_xen_map[h - 1].va);

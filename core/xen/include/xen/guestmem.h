@@ -23,7 +23,6 @@
 typedef struct xen_gmap {
     void *ptr;  /* septum's pointer to the guest's byte at va */
     size_t len; /* bytes mapped from there: to the end of the range or of its guest page */
-    gasp_map_handle_t h;
 } xen_gmap_t;
 
 /* Map the start of the guest-virtual range [va, va + len) of v, the vCPU running on the calling
