@@ -118,6 +118,7 @@ int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16
             lock(g, d, GNTTAB_LOCK_MAPTRACK);
             lock(g, d, GNTTAB_LOCK_TABLE);
             memset(d->map, 0, sizeof(d->map));
+            memset(d->map_at, 0, sizeof(d->map_at));
             d->map_live = 0;
             d->closed = false;
             d->entries = entries;
@@ -232,7 +233,8 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
         return GNTST_permission_denied;
     if (op->host_addr % XEN_PAGE_SIZE || !env->host_addr_ok(env->ctx, me->id, op->host_addr))
         return GNTST_bad_virt_addr;
-    for (uint64_t b = me->map_live; b; b &= b - 1)
+    uint8_t *at = &me->map_at[GNTTAB_ADDR_HASH(op->host_addr)];
+    for (uint64_t b = *at ? me->map_live : 0; b; b &= b - 1)
         if (me->map[__builtin_ctzll(b)].host_addr == op->host_addr)
             return GNTST_bad_virt_addr; /* already holds a mapping there */
     if (me->map_live == ~0ULL >> (64 - GNTTAB_MAPTRACK_MAX))
@@ -254,6 +256,7 @@ static int16_t map_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_map_grant_re
     }
     me->map[slot] = (gnttab_map_t){true, gid, op->ref, ro, op->host_addr, granter};
     me->map_live |= 1ULL << slot;
+    (*at)++;
     op->handle = slot;
     return GNTST_okay;
 }
@@ -268,6 +271,7 @@ static bool drop_mapping(gnttab_t *g, gnttab_dom_t *me, gnttab_map_t *m)
     unpin(g, m->gdom, m->granter, m->ref, m->readonly);
     m->live = false;
     me->map_live &= ~(1ULL << (m - me->map));
+    me->map_at[GNTTAB_ADDR_HASH(m->host_addr)]--;
     return true;
 }
 

@@ -33,15 +33,19 @@ static void check_invariants(void)
             if (g.dom[i].live && g.dom[i].id == d)
                 dom = &g.dom[i];
         assert(dom);
+        unsigned at[64] = {0}; /* live mappings by address hash, as map_at counts them */
         for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++) {
             const gnttab_map_t *m = &dom->map[i];
             if (!m->live)
                 continue;
             live++;
+            at[GNTTAB_ADDR_HASH(m->host_addr)]++;
             unsigned slot = (unsigned)((m->host_addr - FAKE_WIN_GPA) / XEN_PAGE_SIZE);
             assert(fake_dom(d)->s2[slot].on);
             assert(fake_dom(d)->s2[slot].ro == m->readonly);
         }
+        for (unsigned h = 0; h < 64; h++)
+            assert(dom->map_at[h] == at[h]);
         assert(live == (unsigned)({
                    unsigned n = 0;
                    for (unsigned i = 0; i < FAKE_WIN_SIZE / XEN_PAGE_SIZE; i++)

@@ -26,9 +26,10 @@
 
 #define GNTTAB_DOM_MAX      8
 #define GNTTAB_MAX_FRAMES   4
-#define GNTTAB_MAPTRACK_MAX 64   /* live mappings a domain may hold */
-#define GNTTAB_BATCH_MAX    512  /* operations per hypercall */
-#define GNTTAB_OPS_PER_CALL 16   /* done before a hypercall is continued (gnttab_t.ops_per_call) */
+#define GNTTAB_MAPTRACK_MAX 64  /* live mappings a domain may hold */
+#define GNTTAB_BATCH_MAX    512 /* operations per hypercall */
+#define GNTTAB_OPS_PER_CALL 16  /* done before a hypercall is continued (gnttab_t.ops_per_call) */
+#define GNTTAB_ADDR_HASH(a) (((a) >> 12) % 64)
 #define GNTTAB_MAP_TAKEN    (-2) /* gnttab_env_t.map: the place is not free */
 
 typedef enum { GNTTAB_LOCK_MAPTRACK, GNTTAB_LOCK_TABLE, GNTTAB_LOCKS } gnttab_lock_t;
@@ -97,6 +98,9 @@ struct gnttab_dom {
     uint16_t *readers, *writers; /* per entry: live mappings (septum's own count) */
     gnttab_map_t map[GNTTAB_MAPTRACK_MAX];
     uint64_t map_live; /* bit i: map[i].live (under the maptrack lock) */
+    /* live mappings by GNTTAB_ADDR_HASH(host_addr), under the maptrack lock: a mapping at an
+     * address whose count is 0 needs no search for one already there */
+    uint8_t map_at[64];
 };
 
 typedef struct gnttab {
