@@ -75,7 +75,8 @@ EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
 # trap, MMIO, hypercall, interrupt, vGIC, vPL011 and grant paths, and any new file).
 $(BUILD)/el2/boot/%.c.o $(BUILD)/el2/core/config/%.c.o $(BUILD)/el2/platform/%.c.o: EL2_OPT = -Os
 $(patsubst %,$(BUILD)/el2/%.o,core/vm.c core/monitor.c core/lib/panic.c arch/aarch64/esr.c \
-  arch/aarch64/mmu.c mm/el2map.c mm/reserve.c mm/tables.c core/lib/fmt.c): EL2_OPT = -Os
+  arch/aarch64/mmu.c mm/el2map.c mm/reserve.c mm/tables.c core/lib/fmt.c \
+  core/lib/seed.c): EL2_OPT = -Os
 # each object compiles with its room's include paths (the most specific pattern wins)
 $(BUILD)/el2/arch/%:        ROOM_INC = $(INC_arch)
 $(BUILD)/el2/platform/%:    ROOM_INC = $(INC_platform)

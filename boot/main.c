@@ -18,6 +18,7 @@
 #include <core/vm.h>
 #include <lib/console.h>
 #include <lib/panic.h>
+#include <lib/seed.h>
 #include <platform/platform.h>
 #include <septum_version.h>
 #include <stdio.h>
@@ -111,6 +112,19 @@ static const char *host_refuses(void *ctx, const dev_query_t *dev)
     return NULL;
 }
 
+/* The guests' seeds (lib/seed.h), keyed from the board's entropy, which is wiped then. */
+static void seed_guests(void)
+{
+    if (board.seed_rng_len >= SEED_MIN_BYTES && seed_init(board.seed, board.seed_len))
+        log_info("guest seeds: from the board's /chosen/rng-seed (%u bytes)\n",
+                 (unsigned)board.seed_rng_len);
+    else
+        log_info("guest seeds: none (the board's /chosen/rng-seed has %u bytes of the %u "
+                 "needed): guests get no rng-seed or kaslr-seed\n",
+                 (unsigned)board.seed_rng_len, (unsigned)SEED_MIN_BYTES);
+    memset(board.seed, 0, sizeof(board.seed));
+}
+
 static void setup_vms(const boot_info_t *info, unsigned online)
 {
     static vm_config_t cfg[VM_MAX];
@@ -142,6 +156,7 @@ static void setup_vms(const boot_info_t *info, unsigned online)
         log_error("%s\n", why);
         septum_stop();
     }
+    seed_guests();
     if (vm_create_all(cfg, n, bundle) < 0)
         septum_stop();
     if (board.uart.present && board.uart.irq && irq_gic_version()) {

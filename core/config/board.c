@@ -991,6 +991,25 @@ static int addr_prop(parse_t *p, int node, const char *name, uint64_t *v, unsign
     return 0;
 }
 
+/* The board's entropy (board_t.seed): rng-seed first, kaslr-seed after it where room is left.
+ * Any length is taken as given; whether it is enough is the user's question (boot/main.c). */
+static void parse_seed(parse_t *p, int chosen)
+{
+    board_t *b = p->b;
+    static const char *const names[] = {"rng-seed", "kaslr-seed"};
+    for (unsigned i = 0; i < 2; i++) {
+        int len;
+        const uint8_t *v = fdt_getprop(p->fdt, chosen, names[i], &len);
+        if (!v || len <= 0)
+            continue;
+        size_t room = sizeof(b->seed) - b->seed_len, n = (size_t)len < room ? (size_t)len : room;
+        memcpy(b->seed + b->seed_len, v, n);
+        b->seed_len += (uint32_t)n;
+        if (i == 0)
+            b->seed_rng_len = (uint32_t)len;
+    }
+}
+
 static int parse_chosen(parse_t *p)
 {
     board_t *b = p->b;
@@ -1014,6 +1033,7 @@ static int parse_chosen(parse_t *p)
     if (b->initrd_end < b->initrd_start)
         return FAIL(p, -EINVAL, "/chosen: initrd ends (0x%lx) before it starts (0x%lx)",
                     (unsigned long)b->initrd_end, (unsigned long)b->initrd_start);
+    parse_seed(p, chosen);
     /* a garbled stdout-path is reported and the board's console used: a board whose log cannot
      * be read is no safer for it */
     s = prop_str(p, chosen, "stdout-path", &rc);

@@ -2,13 +2,16 @@
  * Guest device-tree generation with libfdt's sequential writer: memory, CPUs, PSCI, the timer,
  * pass-through devices, then the VM's interrupt controller and virtual devices write their own
  * nodes. A VM without an interrupt controller gets no interrupt properties at all. Interrupt
- * specifiers use the GIC's three cells (GICv2 and GICv3 alike).
+ * specifiers use the GIC's three cells (GICv2 and GICv3 alike). /chosen carries fresh seeds
+ * (rng-seed, kaslr-seed) when the board gave septum entropy.
  */
 #include <config/guestdt.h>
 #include <core/vdev.h>
+#include <lib/seed.h>
 #include <libfdt.h>
 #include <septum/xen_evtchn.h>
 #include <stdio.h>
+#include <string.h>
 
 #define GIC_PHANDLE       1
 #define GIC_PPI           1
@@ -98,6 +101,19 @@ int guestdt_build(const vm_t *vm, void *buf, size_t size)
     if (vm->initrd_data) {
         TRY(fdt_property_u64(buf, "linux,initrd-start", vm->cfg.initrd_load));
         TRY(fdt_property_u64(buf, "linux,initrd-end", vm->cfg.initrd_load + vm->initrd_size));
+    }
+    /* Entropy of its own, fresh at every boot of the VM (lib/seed.h): without it Linux's random
+     * number generator is not ready for most of its boot, and every random number it takes
+     * meanwhile (one per system call, for the kernel stack's offset) costs thousands of
+     * instructions; with kaslr-seed it randomises its own address, as on the bare board. */
+    uint8_t seed[SEED_MIN_BYTES + 8];
+    if (seed_draw(seed, sizeof(seed))) {
+        int rc = fdt_property(buf, "rng-seed", seed, SEED_MIN_BYTES);
+        if (!rc)
+            rc = fdt_property(buf, "kaslr-seed", seed + SEED_MIN_BYTES, 8);
+        memset(seed, 0, sizeof(seed));
+        __asm__ volatile("" ::"r"(seed) : "memory"); /* the wipe is not a dead store */
+        TRY(rc);
     }
     TRY(fdt_end_node(buf));
 

@@ -700,6 +700,36 @@ static void test_chosen(void **state)
     assert_string_equal(b.bootargs, "septum.loglevel=debug");
     assert_int_equal(b.initrd_start, 0x48000000);
     assert_int_equal(b.initrd_end, 0x48001000);
+    assert_int_equal(b.seed_rng_len, 32); /* QEMU's: 32 bytes of rng-seed, 8 of kaslr-seed */
+    assert_int_equal(b.seed_len, 40);
+    fdt_delprop(fdt, node(fdt, "/chosen"), "rng-seed");
+    fdt_delprop(fdt, node(fdt, "/chosen"), "kaslr-seed");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.seed_len, 0); /* no entropy given: none made up */
+    assert_int_equal(b.seed_rng_len, 0);
+
+    /* the board's entropy: rng-seed, then kaslr-seed, kept up to 64 bytes */
+    uint8_t rng[40], kaslr[8];
+    for (unsigned i = 0; i < sizeof(rng); i++)
+        rng[i] = (uint8_t)(i + 1);
+    memset(kaslr, 0xa5, sizeof(kaslr));
+    fdt_setprop(fdt, node(fdt, "/chosen"), "rng-seed", rng, 32);
+    fdt_setprop(fdt, node(fdt, "/chosen"), "kaslr-seed", kaslr, sizeof(kaslr));
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.seed_rng_len, 32);
+    assert_int_equal(b.seed_len, 40);
+    assert_memory_equal(b.seed, rng, 32);
+    assert_memory_equal(b.seed + 32, kaslr, sizeof(kaslr));
+    fdt_setprop(fdt, node(fdt, "/chosen"), "rng-seed", rng, sizeof(rng)); /* 40 + 8: 64 kept */
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.seed_rng_len, 40);
+    assert_int_equal(b.seed_len, 48);
+    fdt_setprop(fdt, node(fdt, "/chosen"), "rng-seed", rng, 16); /* short: kept, told as is */
+    fdt_delprop(fdt, node(fdt, "/chosen"), "kaslr-seed");
+    parse_ok(fdt, EDIT_MAX, &b);
+    assert_int_equal(b.seed_rng_len, 16);
+    assert_int_equal(b.seed_len, 16);
+    fdt_delprop(fdt, node(fdt, "/chosen"), "rng-seed");
 
     fdt_setprop_u32(fdt, node(fdt, "/chosen"), "linux,initrd-end", 0x47000000);
     expect_error(fdt, EDIT_MAX, -EINVAL, "/chosen: initrd ends (0x47000000) before it starts");

@@ -27,6 +27,9 @@ UNIT_TESTS += test_gnttab
 test_gnttab_SRCS  := core/xen/gnttab.c
 UNIT_TESTS += test_fmt
 test_fmt_SRCS     := core/lib/fmt.c
+# The guests' seed generator: ChaCha20 against RFC 8439's vector, and its draws.
+UNIT_TESTS += test_seed
+test_seed_SRCS    := core/lib/seed.c
 
 # The fake arch (tests/unit/fake_arch/): a static library every test above links.
 FAKE_ARCH_SRCS := $(wildcard tests/unit/fake_arch/*.c)

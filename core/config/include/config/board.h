@@ -92,6 +92,11 @@ typedef struct board {
     } timer;
     char bootargs[256];
     uint64_t initrd_start, initrd_end; /* [start, end); both 0 if absent */
+    /* /chosen/rng-seed (its first 64 bytes), then as much of /chosen/kaslr-seed as fits: the
+     * board's entropy, which keys the guests' seeds (lib/seed.h); seed_rng_len is rng-seed's
+     * own length. Whoever uses it wipes it. */
+    uint8_t seed[64];
+    uint32_t seed_len, seed_rng_len;
 } board_t;
 
 /*
