@@ -139,7 +139,7 @@ static void setup_vms(const boot_info_t *info, unsigned online)
                  "powering off\n");
         fw_system_off();
     }
-    if (bundle_check(bundle, max, why, sizeof(why)) != 0) {
+    if (bundle_check_layout(bundle, max, why, sizeof(why)) != 0) {
         log_error("%s\n", why);
         septum_stop();
     }
@@ -147,6 +147,11 @@ static void setup_vms(const boot_info_t *info, unsigned online)
     const bundle_entry_t *sd = bundle_find(bundle, BUNDLE_SYSDESC, &err);
     if (!sd) {
         log_error("bundle: no valid %s (error %d)\n", BUNDLE_SYSDESC, err);
+        septum_stop();
+    }
+    /* the description's own data now; the images' when it names them (config/sysdesc.c) */
+    if (bundle_check_entry(bundle, sd, why, sizeof(why)) != 0) {
+        log_error("%s\n", why);
         septum_stop();
     }
     unsigned ipa = arch_pa_bits() > 48 ? 48 : arch_pa_bits();

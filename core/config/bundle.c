@@ -1,6 +1,7 @@
 /*
  * Reading a bundle (see core/include/core/bundle.h). The bundle comes from flash or from a
- * loader, so it is checked as a whole before any entry is used.
+ * loader, so it is checked before any entry is used: its layout as a whole, each entry's data
+ * before that entry is read.
  */
 #include <config/bundle.h>
 #include <errno.h>
@@ -36,7 +37,7 @@ uint32_t bundle_crc32(uint32_t crc, const void *data, size_t len)
     return ~crc;
 }
 
-int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
+int bundle_check_layout(const void *base, uint64_t max, char *why, size_t why_len)
 {
     const bundle_header_t *h = base;
     if (!base || max < sizeof(*h)) {
@@ -93,12 +94,29 @@ int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
             }
         }
     }
+    return 0;
+}
+
+int bundle_check_entry(const void *base, const bundle_entry_t *e, char *why, size_t why_len)
+{
+    if (bundle_crc32(0, (const uint8_t *)base + e->offset, e->size) != e->crc) {
+        snprintf(why, why_len, "bundle: entry '%s' is corrupt (CRC mismatch)", e->name);
+        return -EIO;
+    }
+    return 0;
+}
+
+int bundle_check(const void *base, uint64_t max, char *why, size_t why_len)
+{
+    int rc = bundle_check_layout(base, max, why, why_len);
+    if (rc)
+        return rc;
     /* the layout is sound: now the contents */
+    const bundle_header_t *h = base;
+    const bundle_entry_t *e = (const bundle_entry_t *)(h + 1);
     for (uint32_t i = 0; i < h->count; i++)
-        if (bundle_crc32(0, (const uint8_t *)base + e[i].offset, e[i].size) != e[i].crc) {
-            snprintf(why, why_len, "bundle: entry '%s' is corrupt (CRC mismatch)", e[i].name);
-            return -EIO;
-        }
+        if ((rc = bundle_check_entry(base, &e[i], why, why_len)))
+            return rc;
     return 0;
 }
 

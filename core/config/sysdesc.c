@@ -44,6 +44,7 @@ typedef struct ctx {
     const char *node;
     const char *vm;
     const char *bad_prop; /* a string property that was not one: reported before anything else */
+    uint64_t checked;     /* the bundle entries whose data was checked, by index */
 } ctx_t;
 
 static int bad(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -117,14 +118,27 @@ static bool valid_blob(const void *fdt, size_t max)
            fdt_version(fdt) >= 17 && fdt_check_full(fdt, fdt_totalsize(fdt)) == 0;
 }
 
-/* A named image of the bundle, or a message. */
+/* A named image of the bundle, its data checked against its CRC the first time it is named
+ * (bundle_check_layout checked the rest), or a message. */
 static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *name)
 {
     int err;
     const bundle_entry_t *e = bundle ? bundle_find(bundle, name, &err) : NULL;
-    if (!e)
+    if (!e) {
         bad(c, "image \"%s\" %s", name,
             bundle ? "is not in the bundle" : "cannot be found: no bundle");
+        return NULL;
+    }
+    _Static_assert(BUNDLE_ENTRY_MAX <= 64, "one bit per entry in ctx_t.checked");
+    uint64_t bit = 1ULL << (e - (const bundle_entry_t *)((const bundle_header_t *)bundle + 1));
+    if (!(c->checked & bit)) {
+        char why[BUNDLE_NAME_MAX + 48];
+        if (bundle_check_entry(bundle, e, why, sizeof(why))) {
+            bad(c, "image \"%s\": %s", name, why);
+            return NULL;
+        }
+        c->checked |= bit;
+    }
     return e;
 }
 
@@ -492,7 +506,7 @@ int sysdesc_parse(const void *fdt, size_t max, unsigned pcpus, unsigned ipa_bits
                   const void *bundle, const dev_check_t *chk, vm_config_t *out, unsigned *n,
                   char *why, size_t why_len)
 {
-    ctx_t c = {fdt, why, why_len, NULL, NULL, NULL};
+    ctx_t c = {fdt, why, why_len, NULL, NULL, NULL, 0};
     bool cpu_used[CPU_MAX] = {false};
     *n = 0;
     if (!fdt || !valid_blob(fdt, max))

@@ -133,6 +133,31 @@ static int setup(void **state)
     return pack_build(in, 4, &bundle, &len, why, sizeof(why));
 }
 
+/* Entries' data are checked when a description names them, and only those: a corrupt entry no
+ * VM uses is never read, one a VM uses is refused before anything reads it. */
+static void test_entry_crc(void **state)
+{
+    (void)state;
+    static vm_config_t cfg[VM_MAX];
+    unsigned n;
+    char why[200] = "";
+    int err;
+    uint8_t *junk = bundle + bundle_find(bundle, "junk.dtb", &err)->offset;
+    uint8_t *hello = bundle + bundle_find(bundle, "hello.bin", &err)->offset;
+    junk[3] ^= 0x40;
+    void *fdt = one_vm(NULL, 0);
+    assert_int_equal(parse(fdt, cfg, &n, why), 0);
+    free(fdt);
+    junk[3] ^= 0x40;
+    hello[4999] ^= 1;
+    expect_refused(one_vm(NULL, 0),
+                   "image \"hello.bin\": bundle: entry 'hello.bin' is corrupt (CRC mismatch)");
+    hello[4999] ^= 1;
+    fdt = one_vm(NULL, 0);
+    assert_int_equal(parse(fdt, cfg, &n, why), 0);
+    free(fdt);
+}
+
 static void test_valid(void **state)
 {
     (void)state;
@@ -562,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_spi_ownership),
         cmocka_unit_test(test_declared_evtchns),
         cmocka_unit_test(test_xen_guest_and_unknown),
+        cmocka_unit_test(test_entry_crc),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -49,6 +49,12 @@ uint32_t bundle_crc32(uint32_t crc, const void *data, size_t len);
  * inside it, aligned, non-overlapping, named, and its data matching its CRC. 0 or a negative
  * errno (-EIO for corrupt data) with why filled in. */
 int bundle_check(const void *base, uint64_t max, char *why, size_t why_len);
+/* The same in two halves: the layout (all of the above but the data), then one entry's data.
+ * septum checks the layout at boot and each entry's data when a description first names it
+ * (config/sysdesc.c), before anything reads it: a 34 MB Linux bundle also carries every test
+ * guest, and entries no VM uses need not be read at all. */
+int bundle_check_layout(const void *base, uint64_t max, char *why, size_t why_len);
+int bundle_check_entry(const void *base, const bundle_entry_t *e, char *why, size_t why_len);
 
 /* The entry called name in a checked bundle, or NULL (*err = -ENOENT). */
 const bundle_entry_t *bundle_find(const void *base, const char *name, int *err);
