@@ -12,8 +12,9 @@
  *   PV console lock (core/xen/console.c) -> VM console lines
  *   shared_info registration lock (core/xen/shinfo.c) -> event-channel lock of a domain ->
  *   event-channel lock of another (the lower domain id first; core/xen/evtchn.c) -> vgic lock
- * The frame allocator's lock (mm/frame.c), the console lock and the console interrupt's route
- * lock (core/irq.c) are leaves: nothing is taken under them. State changes of VMs and vCPUs
+ * The frame allocator's lock (mm/frame.c), the console lock, the guest-seed generator's lock
+ * (core/lib/seed.c) and the console interrupt's route lock (core/irq.c) are leaves: nothing is
+ * taken under them. State changes of VMs and vCPUs
  * (vm->state, vcpu->state) are atomic, not locked.
  */
 #include <arch/firmware.h>
