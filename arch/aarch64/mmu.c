@@ -23,6 +23,8 @@ static uint64_t dcache_line(void)
     return (uint64_t)CACHE_LINE_MIN << ((ctr >> 16) & 0xf);
 }
 
+uint64_t arch_dcache_line(void) { return dcache_line(); }
+
 /* Four lines a round (10 instructions), then one: a VM's kernel is cleaned after it is loaded
  * (33 MB for Debian's: 2 M instructions at a line a round). */
 #define DC_BY_LINE(op, p, size)                                                                    \

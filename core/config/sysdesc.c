@@ -118,9 +118,25 @@ static bool valid_blob(const void *fdt, size_t max)
            fdt_version(fdt) >= 17 && fdt_check_full(fdt, fdt_totalsize(fdt)) == 0;
 }
 
-/* A named image of the bundle, its data checked against its CRC the first time it is named
- * (bundle_check_layout checked the rest), or a message. */
-static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *name)
+/* A bundle entry's data against its CRC, once per entry (bundle_check_layout checked the
+ * rest); 0 or a message. */
+static int check_image(ctx_t *c, const void *bundle, const bundle_entry_t *e)
+{
+    _Static_assert(BUNDLE_ENTRY_MAX <= 64, "one bit per entry in ctx_t.checked");
+    uint64_t bit = 1ULL << (e - (const bundle_entry_t *)((const bundle_header_t *)bundle + 1));
+    if (c->checked & bit)
+        return 0;
+    char why[BUNDLE_NAME_MAX + 48];
+    if (bundle_check_entry(bundle, e, why, sizeof(why)))
+        return bad(c, "image \"%s\": %s", e->name, why);
+    c->checked |= bit;
+    return 0;
+}
+
+/* A named image of the bundle, or a message. Its data is checked here if `check`; an image
+ * the loader copies into the VM is checked by the loader as it copies it (config/load.c), in
+ * the same pass, and nothing reads it before. */
+static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *name, bool check)
 {
     int err;
     const bundle_entry_t *e = bundle ? bundle_find(bundle, name, &err) : NULL;
@@ -129,17 +145,7 @@ static const bundle_entry_t *image(ctx_t *c, const void *bundle, const char *nam
             bundle ? "is not in the bundle" : "cannot be found: no bundle");
         return NULL;
     }
-    _Static_assert(BUNDLE_ENTRY_MAX <= 64, "one bit per entry in ctx_t.checked");
-    uint64_t bit = 1ULL << (e - (const bundle_entry_t *)((const bundle_header_t *)bundle + 1));
-    if (!(c->checked & bit)) {
-        char why[BUNDLE_NAME_MAX + 48];
-        if (bundle_check_entry(bundle, e, why, sizeof(why))) {
-            bad(c, "image \"%s\": %s", name, why);
-            return NULL;
-        }
-        c->checked |= bit;
-    }
-    return e;
+    return check && check_image(c, bundle, e) ? NULL : e;
 }
 
 /* Pass-through devices: subnodes with compatible "septum,passthrough", reg = <base size> (guest
@@ -305,7 +311,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     if (!kernel || !kernel[0] || strlen(kernel) >= sizeof(cfg->kernel))
         return bad(c, "needs kernel = \"<bundle entry>\"");
     strcpy(cfg->kernel, kernel);
-    const bundle_entry_t *e = image(c, bundle, kernel);
+    const bundle_entry_t *e = image(c, bundle, kernel, false); /* copied: the loader checks */
     if (!e)
         return -EINVAL;
     uint64_t load;
@@ -313,6 +319,8 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
         return bad(c, "needs kernel-load = <hi lo>");
     cfg->kernel_load = load;
     cfg->kernel_xip = fdt_getprop(c->fdt, node, "kernel-xip", NULL) != NULL;
+    if (cfg->kernel_xip && check_image(c, bundle, e)) /* mapped in place, never copied */
+        return -EINVAL;
     uint64_t ram_end = cfg->ram_gpa + cfg->ram_size - VM_DTB_SIZE;
     if (cfg->kernel_xip) {
         uint64_t end = load + ((e->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
@@ -346,7 +354,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     if (initrd) {
         if (!initrd[0] || strlen(initrd) >= sizeof(cfg->initrd))
             return bad(c, "initrd names no bundle entry");
-        const bundle_entry_t *ie = image(c, bundle, initrd);
+        const bundle_entry_t *ie = image(c, bundle, initrd, false); /* copied */
         if (!ie)
             return -EINVAL;
         if (!u64_pair(c, node, "initrd-load", 2, &cfg->initrd_load))
@@ -365,7 +373,7 @@ static int parse_vm(ctx_t *c, int node, unsigned pcpus, unsigned ipa_bits, const
     if (dtb) {
         if (!dtb[0] || strlen(dtb) >= sizeof(cfg->dtb))
             return bad(c, "dtb names no bundle entry");
-        const bundle_entry_t *de = image(c, bundle, dtb);
+        const bundle_entry_t *de = image(c, bundle, dtb, true); /* read here */
         if (!de)
             return -EINVAL;
         const void *blob = (const uint8_t *)bundle + de->offset;

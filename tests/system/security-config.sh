@@ -43,3 +43,30 @@ qemu_case config-uart-in-ram 30 "$sc_virt -smp 1 -device loader,file=$BUILD/sept
   -device loader,file=$sc_dtb/bad-uart-in-ram.dtb,addr=0x44000000,force-raw=on" \
   '+^error: device tree at 0x44000000 is unusable: /pl011@9000000: the console UART.s registers 0x7f000000\+0x1000 lie inside memory 0x40000000\+0x40000000$' \
   '+^septum: stopped; powering off$'
+
+# The bundle's images are checked against their CRCs before they are used: an image a VM copies
+# in the loader's pass, an image no VM names never. default.pack with one byte flipped in the
+# kernel both VMs run (ring.bin, refused), then in a test guest neither runs (hello.bin, boots).
+sc_entry_offset() { # PACK NAME: the offset of NAME's data in the bundle (bundle.h's layout)
+  local n i name
+  n=$(od -An -tu4 -j12 -N4 "$1" | tr -d ' ')
+  for ((i = 0; i < n; i++)); do
+    name=$(dd if="$1" bs=1 skip=$((32 + 72 * i)) count=48 2>/dev/null | tr -d '\0')
+    [ "$name" = "$2" ] && { od -An -tu8 -j$((32 + 72 * i + 48)) -N8 "$1" | tr -d ' '; return; }
+  done
+}
+sc_flip() { # PACK NAME OUT: PACK with one byte of NAME's data flipped, as OUT
+  local at old
+  at=$(( $(sc_entry_offset "$1" "$2") + 100 ))
+  old=$(od -An -tu1 -j"$at" -N1 "$1" | tr -d ' ')
+  cp "$1" "$3"
+  printf %b "\\$(printf %03o $(( old ^ 0x5a )))" | dd of="$3" bs=1 seek="$at" conv=notrunc 2>/dev/null
+}
+sc_flip "$BUILD/systems/default.pack" ring.bin "$BUILD/systems/corrupt-used.pack"
+sc_flip "$BUILD/systems/default.pack" hello.bin "$BUILD/systems/corrupt-unused.pack"
+qemu_case config-corrupt-image 30 "$(sc_kern corrupt-used)" \
+  '+^error: vm alpha \(/alpha\): its kernel image in the bundle is corrupt \(CRC mismatch\) \(error -5\)$' \
+  "$sc_refused" -'^starting'
+qemu_case config-corrupt-unused 30 "$(sc_kern corrupt-unused)" \
+  '+^starting 2 VMs$' '+^\[alpha\] all 5 messages delivered; grant revoked$' \
+  '+^all VMs have stopped; powering off$' -'corrupt'

@@ -113,7 +113,8 @@ typedef struct vm {
     uint64_t dtb_gpa;
     const void *kernel_data; /* the image in the bundle */
     uint64_t kernel_size;
-    uint32_t state; /* vm_state_t */
+    uint32_t kernel_crc, initrd_crc; /* the bundle's CRCs of the images the loader copies */
+    uint32_t state;                  /* vm_state_t */
     vcpu_t vcpu[VM_VCPU_MAX];
     char line[VM_ARGS_MAX]; /* console output waiting for its newline */
     unsigned line_len;

@@ -56,4 +56,46 @@ static inline __attribute__((target("+crc"))) uint32_t arch_crc32_update(uint32_
         crc = __builtin_aarch64_crc32b(crc, *p++);
     return crc;
 }
+
+/* Copy rounds * 64 bytes from src (8-byte aligned) to dst (64-byte aligned), update the raw
+ * CRC-32 with them and clean each 64 bytes of dst to the point of coherency once written: one
+ * pass over a guest's image where memcpy, the CRC and the cache clean took three (20
+ * instructions a round instead of about 28). The caller makes sure the data cache's smallest
+ * line is at least 64 bytes (then each line of dst is cleaned at least once); the clean is
+ * complete when this returns. */
+static inline __attribute__((target("+crc"))) uint32_t arch_copy_crc32_clean(void *dst,
+                                                                             const void *src,
+                                                                             size_t rounds,
+                                                                             uint32_t crc)
+{
+    uint64_t a, b, c, d;
+    if (!rounds)
+        return crc;
+    __asm__ volatile("1: ldp %[a], %[b], [%[s]], #16\n"
+                     "   crc32x %w[crc], %w[crc], %[a]\n"
+                     "   crc32x %w[crc], %w[crc], %[b]\n"
+                     "   stp %[a], %[b], [%[d]]\n"
+                     "   ldp %[c], %[e], [%[s]], #16\n"
+                     "   crc32x %w[crc], %w[crc], %[c]\n"
+                     "   crc32x %w[crc], %w[crc], %[e]\n"
+                     "   stp %[c], %[e], [%[d], #16]\n"
+                     "   ldp %[a], %[b], [%[s]], #16\n"
+                     "   crc32x %w[crc], %w[crc], %[a]\n"
+                     "   crc32x %w[crc], %w[crc], %[b]\n"
+                     "   stp %[a], %[b], [%[d], #32]\n"
+                     "   ldp %[c], %[e], [%[s]], #16\n"
+                     "   crc32x %w[crc], %w[crc], %[c]\n"
+                     "   crc32x %w[crc], %w[crc], %[e]\n"
+                     "   stp %[c], %[e], [%[d], #48]\n"
+                     "   dc cvac, %[d]\n"
+                     "   add %[d], %[d], #64\n"
+                     "   subs %[n], %[n], #1\n"
+                     "   b.ne 1b\n"
+                     "   dsb sy\n"
+                     : [crc] "+r"(crc), [s] "+r"(src), [d] "+r"(dst), [n] "+r"(rounds),
+                       [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(d)
+                     :
+                     : "cc", "memory");
+    return crc;
+}
 #endif

@@ -19,6 +19,8 @@ void arch_mmu_settings(uint64_t *mair, uint64_t *tcr, uint64_t *sctlr);
 
 /* Data-cache maintenance by VA to the point of coherency. */
 void arch_dcache_clean(const void *p, uint64_t size);
+/* The smallest data cache line, in bytes (CTR_EL0.DminLine). */
+uint64_t arch_dcache_line(void);
 void arch_dcache_inval(const void *p, uint64_t size);
 
 /* Invalidate EL2 stage-1 TLB entries for [va, va + size), all CPUs (inner shareable). */
