@@ -95,7 +95,10 @@ k_nat=$(sed -nE 's/^ktime: ([0-9]+) ns$/\1/p' "$lnat" | head -n 1)
 lin_row="not measured (see $lsep, $lnat)"
 if [ -n "$entered" ] && [ -n "$k_sep" ] && [ -n "$k_nat" ]; then
   t_sep=$(( entered + k_sep / 1000 )) t_nat=$(( k_nat / 1000 ))
-  lin_row="$(( t_sep / 1000 )) ms under septum ($(( entered / 1000 )) ms of it before the VM), $(( t_nat / 1000 )) ms native: $(( (t_sep - t_nat) * 1000 / t_nat / 10 )).$(( (t_sep - t_nat) * 1000 / t_nat % 10 ))% more"
+  # the difference in tenths of a percent, said as more or less (septum can be the faster)
+  pm=$(( (t_sep - t_nat) * 1000 / t_nat )) more=more
+  [ "$pm" -ge 0 ] || { pm=$(( -pm )) more=less; }
+  lin_row="$(( t_sep / 1000 )) ms under septum ($(( entered / 1000 )) ms of it before the VM), $(( t_nat / 1000 )) ms native: $(( pm / 10 )).$(( pm % 10 ))% $more"
 fi
 
 # Linux's gntdev from user space (tools/xen-demo bench in tests/system/linux/xen-bench.dts): one
