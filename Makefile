@@ -16,6 +16,9 @@ endif
 CROSS    ?= aarch64-linux-gnu-
 CC       := $(CROSS)gcc
 OBJCOPY  := $(CROSS)objcopy
+# septum links with LLVM's linker: it packs the image's relative relocations (RELR), which GNU
+# ld 2.40 cannot do for aarch64 (6,648 bytes of RELA became 88 bytes of RELR)
+LD       := ld.lld
 HOSTCC   ?= gcc
 BUILD    ?= build
 DEPS     ?= $(CURDIR)/.deps
@@ -57,10 +60,14 @@ EL2_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pie -mgeneral-regs-only -mstri
               -march=armv8-a $(WARN) -isystem $(NEWLIB)/include \
               -isystem $(LIBFDT)/include -MMD -MP
 EL2_ASFLAGS := -D__ASSEMBLY__ -g -MMD -MP
-EL2_LDFLAGS := -nostdlib -static-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,--gc-sections \
-               -Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack \
-               -Wl,--no-warn-rwx-segments -T linker/septum.ld
-EL2_LIBS := $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a -lgcc
+# -O2: merge string tails as GNU ld does. -z notext: GCC (-fno-pie) puts tables of pointers in
+# .rodata, which head.S relocates before the MMU is on; tools/check-image.sh refuses any
+# relocation in .text.
+EL2_LDFLAGS := -O2 -static -pie --no-dynamic-linker -z notext -z norelro --pack-dyn-relocs=relr \
+               --gc-sections -z max-page-size=4096 --build-id=none -z noexecstack \
+               -T linker/septum.ld
+EL2_LIBS := $(LIBFDT)/lib/aarch64-linux-gnu/libfdt.a $(NEWLIB)/lib/libc.a
+EL2_LIBGCC = $(shell $(CC) -print-libgcc-file-name 2>/dev/null)
 
 # Sources of the hypervisor, room by room.
 EL2_SRCS := $(wildcard boot/*.S) \
@@ -262,11 +269,12 @@ $(BUILD)/el2/%.S.o: %.S | $(DEPS_OK)
 
 $(BUILD)/septum.elf: $(EL2_OBJS) linker/septum.ld | $(DEPS_OK)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(EL2_CFLAGS) $(EL2_LDFLAGS) -o $@ $(EL2_OBJS) $(EL2_LIBS)
+	$(Q)$(LD) $(EL2_LDFLAGS) -o $@ $(EL2_OBJS) $(EL2_LIBS) $(EL2_LIBGCC)
 	@CHECK_IMAGE_LIBS='$(filter %.a,$(EL2_LIBS))' tools/check-image.sh $@
 
+# the loaded sections only (linker/septum.ld places the dynamic-linking tables past the image)
 $(BUILD)/septum.bin: $(BUILD)/septum.elf
-	$(Q)$(OBJCOPY) -O binary $< $@
+	$(Q)$(OBJCOPY) -O binary -j .text -j .rodata -j .relr.dyn -j .data $< $@
 	@tools/size.sh $< $@
 
 # The flashed firmware image: septum at offset 0 of a 64 MiB bank, zero-padded.

@@ -5,8 +5,9 @@
  * Flash flow: the CPU starts at 0x0 in flash with x0 = 0; QEMU left the DTB at the start of RAM
  * (or a loader put the flash image in RAM and the board DTB at the same address, 0x40000000).
  * The image then copies itself to the first 2 MiB boundary after the DTB and continues there, so
- * both flows run the same code from RAM. In RAM: zero bss, apply the image's own relative
- * relocations (it is linked at 0), take CPU 0's stack and call septum_main().
+ * both flows run the same code from RAM. In RAM: zero bss, copy the initialised data to its
+ * page, apply the image's own relative relocations (it is linked at 0), take CPU 0's stack and
+ * call septum_main().
  * Secondary CPUs enter at boot_secondary_entry through PSCI CPU_ON with x0 = their index.
  */
 #include <arch/pcpu.h>
@@ -15,7 +16,6 @@
 #include <boot/layout.h>
 #include <platform/flash.h>
 
-#define R_AARCH64_RELATIVE 1027
 #define FDT_MAGIC_LE       0xedfe0dd0 /* 0xd00dfeed stored big-endian, read little-endian */
 #define FDT_MIN_SIZE       40         /* the size of a DTB header */
 #define SZ_2M              0x200000
@@ -144,19 +144,45 @@ in_ram:
     stp     xzr, xzr, [x1], #16
     stp     xzr, xzr, [x1], #16
     b       1b
-2:  /* apply relocations: *(base + offset) = base + addend */
-    adrp    x1, __rela_start
-    add     x1, x1, :lo12:__rela_start
-    adrp    x2, __rela_end
-    add     x2, x2, :lo12:__rela_end
+2:  /* the initialised data: from the end of the file to its own page (16 bytes a round; the
+     * linker script aligns both ends) */
+    adrp    x1, __data_load
+    add     x1, x1, :lo12:__data_load
+    adrp    x2, __data_start
+    add     x2, x2, :lo12:__data_start
+    adrp    x3, __data_end
+    add     x3, x3, :lo12:__data_end
+5:  cmp     x2, x3
+    b.hs    6f
+    ldp     x4, x5, [x1], #16
+    stp     x4, x5, [x2], #16
+    b       5b
+6:  /* apply the relative relocations, packed as RELR: an even word is the offset of a pointer
+     * to relocate (then the next word's); an odd word is a bitmap of which of the next 63 words
+     * are pointers too. Relocating a pointer adds the load address (x20) to it. */
+    adrp    x1, __relr_start
+    add     x1, x1, :lo12:__relr_start
+    adrp    x2, __relr_end
+    add     x2, x2, :lo12:__relr_end
 3:  cmp     x1, x2
     b.hs    4f
-    ldp     x3, x4, [x1], #24       /* r_offset, r_info */
-    ldur    x5, [x1, #-8]           /* r_addend */
-    cmp     w4, #R_AARCH64_RELATIVE
-    b.ne    bad_reloc
-    add     x5, x5, x20
-    str     x5, [x20, x3]
+    ldr     x3, [x1], #8
+    tbnz    x3, #0, 7f
+    add     x6, x20, x3             /* an address: relocate it, the bitmap goes on from there */
+    ldr     x4, [x6]
+    add     x4, x4, x20
+    str     x4, [x6], #8
+    b       3b
+7:  mov     x7, x6                  /* a bitmap: bit n stands for the word at x6 + 8 * (n - 1) */
+8:  lsr     x3, x3, #1
+    cbz     x3, 9f
+    tbz     x3, #0, 10f
+    ldr     x4, [x7]
+    add     x4, x4, x20
+    str     x4, [x7]
+10: add     x7, x7, #8
+    b       8b
+9:  add     x6, x6, #(63 * 8)
     b       3b
 4:  /* CPU 0's per-CPU word, stack and exception vectors, then C */
     mov     x0, xzr
@@ -182,9 +208,6 @@ not_el2:
     adr     x0, msg_not_el2
     bl      early_puts
     b       park
-bad_reloc:
-    adr     x0, msg_bad_reloc
-    bl      early_puts
 park:
     wfi
     b       park
@@ -243,8 +266,6 @@ boot_secondary_entry:
     .section .rodata.boot, "a"
 msg_not_el2:
     .asciz  "septum: not entered at EL2; cannot run a hypervisor here\r\n"
-msg_bad_reloc:
-    .asciz  "septum: image has a relocation other than R_AARCH64_RELATIVE\r\n"
 
     .section .bss.pcpus, "aw", %nobits
     .balign 16

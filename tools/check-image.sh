@@ -2,7 +2,8 @@
 # check-image.sh ELF — refuses a septum image that breaks one of its invariants:
 #  - no FP/SIMD register is used by septum's own code (EL2 must not touch the guests' FP state);
 #    library functions (CHECK_IMAGE_LIBS) may, and are called only where that is safe,
-#  - no relocation other than R_AARCH64_RELATIVE (boot/head.S applies only those),
+#  - no relocation but the relative ones packed as RELR (boot/head.S applies only those), and
+#    none of them in .text (the linker is told -z notext for the pointer tables in .rodata),
 #  - the arm64 Image header magic is at offset 56.
 set -euo pipefail
 elf=$1
@@ -25,10 +26,22 @@ if [ -n "$bad_simd" ]; then
   fail=1
 fi
 
-bad=$("${cross}readelf" -rW "$elf" | awk 'NR>2 && $3 ~ /^R_AARCH64/ && $3 != "R_AARCH64_RELATIVE"' || true)
+relocs=$("${cross}readelf" -rW "$elf")
+# the relocation tables readelf lists, each line tagged with its table's name
+tagged=$(awk '/^Relocation section/ { t = $3; gsub(/'"'"'/, "", t); next } NF { print t, $0 }' <<<"$relocs")
+bad=$(awk '$1 != ".relr.dyn" && $4 ~ /^R_AARCH64/' <<<"$tagged" || true)
 if [ -n "$bad" ]; then
-  echo "check-image: $elf has relocations boot/head.S cannot apply:" >&2
+  echo "check-image: $elf has relocations boot/head.S cannot apply (it applies RELR only):" >&2
   echo "$bad" | head >&2
+  fail=1
+fi
+# RELR offsets, compared as strings of equal width (hex)
+text_end=$("${cross}nm" "$elf" | awk '$3 == "__text_end" { print $1 }')
+in_text=$(awk -v e="$text_end" '$1 == ".relr.dyn" && $2 ~ /^[0-9a-f]+$/ && length($2) == length(e) &&
+  ($2 "") < (e "") { print $2 }' <<<"$tagged" || true)
+if [ -z "$text_end" ] || [ -n "$in_text" ]; then
+  echo "check-image: $elf relocates words in .text (code must be position-independent):" >&2
+  echo "$in_text" | head >&2
   fail=1
 fi
 

@@ -28,6 +28,8 @@ have cpio                     || need_pkgs+=(cpio)
 { [ -f /usr/aarch64-linux-gnu/lib/libc.a ] && [ -f /usr/aarch64-linux-gnu/include/xen/gntdev.h ]; } ||
   need_pkgs+=(libc6-dev-arm64-cross)
 have clang                    || need_pkgs+=(clang)
+# septum links with ld.lld (RELR-packed relocations; GNU ld 2.40 packs none for aarch64)
+have ld.lld                   || need_pkgs+=(lld)
 [ -n "$(find /usr/lib/llvm-* -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null | head -n 1)" ] ||
   need_pkgs+=(libclang-rt-14-dev)
 have xz                       || need_pkgs+=(xz-utils)
