@@ -78,12 +78,17 @@ EL2_SRCS := $(wildcard boot/*.S) \
 EL2_OBJS := $(patsubst %,$(BUILD)/el2/%.o,$(EL2_SRCS))
 # Built for size (-Os, appended after EL2_CFLAGS' -O2): code that runs once at boot or on a rare
 # path: parsing, guest DT building, loading, VM creation, platform tables and console drivers,
-# the monitor and the register dump. A file not named here is hot and stays -O2 (the vectors,
-# trap, MMIO, hypercall, interrupt, vGIC, vPL011 and grant paths, and any new file).
+# the monitor and the register dump, PSCI's calls other than the constant ones (answered in the
+# vector), abort injection, and the Xen calls a guest makes at boot or to balloon (shared_info
+# and vcpu_info registration, HVM parameters, holes) and its PV console. A file not named here is
+# hot and stays -O2 (the vectors, trap, MMIO, hypercall, interrupt, vGIC, vPL011, grant and
+# event-channel paths, and any new file); its cold functions (set-up, teardown, isolation,
+# logging) carry __attribute__((cold)), which builds them for size too.
 $(BUILD)/el2/boot/%.c.o $(BUILD)/el2/core/config/%.c.o $(BUILD)/el2/platform/%.c.o: EL2_OPT = -Os
 $(patsubst %,$(BUILD)/el2/%.o,core/vm.c core/monitor.c core/lib/panic.c arch/aarch64/esr.c \
-  arch/aarch64/mmu.c mm/el2map.c mm/reserve.c mm/tables.c core/lib/fmt.c \
-  core/lib/seed.c): EL2_OPT = -Os
+  arch/aarch64/mmu.c mm/el2map.c mm/reserve.c mm/tables.c core/lib/fmt.c core/lib/seed.c \
+  core/psci.c arch/aarch64/psci.c arch/aarch64/inject.c core/xen/shinfo.c core/xen/hvm.c \
+  core/xen/physmap.c core/xen/console.c): EL2_OPT = -Os
 # each object compiles with its room's include paths (the most specific pattern wins)
 $(BUILD)/el2/arch/%:        ROOM_INC = $(INC_arch)
 $(BUILD)/el2/platform/%:    ROOM_INC = $(INC_platform)

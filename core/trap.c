@@ -95,7 +95,7 @@ static void check_deliverable(vcpu_t *v, uint64_t vector)
     }
 }
 
-void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
+__attribute__((cold)) void trap_isolate(vcpu_t *v, arch_regs_t *f, bool instruction)
 {
     vm_t *vm = v->vm;
     uint64_t esr = f->esr, ipa;

@@ -266,8 +266,9 @@ static int walk_locked(frame_walk_fn fn, void *arg)
 
 /* ---- the public calls: each one under the lock ---- */
 
-int frame_init(const frame_range_t *ram, unsigned ram_num, const frame_range_t *taken,
-               unsigned taken_num, uint16_t taken_owner)
+__attribute__((cold)) int frame_init(const frame_range_t *ram, unsigned ram_num,
+                                     const frame_range_t *taken, unsigned taken_num,
+                                     uint16_t taken_owner)
 {
     spin_lock(&frame_lock);
     int rc = init_locked(ram, ram_num, taken, taken_num, taken_owner);
@@ -299,7 +300,7 @@ int frame_free(paddr_t base, uint64_t npages, uint16_t owner)
     return rc;
 }
 
-uint64_t frame_count(uint16_t owner)
+__attribute__((cold)) uint64_t frame_count(uint16_t owner)
 {
     spin_lock(&frame_lock);
     uint64_t rc = count_locked(owner);
@@ -323,7 +324,7 @@ bool frame_range_owned(paddr_t base, uint64_t size, uint16_t owner)
     return rc;
 }
 
-int frame_walk(frame_walk_fn fn, void *arg)
+__attribute__((cold)) int frame_walk(frame_walk_fn fn, void *arg)
 {
     spin_lock(&frame_lock);
     int rc = walk_locked(fn, arg);

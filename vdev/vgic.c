@@ -219,7 +219,7 @@ static const irqchip_t vgic_irqchip = {
  * whose cookie is that vCPU's state: its accesses find it without arithmetic. (Each is a region
  * of the VM's table, and every change of the table, a grant mapping's too, costs a little more
  * per region: one per redistributor, not one per frame.) */
-static int vgic_attach(vm_t *vm)
+__attribute__((cold)) static int vgic_attach(vm_t *vm)
 {
     vgic_t *g = vgic_of(vm);
     unsigned n = vm->cfg.vcpu_num;

@@ -449,7 +449,7 @@ void vgic_route_locked(vgic_t *g, uint32_t intid, unsigned vcpu)
     vgic_notify_locked(g, vcpu);
 }
 
-void vgic_vcpu_reset(vcpu_t *v)
+__attribute__((cold)) void vgic_vcpu_reset(vcpu_t *v)
 {
     vgic_t *g = vgic_of(v->vm);
     lr_num = gic_lr_num();

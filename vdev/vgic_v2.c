@@ -252,7 +252,7 @@ static int map_cpu_interface(vm_t *vm, vgic_t *g)
 
 /* A VM gets a vGICv2 when septum drives the board's GIC as a GICv2; it is then the VM's
  * interrupt controller: the distributor is one reservation, the CPU interface the hardware's. */
-static int vgic2_attach(vm_t *vm)
+__attribute__((cold)) static int vgic2_attach(vm_t *vm)
 {
     vgic_t *g = vgic_of(vm);
     unsigned n = vm->cfg.vcpu_num;

@@ -52,7 +52,7 @@ static uint64_t page1(uint64_t base, uint64_t size)
     return base + (size >= 2 * GIC_V2_ALIAS_SPAN ? GIC_V2_ALIAS_SPAN : GIC_V2_PAGE);
 }
 
-bool gicv2_init(const gic_desc_t *d)
+__attribute__((cold)) bool gicv2_init(const gic_desc_t *d)
 {
     if (!d->dist || !d->cpuif || !d->hyp || !d->vcpuif)
         return false; /* no virtualisation extensions: nothing to give guests */

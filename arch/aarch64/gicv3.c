@@ -37,7 +37,7 @@ static uint64_t aff_packed(uint64_t mpidr)
     return (mpidr & 0xffffffUL) | ((mpidr >> 32 & 0xff) << 24);
 }
 
-void gicv3_init(const gic_desc_t *d)
+__attribute__((cold)) void gicv3_init(const gic_desc_t *d)
 {
     gicd = d->dist;
     gicr_base = d->redist;

@@ -81,7 +81,7 @@ static void format(char line[LOG_LINE_MAX], const char *fmt, va_list ap)
 
 static void end_part(void);
 
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+__attribute__((cold)) void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
     char line[LOG_LINE_MAX];
 
@@ -170,7 +170,8 @@ static bool guest_admit(guest_limit_t *g)
     }
 }
 
-void log_guest(unsigned source, const char *name, enum log_level level, const char *fmt, ...)
+__attribute__((cold)) void log_guest(unsigned source, const char *name, enum log_level level,
+                                     const char *fmt, ...)
 {
     if (level > console_level)
         return; /* not printed anyway: nothing to limit */

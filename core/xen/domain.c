@@ -237,7 +237,7 @@ static long add_to_physmap_locked(vm_t *vm, const struct xen_add_to_physmap *xp)
     return 0;
 }
 
-long xen_add_to_physmap(vcpu_t *v, uint64_t arg)
+__attribute__((cold)) long xen_add_to_physmap(vcpu_t *v, uint64_t arg)
 {
     vm_t *vm = v->vm;
     struct xen_add_to_physmap x;
@@ -256,7 +256,7 @@ long xen_add_to_physmap(vcpu_t *v, uint64_t arg)
 
 /* ---- the service: a domain per VM ---- */
 
-static int xen_create(vm_t *vm)
+__attribute__((cold)) static int xen_create(vm_t *vm)
 {
     static bool ready;
     if (!ready) {

@@ -459,7 +459,7 @@ static void retell(evtchn_t *e, evtchn_dom_t *d)
     }
 }
 
-void *evtchn_set_shared_info(evtchn_t *e, domid_t dom, void *shared_info)
+__attribute__((cold)) void *evtchn_set_shared_info(evtchn_t *e, domid_t dom, void *shared_info)
 {
     evtchn_dom_t *d = find(e, dom);
     if (!d)
@@ -486,7 +486,8 @@ void *evtchn_set_shared_info(evtchn_t *e, domid_t dom, void *shared_info)
     return was;
 }
 
-void *evtchn_set_vcpu_info(evtchn_t *e, domid_t dom, unsigned vcpu, void *vcpu_info)
+__attribute__((cold)) void *evtchn_set_vcpu_info(evtchn_t *e, domid_t dom, unsigned vcpu,
+                                                 void *vcpu_info)
 {
     evtchn_dom_t *d = find(e, dom);
     if (!d || vcpu >= d->vcpu_num)
@@ -509,7 +510,8 @@ void *evtchn_set_vcpu_info(evtchn_t *e, domid_t dom, unsigned vcpu, void *vcpu_i
     return was;
 }
 
-long evtchn_bind_septum(evtchn_t *e, domid_t dom, evtchn_handler_t handler, void *cookie)
+__attribute__((cold)) long evtchn_bind_septum(evtchn_t *e, domid_t dom, evtchn_handler_t handler,
+                                              void *cookie)
 {
     evtchn_dom_t *d = find(e, dom);
     if (!d)
@@ -542,7 +544,8 @@ static bool static_ok(const evtchn_slot_t *s, domid_t other)
            (s->state == EVTCHNSTAT_unbound && s->remote_dom == other);
 }
 
-long evtchn_bind_static(evtchn_t *e, domid_t a, evtchn_port_t pa, domid_t b, evtchn_port_t pb)
+__attribute__((cold)) long evtchn_bind_static(evtchn_t *e, domid_t a, evtchn_port_t pa, domid_t b,
+                                              evtchn_port_t pb)
 {
     evtchn_dom_t *da = find(e, a), *db = find(e, b);
     if (!da || !db)
@@ -564,7 +567,7 @@ long evtchn_bind_static(evtchn_t *e, domid_t a, evtchn_port_t pa, domid_t b, evt
     return rc;
 }
 
-void evtchn_domain_teardown(evtchn_t *e, domid_t id)
+__attribute__((cold)) void evtchn_domain_teardown(evtchn_t *e, domid_t id)
 {
     evtchn_dom_t *d = find(e, id);
     if (!d)
@@ -582,7 +585,7 @@ void evtchn_domain_teardown(evtchn_t *e, domid_t id)
     unlock(d);
 }
 
-void evtchn_domain_reset(evtchn_t *e, domid_t id)
+__attribute__((cold)) void evtchn_domain_reset(evtchn_t *e, domid_t id)
 {
     evtchn_domain_teardown(e, id);
     evtchn_dom_t *d = find(e, id);

@@ -105,8 +105,9 @@ void gnttab_maptrack_unlock(gnttab_t *g, domid_t id)
         unlock(g, d, GNTTAB_LOCK_MAPTRACK);
 }
 
-int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries, uint16_t *readers,
-                      uint16_t *writers, unsigned nr_frames, unsigned max_frames)
+__attribute__((cold)) int gnttab_add_domain(gnttab_t *g, domid_t id, grant_entry_v1_t *entries,
+                                            uint16_t *readers, uint16_t *writers,
+                                            unsigned nr_frames, unsigned max_frames)
 {
     if (id >= DOMID_SELF || dom_of(g, id) || !entries || !readers || !writers ||
         nr_frames > max_frames || max_frames == 0 || max_frames > GNTTAB_MAX_FRAMES)
@@ -514,7 +515,7 @@ static void set_closed(gnttab_t *g, gnttab_dom_t *d, domid_t id, bool closed)
     unlock(g, d, GNTTAB_LOCK_MAPTRACK);
 }
 
-unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id)
+__attribute__((cold)) unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id)
 {
     gnttab_dom_t *me = dom_of(g, id);
     unsigned stuck = 0;
@@ -541,7 +542,7 @@ unsigned gnttab_domain_teardown(gnttab_t *g, domid_t id)
     return stuck;
 }
 
-void gnttab_domain_reset(gnttab_t *g, domid_t id)
+__attribute__((cold)) void gnttab_domain_reset(gnttab_t *g, domid_t id)
 {
     gnttab_domain_teardown(g, id);
     gnttab_dom_t *d = dom_of(g, id);
@@ -557,7 +558,7 @@ void gnttab_domain_reset(gnttab_t *g, domid_t id)
     unlock(g, d, GNTTAB_LOCK_MAPTRACK);
 }
 
-unsigned gnttab_remove_domain(gnttab_t *g, domid_t id)
+__attribute__((cold)) unsigned gnttab_remove_domain(gnttab_t *g, domid_t id)
 {
     unsigned stuck = gnttab_domain_teardown(g, id);
     gnttab_dom_t *d = dom_of(g, id);
