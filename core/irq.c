@@ -31,7 +31,7 @@ bool irq_init(const gic_desc_t *gic)
 
 unsigned irq_gic_version(void) { return present ? gic_version() : 0; }
 
-void irq_cpu_init(unsigned pcpu, uint64_t mpidr)
+__attribute__((cold)) void irq_cpu_init(unsigned pcpu, uint64_t mpidr)
 {
     if (pcpu < CPU_MAX)
         pcpu_mpidr[pcpu] = mpidr;
@@ -95,7 +95,7 @@ static vcpu_t *console_target(void)
     return pending;
 }
 
-void irq_console_follow(void)
+__attribute__((cold)) void irq_console_follow(void)
 {
     if (!present || !console_irq)
         return;

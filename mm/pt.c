@@ -255,7 +255,7 @@ static unsigned prune_level(const pt_t *pt, uint64_t *table, unsigned level, uin
     return freed;
 }
 
-int pt_init(pt_t *pt, pt_kind_t kind, unsigned va_bits, const pt_ops_t *ops)
+__attribute__((cold)) int pt_init(pt_t *pt, pt_kind_t kind, unsigned va_bits, const pt_ops_t *ops)
 {
     memset(pt, 0, sizeof(*pt));
     if (!ops || !ops->alloc_table || !ops->free_table || !ops->phys_to_virt)
@@ -407,7 +407,7 @@ int pt_walk(const pt_t *pt, pt_walk_fn fn, void *arg)
     return walk_level(pt, pt->root, pt->start_level, 0, fn, arg);
 }
 
-void pt_destroy(pt_t *pt)
+__attribute__((cold)) void pt_destroy(pt_t *pt)
 {
     if (!pt->root)
         return;

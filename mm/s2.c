@@ -82,7 +82,8 @@ void s2_cpu_loads(s2_t *s2, unsigned cpu)
     dsb_ish(); /* the bit is seen before the VMID is loaded, or an entry read */
 }
 
-int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits, const pt_ops_t *table_ops)
+__attribute__((cold)) int s2_init(s2_t *s2, uint16_t vmid, unsigned ipa_bits,
+                                  const pt_ops_t *table_ops)
 {
     s2->tables = table_ops;
     s2->ops = (pt_ops_t){fwd_alloc, fwd_free, fwd_p2v, s2_tlb_inval, fwd_sync, s2};

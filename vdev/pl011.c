@@ -300,7 +300,7 @@ static bool vpl011_console_rx(vm_t *vm, char c)
     return room;
 }
 
-static int vpl011_attach(vm_t *vm)
+__attribute__((cold)) static int vpl011_attach(vm_t *vm)
 {
     /* a pass-through device at the same address wins */
     for (unsigned d = 0; d < vm->cfg.dev_num; d++)
@@ -319,7 +319,7 @@ static int vpl011_attach(vm_t *vm)
     return 0;
 }
 
-static int vpl011_dt_nodes(const vm_t *vm, void *fdt)
+__attribute__((cold)) static int vpl011_dt_nodes(const vm_t *vm, void *fdt)
 {
     if (!uarts[vm->id].present)
         return 0;

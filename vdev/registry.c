@@ -14,7 +14,7 @@ static const vdev_type_t *const vdev_types[] = {VDEV_LIST(VDEV_ENTRY)};
 
 #define VDEV_TYPES (sizeof(vdev_types) / sizeof(vdev_types[0]))
 
-int vdev_attach_all(vm_t *vm)
+__attribute__((cold)) int vdev_attach_all(vm_t *vm)
 {
     for (unsigned i = 0; i < VDEV_TYPES; i++) {
         int rc = vdev_types[i]->attach(vm);

@@ -152,7 +152,7 @@ static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void
     return gicr_other(mem, a, cookie);
 }
 
-static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
+__attribute__((cold)) static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
 {
     char name[32];
     fdt32_t reg[8] = {0, cpu_to_fdt32(VGIC_GICD_BASE),

@@ -424,7 +424,7 @@ void vgic_update_current(vcpu_t *v)
     spin_unlock(&g->lock);
 }
 
-bool vgic_init(vgic_t *g, vm_t *vm, const vgic_ops_t *ops)
+__attribute__((cold)) bool vgic_init(vgic_t *g, vm_t *vm, const vgic_ops_t *ops)
 {
     if (irq_gic_version() != ops->version)
         return false; /* the other version's, if any, is g */

@@ -192,7 +192,7 @@ static const vgic_ops_t vgic2_ops = {
     .reset_locked = reset_locked,
 };
 
-static int vgic2_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
+__attribute__((cold)) static int vgic2_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
 {
     char name[32];
     fdt32_t reg[8] = {0, cpu_to_fdt32(VGIC_GICD_BASE),  0, cpu_to_fdt32(VGIC_GICD_SIZE),

@@ -81,7 +81,7 @@ __attribute__((cold)) bool gicv2_init(const gic_desc_t *d)
 
 uint64_t gicv2_vcpuif_page(unsigned n) { return n < 2 ? gicv[n] : 0; }
 
-bool gicv2_cpu_init(void)
+__attribute__((cold)) bool gicv2_cpu_init(void)
 {
     uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
     uint8_t mask = *reg8(gicd, GICD_ITARGETSR);

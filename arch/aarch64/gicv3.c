@@ -83,7 +83,7 @@ static uint64_t my_redist(void)
     return a < 8 ? gicr_self[a] : find_redist();
 }
 
-bool gicv3_cpu_init(void)
+__attribute__((cold)) bool gicv3_cpu_init(void)
 {
     uint64_t rd = find_redist();
     if (!rd)

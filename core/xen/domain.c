@@ -296,7 +296,7 @@ static void xen_stopped(vm_t *vm)
  * the table frames leave the guest's address space (the new kernel maps them again), its RAM
  * is whole again (every hole takes its frame back), and its shared_info and vcpu_info
  * registrations and parameters are forgotten. */
-static int xen_restart(vm_t *vm)
+__attribute__((cold)) static int xen_restart(vm_t *vm)
 {
     int rc = 0;
     xen_events_restart(vm);
@@ -319,7 +319,7 @@ static int xen_restart(vm_t *vm)
 }
 
 /* Its grant table goes too: frames back to the allocator (its region table is gone by now). */
-static void xen_release(vm_t *vm)
+__attribute__((cold)) static void xen_release(vm_t *vm)
 {
     report_stuck(vm, gnttab_remove_domain(&gnt, vm->cfg.domid));
     xen_events_release(vm);

@@ -80,7 +80,7 @@ void *xen_evtchn_set_vcpu_info(vm_t *vm, unsigned vcpu, void *vcpu_info)
  * creation binds each channel), at a restart all of them whose peer runs (a stopped peer binds
  * them when it restarts). sysdesc checked ports and pairing; a port the guest took meanwhile
  * (before a peer restarted) keeps the channel unbound, and says so. */
-static void bind_declared(vm_t *vm, unsigned upto)
+__attribute__((cold)) static void bind_declared(vm_t *vm, unsigned upto)
 {
     for (unsigned i = 0; i < upto; i++) {
         const vm_config_t *c = i == vm->id ? &vm->cfg : &vms[i].cfg;
@@ -97,7 +97,7 @@ static void bind_declared(vm_t *vm, unsigned upto)
     }
 }
 
-int xen_events_create(vm_t *vm)
+__attribute__((cold)) int xen_events_create(vm_t *vm)
 {
     static bool ready;
     if (!ready) {

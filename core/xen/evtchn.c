@@ -409,7 +409,7 @@ void evtchn_init(evtchn_t *e, const evtchn_env_t *env)
     e->env = env;
 }
 
-int evtchn_add_domain(evtchn_t *e, domid_t id, unsigned vcpu_num)
+__attribute__((cold)) int evtchn_add_domain(evtchn_t *e, domid_t id, unsigned vcpu_num)
 {
     if (find(e, id) || !vcpu_num || vcpu_num > EVTCHN_VCPU_MAX || id >= DOMID_SELF)
         return -1;
