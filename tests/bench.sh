@@ -149,6 +149,6 @@ echo "| reset to all VMs created and released (boot CPU, EL2) | $boot instructio
 echo "| reset to the first VM's first instruction (cpu 0) | $((boot + first0)) instructions | | ≤ 2 M | | ≈ 23 M |"
 echo "| reset to the second VM's first instruction (cpu 1) | $((boot + first1)) instructions | | | | |"
 sections=$(aarch64-linux-gnu-size -A "$BUILD/septum.elf" | awk '$1 == ".text" { t = $2 }
-  $1 == ".rodata" { r = $2 } $1 == ".rela.dyn" { l = $2 } $1 == ".data" { d = $2 }
-  END { printf ".text %d, .rodata %d, .rela.dyn %d, .data %d", t, r, l, d }')
+  $1 == ".rodata" { r = $2 } $1 == ".relr.dyn" { l = $2 } $1 == ".data" { d = $2 }
+  END { printf ".text %d, .rodata %d, .relr.dyn %d, .data %d", t, r, l, d }')
 echo "| image size, build/septum.bin | $image bytes ($sections) | | ≤ 65,536 | 94,208 bytes | 983,048 bytes |"
