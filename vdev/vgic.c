@@ -81,6 +81,36 @@ static uint32_t waker(uint64_t v)
     return (uint32_t)(v & GICR_WAKER_SLEEP) * 3;
 }
 
+/* ---- the fast paths (see "register emulation" in vgic_core.c) ----
+ * A 32-bit access to word i (the offset rotated: an unaligned one's low bits would be high) of
+ * a block of kept words w, the distributor's or a redistributor's SGI frame's, is finished from
+ * the words, without the lock, when it needs nothing else:
+ * - a read of any word but a pending or active one of interrupts a list register holds (those
+ *   are read back from the list registers, under the lock): one load, and one of listed;
+ * - a write that changes nothing, as the word's write view says (vgic_words_t): CTLR's group
+ *   enables as they are, an IGROUPR as it reads, a set or clear register with no bit set, an
+ *   ICFGR whose edge bits (the only ones kept) are as they read, any write to ITARGETSR (RES0
+ *   under affinity routing) or to a read-only word. It takes effect at the view's load: had it
+ *   come just before or after a change on another CPU, it would have been the same no-op, or
+ *   ordered after the change and gone the slow way. */
+_Static_assert(offsetof(vgic_words_t, listed) == 4 * VGIC_WORDS_NUM &&
+                   offsetof(vgic_words_t, wv) == 8 * VGIC_WORDS_NUM,
+               "a word's listed and write view are at its index, scaled, past the words");
+static inline bool words_read(const vgic_words_t *w, uint64_t i, mem_access_t *a)
+{
+    const uint32_t *word = (const uint32_t *)w + i; /* listed: word[VGIC_WORDS_NUM] */
+    if (i >= VGIC_WORDS_NUM || *(const volatile uint32_t *)&word[VGIC_WORDS_NUM])
+        return false;
+    a->value = *word;
+    return true;
+}
+
+static inline bool words_write_nothing(const vgic_words_t *w, uint64_t i, uint32_t v)
+{
+    uint64_t n = ((const volatile uint64_t *)w + i)[VGIC_WORDS_NUM]; /* wv[i] */
+    return (v & (uint32_t)n) == n >> 32;
+}
+
 /* A redistributor's registers but what gicr_access finishes itself. */
 static OUT_OF_LINE memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
@@ -93,7 +123,7 @@ static OUT_OF_LINE memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access
     if (off >= GICR_SGI_FRAME) {
         uint64_t p = off - (GICR_SGI_FRAME + GICD_IPRIORITYR);
         if (p < GIC_PRIV_NUM)
-            return vgic_prio_access(c->prio, p, a);
+            return vgic_prio_access(c->w.prio, p, a);
         return vgic_per_irq_access(c->g, c->id, off - GICR_SGI_FRAME, VGIC_SERVES_PRIV, a, &res)
                    ? res
                    : vgic_raz_wi(a);
@@ -125,31 +155,93 @@ static OUT_OF_LINE memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access
 static memory_fault_result_t gicr_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vgic_cpu_t *c = cookie;
-    uint64_t off = a->addr & (VGIC_GICR_STRIDE - 1); /* the reservation is the two frames */
+    /* the offset in its frame (the reservation is the two frames, the stride's multiples) */
+    _Static_assert(!(VGIC_GICR_BASE & (VGIC_GICR_STRIDE - 1)) && VGIC_GICR_STRIDE == 2 * 0x10000,
+                   "GICR frames: 64 KiB-aligned, the SGI frame's address bit 16 set");
+    uint64_t off = a->addr & 0xffff;
     OPAQUE(off);
-    if (!a->write) {
-        if (off == GICR_TYPER && a->size == 8) {
+    if (a->size != 4) {
+        if (off == GICR_TYPER && a->size == 8 && !a->write && !(a->addr & GICR_SGI_FRAME)) {
             a->value = c->rd.d[RD_TYPER / 2];
             return FAULT_HANDLED;
         }
+        return gicr_other(mem, a, cookie);
+    }
+    if (a->addr & GICR_SGI_FRAME) {
+        /* the SGI frame's words: i, the offset rotated (its low bits would be high); the
+         * private interrupts are listed here or nowhere */
+        uint64_t i = (off >> 2) | (off << 62);
+        if (a->write) {
+            /* a priority word: one store of an aligned word */
+            if (i - GICD_IPRIORITYR / 4 < GIC_PRIV_NUM / 4) {
+                *(volatile uint32_t *)((uintptr_t)&c->w + 4 * i) = (uint32_t)a->value;
+                return FAULT_HANDLED;
+            }
+            if (i < VGIC_WORDS_NUM && words_write_nothing(&c->w, i, (uint32_t)a->value))
+                return FAULT_HANDLED;
+        } else if (words_read(&c->w, i, a)) {
+            return FAULT_HANDLED;
+        }
+    } else if (!a->write) {
         /* a word from 0x00 to 0x1c: no offset bits set but the word's */
-        if (a->size == 4 && !(off & ~(uint64_t)(RD_WORDS * 4 - 4))) {
+        if (!(off & ~(uint64_t)(RD_WORDS * 4 - 4))) {
             a->value = *(const uint32_t *)((uintptr_t)c->rd.w + off);
             return FAULT_HANDLED;
         }
-    } else if (a->size == 4) {
-        if (off == GICR_WAKER) {
-            *(volatile uint32_t *)&c->rd.w[RD_WAKER] = waker(a->value);
+        if (off == GICR_PIDR2) {
+            a->value = GIC_PIDR2_ARCH_V3;
             return FAULT_HANDLED;
         }
-        /* a priority word: p aligned (rotated, its low bits would be high) and below the last */
-        uint64_t p = off - (GICR_SGI_FRAME + GICD_IPRIORITYR);
-        if (((p >> 2) | (p << 62)) < GIC_PRIV_NUM / 4) {
-            *(volatile uint32_t *)((uintptr_t)c->prio + p) = (uint32_t)a->value;
+    } else if (off == GICR_WAKER) {
+        *(volatile uint32_t *)&c->rd.w[RD_WAKER] = waker(a->value);
+        return FAULT_HANDLED;
+    }
+    return gicr_other(mem, a, cookie);
+}
+
+/* The distributor (cookie: the vgic_t). A 32-bit read of a word kept, a 64-bit read of an SPI's
+ * IROUTER, a write of an SPIs' priority word and the writes that change nothing (an IROUTER half
+ * written as it reads too) are finished here in a few instructions; the rest goes to
+ * vgic_gicd_other. */
+static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_t *g = cookie;
+    uint64_t off = a->addr & (VGIC_GICD_SIZE - 1); /* the reservation is the frame */
+    OPAQUE(off);
+    uint64_t i = (off >> 2) | (off << 62); /* a word's index; aligned: rotated, would be high */
+    if (a->size == 4) {
+        if (!a->write) {
+            if (words_read(&g->w, i, a))
+                return FAULT_HANDLED;
+            if (off == GICD_PIDR2) {
+                a->value = GIC_PIDR2_ARCH_V3;
+                return FAULT_HANDLED;
+            }
+            return vgic_gicd_other(mem, a, cookie);
+        }
+        /* an SPIs' priority word: one store of an aligned word */
+        if (i - (GICD_IPRIORITYR + GIC_PRIV_NUM) / 4 < VGIC_SPI_NUM / 4) {
+            ((volatile uint32_t *)&g->w)[i] = (uint32_t)a->value;
+            return FAULT_HANDLED;
+        }
+        if (i < VGIC_WORDS_NUM)
+            return words_write_nothing(&g->w, i, (uint32_t)a->value)
+                       ? FAULT_HANDLED
+                       : vgic_gicd_other(mem, a, cookie);
+        /* half of an SPI's IROUTER written as it reads (what it holds, or what a guest wrote
+         * when it sets only bits kept) */
+        uint64_t r = i - (GICD_IROUTER + 8 * GIC_PRIV_NUM) / 4;
+        if (r < 2 * VGIC_SPI_NUM && (uint32_t)a->value == ((const uint32_t *)g->irouter)[r])
+            return FAULT_HANDLED;
+    } else if (a->size == 8 && !a->write) {
+        /* an SPI's IROUTER, whole: r aligned (rotated) and below the last; one load */
+        uint64_t r = off - (GICD_IROUTER + 8 * GIC_PRIV_NUM);
+        if (((r >> 3) | (r << 61)) < VGIC_SPI_NUM) {
+            a->value = *(const volatile uint64_t *)((uintptr_t)g->irouter + r);
             return FAULT_HANDLED;
         }
     }
-    return gicr_other(mem, a, cookie);
+    return vgic_gicd_other(mem, a, cookie);
 }
 
 __attribute__((cold)) static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)
@@ -225,9 +317,9 @@ __attribute__((cold)) static int vgic_attach(vm_t *vm)
     unsigned n = vm->cfg.vcpu_num;
     if (!vgic_init(g, vm, &vgic_ops))
         return 1;
-    g->ctl[CTL_TYPER] = (VGIC_INTID_NUM / 32 - 1) | (9U << GICD_TYPER_IDBITS_SHIFT) |
-                        ((n - 1) << GICD_TYPER_CPUS_SHIFT) | GICD_TYPER_NO1N;
-    bool ok = vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, vgic_gicd_access, g);
+    g->w.ctl[CTL_TYPER] = (VGIC_INTID_NUM / 32 - 1) | (9U << GICD_TYPER_IDBITS_SHIFT) |
+                          ((n - 1) << GICD_TYPER_CPUS_SHIFT) | GICD_TYPER_NO1N;
+    bool ok = vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, gicd_access, g);
     for (unsigned i = 0; i < n && ok; i++) {
         vgic_cpu_t *c = &g->cpu[i];
         c->rd.w[RD_IIDR] = VGIC_IIDR;

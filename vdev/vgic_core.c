@@ -32,18 +32,80 @@ virq_t *vgic_virq(vgic_t *g, unsigned vcpu, uint32_t intid)
     return intid < GIC_PRIV_NUM ? &g->cpu[vcpu].priv[intid] : &g->spi[intid - GIC_PRIV_NUM];
 }
 
+/* Word i's write view when it holds kept (see vgic_words_t). */
+static uint64_t write_view(unsigned i, uint32_t kept)
+{
+    uint32_t mask = ~0U, as = 0; /* all bits count, as zero: a set or clear register */
+    if (i == CTL_CTLR)
+        mask = as = GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1;
+    else if (i < GICD_IGROUPR / 4 || (i >= GICD_ITARGETSR / 4 && i < GICD_ICFGR / 4))
+        mask = 0; /* read-only, reserved, or ITARGETSR: nothing a write does */
+    else if (i < GICD_ISENABLER / 4)
+        as = ~0U; /* IGROUPR */
+    else if (i >= GICD_ICFGR / 4)
+        mask = as = 0xaaaaaaaaU; /* ICFGR's edge bits */
+    return mask | (uint64_t)(kept & as & mask) << 32;
+}
+
+void vgic_word_set(vgic_words_t *w, unsigned i, uint32_t v)
+{
+    __atomic_store_n(&((uint32_t *)w)[i], v, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->wv[i], write_view(i, v), __ATOMIC_RELAXED);
+}
+
+/* Every word's write view, from the words as they stand (at attach). */
+static void words_init(vgic_words_t *w)
+{
+    for (unsigned i = 0; i < VGIC_WORDS_NUM; i++)
+        w->wv[i] = write_view(i, ((const uint32_t *)w)[i]);
+}
+
+/* The kept words that hold intid's bits (vcpu's SGI frame's, or the distributor's). */
+static vgic_words_t *words_of(vgic_t *g, unsigned vcpu, uint32_t intid)
+{
+    return intid < GIC_PRIV_NUM ? &g->cpu[vcpu].w : &g->w;
+}
+
+/* After q's pending or active state changed (q is intid's, vcpu's if private): its bits in the
+ * kept ISPENDR/ICPENDR and ISACTIVER/ICACTIVER words, which a read gives unless a list register
+ * of the reading vCPU holds one of the word's interrupts (see "register emulation"). Locked. */
+void vgic_keep_state(vgic_t *g, unsigned vcpu, uint32_t intid, const virq_t *q)
+{
+    vgic_words_t *w = words_of(g, vcpu, intid);
+    unsigned i = intid / 32;
+    uint32_t bit = 1U << (intid % 32);
+    uint32_t p = (w->pend[i] & ~bit) | (q->pending ? bit : 0);
+    uint32_t a = (w->act[i] & ~bit) | (q->active ? bit : 0);
+    __atomic_store_n(&w->pend[i], p, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->pend_c[i], p, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->act[i], a, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->act_c[i], a, __ATOMIC_RELAXED);
+}
+
+/* q (intid, vcpu's if private) goes in or out of a list register. Locked. */
+static void set_listed(vgic_t *g, unsigned vcpu, virq_t *q, uint32_t intid, bool in)
+{
+    vgic_words_t *w = words_of(g, vcpu, intid);
+    unsigned i = GICD_ISPENDR / 4 + intid / 32;
+    uint32_t bit = 1U << (intid % 32), now = in ? w->listed[i] | bit : w->listed[i] & ~bit;
+    q->in_lr = in;
+    for (unsigned k = 0; k < 4; k++) /* ISPENDR, ICPENDR, ISACTIVER, ICACTIVER */
+        __atomic_store_n(&w->listed[i + k * VGIC_BLK], now, __ATOMIC_RELAXED);
+}
+
 /* Priorities are written by the guest without the lock (one store of a byte or of a word of
  * four): whoever reads one under the lock sees the old value or the new, as the guest's write
  * could have landed just before or after. */
 static unsigned prio(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
 {
-    const uint8_t *p = intid < GIC_PRIV_NUM ? (const uint8_t *)c->prio : (const uint8_t *)g->prio;
+    const uint8_t *p = intid < GIC_PRIV_NUM ? (const uint8_t *)c->w.prio
+                                            : (const uint8_t *)g->w.prio;
     return ((const volatile uint8_t *)p)[intid];
 }
 
 static uint32_t gicd_ctlr(const vgic_t *g)
 {
-    return __atomic_load_n(&g->ctl[CTL_CTLR], __ATOMIC_RELAXED);
+    return __atomic_load_n(&g->w.ctl[CTL_CTLR], __ATOMIC_RELAXED);
 }
 
 /* The vCPU an SPI goes to (VGIC_ROUTE_NONE: none), as its routing register last said. */
@@ -123,7 +185,7 @@ static void give_back_source(const vgic_t *g, virq_t *q, uint32_t intid, uint64_
 
 static const uint8_t *prio_byte(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
 {
-    return (const uint8_t *)(intid < GIC_PRIV_NUM ? c->prio : g->prio) + intid;
+    return (const uint8_t *)(intid < GIC_PRIV_NUM ? c->w.prio : g->w.prio) + intid;
 }
 
 /* Whether q, listed in one of vcpu's registers, may be made pending there by the vector. */
@@ -184,6 +246,7 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
         uint32_t intid = c->lr_intid[i];
         virq_t *q = vgic_virq(g, vcpu, intid);
         uint64_t lr = gic_read_lr(i), st = lr >> ICH_LR_STATE_SHIFT;
+        bool was_pending = q->pending, was_active = q->active;
         if (q->req & REQ_UNPEND)
             st &= ~ICH_LR_PENDING;
         if (q->req & REQ_UNACTIVE) {
@@ -214,7 +277,7 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
                 gic_deactivate(intid); /* the guest is done with it: septum ends it */
             gic_write_lr(i, 0);
             c->lr_used &= ~(1U << i);
-            q->in_lr = false;
+            set_listed(g, vcpu, q, intid, false);
             q->req = 0;
             if (keep || (!q->edge && q->level) || q->src)
                 q->pending = true; /* pended meanwhile, the line is still up, or more sources */
@@ -232,6 +295,8 @@ static void sync_lrs_locked(vgic_t *g, unsigned vcpu)
                 gic_write_lr(i, (lr & ~(3UL << ICH_LR_STATE_SHIFT)) | st << ICH_LR_STATE_SHIFT);
             fast_update(g, vcpu, q, intid, i);
         }
+        if (q->pending != was_pending || q->active != was_active)
+            vgic_keep_state(g, vcpu, intid, q);
     }
 }
 
@@ -302,7 +367,7 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
             irq_fast_revoke(c->fast, c->lr_intid[worst]);
             give_back_source(g, o, c->lr_intid[worst], gic_read_lr(worst));
             gic_write_lr(worst, 0);
-            o->in_lr = false; /* still pending, unless it was parked */
+            set_listed(g, vcpu, o, c->lr_intid[worst], false); /* pending, unless parked */
             if (o->pending)
                 vgic_mark(g, vcpu, c->lr_intid[worst]);
             c->lr_used &= ~(1U << worst);
@@ -312,7 +377,7 @@ static void fill_lrs_locked(vgic_t *g, unsigned vcpu)
         gic_write_lr(i, lr_value(g, q, best, best_prio, ICH_LR_PENDING));
         c->lr_used |= 1U << i;
         c->lr_intid[i] = (uint16_t)best;
-        q->in_lr = true;
+        set_listed(g, vcpu, q, best, true);
         q->lr = (uint8_t)i;
         fast_update(g, vcpu, q, best, i);
         if (!again)
@@ -351,8 +416,10 @@ void vgic_set_pending_locked(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid
     if (q->in_lr) {
         fast_revoke(g, vcpu, intid);
         q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
-    } else
+    } else {
         q->pending = true;
+        vgic_keep_state(g, vcpu, intid, q);
+    }
     vgic_mark(g, vcpu, intid);
     vgic_notify_locked(g, vcpu);
 }
@@ -368,8 +435,10 @@ void vgic_set_level(vm_t *vm, uint32_t intid, bool level)
     q->level = level;
     if (rise)
         vgic_set_pending_locked(g, q, spi_target(g, intid), intid);
-    else if (!level && !q->edge && !q->in_lr)
+    else if (!level && !q->edge && !q->in_lr) {
         q->pending = false; /* a level interrupt not yet delivered goes away with its line */
+        vgic_keep_state(g, 0, intid, q);
+    }
     spin_unlock(&g->lock);
 }
 
@@ -406,6 +475,7 @@ void vgic_forward(vcpu_t *v, uint32_t intid)
         vgic_set_pending_locked(g, q, intid < GIC_PRIV_NUM ? v->id : spi_target(g, intid), intid);
     } else {
         q->pending = true;
+        vgic_keep_state(g, v->id, intid, q);
         vgic_mark(g, v->id, intid);
         fill_lrs_locked(g, v->id);
     }
@@ -429,12 +499,14 @@ __attribute__((cold)) bool vgic_init(vgic_t *g, vm_t *vm, const vgic_ops_t *ops)
     if (irq_gic_version() != ops->version)
         return false; /* the other version's, if any, is g */
     *g = (vgic_t){.present = true, .vm = vm, .ops = ops};
-    g->ctl[CTL_CTLR] = ops->ctlr_fixed;
-    g->ctl[CTL_IIDR] = VGIC_IIDR;
+    g->w.ctl[CTL_CTLR] = ops->ctlr_fixed;
+    g->w.ctl[CTL_IIDR] = VGIC_IIDR;
+    words_init(&g->w);
     for (unsigned i = 0; i < vm->cfg.vcpu_num; i++) {
         g->cpu[i].g = g;
         g->cpu[i].id = i;
         g->cpu[i].fast = &fast_tables[vm->id][i];
+        words_init(&g->cpu[i].w);
     }
     return true;
 }
@@ -447,6 +519,21 @@ void vgic_route_locked(vgic_t *g, uint32_t intid, unsigned vcpu)
     g->route[intid - GIC_PRIV_NUM] = (uint8_t)vcpu;
     vgic_mark(g, 0, intid); /* if it is pending, it now waits on vcpu */
     vgic_notify_locked(g, vcpu);
+}
+
+/* The kept words of the interrupts from first to end (multiples of 32) back to zero. */
+static __attribute__((cold)) void clear_words(vgic_words_t *w, uint32_t first, uint32_t end)
+{
+    for (uint32_t i = first / 32; i < end / 32; i++) {
+        uint32_t *bits[] = {w->enable, w->enable_c, w->pend, w->pend_c, w->act, w->act_c};
+        for (unsigned k = 0; k < sizeof(bits) / sizeof(bits[0]); k++)
+            __atomic_store_n(&bits[k][i], 0, __ATOMIC_RELAXED);
+        vgic_word_set(w, GICD_IGROUPR / 4 + i, 0);
+    }
+    for (uint32_t i = first / 4; i < end / 4; i++)
+        __atomic_store_n(&w->prio[i], 0, __ATOMIC_RELAXED);
+    for (uint32_t i = first / 16; i < end / 16; i++)
+        vgic_word_set(w, GICD_ICFGR / 4 + i, 0);
 }
 
 __attribute__((cold)) void vgic_vcpu_reset(vcpu_t *v)
@@ -476,7 +563,7 @@ __attribute__((cold)) void vgic_vcpu_reset(vcpu_t *v)
         uint32_t id = c->lr_intid[__builtin_ctz(used)];
         if (id >= GIC_PRIV_NUM && g->spi[id - GIC_PRIV_NUM].in_lr) {
             virq_t *q = &g->spi[id - GIC_PRIV_NUM];
-            q->in_lr = false;
+            set_listed(g, v->id, q, id, false);
             q->req = 0;
             if (q->pending)
                 vgic_mark(g, v->id, id);
@@ -485,13 +572,11 @@ __attribute__((cold)) void vgic_vcpu_reset(vcpu_t *v)
     for (uint32_t id = 0; id < IRQ_FAST_NUM; id++)
         irq_fast_revoke(c->fast, id);
     irq_fast_attach(c->fast);
-    for (unsigned w = 0; w < GIC_PRIV_NUM / 4; w++)
-        __atomic_store_n(&c->prio[w], 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->group0, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->enable0, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->cfg0[0], CFG_SGIS, __ATOMIC_RELAXED); /* SGIs are edge-triggered */
-    __atomic_store_n(&c->cfg0[1], 0, __ATOMIC_RELAXED);
+    clear_words(&c->w, 0, GIC_PRIV_NUM);
+    vgic_word_set(&c->w, GICD_ICFGR / 4, CFG_SGIS); /* SGIs are edge-triggered */
     c->lr_used = 0;
+    for (unsigned w = GICD_ISPENDR / 4; w < GICD_IPRIORITYR / 4; w++)
+        __atomic_store_n(&c->w.listed[w], 0, __ATOMIC_RELAXED);
     for (unsigned w = 0; w < VGIC_INTID_NUM / 64; w++)
         c->maybe[w] = 0;
     if (v->id == 0) {
@@ -501,15 +586,10 @@ __attribute__((cold)) void vgic_vcpu_reset(vcpu_t *v)
                 gic_deactivate(GIC_PRIV_NUM + i);
             g->spi[i] = (virq_t){0};
         }
-        for (unsigned w = GIC_PRIV_NUM / 4; w < VGIC_INTID_NUM / 4; w++)
-            __atomic_store_n(&g->prio[w], 0, __ATOMIC_RELAXED);
-        for (unsigned w = 0; w < VGIC_INTID_NUM / 32; w++) {
-            __atomic_store_n(&g->group[w], 0, __ATOMIC_RELAXED);
-            __atomic_store_n(&g->enable[w], 0, __ATOMIC_RELAXED);
-            __atomic_store_n(&g->cfg[2 * w], 0, __ATOMIC_RELAXED);
-            __atomic_store_n(&g->cfg[2 * w + 1], 0, __ATOMIC_RELAXED);
-        }
-        __atomic_store_n(&g->ctl[CTL_CTLR], g->ops->ctlr_fixed, __ATOMIC_RELAXED);
+        clear_words(&g->w, GIC_PRIV_NUM, VGIC_INTID_NUM);
+        for (unsigned w = GICD_ISPENDR / 4; w < GICD_IPRIORITYR / 4; w++)
+            __atomic_store_n(&g->w.listed[w], 0, __ATOMIC_RELAXED);
+        vgic_word_set(&g->w, CTL_CTLR, g->ops->ctlr_fixed);
     }
     g->ops->reset_locked(g, v->id);
     gic_vcpu_reset();
@@ -555,12 +635,11 @@ static uint32_t bits_read(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
     return v;
 }
 
-/* The IGROUPR (OP_GROUP) or ISENABLER/ICENABLER word kept for the 32 interrupts from first. */
+/* The IGROUPR (OP_GROUP) or ISENABLER word kept for the 32 interrupts from first. */
 static uint32_t *shadow_word(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op)
 {
-    if (op == OP_GROUP)
-        return first < GIC_PRIV_NUM ? &g->cpu[vcpu].group0 : &g->group[first / 32];
-    return first < GIC_PRIV_NUM ? &g->cpu[vcpu].enable0 : &g->enable[first / 32];
+    vgic_words_t *w = words_of(g, vcpu, first);
+    return op == OP_GROUP ? &w->group[first / 32] : &w->enable[first / 32];
 }
 
 static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
@@ -605,15 +684,19 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
             q->active = false;
             break;
         }
+        if (op >= OP_SPEND)
+            vgic_keep_state(g, vcpu, id, q);
     }
     if (op <= OP_CENABLE) {
         uint32_t *w = shadow_word(g, vcpu, first, op);
         uint32_t was = __atomic_load_n(w, __ATOMIC_RELAXED);
-        __atomic_store_n(w,
-                         op == OP_GROUP     ? val
-                         : op == OP_SENABLE ? was | val
-                                            : was & ~val,
-                         __ATOMIC_RELAXED);
+        uint32_t now = op == OP_GROUP ? val : op == OP_SENABLE ? was | val : was & ~val;
+        if (op == OP_GROUP) {
+            vgic_word_set(words_of(g, vcpu, first), GICD_IGROUPR / 4 + first / 32, now);
+        } else {
+            __atomic_store_n(w, now, __ATOMIC_RELAXED);
+            __atomic_store_n(&w[VGIC_TWIN], now, __ATOMIC_RELAXED); /* ICENABLER reads the same */
+        }
     }
     if (val && op != OP_GROUP) {
         if (first < GIC_PRIV_NUM)
@@ -704,7 +787,7 @@ static memory_fault_result_t cfg_access(vgic_t *g, unsigned vcpu, uint32_t first
         return FAULT_UNHANDLED;
     if (!serves_word(serves, first))
         return vgic_raz_wi(a);
-    uint32_t *word = first < GIC_PRIV_NUM ? &g->cpu[vcpu].cfg0[first / 16] : &g->cfg[first / 16];
+    uint32_t *word = &words_of(g, vcpu, first)->cfg[first / 16];
     if (!a->write) /* as kept: no lock */
         return vgic_read_only(a, __atomic_load_n(word, __ATOMIC_RELAXED));
     uint32_t v = 0;
@@ -715,7 +798,7 @@ static memory_fault_result_t cfg_access(vgic_t *g, unsigned vcpu, uint32_t first
             q->edge = a->value >> (2 * i + 1) & 1;
         v |= (uint32_t)q->edge << (2 * i + 1);
     }
-    __atomic_store_n(word, v, __ATOMIC_RELAXED);
+    vgic_word_set(words_of(g, vcpu, first), GICD_ICFGR / 4 + first / 16, v);
     spin_unlock(&g->lock);
     return FAULT_HANDLED;
 }
@@ -756,16 +839,14 @@ static memory_fault_result_t gicd_ctlr_write(vgic_t *g, uint32_t v)
 {
     spin_lock(&g->lock);
     fast_revoke_all_locked(g);
-    __atomic_store_n(&g->ctl[CTL_CTLR],
-                     (v & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | g->ops->ctlr_fixed,
-                     __ATOMIC_RELAXED);
+    vgic_word_set(&g->w, CTL_CTLR, (v & (GICD_CTLR_EN_G0 | GICD_CTLR_EN_G1)) | g->ops->ctlr_fixed);
     vgic_notify_all_locked(g);
     spin_unlock(&g->lock);
     return FAULT_HANDLED;
 }
 
 /* The distributor's registers but the two gicd_access finishes itself. */
-static OUT_OF_LINE memory_fault_result_t gicd_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
+OUT_OF_LINE memory_fault_result_t vgic_gicd_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vgic_t *g = cookie;
     uint64_t off = a->addr & (VGIC_GICD_SIZE - 1);
@@ -778,11 +859,11 @@ static OUT_OF_LINE memory_fault_result_t gicd_other(vm_memory_t *mem, mem_access
         if (a->size != 4)
             return FAULT_UNHANDLED;
         if (!a->write)
-            return vgic_read_only(a, __atomic_load_n(&g->ctl[off / 4], __ATOMIC_RELAXED));
+            return vgic_read_only(a, __atomic_load_n(&g->w.ctl[off / 4], __ATOMIC_RELAXED));
         return off == GICD_CTLR ? gicd_ctlr_write(g, (uint32_t)a->value) : FAULT_HANDLED;
     }
     if (p < SPI_NUM)
-        return vgic_prio_access(g->prio, p + GIC_PRIV_NUM, a);
+        return vgic_prio_access(g->w.prio, p + GIC_PRIV_NUM, a);
     if (g->ops->gicd_regs(g, off, a, &res))
         return res;
     if (vgic_per_irq_access(g, a->vcpu, off, g->ops->gicd_serves, a, &res))
@@ -803,7 +884,7 @@ memory_fault_result_t vgic_gicd_access(vm_memory_t *mem, mem_access_t *a, void *
         if (!a->write) {
             /* a control word: no offset bits set but a word's from 0x00 to 0x7c */
             if (!(off & ~(uint64_t)(GICD_IGROUPR - 4))) {
-                a->value = *(const uint32_t *)((uintptr_t)g->ctl + off);
+                a->value = *(const uint32_t *)((uintptr_t)g->w.ctl + off);
                 return FAULT_HANDLED;
             }
         } else {
@@ -811,10 +892,11 @@ memory_fault_result_t vgic_gicd_access(vm_memory_t *mem, mem_access_t *a, void *
              * below the last; one store of an aligned word */
             uint64_t p = off - (GICD_IPRIORITYR + GIC_PRIV_NUM);
             if (((p >> 2) | (p << 62)) < SPI_NUM / 4) {
-                *(volatile uint32_t *)((uintptr_t)g->prio + GIC_PRIV_NUM + p) = (uint32_t)a->value;
+                *(volatile uint32_t *)((uintptr_t)g->w.prio + GIC_PRIV_NUM +
+                                       p) = (uint32_t)a->value;
                 return FAULT_HANDLED;
             }
         }
     }
-    return gicd_other(mem, a, cookie);
+    return vgic_gicd_other(mem, a, cookie);
 }

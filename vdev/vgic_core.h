@@ -17,6 +17,7 @@
 #include <core/irqchip.h>
 #include <core/vdev.h>
 #include <core/vm.h>
+#include <stddef.h>
 
 /* Where the guest finds its distributor: QEMU virt's address, for either version, so guests
  * built for that board work. */
@@ -46,6 +47,48 @@ typedef struct virq {
     uint8_t src, lr_src; /* lr_src: the source of the one in the list register */
 } virq_t;
 
+/* The distributor's words from 0x000 to the last ICFGR by offset, as the guest reads them, so
+ * that a read of any is one load at the offset (see "register emulation" in vgic_core.c); a
+ * redistributor's SGI frame keeps the private interrupts' words in the same layout. In order:
+ * the control words (CTLR, TYPER, IIDR, reserved...; CTLR's enable bits are the distributor's
+ * group enables), IGROUPR, ISENABLER and ICENABLER (the same word twice), ISPENDR and ICPENDR,
+ * ISACTIVER and ICACTIVER (each the same twice: the interrupts' pending and active state where
+ * no list register holds it), IPRIORITYR (a byte per interrupt), ITARGETSR (RES0 here: a GICv2
+ * keeps its targets apart) and ICFGR. A block keeps only the interrupts it serves (the
+ * distributor's private words and the SGI frame's SPI words stay zero, so they read as zero);
+ * the words past the last INTID are reserved and stay zero too. Written under the VM's lock,
+ * but for the priorities (see prio()); read without it. */
+enum { CTL_CTLR, CTL_TYPER, CTL_IIDR, CTL_WORDS = GICD_IGROUPR / 4 };
+#define VGIC_BLK 32 /* words in a register block of 0x80 bytes */
+typedef struct vgic_words {
+    uint32_t ctl[CTL_WORDS];
+    uint32_t group[VGIC_BLK], enable[VGIC_BLK], enable_c[VGIC_BLK];
+    uint32_t pend[VGIC_BLK], pend_c[VGIC_BLK], act[VGIC_BLK], act_c[VGIC_BLK];
+    uint32_t prio[8 * VGIC_BLK], targets[8 * VGIC_BLK], cfg[VGIC_INTID_NUM / 16];
+    /* Not registers: a word each of those above, at the same index. listed: for a pending or
+     * active word, which of its interrupts a list register holds (in_lr); zero for the others.
+     * wv, the write view: the bits of the word a write sets (low half) and what they are (high
+     * half), so that a write that sets them as they are, which changes nothing, is seen in one
+     * load; the bits are those kept (CTLR's enables, IGROUPR, ICFGR's edge bits, each as
+     * kept), all of a set or clear register's (as zero: no bit set is a no-op), none of
+     * ITARGETSR's or a read-only word's. Priorities are written on their own (see prio()). */
+    uint32_t listed[GICD_ICFGR / 4 + VGIC_INTID_NUM / 16];
+    uint64_t wv[GICD_ICFGR / 4 + VGIC_INTID_NUM / 16];
+} vgic_words_t;
+#define VGIC_WORDS_NUM (offsetof(vgic_words_t, listed) / 4) /* the registers' */
+/* a set register's twin, the clear register, is the next block */
+#define VGIC_TWIN VGIC_BLK
+_Static_assert(offsetof(vgic_words_t, group) == GICD_IGROUPR &&
+                   offsetof(vgic_words_t, enable) == GICD_ISENABLER &&
+                   offsetof(vgic_words_t, enable_c) == GICD_ICENABLER &&
+                   offsetof(vgic_words_t, pend) == GICD_ISPENDR &&
+                   offsetof(vgic_words_t, pend_c) == GICD_ICPENDR &&
+                   offsetof(vgic_words_t, act) == GICD_ISACTIVER &&
+                   offsetof(vgic_words_t, act_c) == GICD_ICACTIVER &&
+                   offsetof(vgic_words_t, prio) == GICD_IPRIORITYR &&
+                   offsetof(vgic_words_t, cfg) == GICD_ICFGR,
+               "vgic_words_t is the register map");
+
 /* A redistributor's RD frame from 0x00 to 0x1f (CTLR, IIDR, TYPER, STATUSR, WAKER, two reserved
  * words) as the guest reads it; as doublewords, the second is TYPER. GICv3 only. */
 enum { RD_IIDR = 1, RD_TYPER = 2, RD_WAKER = 5, RD_WORDS = 8 };
@@ -56,11 +99,8 @@ typedef union vgic_rd {
 
 typedef struct vgic_cpu {
     vgic_rd_t rd; /* first: the redistributor's reservation cookie is this vgic_cpu_t */
-    /* the private interrupts' priorities, a byte each in IPRIORITYR's layout */
-    uint32_t prio[GIC_PRIV_NUM / 4];
-    /* their IGROUPR0, ISENABLER0 and ICFGR0-1 as the guest reads them (see "register
-     * emulation" in vgic_core.c) */
-    uint32_t group0, enable0, cfg0[2];
+    /* the SGI frame's words: the private interrupts' (see vgic_words_t) */
+    vgic_words_t w;
     struct vgic *g;
     unsigned id;
     virq_t priv[GIC_PRIV_NUM];
@@ -74,10 +114,6 @@ typedef struct vgic_cpu {
      * VM does not clear it (each vCPU's reset does) */
     irq_fast_t *fast;
 } vgic_cpu_t;
-
-/* The distributor's words from 0x00 to 0x7c (CTLR, TYPER, IIDR, reserved...) as the guest
- * reads them; CTLR's enable bits are the distributor's group enables. */
-enum { CTL_CTLR, CTL_TYPER, CTL_IIDR, CTL_WORDS = GICD_IGROUPR / 4 };
 
 struct vgic;
 /* Which interrupts a per-interrupt register block serves: a redistributor's the private ones, a
@@ -100,13 +136,12 @@ typedef struct vgic_ops {
 } vgic_ops_t;
 
 typedef struct vgic {
-    uint32_t ctl[CTL_WORDS]; /* first: the distributor's reservation cookie is this vgic_t */
-    /* the SPIs' priorities, a byte each as in IPRIORITYR, at their INTID (the private
-     * interrupts' first bytes are unused: each vCPU has its own) */
-    uint32_t prio[VGIC_INTID_NUM / 4];
-    /* the SPIs' IGROUPR, ISENABLER and ICFGR words as the guest reads them, at their own index
-     * (the first ones unused) */
-    uint32_t group[VGIC_INTID_NUM / 32], enable[VGIC_INTID_NUM / 32], cfg[VGIC_INTID_NUM / 16];
+    /* first: the distributor's reservation cookie is this vgic_t. The SPIs' words (the private
+     * interrupts' stay zero: each vCPU has its own in its SGI frame's) */
+    vgic_words_t w;
+    /* GICv3: GICD_IROUTER as written (next to the words: a fast path reaches either from the
+     * cookie with an immediate offset) */
+    uint64_t irouter[VGIC_SPI_NUM];
     bool present;
     spinlock_t lock;
     vm_t *vm;
@@ -114,8 +149,7 @@ typedef struct vgic {
     virq_t spi[VGIC_SPI_NUM];
     /* each SPI's vCPU (VGIC_ROUTE_NONE: none), from the version's routing register */
     uint8_t route[VGIC_SPI_NUM];
-    uint64_t irouter[VGIC_SPI_NUM]; /* GICv3: GICD_IROUTER as written */
-    uint8_t targets[VGIC_SPI_NUM];  /* GICv2: GICD_ITARGETSR as written */
+    uint8_t targets[VGIC_SPI_NUM]; /* GICv2: GICD_ITARGETSR as written */
     vgic_cpu_t cpu[VM_VCPU_MAX];
     uint64_t overflows;
 } vgic_t;
@@ -145,6 +179,10 @@ void vgic_mark(vgic_t *g, unsigned vcpu, uint32_t intid);
 void vgic_set_pending_locked(vgic_t *g, virq_t *q, unsigned vcpu, uint32_t intid);
 void vgic_notify_locked(vgic_t *g, unsigned vcpu);
 void vgic_notify_all_locked(vgic_t *g);
+/* Word i of w is now v (stored here), its write view with it. Locked. */
+void vgic_word_set(vgic_words_t *w, unsigned i, uint32_t v);
+/* After q's pending or active state changed: the kept words follow. Locked. */
+void vgic_keep_state(vgic_t *g, unsigned vcpu, uint32_t intid, const virq_t *q);
 /* For reads: if the calling CPU runs vcpu, bring its list-register state in first. */
 void vgic_sync_if_mine(vgic_t *g, unsigned vcpu);
 /* An SPI's route changed to vcpu (or VGIC_ROUTE_NONE): a pending one goes there. Locked. */
@@ -166,6 +204,8 @@ memory_fault_result_t vgic_prio_access(uint32_t *prios, uint64_t p, mem_access_t
  * is aligned to the access's size. False if off is in none of them. */
 bool vgic_per_irq_access(vgic_t *g, unsigned vcpu, uint64_t off, vgic_serves_t serves,
                          mem_access_t *a, memory_fault_result_t *res);
-/* The distributor's reservation callback (cookie: the vgic_t). */
+/* The distributor's reservation callback (cookie: the vgic_t), and its slow path (what a
+ * version's own fast path did not finish). */
 memory_fault_result_t vgic_gicd_access(vm_memory_t *mem, mem_access_t *a, void *cookie);
+OUT_OF_LINE memory_fault_result_t vgic_gicd_other(vm_memory_t *mem, mem_access_t *a, void *cookie);
 #endif

@@ -74,8 +74,10 @@ static void sgi_pend_locked(vgic_t *g, unsigned t, uint32_t intid, unsigned src)
 {
     virq_t *q = vgic_virq(g, t, intid);
     q->src |= (uint8_t)(1U << src);
-    if (!q->in_lr)
+    if (!q->in_lr) {
         q->pending = true; /* else it comes back when the list register frees */
+        vgic_keep_state(g, t, intid, q);
+    }
     vgic_mark(g, t, intid);
     vgic_notify_locked(g, t);
 }
@@ -128,8 +130,10 @@ static memory_fault_result_t sgi_pend_access(vgic_t *g, unsigned vcpu, uint32_t 
             q->src &= (uint8_t)~bits;
             if (in_lr & bits)
                 q->req = (uint8_t)((q->req & ~REQ_PEND) | REQ_UNPEND);
-            else if (!q->src && !q->in_lr)
+            else if (!q->src && !q->in_lr) {
                 q->pending = false;
+                vgic_keep_state(g, vcpu, id, q);
+            }
         } else {
             for (; bits; bits &= (uint8_t)(bits - 1))
                 sgi_pend_locked(g, vcpu, id, (unsigned)__builtin_ctz(bits));
@@ -149,7 +153,7 @@ static bool gicd_regs(vgic_t *g, uint64_t off, mem_access_t *a, memory_fault_res
 {
     unsigned vcpu = a->vcpu;
     if (off - GICD_IPRIORITYR < GIC_PRIV_NUM)
-        *res = vgic_prio_access(g->cpu[vcpu].prio, off - GICD_IPRIORITYR, a);
+        *res = vgic_prio_access(g->cpu[vcpu].w.prio, off - GICD_IPRIORITYR, a);
     else if (off - GICD_ITARGETSR < VGIC_INTID_NUM)
         *res = targets_access(g, vcpu, off - GICD_ITARGETSR, a);
     else if (off == GICD_SGIR)
@@ -258,7 +262,7 @@ __attribute__((cold)) static int vgic2_attach(vm_t *vm)
     unsigned n = vm->cfg.vcpu_num;
     if (!vgic_init(g, vm, &vgic2_ops))
         return 1;
-    g->ctl[CTL_TYPER] = (VGIC_INTID_NUM / 32 - 1) | ((n - 1) << GICD_TYPER_V2_CPUS_SHIFT);
+    g->w.ctl[CTL_TYPER] = (VGIC_INTID_NUM / 32 - 1) | ((n - 1) << GICD_TYPER_V2_CPUS_SHIFT);
     reset_locked(g, 0);
     if (!vm_reserve_memory_at(&vm->mem, VGIC_GICD_BASE, VGIC_GICD_SIZE, vgic_gicd_access, g)) {
         g->present = false;

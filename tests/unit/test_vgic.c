@@ -1202,6 +1202,12 @@ static void test_gicr_rd_frame(void **state)
     raz_wi(rd0 + SGI_FRAME + 0xd00, 4);
     raz_wi(rd1 + SGI_FRAME + 0xfff8, 8);
     refused(rd0 + SGI_FRAME + 0x801, 2); /* misaligned */
+    /* the RD frame's offsets in the SGI frame are not its registers */
+    uint64_t waker = mmio_read(rd0 + GICR_WAKER, 4);
+    raz_wi(rd1 + SGI_FRAME + GICR_TYPER, 8); /* (vCPU 1's TYPER is not zero) */
+    raz_wi(rd0 + SGI_FRAME + GICR_WAKER, 4);
+    raz_wi(rd0 + SGI_FRAME + PIDR2, 4);
+    assert_int_equal(mmio_read(rd0 + GICR_WAKER, 4), waker);
 }
 
 int main(void)
