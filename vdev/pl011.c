@@ -62,8 +62,8 @@
 #define SET_NUM   6
 #define REG_WORDS (UARTDMACR / 4 + 1)
 /* What a word of the register file reads as: its bits kept in `reg` masked by this (each
- * setting as wide as the register); 0 for the words read some other way (the data register,
- * MIS) or not at all (reserved, ICR). */
+ * setting as wide as the register); 0 for the words read some other way (MIS) or not at all
+ * (reserved, ICR). The data register's changes with the receive FIFO (see fifo_changed_locked). */
 static const uint32_t read_mask[REG_WORDS] = {
     [UARTRSR / 4] = ~0U,     [UARTFR / 4] = ~0U,    [UARTILPR / 4] = 0xff,
     [UARTIBRD / 4] = 0xffff, [UARTFBRD / 4] = 0x3f, [UARTLCR_H / 4] = 0xff,
@@ -91,7 +91,9 @@ typedef struct vpl011 {
      * read_mask says, so a read of any of these is one load pair and a mask:
      * - the settings as the guest last wrote them (they have no effect and nothing else reads
      *   them, so a write is one store);
-     * - FR as the guest reads it: written with the FIFO, under the lock; RSR always zero;
+     * - at DR's word zero, read as it is (its mask all ones) while the receive FIFO is empty,
+     *   else not at all (mask zero: the read takes a character, under the lock); FR as the guest
+     *   reads it; both written with the FIFO, under the lock; RSR always zero;
      * - at IMSC's word the interrupt state, IMSC as written (only its low eleven bits count)
      *   and RIS, each a halfword, so that the masked status is one load (see "the interrupt
      *   line"); at RIS's word a copy of RIS, written with it under the lock;
@@ -169,9 +171,11 @@ static inline __attribute__((always_inline)) memory_fault_result_t imsc_write(vp
     return FAULT_HANDLED;
 }
 
-/* FR follows the receive FIFO (the transmit FIFO is always empty); under the lock. */
+/* FR follows the receive FIFO (the transmit FIFO is always empty), and so does whether a read
+ * of DR is one load (of zero: an empty FIFO's); under the lock. */
 static void fifo_changed_locked(vpl011_t *u)
 {
+    __atomic_store_n(&u->reg[UARTDR / 4].mask, u->rx_num ? 0 : ~0U, __ATOMIC_RELAXED);
     __atomic_store_n(&u->reg[UARTFR / 4].v.w,
                      FR_TXFE | (u->rx_num ? 0 : FR_RXFE) | (u->rx_num == RX_FIFO ? FR_RXFF : 0),
                      __ATOMIC_RELAXED);
@@ -246,10 +250,11 @@ static OUT_OF_LINE memory_fault_result_t vpl011_other(vm_memory_t *mem, mem_acce
     return FAULT_HANDLED;
 }
 
-/* The device (cookie: its state, so there is nothing to look up). 32-bit writes of the settings
- * and of the interrupt mask, and 32-bit reads of every register but the data register and MIS,
- * are finished here in a few instructions and without the lock; the rest goes to
- * vpl011_other. */
+/* The device (cookie: its state, so there is nothing to look up). 32-bit writes of the settings,
+ * of the interrupt mask, DMACR and RSR, of ICR when it clears nothing (no bit of it is raised:
+ * the write takes effect at the load of RIS, before any later change), and 32-bit reads of
+ * every register but the data register with a character waiting are finished here in a few
+ * instructions and without the lock; the rest goes to vpl011_other. */
 static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
     vpl011_t *u = cookie;
@@ -268,6 +273,16 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
                                        2 * s) = (uint32_t)a->value;
                 return FAULT_HANDLED;
             }
+            /* ICR clearing no raised interrupt (RIS's copy: written with RIS, one load) */
+            if (off == UARTICR &&
+                !((uint32_t)a->value & *(const volatile uint32_t *)&u->reg[UARTRIS / 4].v.w))
+                return FAULT_HANDLED;
+            if (off == UARTDMACR) {
+                *(volatile uint32_t *)&u->reg[UARTDMACR / 4].v.w = (uint32_t)a->value & 0x7;
+                return FAULT_HANDLED;
+            }
+            if (off == UARTRSR) /* clears errors: there are none */
+                return FAULT_HANDLED;
         } else {
             /* a word of the register file: w aligned (rotated, its low bits would be high),
              * below the last, and one read_mask says is kept: one load of value and mask */
@@ -278,6 +293,14 @@ static memory_fault_result_t vpl011_access(vm_memory_t *mem, mem_access_t *a, vo
                     a->value = (uint32_t)r & (uint32_t)(r >> 32);
                     return FAULT_HANDLED;
                 }
+                if (w == UARTMIS / 4) { /* IMSC & RIS, from the one word that holds both */
+                    uint32_t irq = *(const volatile uint32_t *)&u->reg[IRQ_WORD].v.w;
+                    a->value = irq & irq >> 16 & INT_ALL;
+                    return FAULT_HANDLED;
+                }
+            } else if (w - UARTID / 4 < sizeof(ids)) { /* the ID registers */
+                a->value = ids[w - UARTID / 4];
+                return FAULT_HANDLED;
             }
         }
     }
@@ -312,6 +335,7 @@ __attribute__((cold)) static int vpl011_attach(vm_t *vm)
     for (unsigned w = 0; w < REG_WORDS; w++)
         u->reg[w].mask = read_mask[w];
     u->reg[UARTFR / 4].v.w = FR_TXFE | FR_RXFE;
+    u->reg[UARTDR / 4].mask = ~0U; /* the receive FIFO is empty */
     u->reg[UARTCR / 4].v.w = CR_RESET;
     u->reg[UARTIFLS / 4].v.w = IFLS_RESET;
     if (!vm_reserve_memory_at(&vm->mem, VPL011_BASE, VPL011_SIZE, vpl011_access, &uarts[vm->id]))
