@@ -642,68 +642,95 @@ static uint32_t *shadow_word(vgic_t *g, unsigned vcpu, uint32_t first, unsigned 
     return op == OP_GROUP ? &w->group[first / 32] : &w->enable[first / 32];
 }
 
+/* Whether q, not listed, is pending and may go in a list register now (its group's enable is
+ * fill's to check). */
+static bool deliverable(const virq_t *q)
+{
+    return q->pending && q->enabled && !q->active && !q->in_lr;
+}
+
+/* A set or clear register (or IGROUPR) of the 32 interrupts from first written with val. Only
+ * the interrupts it changes are touched, and the list registers only when they must be: a
+ * listed interrupt with a request, or one that became deliverable (then its vCPU fills, here or
+ * when kicked); the rest is the interrupts' state and the kept words. */
 static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
 {
     /* a GICv2's SGIs are made pending and cleared per source, through GICD_SPENDSGIR and
      * GICD_CPENDSGIR: their ISPENDR0 and ICPENDR0 bits ignore writes */
     if (g->ops->version == 2 && first == 0 && (op == OP_SPEND || op == OP_CPEND))
         val &= ~((1U << GIC_SGI_NUM) - 1);
-    /* IGROUPR sets every bit; the others act on the bits that are set */
-    uint32_t todo = op == OP_GROUP ? ~0U : val;
+    uint32_t *w = op <= OP_CENABLE ? shadow_word(g, vcpu, first, op) : NULL;
+    uint32_t was = w ? __atomic_load_n(w, __ATOMIC_RELAXED) : 0;
+    /* IGROUPR: the bits that change; ISENABLER, ICENABLER: those that change; the others: the
+     * bits set */
+    uint32_t todo = op == OP_GROUP     ? val ^ was
+                    : op == OP_SENABLE ? val & ~was
+                    : op == OP_CENABLE ? val & was
+                                       : val;
+    uint32_t notify = 0; /* the vCPUs to update, a bit each */
     for (; todo; todo &= todo - 1) {
         unsigned i = (unsigned)__builtin_ctz(todo);
         uint32_t id = first + i;
         virq_t *q = vgic_virq(g, vcpu, id);
-        if (q->in_lr)
+        bool listed = q->in_lr, sync = false;
+        if (listed)
             fast_revoke(g, vcpu, id); /* its next sync decides again */
         switch (op) {
         case OP_GROUP: q->group1 = val >> i & 1; break;
-        case OP_SENABLE: q->enabled = true; break;
-        case OP_CENABLE: q->enabled = false; break;
+        case OP_SENABLE:
+            q->enabled = true;
+            sync = listed; /* a request may wait for it (pending again while disabled) */
+            break;
+        case OP_CENABLE:
+            q->enabled = false;
+            sync = listed; /* pending there and not taken yet: it leaves */
+            break;
         case OP_SPEND:
-            if (q->in_lr)
+            if (listed)
                 q->req = (uint8_t)((q->req & ~REQ_UNPEND) | REQ_PEND);
             else
                 q->pending = true;
-            vgic_mark(g, vcpu, id);
+            sync = listed;
             break;
         case OP_CPEND:
-            if (q->in_lr)
+            if (listed)
                 q->req = (uint8_t)((q->req & ~REQ_PEND) | REQ_UNPEND);
             q->pending = false;
+            sync = listed;
             break;
         case OP_SACTIVE:
-            if (!q->in_lr)
+            if (!listed)
                 q->active = true;
             break;
         case OP_CACTIVE:
-            if (q->in_lr)
+            if (listed)
                 q->req |= REQ_UNACTIVE;
             else if (q->active && q->hw)
                 gic_deactivate(id);
             q->active = false;
+            sync = listed;
             break;
         }
         if (op >= OP_SPEND)
             vgic_keep_state(g, vcpu, id, q);
-    }
-    if (op <= OP_CENABLE) {
-        uint32_t *w = shadow_word(g, vcpu, first, op);
-        uint32_t was = __atomic_load_n(w, __ATOMIC_RELAXED);
-        uint32_t now = op == OP_GROUP ? val : op == OP_SENABLE ? was | val : was & ~val;
-        if (op == OP_GROUP) {
-            vgic_word_set(words_of(g, vcpu, first), GICD_IGROUPR / 4 + first / 32, now);
-        } else {
-            __atomic_store_n(w, now, __ATOMIC_RELAXED);
-            __atomic_store_n(&w[VGIC_TWIN], now, __ATOMIC_RELAXED); /* ICENABLER reads the same */
+        unsigned t = id < GIC_PRIV_NUM ? vcpu : spi_target(g, id);
+        if (sync) /* an SPI may be listed on a vCPU it is no longer routed to */
+            notify |= id < GIC_PRIV_NUM ? 1U << vcpu : ~0U;
+        else if (deliverable(q) && t != VGIC_ROUTE_NONE) {
+            vgic_mark(g, vcpu, id);
+            notify |= 1U << t;
         }
     }
-    if (val && op != OP_GROUP) {
-        if (first < GIC_PRIV_NUM)
-            vgic_notify_locked(g, vcpu);
-        else
-            vgic_notify_all_locked(g);
+    if (op == OP_GROUP)
+        vgic_word_set(words_of(g, vcpu, first), GICD_IGROUPR / 4 + first / 32, val);
+    else if (w) {
+        uint32_t now = op == OP_SENABLE ? was | val : was & ~val;
+        __atomic_store_n(w, now, __ATOMIC_RELAXED);
+        __atomic_store_n(&w[VGIC_TWIN], now, __ATOMIC_RELAXED); /* ICENABLER reads the same */
     }
+    for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
+        if (notify >> t & 1)
+            vgic_notify_locked(g, t);
 }
 
 memory_fault_result_t vgic_raz_wi(mem_access_t *a)

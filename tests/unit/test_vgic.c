@@ -910,6 +910,66 @@ static void test_kept_words_reset(void **state)
     assert_int_equal(mmio_read(GICD + ICFGR + 0x10, 4), 0);
 }
 
+/* The pending and active words are read from words kept as the interrupts' state changes,
+ * unless a list register of the reader holds one of the word's interrupts: either way they
+ * read exactly, the guest's acknowledgement and end (which no trap shows) included. A state
+ * write touches the list registers only when it must: an active and pending interrupt whose
+ * active bit is cleared goes in at once. */
+static void test_kept_state_words(void **state)
+{
+    (void)state;
+    guest_enable(45, 0x80);
+    guest_edge(45);
+    mmio_write(GICD + ICENABLER + 4, 4, 1U << 13);
+    /* disabled: pending and active kept, no list register */
+    set_bit(ISPENDR, 45);
+    set_bit(ISACTIVER, 45);
+    assert_int_equal(lrs_valid(), 0);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 4, 4), 1U << 13);
+    assert_int_equal(mmio_read(GICD + ICPENDR + 4, 4), 1U << 13);
+    assert_int_equal(mmio_read(GICD + ISACTIVER + 4, 4), 1U << 13);
+    assert_int_equal(mmio_read(GICD + ICACTIVER + 4, 4), 1U << 13);
+    /* enabled but active: still waits; no longer active: listed at once */
+    set_bit(ISENABLER, 45);
+    assert_int_equal(lrs_valid(), 0);
+    set_bit(ICACTIVER, 45);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(45, 0x80, ICH_LR_PENDING, false, false));
+    assert_int_equal(mmio_read(GICD + ISACTIVER + 4, 4), 0);
+    /* the guest takes it and ends it behind septum's back: read back from the list register */
+    assert_int_equal(fake_gic_guest_ack(), 45);
+    assert_int_equal(mmio_read(GICD + ISPENDR + 4, 4), 0);
+    assert_int_equal(mmio_read(GICD + ISACTIVER + 4, 4), 1U << 13);
+    assert_true(fake_gic_guest_eoi(45));
+    assert_int_equal(mmio_read(GICD + ICACTIVER + 4, 4), 0);
+    assert_int_equal(lrs_valid(), 0); /* the read brought the list registers in */
+    /* a pending SGI of vCPU 1, in its list register: vCPU 0 reads it from the kept word */
+    test_vm_run(&vm, 1);
+    guest_enable(3, 0x60);
+    set_bit(ISPENDR, 3);
+    assert_int_equal(fake_cpu()->lr[0], lr_want(3, 0x60, ICH_LR_PENDING, false, false));
+    test_vm_run(&vm, 0);
+    uint64_t rd1 = GICR + GICR_STRIDE + SGI_FRAME;
+    assert_int_equal(mmio_read(rd1 + ISPENDR, 4), 1U << 3);
+    assert_int_equal(mmio_read(GICR + SGI_FRAME + ISPENDR, 4), 0);
+    mmio_write(rd1 + ICPENDR, 4, 1U << 3);
+    assert_int_equal(mmio_read(rd1 + ISPENDR, 4), 0);
+    /* writes that change nothing leave every word as it reads */
+    mmio_write(GICD + IGROUPR + 4, 4, mmio_read(GICD + IGROUPR + 4, 4));
+    mmio_write(GICD + ICFGR + 8, 4, mmio_read(GICD + ICFGR + 8, 4) | 0x55555555);
+    mmio_write(GICD + IROUTER + 8 * 45 + 4, 4, 0);
+    mmio_write(GICD + ISENABLER + 4, 4, 0);
+    mmio_write(GICD + 0x800 + 44, 4, 0x01010101); /* ITARGETSR: RES0 */
+    assert_int_equal(mmio_read(GICD + IGROUPR + 4, 4), 1U << 13);
+    assert_int_equal(mmio_read(GICD + ICFGR + 8, 4), 2U << 26);
+    assert_int_equal(mmio_read(GICD + IROUTER + 8 * 45, 8), 0);
+    assert_int_equal(mmio_read(GICD + ISENABLER + 4, 4), 1U << 13);
+    assert_int_equal(mmio_read(GICD + 0x800 + 44, 4), 0);
+    /* and so does one that changes the group of an interrupt no longer pending */
+    mmio_write(GICD + IGROUPR + 4, 4, 0);
+    assert_int_equal(mmio_read(GICD + IGROUPR + 4, 4), 0);
+    assert_int_equal(lrs_valid(), 0);
+}
+
 /* ---- the register map, register by register ---- */
 
 #define IIDR         0x0008
@@ -1224,6 +1284,7 @@ int main(void)
         cmocka_unit_test_setup(test_disable_retracts, setup),
         cmocka_unit_test_setup(test_single_then_waiting, setup),
         cmocka_unit_test_setup(test_kept_words_reset, setup),
+        cmocka_unit_test_setup(test_kept_state_words, setup),
         cmocka_unit_test_setup(test_gicd_control_block, setup),
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_bitmap_bounds, setup),
