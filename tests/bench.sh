@@ -36,6 +36,9 @@ regs_row() { # load|store
       END { printf "%d of %d at most %d", ok, n, t; if (over) printf "; above: %s", over }'
 }
 reg_loads=$(regs_row load) reg_stores=$(regs_row store)
+# writes that change an interrupt's state, as set + clear pairs (tests/guests/bench.c)
+enable_pair=$(reg 'state change GICD_ISENABLER1\+ICENABLER1 pair')
+pend_pair=$(reg 'state change GICD_ISPENDR1\+ICPENDR1 pair')
 timer=$(get '^\[bench\] bench: virtual timer interrupt delivery: ([0-9]+) EL2 instructions \(mean [0-9]+\)$')
 timer_mean=$(get '^\[bench\] bench: virtual timer interrupt delivery: [0-9]+ EL2 instructions \(mean ([0-9]+)\)$')
 late_re='^\[bench\] bench: virtual timer deadline to vector: ([0-9]+) ns \(mean ([0-9]+)\)$'
@@ -131,6 +134,7 @@ echo "| vGIC redistributor load (GICR_TYPER, 64-bit) | $gicr_typer instructions 
 echo "| vGIC redistributor store (GICR_WAKER) | $gicr_waker instructions | | ≤ 120 | | |"
 echo "| every other vGIC and PL011 register, load | $reg_loads | | ≤ 120 each | | |"
 echo "| every other vGIC and PL011 register, store | $reg_stores | | ≤ 120 each | | |"
+echo "| vGIC state change, a pair of stores: an idle SPI enabled and disabled (GICD_ISENABLER1 + ICENABLER1); made pending and cleared (ISPENDR1 + ICPENDR1) | $enable_pair; $pend_pair instructions | | | | |"
 echo "| virtual timer interrupt, physical IRQ to the guest's vector (least of 100; mean) | $timer EL2 instructions (mean $timer_mean) | | (the next row's) | | |"
 echo "| virtual timer, the guest's view: deadline (CNTV_CVAL) to its handler (least of 100; mean) | | $late ns (mean $late_mean) | ≤ 100 | 200 | 1,072 |"
 echo "| GICv2: vGICv2 distributor load, constant register (GICD_TYPER) | $gicd_typer2 instructions | $gv_typer2 | ≤ 120 | | |"

@@ -111,6 +111,26 @@ static inline bool words_write_nothing(const vgic_words_t *w, uint64_t i, uint32
     return (v & (uint32_t)n) == n >> 32;
 }
 
+/* A 32-bit write that changes something of a bitmap register's word (IGROUPR to ICACTIVER):
+ * whether off is one, and its op (OP_*). */
+static bool bitmap_word(const mem_access_t *a, uint64_t off)
+{
+    return a->write && a->size == 4 && !(off & 3) && off / 4 - GICD_IGROUPR / 4 < 7 * VGIC_BLK;
+}
+
+static unsigned bitmap_op(uint64_t off) { return (unsigned)(off / 0x80) - GICD_IGROUPR / 0x80; }
+
+/* The distributor's registers but what gicd_access finishes itself: a bitmap register's word of
+ * SPIs goes straight to the state change (vgic_bitmap_write), the rest the general way. */
+static OUT_OF_LINE memory_fault_result_t gicd_slow(vm_memory_t *mem, mem_access_t *a, void *cookie)
+{
+    vgic_t *g = cookie;
+    uint64_t off = a->addr & (VGIC_GICD_SIZE - 1), first = (off & 0x7f) * 8;
+    if (bitmap_word(a, off) && first - GIC_PRIV_NUM < VGIC_SPI_NUM)
+        return vgic_bitmap_write(g, a->vcpu, (uint32_t)first, bitmap_op(off), (uint32_t)a->value);
+    return vgic_gicd_other(mem, a, cookie);
+}
+
 /* A redistributor's registers but what gicr_access finishes itself. */
 static OUT_OF_LINE memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access_t *a, void *cookie)
 {
@@ -121,7 +141,10 @@ static OUT_OF_LINE memory_fault_result_t gicr_other(vm_memory_t *mem, mem_access
     if (a->size > 8 || (off & (a->size - 1)))
         return FAULT_UNHANDLED;
     if (off >= GICR_SGI_FRAME) {
-        uint64_t p = off - (GICR_SGI_FRAME + GICD_IPRIORITYR);
+        uint64_t p = off - (GICR_SGI_FRAME + GICD_IPRIORITYR), s = off - GICR_SGI_FRAME;
+        /* a bitmap register's word of the private interrupts: straight to the state change */
+        if (bitmap_word(a, s) && !(s & 0x7f))
+            return vgic_bitmap_write(c->g, c->id, 0, bitmap_op(s), (uint32_t)a->value);
         if (p < GIC_PRIV_NUM)
             return vgic_prio_access(c->w.prio, p, a);
         return vgic_per_irq_access(c->g, c->id, off - GICR_SGI_FRAME, VGIC_SERVES_PRIV, a, &res)
@@ -217,7 +240,7 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
                 a->value = GIC_PIDR2_ARCH_V3;
                 return FAULT_HANDLED;
             }
-            return vgic_gicd_other(mem, a, cookie);
+            return gicd_slow(mem, a, cookie);
         }
         /* an SPIs' priority word: one store of an aligned word */
         if (i - (GICD_IPRIORITYR + GIC_PRIV_NUM) / 4 < VGIC_SPI_NUM / 4) {
@@ -225,9 +248,8 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
             return FAULT_HANDLED;
         }
         if (i < VGIC_WORDS_NUM)
-            return words_write_nothing(&g->w, i, (uint32_t)a->value)
-                       ? FAULT_HANDLED
-                       : vgic_gicd_other(mem, a, cookie);
+            return words_write_nothing(&g->w, i, (uint32_t)a->value) ? FAULT_HANDLED
+                                                                     : gicd_slow(mem, a, cookie);
         /* half of an SPI's IROUTER written as it reads (what it holds, or what a guest wrote
          * when it sets only bits kept) */
         uint64_t r = i - (GICD_IROUTER + 8 * GIC_PRIV_NUM) / 4;
@@ -241,7 +263,7 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
             return FAULT_HANDLED;
         }
     }
-    return vgic_gicd_other(mem, a, cookie);
+    return gicd_slow(mem, a, cookie);
 }
 
 __attribute__((cold)) static int vgic_dt_node(const vm_t *vm, void *fdt, uint32_t phandle)

@@ -733,6 +733,15 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
             vgic_notify_locked(g, t);
 }
 
+memory_fault_result_t vgic_bitmap_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
+                                        uint32_t val)
+{
+    spin_lock(&g->lock);
+    bits_write(g, vcpu, first, op, val);
+    spin_unlock(&g->lock);
+    return FAULT_HANDLED;
+}
+
 memory_fault_result_t vgic_raz_wi(mem_access_t *a)
 {
     if (!a->write)

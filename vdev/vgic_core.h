@@ -200,6 +200,11 @@ memory_fault_result_t vgic_raz_wi(mem_access_t *a);
 memory_fault_result_t vgic_read_only(mem_access_t *a, uint32_t v);
 /* IPRIORITYR: p is the offset into prios (a byte each, in the register's layout). */
 memory_fault_result_t vgic_prio_access(uint32_t *prios, uint64_t p, mem_access_t *a);
+/* A 32-bit write of val to the bitmap register op (OP_*: IGROUPR to ICACTIVER) of the 32
+ * interrupts from first (vcpu's if private), which the block written serves: for a version's
+ * own decoding, which skips the general one. */
+memory_fault_result_t vgic_bitmap_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
+                                        uint32_t val);
 /* The per-interrupt registers from IGROUPR to ICFGR of a block serving which interrupts; off
  * is aligned to the access's size. False if off is in none of them. */
 bool vgic_per_irq_access(vgic_t *g, unsigned vcpu, uint64_t off, vgic_serves_t serves,
