@@ -11,7 +11,8 @@
  *
  * One lock per VM guards the interrupts' state; functions named *_locked expect it held. What a
  * register read needs no lock for is kept as the guest reads it (see "register emulation"):
- * the distributor's first words, each redistributor's RD-frame words, priorities.
+ * every distributor and SGI-frame register word at its offset (vgic_words_t), the RD-frame
+ * words.
  *
  * Registers: GICv3 architecture specification (IHI 0069), 12.9 (distributor); GICv2 (IHI 0048),
  * 4.3. Reserved and unimplemented registers read as zero and ignore writes, as the
@@ -599,17 +600,22 @@ __attribute__((cold)) void vgic_vcpu_reset(vcpu_t *v)
 /* ---- register emulation ----
  *
  * Every access is found from its offset, never by a scan of ranges. The distributor is one
- * reservation, each GICv3 redistributor (RD and SGI frames) another, and each callback first
- * finishes, in a dozen instructions and without the lock, the accesses a driver makes most that
- * need none: a read of a word of the distributor's control block or of an RD frame (CTLR, TYPER,
- * IIDR, WAKER...) from a copy kept as the guest reads it (written only when the register
- * changes: at attach, at reset, by a CTLR or WAKER write), a WAKER write, and a priority word
- * written, stored as the guest wrote it (a byte per interrupt, in IPRIORITYR's layout). Each is
- * one load or one store of a word that no other state depends on: a reader under the lock sees
- * the value before or after, as it would had the guest's access come a little earlier or later.
- * Everything else goes out of line: per-interrupt registers by the offset's 128-byte block (a
- * switch: one range test per kind, no scan), under the VM's lock where they touch interrupts'
- * state. make bench counts the fast paths' instructions.
+ * reservation, each GICv3 redistributor (RD and SGI frames) another. Every register word of the
+ * distributor and of each SGI frame is kept at its offset as the guest reads it (vgic_words_t),
+ * written under the lock with the state it mirrors (the group, enable and configuration words,
+ * CTLR; the pending and active words by vgic_keep_state at each change of an interrupt's
+ * pending or active state), or, for priorities, stored as the guest wrote them (a byte per
+ * interrupt, in IPRIORITYR's layout). So a callback can finish without the lock, in one or two
+ * loads, a read of any word (the vGICv3's, vgic.c, does; a pending or active word with an
+ * interrupt in a list register is the exception: the list register holds that state, so the
+ * read takes the lock and brings the reader's list registers in first), a priority word
+ * written, and a write that changes nothing (the word's write view says so, see vgic_words_t).
+ * Each is one aligned load or store: a reader sees the value before or after a change, as it
+ * would had the guest's access come a little earlier or later. Everything else goes out of
+ * line: per-interrupt registers by the offset's 128-byte block (a switch: one range test per
+ * kind, no scan), under the VM's lock where they touch interrupts' state; a state write
+ * touches the list registers only when it must (see bits_write). make bench counts the fast
+ * paths' instructions.
  */
 
 /* For reads: the calling CPU runs vcpu, so bring its list-register state in first. */
