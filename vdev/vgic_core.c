@@ -54,11 +54,17 @@ void vgic_word_set(vgic_words_t *w, unsigned i, uint32_t v)
     __atomic_store_n(&w->wv[i], write_view(i, v), __ATOMIC_RELAXED);
 }
 
-/* Every word's write view, from the words as they stand (at attach). */
+/* Every word's write view at attach, the words all zero but the control words: a zero view is
+ * a word no write changes (read-only, reserved, ITARGETSR), so only the others are written, a
+ * run of equal views at a time (this runs at boot, per VM and vCPU). */
 static void words_init(vgic_words_t *w)
 {
-    for (unsigned i = 0; i < VGIC_WORDS_NUM; i++)
-        w->wv[i] = write_view(i, ((const uint32_t *)w)[i]);
+    w->wv[CTL_CTLR] = write_view(CTL_CTLR, w->ctl[CTL_CTLR]);
+    uint64_t all = write_view(GICD_IGROUPR / 4, 0), cfg = write_view(GICD_ICFGR / 4, 0);
+    for (unsigned i = GICD_IGROUPR / 4; i < GICD_ITARGETSR / 4; i++)
+        w->wv[i] = all; /* IGROUPR to IPRIORITYR: every bit counts, all zero */
+    for (unsigned i = GICD_ICFGR / 4; i < VGIC_WORDS_NUM; i++)
+        w->wv[i] = cfg;
 }
 
 /* The kept words that hold intid's bits (vcpu's SGI frame's, or the distributor's). */
