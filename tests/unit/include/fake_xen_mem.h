@@ -25,6 +25,7 @@ static unsigned fake_xen_mem_live;
 static struct {
     void *va;
     bool write;
+    bool transient; /* from gasp_map_ptr: a hypercall's buffer, unmapped before it returns */
 } fake_xen_map[FAKE_XEN_MAPS];
 static bool (*fake_xen_mem_hpa_ok)(uint64_t hpa, uint64_t len);
 
@@ -34,6 +35,7 @@ static int fake_xen_map_add(void *va, bool write, gasp_map_handle_t *h)
         if (!fake_xen_map[i].va) {
             fake_xen_map[i].va = va;
             fake_xen_map[i].write = write;
+            fake_xen_map[i].transient = false;
             *h = i + 1;
             fake_xen_mem_live++;
             return EOK;
@@ -67,7 +69,10 @@ void *gasp_get_vaddr(gasp_map_handle_t h)
 void *gasp_map_ptr(const region_table_t *rt, uint64_t gpa, uint64_t len, unsigned prot)
 {
     gasp_map_handle_t h;
-    return gasp_map(rt, gpa, len, prot, &h) == EOK ? gasp_get_vaddr(h) : NULL;
+    if (gasp_map(rt, gpa, len, prot, &h) != EOK)
+        return NULL;
+    fake_xen_map[h - 1].transient = true;
+    return gasp_get_vaddr(h);
 }
 
 void *fwmap_frame(uint64_t hpa, bool write)
@@ -83,8 +88,18 @@ void gasp_unmap_handle(gasp_map_handle_t h)
     fake_xen_mem_live--;
 }
 
+/* Host pointers are the addresses themselves, so a hypercall's buffer in a page septum also
+ * keeps mapped (a vcpu_info registered in the page the call's argument is in) has the same
+ * address twice, where the real firmware maps hand out two: the buffer's map, unmapped first,
+ * goes first, so what stays is the kept map with its own rights. */
 void fwmap_unmap_vaddr(const void *va)
 {
+    for (unsigned i = 0; i < FAKE_XEN_MAPS; i++)
+        if (fake_xen_map[i].va == va && fake_xen_map[i].transient) {
+            fake_xen_map[i].va = NULL;
+            fake_xen_mem_live--;
+            return;
+        }
     for (unsigned i = 0; i < FAKE_XEN_MAPS; i++)
         if (fake_xen_map[i].va == va) {
             fake_xen_map[i].va = NULL;
