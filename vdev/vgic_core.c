@@ -675,13 +675,13 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
     uint32_t was = w ? __atomic_load_n(w, __ATOMIC_RELAXED) : 0;
     /* IGROUPR: the bits that change; ISENABLER, ICENABLER: those that change; the others: the
      * bits set */
-    uint32_t todo = op == OP_GROUP     ? val ^ was
-                    : op == OP_SENABLE ? val & ~was
-                    : op == OP_CENABLE ? val & was
-                                       : val;
+    uint32_t changed = op == OP_GROUP     ? val ^ was
+                       : op == OP_SENABLE ? val & ~was
+                       : op == OP_CENABLE ? val & was
+                                          : val;
     uint32_t notify = 0; /* the vCPUs to update, a bit each */
-    for (; todo; todo &= todo - 1) {
-        unsigned i = (unsigned)__builtin_ctz(todo);
+    for (; changed; changed &= changed - 1) {
+        unsigned i = (unsigned)__builtin_ctz(changed);
         uint32_t id = first + i;
         virq_t *q = vgic_virq(g, vcpu, id);
         bool listed = q->in_lr, sync = false;

@@ -441,10 +441,9 @@ static void bench_grants(void)
     }
 }
 
-/* A loop of hypercalls with function fid in x0, or of NOPs in their place. */
-static uint64_t run(bool hvc, uint64_t fid)
+/* n hypercalls with function fid in x0, or n NOPs in their place (the same loop either way). */
+static void hvc_loop(bool hvc, uint64_t fid, uint64_t n)
 {
-    uint64_t t0 = insns(), n = ITER;
     if (hvc)
         __asm__ volatile("1: mov x0, %1\n"
                          "   hvc #0\n"
@@ -461,6 +460,13 @@ static uint64_t run(bool hvc, uint64_t fid)
                          : "+r"(n)
                          : "r"(fid)
                          : "x0", "x1", "x2", "x3", "memory");
+}
+
+/* ITER of them, in instructions counted by the PMU. */
+static uint64_t run(bool hvc, uint64_t fid)
+{
+    uint64_t t0 = insns();
+    hvc_loop(hvc, fid, ITER);
     return insns() - t0;
 }
 
@@ -565,27 +571,12 @@ static inline uint64_t cntvct(void)
 
 /* Counter ticks of GV_ITER iterations: a hypercall with function fid in x0 (or a NOP in its
  * place), or a store of w1 (a load into w1) at addr, an emulated register or RAM; the loops are
- * run()'s and run_mmio_at()'s, GV_ITER times. */
+ * hvc_loop() and run_mmio_at()'s, GV_ITER times. */
 static uint64_t gv_loop(int op, uint64_t arg)
 {
     uint64_t n = GV_ITER, t0 = cntvct();
     if (op == GV_HVC || op == GV_NOP) {
-        if (op == GV_HVC)
-            __asm__ volatile("1: mov x0, %1\n"
-                             "   hvc #0\n"
-                             "   subs %0, %0, #1\n"
-                             "   b.ne 1b"
-                             : "+r"(n)
-                             : "r"(arg)
-                             : "x0", "x1", "x2", "x3", "memory");
-        else
-            __asm__ volatile("1: mov x0, %1\n"
-                             "   nop\n"
-                             "   subs %0, %0, #1\n"
-                             "   b.ne 1b"
-                             : "+r"(n)
-                             : "r"(arg)
-                             : "x0", "x1", "x2", "x3", "memory");
+        hvc_loop(op == GV_HVC, arg, n);
     } else if (op == GV_STORE32) {
         __asm__ volatile("   mov w1, #0\n"
                          "1: str w1, [%1]\n"
