@@ -136,6 +136,33 @@ static uint64_t flash_image_in_ram(const boot_info_t *info)
     return 0;
 }
 
+/* The direct map above the window: all RAM but septum's own image (its code gets no writable
+ * alias), so the guests' buffers and frames septum reads and writes per hypercall need no map
+ * of their own. Without room for it septum still works, through the window alone. */
+static void boot_direct_map(uint64_t va)
+{
+    fwmap_range_t r[2 * BOARD_MEM_MAX];
+    unsigned n = 0;
+    uint64_t img = align_down((uint64_t)__image_start, PAGE_SIZE);
+    uint64_t img_end = align_up((uint64_t)__image_end, PAGE_SIZE);
+    for (unsigned i = 0; i < board.mem_num; i++) {
+        uint64_t b = align_up(board.mem[i].base, PAGE_SIZE);
+        uint64_t e = align_down(board.mem[i].base + board.mem[i].size, PAGE_SIZE);
+        if (b < img && img < e) {
+            r[n++] = (fwmap_range_t){b, img};
+            b = img;
+        }
+        if (b < img_end && img_end < e)
+            b = img_end;
+        else if (b >= img && e <= img_end)
+            continue;
+        if (b < e)
+            r[n++] = (fwmap_range_t){b, e};
+    }
+    if (fwmap_direct_init(&el2_pt, va, r, n) != 0)
+        log_warn("no direct map of RAM: guest buffers go through the firmware-map window\n");
+}
+
 /* All RAM minus septum, the DTB, reserved ranges and a bundle in RAM goes to the frame
  * allocator; page tables get a pool of it; firmware maps get a VA window above all RAM. */
 void boot_memory(const boot_info_t *info)
@@ -178,6 +205,7 @@ void boot_memory(const boot_info_t *info)
     if (fwmap_init(&el2_pt, window, FWMAP_WINDOW, CPU_MAX, cpu_index) != 0 ||
         window + FWMAP_WINDOW > (1UL << el2_pt.va_bits))
         panic("no room for the firmware-map window");
+    boot_direct_map(window + FWMAP_WINDOW);
     log_info("frames: %lu MiB free of %lu MiB, %u table pages\n",
              (unsigned long)(frame_count(FRAME_FREE) * PAGE_SIZE / MiB),
              (unsigned long)(frame_total() * PAGE_SIZE / MiB), tables_total());

@@ -5,7 +5,8 @@
  * of the slice, whose tables are built once at init and kept: a one-page map (an operation
  * array, a frame of a grant copy) writes one leaf entry there, and its unmap clears it and
  * invalidates that page on this CPU. Larger maps take first-fit space in the rest of the slice;
- * each map is page-granular and returns the byte address inside it.
+ * each map is page-granular and returns the byte address inside it. Beside the window, the direct
+ * map: host RAM aliased once at boot, where the handle-less maps of RAM cost a range check.
  */
 #include <arch/page.h>
 #include <arch/spinlock.h>
@@ -33,6 +34,13 @@ static unsigned (*fw_cpu)(void);
 static unsigned fw_cpus = 1;
 static fwslice_t slices[FWMAP_CPUS];
 
+/* The direct map (fwmap_direct_init): host [start, end) is at VA start + direct_off. */
+static struct {
+    uint64_t start, end;
+} direct[FWMAP_DIRECT_MAX];
+static unsigned direct_num;
+static uint64_t direct_off;
+
 #define HANDLE_GEN_SHIFT 16
 #define PAGE_AREA        (512 * PAGE_SIZE) /* what one last-level table maps */
 _Static_assert(FWMAP_MAX <= 32, "a slice's live maps are one uint32_t bit mask");
@@ -48,6 +56,7 @@ int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
         return -EINVAL;
     fw_cpus = cpus;
     fw_cpu = cpu_index;
+    direct_num = 0;
     fw_pt = el2;
     fw_base = va_base;
     fw_size = va_size;
@@ -141,6 +150,48 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
     return EOK;
 }
 
+int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n)
+{
+    direct_num = 0;
+    if (!n || n > FWMAP_DIRECT_MAX || va_base % PAGE_SIZE)
+        return -EINVAL;
+    uint64_t low = UINT64_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        if (r[i].end <= r[i].start || (r[i].start | r[i].end) % PAGE_SIZE)
+            return -EINVAL;
+        low = r[i].start < low ? r[i].start : low;
+    }
+    /* a 1 GiB-aligned offset, so that block mappings line up on both sides */
+    uint64_t off = va_base - (low & ~((1ULL << 30) - 1));
+    if (va_base % (1ULL << 30))
+        return -EINVAL;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t va = r[i].start + off;
+        if (va < r[i].start || va + (r[i].end - r[i].start) > (1ULL << el2->va_bits) ||
+            pt_map(el2, va, r[i].start, r[i].end - r[i].start, PT_R | PT_W) != 0)
+            return -ENOMEM; /* what is mapped stays: unused, and never reached */
+    }
+    for (unsigned i = 0; i < n; i++) {
+        direct[i].start = r[i].start;
+        direct[i].end = r[i].end;
+    }
+    direct_off = off;
+    direct_num = n;
+    return 0;
+}
+
+/* Septum's pointer to host [hpa, hpa + size) in the direct map, or NULL if that range is not
+ * all in one of its ranges. */
+static inline void *direct_ptr(uint64_t hpa, uint64_t size)
+{
+    for (unsigned i = 0; i < direct_num; i++)
+        if (hpa >= direct[i].start && hpa < direct[i].end && size <= direct[i].end - hpa)
+            return (void *)(uintptr_t)(hpa + direct_off);
+    return NULL;
+}
+
+void *fwmap_direct(uint64_t hpa, uint64_t len) { return direct_ptr(hpa, len); }
+
 /* Put [hpa, hpa + size) into a free part of the window; the handle points offset bytes in. */
 static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t offset,
                       gasp_map_handle_t *h, void **vaddr)
@@ -213,6 +264,12 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
     uint64_t page = gpa & ~(PAGE_SIZE - 1);
     uint64_t size = ((gpa + length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) - page;
     uint64_t hpa = r->hpa + (page - r->gpa);
+    void *d;
+    if (!h && r->type != REGION_DEVICE && !(prot & GMF_NOCACHE) &&
+        (d = direct_ptr(hpa + (gpa - page), length))) {
+        *vaddr = d;
+        return EOK;
+    }
     unsigned pt_prot = PT_R | ((prot & GMF_W) ? PT_W : 0);
     if (r->type == REGION_DEVICE)
         pt_prot |= PT_DEVICE;
@@ -232,6 +289,8 @@ int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h
 void *fwmap_frame(uint64_t hpa, bool write)
 {
     void *va = NULL;
+    if (hpa % PAGE_SIZE == 0 && (va = direct_ptr(hpa, PAGE_SIZE)))
+        return va;
     if (fw_pt && hpa % PAGE_SIZE == 0)
         map_window(hpa, PAGE_SIZE, PT_R | (write ? PT_W : 0), 0, NULL, &va);
     return va;

@@ -155,6 +155,25 @@ static bool guest_at(uint64_t va, bool write, uint64_t *ipa)
 
 bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa) { return guest_at(va, false, ipa); }
 
+/* AT S12E1R or S12E1W: both stages of the loaded vCPU (HCR_EL2.VM is set while it runs), so
+ * the host address comes with the guest's stage-1 and its VM's stage-2 rights checked by the
+ * walker itself. PAR_EL1 is the guest's: saved and put back. */
+bool arch_guest_va_to_pa(uint64_t va, bool write, uint64_t *pa)
+{
+    uint64_t saved = read_sysreg(par_el1);
+    if (write)
+        __asm__ volatile("at s12e1w, %0" ::"r"(va) : "memory");
+    else
+        __asm__ volatile("at s12e1r, %0" ::"r"(va) : "memory");
+    isb();
+    uint64_t par = read_sysreg(par_el1);
+    write_sysreg(saved, par_el1);
+    if (par & PAR_F)
+        return false;
+    *pa = (par & PAR_PA_MASK) | (va & 0xfffUL);
+    return true;
+}
+
 bool arch_guest_va_translate(uint64_t va, bool write, uint64_t *ipa)
 {
     return guest_at(va, write, ipa);

@@ -406,6 +406,79 @@ static void test_fwmap(void **state)
     s2_destroy(&f->s2);
 }
 
+/* The direct map: the handle-less maps of RAM inside it are pointers there (nothing mapped,
+ * nothing to unmap), with the same rights checks; everything else still goes to the window. */
+static void test_fwmap_direct(void **state)
+{
+    (void)state;
+    vmfix_t *f = vm_setup();
+    static fake_mm_t el2mm;
+    static pt_ops_t el2ops;
+    static pt_t el2;
+    el2ops = fake_ops(&el2mm);
+    assert_int_equal(pt_init(&el2, PT_STAGE1_EL2, 44, &el2ops), 0);
+    const uint64_t win = 1ULL << 40, dm = win + (1ULL << 30);
+    assert_int_equal(fwmap_init(&el2, win, 64 * PG, 1, NULL), 0);
+    /* RAM at 0x80000000 with a hole (septum's image) at 0x80200000-0x80300000 */
+    const fwmap_range_t ram[] = {{0x80000000, 0x80200000}, {0x80300000, 0xc0000000}};
+    assert_int_equal(fwmap_direct_init(&el2, dm + PG, ram, 2), -EINVAL); /* not GiB-aligned */
+    assert_null(fwmap_direct(0x80000000, PG));
+    assert_int_equal(fwmap_direct_init(&el2, dm, ram, 2), 0);
+    paddr_t pa;
+    unsigned prot;
+    assert_int_equal(pt_lookup(&el2, dm + 0x1000, &pa, &prot, NULL), 0);
+    assert_int_equal(pa, 0x80001000);
+    assert_int_equal(prot, PT_R | PT_W); /* never executable */
+    assert_int_equal(pt_lookup(&el2, dm + 0x200000, NULL, NULL, NULL), -ENOENT); /* the hole */
+    assert_int_equal(pt_lookup(&el2, dm + 0x3fff0000, &pa, NULL, NULL), 0);
+    assert_int_equal(pa, 0xbfff0000);
+
+    assert_int_equal((uint64_t)(uintptr_t)fwmap_direct(0x80001008, 8), dm + 0x1008);
+    assert_null(fwmap_direct(0x801ff000, 2 * PG)); /* runs into the hole */
+    assert_null(fwmap_direct(0x80200000, PG));     /* in the hole */
+    assert_null(fwmap_direct(0xc0000000, PG));     /* past RAM */
+    assert_null(fwmap_direct(0x7ffff000, 2 * PG)); /* starts before it */
+
+    assert_int_equal(set1(f, REGION_ADD, 0x40000000, 16 * PG, 0x80000000, REGION_RAM, RWX), 0);
+    assert_int_equal(set1(f, REGION_ADD, 0x40100000, PG, 0x80200000, REGION_RAM, RWX), 0);
+    assert_int_equal(set1(f, REGION_ADD, 0, PG, 0x80004000, REGION_ROM, REGION_R), 0);
+    assert_int_equal(set1(f, REGION_ADD, 0x9000000, PG, 0x9000000, REGION_DEVICE,
+                          REGION_R | REGION_W),
+                     0);
+    void *p = gasp_map_ptr(&f->rt, 0x40002010, 16, GMF_R | GMF_W);
+    assert_int_equal((uint64_t)(uintptr_t)p, dm + 0x2010);
+    assert_int_equal(fwmap_live(), 0);
+    fwmap_unmap_vaddr(p); /* nothing to undo */
+    /* the guest's rights still decide: no write to its ROM, even though the alias is writable */
+    assert_null(gasp_map_ptr(&f->rt, 0, 8, GMF_W));
+    assert_int_equal((uint64_t)(uintptr_t)gasp_map_ptr(&f->rt, 0, 8, GMF_R), dm + 0x4000);
+    /* outside the direct map, uncached, or with a handle: the window, as before */
+    p = gasp_map_ptr(&f->rt, 0x40100000, 8, GMF_R);
+    assert_true((uint64_t)(uintptr_t)p >= win && (uint64_t)(uintptr_t)p < win + 64 * PG);
+    assert_int_equal(fwmap_live(), 1);
+    fwmap_unmap_vaddr(p);
+    p = gasp_map_ptr(&f->rt, 0x40000000, 8, GMF_R | GMF_NOCACHE);
+    assert_true((uint64_t)(uintptr_t)p >= win && (uint64_t)(uintptr_t)p < win + 64 * PG);
+    fwmap_unmap_vaddr(p);
+    assert_null(gasp_map_ptr(&f->rt, 0x9000000, 8, GMF_R));
+    gasp_map_handle_t h;
+    assert_int_equal(gasp_map(&f->rt, 0x40000000, PG, GMF_R, &h), EOK);
+    assert_int_equal(fwmap_live(), 1);
+    gasp_unmap_handle(h);
+    assert_int_equal((uint64_t)(uintptr_t)fwmap_frame(0x80005000, true), dm + 0x5000);
+    p = fwmap_frame(0x80200000, false);
+    assert_true((uint64_t)(uintptr_t)p >= win && (uint64_t)(uintptr_t)p < win + 64 * PG);
+    fwmap_unmap_vaddr(p);
+    assert_int_equal(fwmap_live(), 0);
+
+    /* a new fwmap_init forgets the direct map */
+    assert_int_equal(fwmap_init(&el2, win, 64 * PG, 1, NULL), 0);
+    assert_null(fwmap_direct(0x80001000, PG));
+    pt_destroy(&el2);
+    assert_int_equal(el2mm.live_pages, 0);
+    s2_destroy(&f->s2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_undo_far_page),       cmocka_unit_test(test_undo_split),
         cmocka_unit_test(test_undo_partial_change), cmocka_unit_test(test_budget_scattered_pages),
         cmocka_unit_test(test_undo_allowance),      cmocka_unit_test(test_fwmap),
+        cmocka_unit_test(test_fwmap_direct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

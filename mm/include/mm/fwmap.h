@@ -19,8 +19,9 @@
 #ifndef EOK
 #define EOK 0
 #endif
-#define FWMAP_MAX  32 /* live maps per CPU */
-#define FWMAP_CPUS 8  /* CPUs (window slices) at most */
+#define FWMAP_MAX        32 /* live maps per CPU */
+#define FWMAP_CPUS       8  /* CPUs (window slices) at most */
+#define FWMAP_DIRECT_MAX 8  /* ranges of the direct map */
 
 /* A handle; 0 is never valid. Handles carry a generation, so a stale one is recognised. */
 typedef uint32_t gasp_map_handle_t;
@@ -30,6 +31,20 @@ typedef uint32_t gasp_map_handle_t;
  * lock; the tables of its one-page slots are built here, once (-ENOMEM if they cannot be). */
 int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
                unsigned (*cpu_index)(void));
+/* The direct map, Xen's directmap: host RAM ranges r mapped for good (read-write, never
+ * executable, cacheable) at va_base (1 GiB-aligned) plus their offset from the lowest range's
+ * GiB. The handle-less maps of what lies inside one range (gasp_map_ptr of normal memory,
+ * fwmap_frame) then return a pointer there: no page-table write, no TLB invalidation at unmap
+ * (fwmap_unmap_vaddr ignores it). The rights checks are the same; only septum's own alias is
+ * writable where a read was asked for. -EINVAL or -ENOMEM (then there is no direct map and
+ * every map goes through the window, as before). */
+typedef struct fwmap_range {
+    uint64_t start, end;
+} fwmap_range_t;
+int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n);
+/* Septum's pointer to host [hpa, hpa + len) in the direct map, or NULL if that is not all
+ * inside one of its ranges (not RAM, or no direct map). Nothing to unmap. */
+void *fwmap_direct(uint64_t hpa, uint64_t len);
 /* The CPU slice va lies in, or ~0 if it is outside the window: unmapping there needs only a
  * local TLB invalidation. */
 uint64_t fwmap_slice(uint64_t va);

@@ -75,6 +75,14 @@ void *gasp_map_ptr(const region_table_t *rt, uint64_t gpa, uint64_t len, unsigne
     return gasp_get_vaddr(h);
 }
 
+/* No direct map in the fakes: every buffer goes through the checked maps above. */
+void *fwmap_direct(uint64_t hpa, uint64_t len)
+{
+    (void)hpa;
+    (void)len;
+    return NULL;
+}
+
 void *fwmap_frame(uint64_t hpa, bool write)
 {
     gasp_map_handle_t h;

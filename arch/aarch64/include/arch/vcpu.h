@@ -55,6 +55,9 @@ bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa);
 /* The same for an EL1 access of the given kind (AT S1E1R or S1E1W): a write translates only
  * through a mapping the guest's stage 1 lets EL1 write. */
 bool arch_guest_va_translate(uint64_t va, bool write, uint64_t *ipa);
+/* Both stages at once (AT S12E1R/W) for the loaded vCPU: the host physical address of va, the
+ * guest's stage 1 and its VM's stage 2 allowing the read or the write; false if either does not. */
+bool arch_guest_va_to_pa(uint64_t va, bool write, uint64_t *pa);
 /* The guest's stack pointer for its current mode (SP_EL1 for EL1h, else SP_EL0). */
 uint64_t arch_guest_sp(const arch_regs_t *frame);
 void arch_set_guest_sp(const arch_regs_t *frame, uint64_t sp);
