@@ -34,12 +34,7 @@ static unsigned (*fw_cpu)(void);
 static unsigned fw_cpus = 1;
 static fwslice_t slices[FWMAP_CPUS];
 
-/* The direct map (fwmap_direct_init): host [start, end) is at VA start + direct_off. */
-static struct {
-    uint64_t start, end;
-} direct[FWMAP_DIRECT_MAX];
-static unsigned direct_num;
-static uint64_t direct_off;
+fwmap_direct_t fwmap_direct_map; /* fwmap_direct_init's ranges (mm/fwmap.h) */
 
 #define HANDLE_GEN_SHIFT 16
 #define PAGE_AREA        (512 * PAGE_SIZE) /* what one last-level table maps */
@@ -56,7 +51,7 @@ int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
         return -EINVAL;
     fw_cpus = cpus;
     fw_cpu = cpu_index;
-    direct_num = 0;
+    fwmap_direct_map.num = 0;
     fw_pt = el2;
     fw_base = va_base;
     fw_size = va_size;
@@ -152,7 +147,7 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
 
 int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n)
 {
-    direct_num = 0;
+    fwmap_direct_map.num = 0;
     if (!n || n > FWMAP_DIRECT_MAX || va_base % PAGE_SIZE)
         return -EINVAL;
     uint64_t low = UINT64_MAX;
@@ -172,25 +167,12 @@ int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsig
             return -ENOMEM; /* what is mapped stays: unused, and never reached */
     }
     for (unsigned i = 0; i < n; i++) {
-        direct[i].start = r[i].start;
-        direct[i].end = r[i].end;
+        fwmap_direct_map.r[i] = r[i];
     }
-    direct_off = off;
-    direct_num = n;
+    fwmap_direct_map.off = off;
+    fwmap_direct_map.num = n;
     return 0;
 }
-
-/* Septum's pointer to host [hpa, hpa + size) in the direct map, or NULL if that range is not
- * all in one of its ranges. */
-static inline void *direct_ptr(uint64_t hpa, uint64_t size)
-{
-    for (unsigned i = 0; i < direct_num; i++)
-        if (hpa >= direct[i].start && hpa < direct[i].end && size <= direct[i].end - hpa)
-            return (void *)(uintptr_t)(hpa + direct_off);
-    return NULL;
-}
-
-void *fwmap_direct(uint64_t hpa, uint64_t len) { return direct_ptr(hpa, len); }
 
 /* Put [hpa, hpa + size) into a free part of the window; the handle points offset bytes in. */
 static int map_window(uint64_t hpa, uint64_t size, unsigned pt_prot, uint64_t offset,
@@ -266,7 +248,7 @@ static int do_map(const region_table_t *vm, uint64_t gpa, uint64_t length, unsig
     uint64_t hpa = r->hpa + (page - r->gpa);
     void *d;
     if (!h && r->type != REGION_DEVICE && !(prot & GMF_NOCACHE) &&
-        (d = direct_ptr(hpa + (gpa - page), length))) {
+        (d = fwmap_direct(hpa + (gpa - page), length))) {
         *vaddr = d;
         return EOK;
     }
@@ -289,7 +271,7 @@ int fwmap_frames(uint64_t hpa, uint64_t npages, bool write, gasp_map_handle_t *h
 void *fwmap_frame(uint64_t hpa, bool write)
 {
     void *va = NULL;
-    if (hpa % PAGE_SIZE == 0 && (va = direct_ptr(hpa, PAGE_SIZE)))
+    if (hpa % PAGE_SIZE == 0 && (va = fwmap_direct(hpa, PAGE_SIZE)))
         return va;
     if (fw_pt && hpa % PAGE_SIZE == 0)
         map_window(hpa, PAGE_SIZE, PT_R | (write ? PT_W : 0), 0, NULL, &va);

@@ -114,14 +114,49 @@ static void unlock(const region_table_t *t)
         t->ops->unlock(t->ops->ctx);
 }
 
-int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
+/* A change: under the VM's lock, with the sequence count odd while the table changes, so that
+ * region_info needs no lock (a reader retries when a change overlapped its read). */
+static void write_begin(region_table_t *t)
 {
     lock(t);
-    const region_t *r = region_find(t, gpa);
-    if (r)
-        *out = *r;
+    __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* odd before any entry changes */
+}
+
+static void write_end(region_table_t *t)
+{
+    __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE); /* even after every change */
     unlock(t);
-    return r ? REGION_OK : REGION_ENOENT;
+}
+
+/* Lock-free: the search and the copy run on a table that may be changing, and count only if the
+ * sequence count shows no change began or ended meanwhile. Every index stays inside the array
+ * whatever is read (num is read once and never exceeds REGION_MAX). */
+int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
+{
+    for (;;) {
+        unsigned seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+        if (seq & 1)
+            continue; /* a change is under way on another CPU */
+        unsigned n = __atomic_load_n(&t->num, __ATOMIC_RELAXED), lo = 0;
+        n = n < REGION_MAX ? n : REGION_MAX;
+        unsigned hi = n;
+        while (lo < hi) {
+            unsigned mid = lo + (hi - lo) / 2;
+            if (end_of(&t->r[mid]) <= gpa)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        region_t r = lo < n ? t->r[lo] : (region_t){0};
+        __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the reads above before the check below */
+        if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq)
+            continue;
+        if (lo >= n || r.gpa > gpa)
+            return REGION_ENOENT;
+        *out = r;
+        return REGION_OK;
+    }
 }
 
 bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len)
@@ -343,7 +378,7 @@ static void undo(region_table_t *t, const region_req_t *q, const build_t *was)
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed)
 {
     int rc = REGION_OK;
-    lock(t);
+    write_begin(t);
     build_t b; /* no initialiser: it would clear the whole scratch table */
     for (unsigned i = 0; i < n; i++) {
         rc = apply(t, &req[i], &b);
@@ -357,7 +392,7 @@ int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsi
             break;
         }
     }
-    unlock(t);
+    write_end(t);
     return rc;
 }
 
@@ -391,7 +426,7 @@ int region_add_owned(region_table_t *t, const region_t *r)
         rc = check_flags(r, true);
     if (rc)
         return rc;
-    lock(t);
+    write_begin(t);
     unsigned i = first_after(t, r->gpa);
     if (i < t->num && t->r[i].gpa < end_of(r))
         rc = REGION_EOVERLAP;
@@ -407,7 +442,7 @@ int region_add_owned(region_table_t *t, const region_t *r)
             rc = REGION_ENOMEM;
         }
     }
-    unlock(t);
+    write_end(t);
     return rc;
 }
 
@@ -416,7 +451,7 @@ int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const voi
     if (!owner)
         return REGION_ENOENT;
     int rc = REGION_OK;
-    lock(t);
+    write_begin(t);
     unsigned i = first_after(t, gpa);
     if (i >= t->num || t->r[i].gpa != gpa || t->r[i].len != len || t->r[i].owner != owner) {
         rc = REGION_ENOENT;
@@ -430,7 +465,7 @@ int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const voi
             rc = REGION_ENOMEM;
         }
     }
-    unlock(t);
+    write_end(t);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <mm/region.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -486,6 +487,72 @@ static void test_random_with_refusals(void **state)
     random_against_model(true);
 }
 
+/* ---- region_info without the lock, while another thread changes the table ---- */
+
+static volatile bool race_stop;
+static int race_owner;
+
+static void *race_writer(void *arg)
+{
+    region_table_t *t = arg;
+    for (unsigned i = 0; !race_stop; i++) {
+        /* split and merge the RAM region, and put an owned page next to it and take it away */
+        set1(t, modify(0x40000000, 4 * PG, i & 1 ? REGION_R : RWX));
+        region_t pg = {0x40100000, PG, 0x90000000, REGION_RAM, REGION_R, &race_owner};
+        if (i & 2)
+            region_add_owned(t, &pg);
+        else
+            region_delete_owned(t, 0x40100000, PG, &race_owner);
+    }
+    return NULL;
+}
+
+/* Every answer is a region the table really had at some moment: never a mix of two. */
+static void test_info_lock_free(void **state)
+{
+    (void)state;
+    region_table_t *t = fresh();
+    ops.lock = NULL; /* the writer alone would count: the counters are not atomic */
+    ops.unlock = NULL;
+    assert_int_equal(set1(t, add(0x40000000, 16 * PG, 0x80000000, REGION_RAM, RWX)), REGION_OK);
+    assert_int_equal(set1(t, add(0x50000000, PG, 0x8a000000, REGION_RAM, REGION_R)), REGION_OK);
+    pthread_t w;
+    race_stop = false;
+    assert_int_equal(pthread_create(&w, NULL, race_writer, t), 0);
+    unsigned seen_split = 0, seen_page = 0;
+    for (unsigned i = 0; i < 400000; i++) {
+        region_t r;
+        assert_int_equal(region_info(t, 0x40002000, &r), REGION_OK);
+        assert_int_equal(r.gpa, 0x40000000);
+        assert_int_equal(r.hpa, 0x80000000);
+        assert_true((r.len == 16 * PG && r.flags == RWX) ||
+                    (r.len == 4 * PG && r.flags == REGION_R));
+        seen_split += r.len == 4 * PG;
+        assert_int_equal(region_info(t, 0x40008000, &r), REGION_OK);
+        assert_true((r.gpa == 0x40000000 && r.len == 16 * PG && r.hpa == 0x80000000) ||
+                    (r.gpa == 0x40004000 && r.len == 12 * PG && r.hpa == 0x80004000));
+        assert_int_equal(r.flags, RWX);
+        int rc = region_info(t, 0x40100000, &r);
+        if (rc == REGION_OK) {
+            seen_page++;
+            assert_int_equal(r.gpa, 0x40100000);
+            assert_int_equal(r.len, PG);
+            assert_int_equal(r.hpa, 0x90000000);
+            assert_ptr_equal(r.owner, &race_owner);
+        } else {
+            assert_int_equal(rc, REGION_ENOENT);
+        }
+        assert_int_equal(region_info(t, 0x50000000, &r), REGION_OK);
+        assert_int_equal(r.hpa, 0x8a000000);
+    }
+    race_stop = true;
+    pthread_join(w, NULL);
+    ops.lock = lock;
+    ops.unlock = unlock;
+    assert_int_equal(t->seq % 2, 0);
+    print_message("lock-free reads: %u saw the split, %u the owned page\n", seen_split, seen_page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_undo),
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_random_with_refusals),
+        cmocka_unit_test(test_info_lock_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

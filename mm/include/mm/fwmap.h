@@ -43,8 +43,22 @@ typedef struct fwmap_range {
 } fwmap_range_t;
 int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n);
 /* Septum's pointer to host [hpa, hpa + len) in the direct map, or NULL if that is not all
- * inside one of its ranges (not RAM, or no direct map). Nothing to unmap. */
-void *fwmap_direct(uint64_t hpa, uint64_t len);
+ * inside one of its ranges (not RAM, or no direct map). Nothing to unmap. Inline: it is on
+ * every hypercall that passes a buffer. */
+typedef struct fwmap_direct {
+    unsigned num;
+    uint64_t off; /* host address + off = septum's VA */
+    fwmap_range_t r[FWMAP_DIRECT_MAX];
+} fwmap_direct_t;
+extern fwmap_direct_t fwmap_direct_map;
+static inline void *fwmap_direct(uint64_t hpa, uint64_t len)
+{
+    const fwmap_direct_t *d = &fwmap_direct_map;
+    for (unsigned i = 0; i < d->num; i++)
+        if (hpa >= d->r[i].start && hpa < d->r[i].end && len <= d->r[i].end - hpa)
+            return (void *)(uintptr_t)(hpa + d->off);
+    return NULL;
+}
 /* The CPU slice va lies in, or ~0 if it is outside the window: unmapping there needs only a
  * local TLB invalidation. */
 uint64_t fwmap_slice(uint64_t va);

@@ -94,6 +94,7 @@ typedef struct region_ops {
 typedef struct region_table {
     region_t r[REGION_MAX]; /* sorted by gpa, non-overlapping, equal neighbours merged */
     unsigned num;
+    unsigned seq; /* odd while a change is under way (region_info reads without the lock) */
     uint64_t ipa_size;
     const region_ops_t *ops; /* may be NULL, and so may any of its callbacks */
 } region_table_t;
@@ -113,7 +114,8 @@ void region_set(region_table_t *t, unsigned n, const region_req_t *req);
  * if it cannot, the change is undone (REGION_ENOMEM) and nothing changed. */
 int region_add_owned(region_table_t *t, const region_t *r);
 int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const void *owner);
-/* A copy of the region containing gpa (taken under the lock), or REGION_ENOENT. */
+/* A copy of the region containing gpa, or REGION_ENOENT: a consistent snapshot without the
+ * lock (a sequence count; a reader retries while a change overlaps it). */
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out);
 /* Whether any region of the table is backed by host memory in [hpa, hpa + len) (under the
  * lock): a frame may be freed only when no VM's table maps it. */
