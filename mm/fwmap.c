@@ -51,7 +51,7 @@ int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
         return -EINVAL;
     fw_cpus = cpus;
     fw_cpu = cpu_index;
-    fwmap_direct_map.num = 0;
+    fwmap_direct_map = (fwmap_direct_t){0};
     fw_pt = el2;
     fw_base = va_base;
     fw_size = va_size;
@@ -147,7 +147,7 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
 
 int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n)
 {
-    fwmap_direct_map.num = 0;
+    fwmap_direct_map = (fwmap_direct_t){0};
     if (!n || n > FWMAP_DIRECT_MAX || va_base % PAGE_SIZE)
         return -EINVAL;
     uint64_t low = UINT64_MAX;
@@ -166,8 +166,14 @@ int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsig
             pt_map(el2, va, r[i].start, r[i].end - r[i].start, PT_R | PT_W) != 0)
             return -ENOMEM; /* what is mapped stays: unused, and never reached */
     }
+    fwmap_direct_map.va_lo = UINT64_MAX;
+    fwmap_direct_map.va_hi = 0;
     for (unsigned i = 0; i < n; i++) {
         fwmap_direct_map.r[i] = r[i];
+        if (r[i].start + off < fwmap_direct_map.va_lo)
+            fwmap_direct_map.va_lo = r[i].start + off;
+        if (r[i].end + off > fwmap_direct_map.va_hi)
+            fwmap_direct_map.va_hi = r[i].end + off;
     }
     fwmap_direct_map.off = off;
     fwmap_direct_map.num = n;
