@@ -82,18 +82,23 @@ static int check_range(const region_table_t *t, const region_t *r, bool with_hos
     return REGION_OK;
 }
 
-/* Index of the first region that ends after gpa (binary search). */
-static unsigned first_after(const region_table_t *t, uint64_t gpa)
+/* Index of the first of the n regions r that ends after gpa (binary search). */
+static unsigned search(const region_t *r, unsigned n, uint64_t gpa)
 {
-    unsigned lo = 0, hi = t->num;
+    unsigned lo = 0, hi = n;
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
-        if (end_of(&t->r[mid]) <= gpa)
+        if (end_of(&r[mid]) <= gpa)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+static unsigned first_after(const region_table_t *t, uint64_t gpa)
+{
+    return search(t->r, t->num, gpa);
 }
 
 const region_t *region_find(const region_table_t *t, uint64_t gpa)
@@ -138,17 +143,13 @@ int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
         unsigned seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
         if (seq & 1)
             continue; /* a change is under way on another CPU */
-        unsigned n = __atomic_load_n(&t->num, __ATOMIC_RELAXED), lo = 0;
-        n = n < REGION_MAX ? n : REGION_MAX;
-        unsigned hi = n;
-        while (lo < hi) {
-            unsigned mid = lo + (hi - lo) / 2;
-            if (end_of(&t->r[mid]) <= gpa)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        region_t r = lo < n ? t->r[lo] : (region_t){0};
+        unsigned n = __atomic_load_n(&t->num, __ATOMIC_RELAXED);
+        if (n > REGION_MAX)
+            n = REGION_MAX;
+        unsigned lo = search(t->r, n, gpa);
+        region_t r = {0};
+        if (lo < n)
+            r = t->r[lo];
         __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the reads above before the check below */
         if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq)
             continue;
