@@ -46,7 +46,8 @@ static unsigned entry_index(const pt_t *pt, uint64_t va, unsigned level)
     return (unsigned)((va >> LEVEL_SHIFT(level)) & (table_entries(pt, level) - 1));
 }
 
-uint64_t pt_leaf_attrs(pt_kind_t kind, unsigned prot)
+/* Inline in this file's hot callers (pt_leaf_set: every grant mapping); exported below. */
+static inline __attribute__((always_inline)) uint64_t leaf_attrs(pt_kind_t kind, unsigned prot)
 {
     uint64_t d = PTE_AF;
     if (kind == PT_STAGE1_EL2) {
@@ -73,6 +74,8 @@ uint64_t pt_leaf_attrs(pt_kind_t kind, unsigned prot)
     }
     return d;
 }
+
+uint64_t pt_leaf_attrs(pt_kind_t kind, unsigned prot) { return leaf_attrs(kind, prot); }
 
 unsigned pt_decode_prot(pt_kind_t kind, uint64_t d)
 {
@@ -347,7 +350,7 @@ uint64_t *pt_leaf_entry(const pt_t *pt, uint64_t va)
 
 void pt_leaf_set(const pt_t *pt, uint64_t *e, paddr_t pa, unsigned prot)
 {
-    pt_write(e, make_leaf(pt, 3, pa, pt_leaf_attrs(pt->kind, prot)));
+    pt_write(e, make_leaf(pt, 3, pa, leaf_attrs(pt->kind, prot)));
     pt_sync(pt);
 }
 

@@ -51,7 +51,7 @@ static uint64_t end_of(const region_t *r) { return r->gpa + r->len; }
 
 /* The type/flag rules; with_host adds "a backing exactly when the type needs one" (MODIFY
  * checks that per resulting piece, once it knows the backing each piece keeps). */
-static int check_flags(const region_t *r, bool with_host)
+static inline __attribute__((always_inline)) int check_flags(const region_t *r, bool with_host)
 {
     if ((unsigned)r->type > (unsigned)REGION_EMULATED || (r->flags & ~REGION_FLAGS))
         return REGION_EFLAGS;
@@ -68,7 +68,8 @@ static int check_flags(const region_t *r, bool with_host)
     return REGION_OK;
 }
 
-static int check_range(const region_table_t *t, const region_t *r, bool with_host)
+static inline __attribute__((always_inline)) int check_range(const region_table_t *t,
+                                                             const region_t *r, bool with_host)
 {
     bool host = with_host && r->hpa != REGION_NO_HOST;
     if (r->len == 0)

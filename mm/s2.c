@@ -112,7 +112,8 @@ int s2_set_limit(s2_t *s2, unsigned limit)
     return 0;
 }
 
-unsigned s2_prot(const region_t *r)
+/* Inline in s2_changed (every grant mapping and unmapping); exported below. */
+static inline __attribute__((always_inline)) unsigned prot_of(const region_t *r)
 {
     if (!r || r->type == REGION_EMULATED)
         return 0;
@@ -132,6 +133,8 @@ unsigned s2_prot(const region_t *r)
     return prot;
 }
 
+unsigned s2_prot(const region_t *r) { return prot_of(r); }
+
 /* The leaf entry of the page at gpa, if its last-level table exists; the table is remembered
  * (kept tables are freed only on s2_changed's other paths, which forget it first). */
 static uint64_t *leaf_entry(s2_t *s2, uint64_t gpa)
@@ -149,7 +152,7 @@ static uint64_t *leaf_entry(s2_t *s2, uint64_t gpa)
 
 int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
 {
-    unsigned prot = s2_prot(r);
+    unsigned prot = prot_of(r);
     s2->undoing = undo;
     int rc;
     /* One page where the tables are kept and built already (a grant mapping, again): its leaf
