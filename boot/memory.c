@@ -136,31 +136,62 @@ static uint64_t flash_image_in_ram(const boot_info_t *info)
     return 0;
 }
 
+/* [b, e) minus hole, into out (at most 2 pieces): the number of pieces. */
+static unsigned cut(uint64_t b, uint64_t e, uint64_t hb, uint64_t he, fwmap_range_t *out)
+{
+    unsigned n = 0;
+    if (he <= b || hb >= e) {
+        out[n++] = (fwmap_range_t){b, e};
+        return n;
+    }
+    if (b < hb)
+        out[n++] = (fwmap_range_t){b, hb};
+    if (he < e)
+        out[n++] = (fwmap_range_t){he, e};
+    return n;
+}
+
 /* The direct map above the window: all RAM but septum's own image (its code gets no writable
- * alias), so the guests' buffers and frames septum reads and writes per hypercall need no map
- * of their own. Without room for it septum still works, through the window alone. */
+ * alias) and the ranges the board reserves (firmware's memory, possibly secure: never mapped, so
+ * nothing is fetched from it even speculatively), so the guests' buffers and frames septum reads
+ * and writes per hypercall need no map of their own. Without room for it septum still works,
+ * through the window alone. */
 static void boot_direct_map(uint64_t va)
 {
-    fwmap_range_t r[2 * BOARD_MEM_MAX];
+    fwmap_range_t r[FWMAP_DIRECT_MAX], next[FWMAP_DIRECT_MAX + 1];
     unsigned n = 0;
-    uint64_t img = align_down((uint64_t)__image_start, PAGE_SIZE);
-    uint64_t img_end = align_up((uint64_t)__image_end, PAGE_SIZE);
-    for (unsigned i = 0; i < board.mem_num; i++) {
-        uint64_t b = align_up(board.mem[i].base, PAGE_SIZE);
-        uint64_t e = align_down(board.mem[i].base + board.mem[i].size, PAGE_SIZE);
-        if (b < img && img < e) {
-            r[n++] = (fwmap_range_t){b, img};
-            b = img;
+    for (unsigned i = 0; i < board.mem_num && n < FWMAP_DIRECT_MAX; i++)
+        r[n++] = (fwmap_range_t){align_up(board.mem[i].base, PAGE_SIZE),
+                                 align_down(board.mem[i].base + board.mem[i].size, PAGE_SIZE)};
+    bool fits = n == board.mem_num;
+    for (unsigned h = 0; h <= board.resv_num && fits; h++) {
+        uint64_t hb = h ? board.resv[h - 1].base : (uint64_t)__image_start;
+        uint64_t he = h ? board.resv[h - 1].base + board.resv[h - 1].size : (uint64_t)__image_end;
+        hb = align_down(hb, PAGE_SIZE);
+        he = align_up(he, PAGE_SIZE);
+        unsigned m = 0;
+        for (unsigned i = 0; i < n && fits; i++) {
+            fwmap_range_t piece[2];
+            unsigned k = cut(r[i].start, r[i].end, hb, he, piece);
+            for (unsigned j = 0; j < k; j++) {
+                if (m == FWMAP_DIRECT_MAX)
+                    fits = false;
+                else if (piece[j].start < piece[j].end)
+                    next[m++] = piece[j];
+            }
         }
-        if (b < img_end && img_end < e)
-            b = img_end;
-        else if (b >= img && e <= img_end)
-            continue;
-        if (b < e)
-            r[n++] = (fwmap_range_t){b, e};
+        for (unsigned i = 0; i < m; i++)
+            r[i] = next[i];
+        n = m;
     }
-    if (fwmap_direct_init(&el2_pt, va, r, n) != 0)
+    if (!fits || !n || fwmap_direct_init(&el2_pt, va, r, n) != 0) {
         log_warn("no direct map of RAM: guest buffers go through the firmware-map window\n");
+        return;
+    }
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < n; i++)
+        bytes += r[i].end - r[i].start;
+    log_info("direct map: %lu MiB of RAM in %u ranges\n", (unsigned long)(bytes / MiB), n);
 }
 
 /* All RAM minus septum, the DTB, reserved ranges and a bundle in RAM goes to the frame

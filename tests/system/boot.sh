@@ -19,7 +19,8 @@ mapfile -t up4 < <(cpus_up 4)
 mem1g='+^memory: 0x0040000000-0x007fffffff  1024 MiB$'
 
 qemu_case boot-kernel-1cpu 30 "$virt -m 1G -smp 1 $kernel" "$(banner kernel)" "$mem1g" \
-  '+^EL2 MMU on: .* 0 W\+X' "${up1[@]}" "${clean[@]}"
+  '+^EL2 MMU on: .* 0 W\+X' '+^direct map: 102[0-3] MiB of RAM in 2 ranges$' "${up1[@]}" \
+  "${clean[@]}"
 qemu_case boot-kernel-4cpu 30 "$virt -m 1G -smp 4 $kernel" "$(banner kernel)" "$mem1g" \
   "${up4[@]}" "${clean[@]}"
 qemu_case boot-flash-1cpu 30 "$virt -m 1G -smp 1 $flash" "$(banner flash)" \
@@ -30,7 +31,8 @@ qemu_case boot-flash-4cpu 30 "$virt -m 1G -smp 4 $flash" "$(banner flash)" "$mem
 qemu_case boot-kernel-256m 30 "$virt -m 256M -smp 2 $kernel" "$(banner kernel)" \
   '+^memory: 0x0040000000-0x004fffffff   256 MiB$' '+^2 of 2 CPUs online$' "${clean[@]}"
 qemu_case boot-flash-3g 30 "$virt -m 3G -smp 2 $flash" "$(banner flash)" \
-  '+^memory: 0x0040000000-0x00ffffffff  3072 MiB$' '+^2 of 2 CPUs online$' "${clean[@]}"
+  '+^memory: 0x0040000000-0x00ffffffff  3072 MiB$' '+^direct map: 30[67][0-9] MiB of RAM in 2 ranges$' \
+  '+^2 of 2 CPUs online$' "${clean[@]}"
 qemu_case boot-gicv2 30 "-M virt,virtualization=on,gic-version=2 -cpu cortex-a57 -m 1G -smp 2 $kernel" \
   "$(banner kernel)" '+GICv2' '+^2 of 2 CPUs online$' "${clean[@]}"
 
@@ -61,11 +63,21 @@ head -c 4096 /dev/zero | tr '\0' 'A' >"$dtb/bad-magic.dtb"
 { printf '\xd0\x0d\xfe\xed\x00\x40\x00\x00'; tail -c +9 "$good"; } >"$dtb/bad-size.dtb"
 # a valid header whose structure block offset points past the end
 { head -c 8 "$good"; printf '\x00\x0f\xff\x00'; tail -c +13 "$good"; } >"$dtb/bad-struct.dtb"
+# firmware's reserved memory (no-map): neither handed out nor in septum's direct map of RAM
+cp "$good" "$dtb/reserved.dtb"
+fdtput -c "$dtb/reserved.dtb" /reserved-memory /reserved-memory/fw@48000000
+fdtput -t x "$dtb/reserved.dtb" /reserved-memory '#address-cells' 2
+fdtput -t x "$dtb/reserved.dtb" /reserved-memory '#size-cells' 2
+fdtput "$dtb/reserved.dtb" /reserved-memory ranges
+fdtput -t x "$dtb/reserved.dtb" /reserved-memory/fw@48000000 reg 0 0x48000000 0 0x100000
+fdtput "$dtb/reserved.dtb" /reserved-memory/fw@48000000 no-map
 load="$virt -m 1G -smp 1 -device loader,file=$BUILD/septum.bin,addr=0x40200000
   -device loader,file=$BUILD/tests/jump.bin,addr=0x40100000,cpu-num=0"
 blob() { echo "-device loader,file=$dtb/$1,addr=0x44000000,force-raw=on"; }
 unusable='+^error: device tree at 0x44000000 is unusable: '
 stop='+^septum: stopped; powering off$'
+qemu_case dtb-reserved 30 "$load $(blob reserved.dtb)" "$(banner kernel)" \
+  '+^direct map: 10[12][0-9] MiB of RAM in 3 ranges$' "${up1[@]}" "${clean[@]}"
 qemu_case dtb-missing 30 "$load" "$(banner kernel)" "${unusable}DTB: bad magic" "$stop"
 qemu_case dtb-bad-magic 30 "$load $(blob bad-magic.dtb)" "${unusable}DTB: bad magic 0x41414141" "$stop"
 qemu_case dtb-too-big 30 "$load $(blob bad-size.dtb)" "${unusable}DTB: totalsize 4194304 exceeds limit 1048576$" "$stop"

@@ -21,7 +21,7 @@
 #endif
 #define FWMAP_MAX        32 /* live maps per CPU */
 #define FWMAP_CPUS       8  /* CPUs (window slices) at most */
-#define FWMAP_DIRECT_MAX 8  /* ranges of the direct map */
+#define FWMAP_DIRECT_MAX 16 /* ranges of the direct map */
 
 /* A handle; 0 is never valid. Handles carry a generation, so a stale one is recognised. */
 typedef uint32_t gasp_map_handle_t;
