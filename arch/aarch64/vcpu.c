@@ -135,48 +135,42 @@ void arch_vcpu_load(const arch_vm_cfg_t *cfg, uint64_t vmpidr)
 #define PAR_F       BIT(0)
 #define PAR_PA_MASK 0x0000fffffffff000UL
 
-/* AT S1E1R or S1E1W: the guest's own stage 1 for an EL1 read or write at va, as its vCPU is
- * loaded (with its MMU off, the identity). PAR_EL1 is the guest's: saved and put back. */
-static bool guest_at(uint64_t va, bool write, uint64_t *ipa)
+/* The address translations septum asks for a guest: its own stage 1 (S1E1R/W, giving the IPA)
+ * or both of its stages (S12E1R/W, giving the host address; HCR_EL2.VM is set while the vCPU is
+ * loaded, so its VM's stage 2 is walked too and its rights checked by the walker), for an EL1
+ * read or write at va as the vCPU is loaded (with its MMU off, stage 1 is the identity).
+ * PAR_EL1 is the guest's: saved and put back. Inline, so each caller has its one instruction. */
+typedef enum { AT_S1_READ, AT_S1_WRITE, AT_S12_READ, AT_S12_WRITE } guest_at_t;
+
+static inline __attribute__((always_inline)) bool guest_at(uint64_t va, guest_at_t op,
+                                                           uint64_t *out)
 {
     uint64_t saved = read_sysreg(par_el1);
-    if (write)
-        __asm__ volatile("at s1e1w, %0" ::"r"(va) : "memory");
-    else
-        __asm__ volatile("at s1e1r, %0" ::"r"(va) : "memory");
+    switch (op) {
+    case AT_S1_READ: __asm__ volatile("at s1e1r, %0" ::"r"(va) : "memory"); break;
+    case AT_S1_WRITE: __asm__ volatile("at s1e1w, %0" ::"r"(va) : "memory"); break;
+    case AT_S12_READ: __asm__ volatile("at s12e1r, %0" ::"r"(va) : "memory"); break;
+    case AT_S12_WRITE: __asm__ volatile("at s12e1w, %0" ::"r"(va) : "memory"); break;
+    }
     isb();
     uint64_t par = read_sysreg(par_el1);
     write_sysreg(saved, par_el1);
     if (par & PAR_F)
         return false;
-    *ipa = (par & PAR_PA_MASK) | (va & 0xfffUL);
+    *out = (par & PAR_PA_MASK) | (va & 0xfffUL);
     return true;
 }
 
-bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa) { return guest_at(va, false, ipa); }
+bool arch_guest_va_to_ipa(uint64_t va, uint64_t *ipa) { return guest_at(va, AT_S1_READ, ipa); }
 
-/* AT S12E1R or S12E1W: both stages of the loaded vCPU (HCR_EL2.VM is set while it runs), so
- * the host address comes with the guest's stage-1 and its VM's stage-2 rights checked by the
- * walker itself. PAR_EL1 is the guest's: saved and put back. */
 bool arch_guest_va_to_pa(uint64_t va, bool write, uint64_t *pa)
 {
-    uint64_t saved = read_sysreg(par_el1);
-    if (write)
-        __asm__ volatile("at s12e1w, %0" ::"r"(va) : "memory");
-    else
-        __asm__ volatile("at s12e1r, %0" ::"r"(va) : "memory");
-    isb();
-    uint64_t par = read_sysreg(par_el1);
-    write_sysreg(saved, par_el1);
-    if (par & PAR_F)
-        return false;
-    *pa = (par & PAR_PA_MASK) | (va & 0xfffUL);
-    return true;
+    return write ? guest_at(va, AT_S12_WRITE, pa) : guest_at(va, AT_S12_READ, pa);
 }
 
 bool arch_guest_va_translate(uint64_t va, bool write, uint64_t *ipa)
 {
-    return guest_at(va, write, ipa);
+    return write ? guest_at(va, AT_S1_WRITE, ipa) : guest_at(va, AT_S1_READ, ipa);
 }
 
 uint64_t arch_guest_sp(const arch_regs_t *f)
