@@ -326,17 +326,25 @@ static void test_undo_allowance(void **state)
 
 /* ---- firmware maps ---- */
 
+/* septum's EL2 table, fake, with a 64-page firmware-map window at FW_WIN for one CPU */
+#define FW_WIN (1ULL << 40)
+static fake_mm_t el2mm;
+static pt_ops_t el2ops;
+static pt_t el2;
+
+static void el2_setup(void)
+{
+    el2ops = fake_ops(&el2mm);
+    assert_int_equal(pt_init(&el2, PT_STAGE1_EL2, 44, &el2ops), 0);
+    assert_int_equal(fwmap_init(&el2, FW_WIN, 64 * PG, 1, NULL), 0);
+}
+
 static void test_fwmap(void **state)
 {
     (void)state;
     vmfix_t *f = vm_setup();
-    static fake_mm_t el2mm;
-    static pt_ops_t el2ops;
-    static pt_t el2;
-    el2ops = fake_ops(&el2mm);
-    assert_int_equal(pt_init(&el2, PT_STAGE1_EL2, 44, &el2ops), 0);
-    const uint64_t win = 1ULL << 40;
-    assert_int_equal(fwmap_init(&el2, win, 64 * PG, 1, NULL), 0);
+    el2_setup();
+    const uint64_t win = FW_WIN;
     assert_int_equal(set1(f, REGION_ADD, 0x40000000, 16 * PG, 0x80000000, REGION_RAM, RWX), 0);
     assert_int_equal(set1(f, REGION_ADD, 0x40010000, 4 * PG, 0x90000000, REGION_RAM, RWX), 0);
     assert_int_equal(set1(f, REGION_ADD, 0x9000000, PG, 0x9000000, REGION_DEVICE,
@@ -412,13 +420,8 @@ static void test_fwmap_direct(void **state)
 {
     (void)state;
     vmfix_t *f = vm_setup();
-    static fake_mm_t el2mm;
-    static pt_ops_t el2ops;
-    static pt_t el2;
-    el2ops = fake_ops(&el2mm);
-    assert_int_equal(pt_init(&el2, PT_STAGE1_EL2, 44, &el2ops), 0);
-    const uint64_t win = 1ULL << 40, dm = win + (1ULL << 30);
-    assert_int_equal(fwmap_init(&el2, win, 64 * PG, 1, NULL), 0);
+    el2_setup();
+    const uint64_t win = FW_WIN, dm = win + (1ULL << 30);
     /* RAM at 0x80000000 with a hole (septum's image) at 0x80200000-0x80300000 */
     const fwmap_range_t ram[] = {{0x80000000, 0x80200000}, {0x80300000, 0xc0000000}};
     assert_int_equal(fwmap_direct_init(&el2, dm + PG, ram, 2), -EINVAL); /* not GiB-aligned */
