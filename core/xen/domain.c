@@ -10,7 +10,6 @@
  */
 #include <arch/insn.h>
 #include <arch/page.h>
-#include <arch/vcpu.h>
 #include <errno.h>
 #include <lib/console.h>
 #include <mm/frame.h>
@@ -67,12 +66,10 @@ vcpu_t *xen_caller(domid_t d)
 static void *env_array_map(void *ctx, domid_t d, uint64_t va, size_t len, bool write)
 {
     (void)ctx;
-    /* the common case in a few instructions: RAM of the caller, whose vCPU is loaded */
-    uint64_t pa;
+    /* the common case inline: RAM of the caller, whose vCPU is loaded */
     void *p;
     const vcpu_t *v = vcpu_current();
-    if (v && v->vm->cfg.domid == d && (va & (PAGE_SIZE - 1)) + len <= PAGE_SIZE &&
-        arch_guest_va_to_pa(va, write, &pa) && (p = fwmap_direct(pa, len)))
+    if (v && v->vm->cfg.domid == d && (p = xen_guest_ptr(va, len, write)))
         return p;
     xen_gmap_t m;
     if (xen_guest_map(xen_caller(d), va, len, write, &m))

@@ -12,7 +12,7 @@ int xen_guest_map(vcpu_t *v, uint64_t va, size_t len, bool write, xen_gmap_t *m)
 {
     m->ptr = NULL;
     m->len = 0;
-    uint64_t ipa, pa;
+    uint64_t ipa;
     /* AT translates for the vCPU whose EL1 state is in this CPU: only the caller's own */
     if (!v || v != vcpu_current() || !len || va + len < va)
         return -XEN_EFAULT;
@@ -21,7 +21,7 @@ int xen_guest_map(vcpu_t *v, uint64_t va, size_t len, bool write, xen_gmap_t *m)
     /* The fast way: both stages in one walk, the VM's stage 2 (which follows its region table)
      * checking its rights, and RAM reached through the direct map. Anything else (no mapping,
      * ROM in flash, a device) takes the region table's answer below. */
-    if (arch_guest_va_to_pa(va, write, &pa) && (m->ptr = fwmap_direct(pa, n))) {
+    if ((m->ptr = xen_guest_ptr(va, n, write))) {
         m->len = n;
         return 0;
     }
