@@ -148,7 +148,7 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
 int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n)
 {
     fwmap_direct_map = (fwmap_direct_t){0};
-    if (!n || n > FWMAP_DIRECT_MAX || va_base % PAGE_SIZE)
+    if (!n || n > FWMAP_DIRECT_MAX || va_base % (1ULL << 30))
         return -EINVAL;
     uint64_t low = UINT64_MAX;
     for (unsigned i = 0; i < n; i++) {
@@ -158,23 +158,14 @@ int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsig
     }
     /* a 1 GiB-aligned offset, so that block mappings line up on both sides */
     uint64_t off = va_base - (low & ~((1ULL << 30) - 1));
-    if (va_base % (1ULL << 30))
-        return -EINVAL;
     for (unsigned i = 0; i < n; i++) {
         uint64_t va = r[i].start + off;
         if (va < r[i].start || va + (r[i].end - r[i].start) > (1ULL << el2->va_bits) ||
             pt_map(el2, va, r[i].start, r[i].end - r[i].start, PT_R | PT_W) != 0)
             return -ENOMEM; /* what is mapped stays: unused, and never reached */
     }
-    fwmap_direct_map.va_lo = UINT64_MAX;
-    fwmap_direct_map.va_hi = 0;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n; i++)
         fwmap_direct_map.r[i] = r[i];
-        if (r[i].start + off < fwmap_direct_map.va_lo)
-            fwmap_direct_map.va_lo = r[i].start + off;
-        if (r[i].end + off > fwmap_direct_map.va_hi)
-            fwmap_direct_map.va_hi = r[i].end + off;
-    }
     fwmap_direct_map.off = off;
     fwmap_direct_map.num = n;
     return 0;

@@ -84,8 +84,7 @@ static void *env_array_map(void *ctx, domid_t d, uint64_t va, size_t len, bool w
 static void env_array_unmap(void *ctx, void *p)
 {
     (void)ctx;
-    if (!fwmap_is_direct(p))
-        fwmap_unmap_vaddr(p);
+    fwmap_unmap_vaddr(p);
 }
 
 static int env_from(void *ctx, domid_t d, void *dst, uint64_t va, size_t len)
@@ -172,15 +171,13 @@ static int env_unmap(void *ctx, domid_t d, uint64_t gpa, const void *owner)
 static void *env_frame_map(void *ctx, uint64_t hpa, bool write)
 {
     (void)ctx;
-    void *p = hpa % PAGE_SIZE == 0 ? fwmap_direct(hpa, PAGE_SIZE) : NULL;
-    return p ? p : fwmap_frame(hpa, write);
+    return fwmap_frame(hpa, write);
 }
 
 static void env_frame_unmap(void *ctx, void *p)
 {
     (void)ctx;
-    if (!fwmap_is_direct(p))
-        fwmap_unmap_vaddr(p);
+    fwmap_unmap_vaddr(p);
 }
 
 static bool lists(const vm_t *vm, domid_t d)

@@ -47,8 +47,7 @@ int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsig
  * every hypercall that passes a buffer. */
 typedef struct fwmap_direct {
     unsigned num;
-    uint64_t off;          /* host address + off = septum's VA */
-    uint64_t va_lo, va_hi; /* the VAs of all ranges lie in [va_lo, va_hi) */
+    uint64_t off; /* host address + off = septum's VA */
     fwmap_range_t r[FWMAP_DIRECT_MAX];
 } fwmap_direct_t;
 extern fwmap_direct_t fwmap_direct_map;
@@ -59,12 +58,6 @@ static inline void *fwmap_direct(uint64_t hpa, uint64_t len)
         if (hpa >= d->r[i].start && hpa < d->r[i].end && len <= d->r[i].end - hpa)
             return (void *)(uintptr_t)(hpa + d->off);
     return NULL;
-}
-/* Whether p is a direct-map pointer (whose unmap is nothing). */
-static inline bool fwmap_is_direct(const void *p)
-{
-    uint64_t a = (uint64_t)(uintptr_t)p;
-    return a >= fwmap_direct_map.va_lo && a < fwmap_direct_map.va_hi;
 }
 /* The CPU slice va lies in, or ~0 if it is outside the window: unmapping there needs only a
  * local TLB invalidation. */
