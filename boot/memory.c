@@ -9,6 +9,7 @@
 #include <arch/page.h>
 #include <arch/pcpu.h>
 #include <config/bundle.h>
+#include <errno.h>
 #include <lib/console.h>
 #include <lib/panic.h>
 #include <mm/el2map.h>
@@ -136,62 +137,45 @@ static uint64_t flash_image_in_ram(const boot_info_t *info)
     return 0;
 }
 
-/* [b, e) minus hole, into out (at most 2 pieces): the number of pieces. */
-static unsigned cut(uint64_t b, uint64_t e, uint64_t hb, uint64_t he, fwmap_range_t *out)
+typedef struct direct_ranges {
+    fwmap_range_t r[FWMAP_DIRECT_MAX];
+    unsigned n;
+} direct_ranges_t;
+
+/* frame_walk: the frames septum hands out (free, and the page-table pool), adjacent ones merged */
+static int direct_extent(void *arg, paddr_t base, uint64_t npages, uint16_t owner)
 {
-    unsigned n = 0;
-    if (he <= b || hb >= e) {
-        out[n++] = (fwmap_range_t){b, e};
-        return n;
-    }
-    if (b < hb)
-        out[n++] = (fwmap_range_t){b, hb};
-    if (he < e)
-        out[n++] = (fwmap_range_t){he, e};
-    return n;
+    direct_ranges_t *d = arg;
+    if (owner == FRAME_SEPTUM)
+        return 0;
+    uint64_t end = base + npages * PAGE_SIZE;
+    if (d->n && d->r[d->n - 1].end == base)
+        d->r[d->n - 1].end = end;
+    else if (d->n == FWMAP_DIRECT_MAX)
+        return -ENOSPC;
+    else
+        d->r[d->n++] = (fwmap_range_t){base, end};
+    return 0;
 }
 
-/* The direct map above the window: all RAM but septum's own image (its code gets no writable
- * alias) and the ranges the board reserves (firmware's memory, possibly secure: never mapped, so
- * nothing is fetched from it even speculatively), so the guests' buffers and frames septum reads
- * and writes per hypercall need no map of their own. Without room for it septum still works,
- * through the window alone. */
+/* The direct map above the window: the frames the allocator manages, but for what it was given
+ * as taken (septum's image, whose code gets no writable alias; the board's reserved ranges,
+ * firmware's and possibly secure memory that must not be mapped even for a speculative fetch;
+ * the DTB and the bundle). Guests' frames all come from there, so the guests' buffers and frames
+ * septum reads and writes per hypercall need no map of their own. Without room for it septum
+ * still works, through the window alone. Called before anything but the table pool is
+ * allocated: every other frame septum owns then is one it was given as taken. */
 static void boot_direct_map(uint64_t va)
 {
-    fwmap_range_t r[FWMAP_DIRECT_MAX], next[FWMAP_DIRECT_MAX + 1];
-    unsigned n = 0;
-    for (unsigned i = 0; i < board.mem_num && n < FWMAP_DIRECT_MAX; i++)
-        r[n++] = (fwmap_range_t){align_up(board.mem[i].base, PAGE_SIZE),
-                                 align_down(board.mem[i].base + board.mem[i].size, PAGE_SIZE)};
-    bool fits = n == board.mem_num;
-    for (unsigned h = 0; h <= board.resv_num && fits; h++) {
-        uint64_t hb = h ? board.resv[h - 1].base : (uint64_t)__image_start;
-        uint64_t he = h ? board.resv[h - 1].base + board.resv[h - 1].size : (uint64_t)__image_end;
-        hb = align_down(hb, PAGE_SIZE);
-        he = align_up(he, PAGE_SIZE);
-        unsigned m = 0;
-        for (unsigned i = 0; i < n && fits; i++) {
-            fwmap_range_t piece[2];
-            unsigned k = cut(r[i].start, r[i].end, hb, he, piece);
-            for (unsigned j = 0; j < k; j++) {
-                if (m == FWMAP_DIRECT_MAX)
-                    fits = false;
-                else if (piece[j].start < piece[j].end)
-                    next[m++] = piece[j];
-            }
-        }
-        for (unsigned i = 0; i < m; i++)
-            r[i] = next[i];
-        n = m;
-    }
-    if (!fits || !n || fwmap_direct_init(&el2_pt, va, r, n) != 0) {
+    direct_ranges_t d = {.n = 0};
+    if (frame_walk(direct_extent, &d) != 0 || !d.n || fwmap_direct_init(&el2_pt, va, d.r, d.n)) {
         log_warn("no direct map of RAM: guest buffers go through the firmware-map window\n");
         return;
     }
     uint64_t bytes = 0;
-    for (unsigned i = 0; i < n; i++)
-        bytes += r[i].end - r[i].start;
-    log_info("direct map: %lu MiB of RAM in %u ranges\n", (unsigned long)(bytes / MiB), n);
+    for (unsigned i = 0; i < d.n; i++)
+        bytes += d.r[i].end - d.r[i].start;
+    log_info("direct map: %lu MiB of RAM in %u ranges\n", (unsigned long)(bytes / MiB), d.n);
 }
 
 /* All RAM minus septum, the DTB, reserved ranges and a bundle in RAM goes to the frame
