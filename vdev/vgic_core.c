@@ -745,11 +745,47 @@ static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, ui
             vgic_notify_locked(g, t);
 }
 
+/* What a driver writes most: an idle interrupt enabled or disabled, made pending or not while
+ * disabled. When no list register holds any interrupt the write changes and none of them becomes
+ * deliverable (enabled while pending, or pending while enabled), the write changes their state
+ * and the kept words and nothing else: no list register, no vCPU to look again, no entry of the
+ * lean interrupt path (those are listed ones only). The kept words say all that in three loads
+ * (an interrupt's pending word is its own state while it is not listed). False if bits_write
+ * must do it: a listed or deliverable interrupt, another register, or a GICv2's SGIs (made
+ * pending per source). Locked. */
+static bool idle_write_locked(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
+{
+    vgic_words_t *w = words_of(g, vcpu, first);
+    unsigned i = first / 32;
+    uint32_t en = w->enable[i], pend = w->pend[i], busy = w->listed[GICD_ISPENDR / 4 + i];
+    uint32_t *word, now, changed;
+    switch (op) {
+    case OP_SENABLE: word = &w->enable[i], changed = val & ~en, now = en | val, busy |= pend; break;
+    case OP_CENABLE: word = &w->enable[i], changed = val & en, now = en & ~val; break;
+    case OP_SPEND: word = &w->pend[i], changed = val, now = pend | val, busy |= en; break;
+    case OP_CPEND: word = &w->pend[i], changed = val, now = pend & ~val; break;
+    default: return false;
+    }
+    if ((changed & busy) || (first == 0 && op >= OP_SPEND && g->ops->version == 2))
+        return false;
+    for (uint32_t b = changed; b; b &= b - 1) {
+        virq_t *q = vgic_virq(g, vcpu, first + (uint32_t)__builtin_ctz(b));
+        if (op <= OP_CENABLE)
+            q->enabled = op == OP_SENABLE;
+        else
+            q->pending = op == OP_SPEND;
+    }
+    __atomic_store_n(word, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&word[VGIC_TWIN], now, __ATOMIC_RELAXED); /* the clear register reads alike */
+    return true;
+}
+
 memory_fault_result_t vgic_bitmap_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
                                         uint32_t val)
 {
     spin_lock(&g->lock);
-    bits_write(g, vcpu, first, op, val);
+    if (!idle_write_locked(g, vcpu, first, op, val))
+        bits_write(g, vcpu, first, op, val);
     spin_unlock(&g->lock);
     return FAULT_HANDLED;
 }

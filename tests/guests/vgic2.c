@@ -8,6 +8,8 @@
  *    exactly once and in priority order;
  *  - disable-active: an interrupt disabled while active and pended again is not delivered
  *    until it is enabled again;
+ *  - idle: interrupts made pending (and one cleared) while disabled are not delivered, and
+ *    the pending one is once enabled; both enable registers read alike;
  *  - itargetsr: byte writes of ITARGETSR, and the SPI then reaches vCPU 1;
  *  - sgi: SGIs from vCPU 0 to vCPU 1 and back through GICD_SGIR's target list, each one
  *    counted, each carrying its sender in GICC_IAR; the "all but self" and "self" filters;
@@ -22,6 +24,7 @@
 #define ISENABLER   0x100
 #define ICENABLER   0x180
 #define ISPENDR     0x200
+#define ICPENDR     0x280
 #define ISACTIVER   0x300
 #define IPRIORITYR  0x400
 #define ITARGETSR   0x800
@@ -123,6 +126,7 @@ static bool wait_for(bool (*cond)(void))
 static bool sixteen(void) { return order_n >= 16; }
 static bool never(void) { return false; }
 static bool two_50(void) { return count[0][50] >= 2; }
+static bool got_52(void) { return count[0][52] >= 1; }
 static bool v1_filtered(void) { return count[1][SGI_FILTER] >= 1; }
 static bool all_ticks(void) { return ticks >= TICKS; }
 
@@ -217,6 +221,14 @@ int main(const void *dtb)
     w8(GICD + IPRIORITYR + 50, 0x80);
     w32(GICD + ISENABLER + 4, 1U << (50 - 32));
     w32(GICD + ISPENDR + 4, 1U << (50 - 32));
+    /* idle: SPIs 52 and 53 made pending while disabled, 53 cleared again (the second below
+     * shows neither delivered) */
+    w8(GICD + ITARGETSR + 52, 1);
+    w8(GICD + ITARGETSR + 53, 1);
+    w8(GICD + IPRIORITYR + 52, 0x80);
+    w8(GICD + IPRIORITYR + 53, 0x80);
+    w32(GICD + ISPENDR + 4, 3U << (52 - 32));
+    w32(GICD + ICPENDR + 4, 1U << (53 - 32));
     wait_for(never); /* a second in which it must not come back */
     disable_in_handler = false;
     check("disable-active: delivered once while disabled", count[0][50] == 1);
@@ -226,6 +238,19 @@ int main(const void *dtb)
     w32(GICD + ISENABLER + 4, 1U << (50 - 32));
     wait_for(two_50);
     check("disable-active: delivered again once enabled", count[0][50] == 2);
+    check("idle: pending while disabled, not delivered",
+          count[0][52] == 0 && count[0][53] == 0 && (r32(GICD + ISPENDR + 4) >> 20 & 3) == 1 &&
+              (r32(GICD + ICPENDR + 4) >> 20 & 3) == 1);
+    w32(GICD + ISENABLER + 4, 1U << (53 - 32)); /* not pending: nothing to deliver */
+    check("idle: enabled, as both enable registers read",
+          (r32(GICD + ISENABLER + 4) >> 20 & 3) == 2 && (r32(GICD + ICENABLER + 4) >> 20 & 3) == 2);
+    w32(GICD + ISENABLER + 4, 1U << (52 - 32)); /* pending: delivered now */
+    wait_for(got_52);
+    check("idle: the pending one delivered once enabled, the cleared one never",
+          count[0][52] == 1 && count[0][53] == 0);
+    w32(GICD + ICENABLER + 4, 3U << (52 - 32));
+    check("idle: disabled, as both enable registers read",
+          ((r32(GICD + ISENABLER + 4) | r32(GICD + ICENABLER + 4)) >> 20 & 3) == 0);
 
     /* itargetsr bytes: bits naming no vCPU of the VM are dropped */
     w8(GICD + ITARGETSR + 60, 0xfe); /* vCPU 1, and six that do not exist */
