@@ -147,15 +147,24 @@ int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
         unsigned n = __atomic_load_n(&t->num, __ATOMIC_RELAXED);
         if (n > REGION_MAX)
             n = REGION_MAX;
-        unsigned lo = search(t->r, n, gpa);
+        /* the region found last first: lookups come in runs (a VM's RAM, a hypercall's frames) */
+        unsigned lo = __atomic_load_n(&t->hint, __ATOMIC_RELAXED);
         region_t r = {0};
         if (lo < n)
             r = t->r[lo];
+        bool hit = lo < n && r.gpa <= gpa && gpa - r.gpa < r.len;
+        if (!hit) {
+            lo = search(t->r, n, gpa);
+            r = lo < n ? t->r[lo] : (region_t){0};
+            hit = lo < n && r.gpa <= gpa;
+        }
         __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the reads above before the check below */
         if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq)
             continue;
-        if (lo >= n || r.gpa > gpa)
+        if (!hit)
             return REGION_ENOENT;
+        /* the table is unchanged by a lookup; its hint is a cache (writable: see region_info) */
+        __atomic_store_n((unsigned *)(uintptr_t)&t->hint, lo, __ATOMIC_RELAXED);
         *out = r;
         return REGION_OK;
     }

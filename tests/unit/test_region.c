@@ -403,6 +403,7 @@ static void random_against_model(bool refusals)
     srand(42);
     rec.fail_rate = refusals ? 5 : 0; /* a refused change changes nothing */
     rec.s2_base = base;
+    unsigned last = 0;
     for (unsigned iter = 0; iter < 3000; iter++) {
         unsigned first = (unsigned)(rand() % PAGES), n = 1 + (unsigned)(rand() % 16);
         if (first + n > PAGES)
@@ -453,6 +454,19 @@ static void random_against_model(bool refusals)
                 assert_int_equal(rec.s2[p].hpa, r->hpa + (base + p * PG - r->gpa));
                 assert_int_equal(rec.s2[p].flags, r->flags);
             }
+        }
+        /* region_info agrees with the model at a page it found before the change (its hint
+         * may name a region that moved or went) and at another */
+        for (unsigned k = 0; k < 2; k++) {
+            unsigned p = k ? (unsigned)(rand() % PAGES) : last;
+            region_t r;
+            int got = region_info(t, base + p * PG, &r);
+            assert_int_equal(got == REGION_OK, m[p].on);
+            if (got == REGION_OK) {
+                assert_int_equal(r.hpa + (base + p * PG - r.gpa), m[p].hpa);
+                assert_int_equal(r.flags, m[p].flags);
+            }
+            last = p;
         }
         if (iter % 50)
             continue;

@@ -94,7 +94,8 @@ typedef struct region_ops {
 typedef struct region_table {
     region_t r[REGION_MAX]; /* sorted by gpa, non-overlapping, equal neighbours merged */
     unsigned num;
-    unsigned seq; /* odd while a change is under way (region_info reads without the lock) */
+    unsigned seq;  /* odd while a change is under way (region_info reads without the lock) */
+    unsigned hint; /* the index region_info found last, looked at first; any CPU writes it */
     uint64_t ipa_size;
     const region_ops_t *ops; /* may be NULL, and so may any of its callbacks */
 } region_table_t;
