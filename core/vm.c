@@ -259,14 +259,11 @@ static void vm_release_memory(vm_t *vm, bool from_monitor)
     wait_others_left(vm, own ? cur : NULL);
     /* everything goes: whole tables are cleared at once rather than leaf by leaf */
     vm->s2.keep_tables = false;
-    while (vm->regions.num) {
-        region_req_t q = {REGION_DELETE,
-                          {vm->regions.r[0].gpa, vm->regions.r[0].len, REGION_NO_HOST, REGION_RAM,
-                           0}};
-        unsigned failed;
-        if (region_set_soft(&vm->regions, 1, &q, &failed) != REGION_OK)
-            return;
-    }
+    int rc;
+    while ((rc = region_delete_first(&vm->regions)) == REGION_OK)
+        ;
+    if (rc != REGION_ENOENT)
+        return;
     for (unsigned i = 0; i < SERVICE_NUM; i++)
         if (services[i]->release)
             services[i]->release(vm);

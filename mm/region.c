@@ -49,6 +49,69 @@ void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t 
 
 static uint64_t end_of(const region_t *r) { return r->gpa + r->len; }
 
+/* ---- owned single pages (mm/region.h), beside the sorted regions ---- */
+
+/* Fibonacci hashing of the page number: pages at aligned addresses (a grant table's frames, a
+ * mapping at 0x60000000) would share a bucket under a plain modulo. */
+static unsigned page_bucket(uint64_t gpa)
+{
+    _Static_assert(REGION_PAGE_HASH == 64, "six bits of the product");
+    return (unsigned)(((gpa / PAGE_SIZE) * 0x9e3779b97f4a7c15ULL) >> 58);
+}
+
+/* The slot of the owned page that holds gpa, or -1. region_info calls it without the lock: the
+ * mask and the slots may be changing under it, but every index stays inside the arrays, and
+ * the sequence count judges what was read. */
+static int page_at(const region_pages_t *s, uint64_t gpa)
+{
+    unsigned home = page_bucket(gpa);
+    if (!s->at[home])
+        return -1;
+    uint64_t page = gpa - gpa % PAGE_SIZE;
+    if ((s->live >> home & 1) && s->p[home].gpa == page)
+        return (int)home; /* where page_put puts it when it can */
+    for (uint64_t b = s->live; b; b &= b - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(b);
+        if (s->p[i].gpa == page)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Whether an owned page lies in the page-aligned range [gpa, end). */
+static bool pages_in(const region_pages_t *s, uint64_t gpa, uint64_t end)
+{
+    if (end - gpa == PAGE_SIZE)
+        return page_at(s, gpa) >= 0;
+    for (uint64_t b = s->live; b; b &= b - 1) {
+        const region_t *p = &s->p[__builtin_ctzll(b)];
+        if (p->gpa < end && gpa < end_of(p))
+            return true;
+    }
+    return false;
+}
+
+/* A free slot for a page at gpa (some slot is free): its bucket's own if it can. */
+static unsigned page_slot(const region_pages_t *s, uint64_t gpa)
+{
+    unsigned home = page_bucket(gpa);
+    _Static_assert(REGION_PAGE_HASH == REGION_PAGES_MAX, "a bucket's home slot is its index");
+    return !(s->live >> home & 1) ? home : (unsigned)__builtin_ctzll(~s->live);
+}
+
+static void page_put(region_pages_t *s, unsigned i, const region_t *r)
+{
+    s->p[i] = *r;
+    s->live |= 1ULL << i;
+    s->at[page_bucket(r->gpa)]++;
+}
+
+static void page_drop(region_pages_t *s, unsigned i)
+{
+    s->live &= ~(1ULL << i);
+    s->at[page_bucket(s->p[i].gpa)]--;
+}
+
 /* The type/flag rules; with_host adds "a backing exactly when the type needs one" (MODIFY
  * checks that per resulting piece, once it knows the backing each piece keeps). */
 static inline __attribute__((always_inline)) int check_flags(const region_t *r, bool with_host)
@@ -105,7 +168,10 @@ static unsigned first_after(const region_table_t *t, uint64_t gpa)
 const region_t *region_find(const region_table_t *t, uint64_t gpa)
 {
     unsigned i = first_after(t, gpa);
-    return (i < t->num && t->r[i].gpa <= gpa) ? &t->r[i] : NULL;
+    if (i < t->num && t->r[i].gpa <= gpa)
+        return &t->r[i];
+    int k = page_at(&t->pages, gpa);
+    return k >= 0 ? &t->pages.p[k] : NULL;
 }
 
 static void lock(const region_table_t *t)
@@ -148,24 +214,27 @@ int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
         if (n > REGION_MAX)
             n = REGION_MAX;
         /* the region found last first: lookups come in runs (a VM's RAM, a hypercall's frames) */
-        unsigned lo = __atomic_load_n(&t->hint, __ATOMIC_RELAXED);
-        region_t r = {0};
-        if (lo < n)
-            r = t->r[lo];
-        bool hit = lo < n && r.gpa <= gpa && gpa - r.gpa < r.len;
-        if (!hit) {
-            lo = search(t->r, n, gpa);
-            r = lo < n ? t->r[lo] : (region_t){0};
-            hit = lo < n && r.gpa <= gpa;
+        unsigned was = __atomic_load_n(&t->hint, __ATOMIC_RELAXED), at = was;
+        const region_t *e = &t->r[at];
+        if (at >= n || e->gpa > gpa || gpa - e->gpa >= e->len) {
+            at = search(t->r, n, gpa);
+            e = at < n && t->r[at].gpa <= gpa ? &t->r[at] : NULL;
+            if (!e) {
+                int k = page_at(&t->pages, gpa);
+                e = k >= 0 ? &t->pages.p[k] : NULL;
+                at = was; /* a page is no index of r */
+            }
         }
+        if (e)
+            *out = *e; /* the caller's: it counts only once the count below says so */
         __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the reads above before the check below */
         if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq)
             continue;
-        if (!hit)
+        if (!e)
             return REGION_ENOENT;
-        /* the table is unchanged by a lookup; its hint is a cache (writable: see region_info) */
-        __atomic_store_n((unsigned *)(uintptr_t)&t->hint, lo, __ATOMIC_RELAXED);
-        *out = r;
+        /* the table is unchanged by a lookup; its hint is a cache (writable: see above) */
+        if (at != was)
+            __atomic_store_n((unsigned *)(uintptr_t)&t->hint, at, __ATOMIC_RELAXED);
         return REGION_OK;
     }
 }
@@ -176,6 +245,10 @@ bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len)
     lock(t);
     for (unsigned i = 0; i < t->num && !hit; i++)
         hit = has_host(t->r[i].type) && t->r[i].hpa < hpa + len && hpa < t->r[i].hpa + t->r[i].len;
+    for (uint64_t b = t->pages.live; b && !hit; b &= b - 1) {
+        const region_t *p = &t->pages.p[__builtin_ctzll(b)];
+        hit = p->hpa < hpa + len && hpa < p->hpa + p->len;
+    }
     unlock(t);
     return hit;
 }
@@ -296,14 +369,16 @@ static int apply(region_table_t *t, const region_req_t *q, build_t *b)
             return rc;
         if (q->guest && w->owner)
             return REGION_EOWNED;
-        if (hi > lo)
+        if (hi > lo || pages_in(&t->pages, w->gpa, end))
             return REGION_EOVERLAP;
         if (has_host(w->type) && !q->host_vouched && !host_ok(t, w))
             return REGION_EHOST;
     } else {
         if (q->op == REGION_MODIFY && (rc = check_flags(w, false)))
             return rc;
-        uint64_t p = w->gpa; /* covered without holes? */
+        if (pages_in(&t->pages, w->gpa, end))
+            return REGION_EOWNED; /* septum's single pages change only one by one */
+        uint64_t p = w->gpa;      /* covered without holes? */
         for (unsigned i = lo; i < hi && t->r[i].gpa <= p; i++)
             p = end_of(&t->r[i]);
         if (p < end)
@@ -407,20 +482,7 @@ int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsi
     return rc;
 }
 
-/* ---- owned single regions, without the scratch table ---- */
-
-static void insert_at(region_table_t *t, unsigned i, const region_t *r)
-{
-    memmove(&t->r[i + 1], &t->r[i], (t->num - i) * sizeof(t->r[0]));
-    t->r[i] = *r;
-    t->num++;
-}
-
-static void remove_at(region_table_t *t, unsigned i)
-{
-    memmove(&t->r[i], &t->r[i + 1], (t->num - i - 1) * sizeof(t->r[0]));
-    t->num--;
-}
+/* ---- owned single pages, in their slots ---- */
 
 static int changed(const region_table_t *t, uint64_t gpa, uint64_t len, const region_t *r,
                    bool undo)
@@ -430,7 +492,7 @@ static int changed(const region_table_t *t, uint64_t gpa, uint64_t len, const re
 
 int region_add_owned(region_table_t *t, const region_t *r)
 {
-    if (!r->owner)
+    if (!r->owner || r->len != PAGE_SIZE)
         return REGION_EFLAGS;
     int rc = check_range(t, r, true);
     if (!rc)
@@ -439,16 +501,16 @@ int region_add_owned(region_table_t *t, const region_t *r)
         return rc;
     write_begin(t);
     unsigned i = first_after(t, r->gpa);
-    if (i < t->num && t->r[i].gpa < end_of(r))
+    region_pages_t *s = &t->pages;
+    if ((i < t->num && t->r[i].gpa < end_of(r)) || page_at(s, r->gpa) >= 0) {
         rc = REGION_EOVERLAP;
-    else if (t->num == REGION_MAX)
+    } else if (!~s->live) {
         rc = REGION_EFULL;
-    else if ((i > 0 && mergeable(&t->r[i - 1], r)) || (i < t->num && mergeable(r, &t->r[i])))
-        rc = REGION_EOWNED; /* its owner is already a neighbour's: one region per owner */
-    if (!rc) {
-        insert_at(t, i, r);
-        if (changed(t, r->gpa, r->len, &t->r[i], false)) {
-            remove_at(t, i);
+    } else {
+        unsigned k = page_slot(s, r->gpa);
+        page_put(s, k, r);
+        if (changed(t, r->gpa, r->len, &s->p[k], false)) {
+            page_drop(s, k);
             changed(t, r->gpa, r->len, NULL, true); /* what it began to map goes */
             rc = REGION_ENOMEM;
         }
@@ -459,25 +521,38 @@ int region_add_owned(region_table_t *t, const region_t *r)
 
 int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const void *owner)
 {
-    if (!owner)
+    if (!owner || len != PAGE_SIZE)
         return REGION_ENOENT;
     int rc = REGION_OK;
     write_begin(t);
-    unsigned i = first_after(t, gpa);
-    if (i >= t->num || t->r[i].gpa != gpa || t->r[i].len != len || t->r[i].owner != owner) {
+    int k = page_at(&t->pages, gpa);
+    region_t *p = k >= 0 ? &t->pages.p[k] : NULL;
+    if (!p || p->gpa != gpa || p->owner != owner) {
         rc = REGION_ENOENT;
     } else {
-        region_t was = t->r[i];
-        remove_at(t, i);
+        page_drop(&t->pages, (unsigned)k);
         if (changed(t, gpa, len, NULL, false)) {
-            /* stage 2 could not follow (a block to split): the region and its mapping stay */
-            insert_at(t, i, &was);
-            changed(t, gpa, len, &t->r[i], true);
+            /* stage 2 could not follow: the page and its mapping stay */
+            page_put(&t->pages, (unsigned)k, p);
+            changed(t, gpa, len, p, true);
             rc = REGION_ENOMEM;
         }
     }
     write_end(t);
     return rc;
+}
+
+int region_delete_first(region_table_t *t)
+{
+    if (t->num) {
+        region_req_t q = {REGION_DELETE, {t->r[0].gpa, t->r[0].len, REGION_NO_HOST, REGION_RAM, 0}};
+        return region_set_soft(t, 1, &q, NULL);
+    }
+    if (t->pages.live) {
+        const region_t *p = &t->pages.p[__builtin_ctzll(t->pages.live)];
+        return region_delete_owned(t, p->gpa, p->len, p->owner);
+    }
+    return REGION_ENOENT;
 }
 
 void region_set(region_table_t *t, unsigned n, const region_req_t *req)

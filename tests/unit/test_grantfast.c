@@ -2,9 +2,10 @@
  * Unit tests of the grant-mapping fast paths in mm/: kept table pages (pt_unmap_keep, pt_prune,
  * and s2's keep_tables with its budget: charged once, freed at destroy, given back when a
  * mapping finds the budget spent, and still refusing what does not fit), the owned-region fast
- * path of the region table (region_add_owned / region_delete_owned: the same rules as
- * region_set_soft, undone whole when stage 2 cannot follow), stage-2 TLB invalidation on this
- * CPU only while no other CPU has loaded the VMID, and the firmware-map page slots (a page is
+ * path of the region table (region_add_owned / region_delete_owned: single pages in their own
+ * slots, seen by every lookup and check, with the same rules as region_set_soft, undone whole
+ * when stage 2 cannot follow), stage-2 TLB invalidation on
+ * this CPU only while no other CPU has loaded the VMID, and the firmware-map page slots (a page is
  * mapped at its slot's place again, and gone after the unmap).
  */
 #include <setjmp.h>
@@ -140,7 +141,9 @@ static void test_budget_with_kept_tables(void **state)
     /* a now needs levels too, and b holds the whole budget: refused, nothing left behind */
     assert_int_equal(region_add_owned(&f->rt, &a), REGION_ENOMEM);
     assert_false(mapped(f, 0x60000000));
-    assert_int_equal(f->rt.num, 1);
+    region_t got;
+    assert_int_equal(region_info(&f->rt, 0x60000000, &got), REGION_ENOENT);
+    assert_int_equal(region_info(&f->rt, 0x7000000000, &got), REGION_OK);
     assert_true(mapped(f, 0x7000000000));
     assert_true(f->s2.tables_used <= root + one);
     s2_destroy(&f->s2);
@@ -168,37 +171,74 @@ static void test_owned_rules(void **state)
     r = page(0x50000000, 0x80000000, &tok[0]);
     r.flags = 0;
     assert_int_equal(region_add_owned(&f->rt, &r), REGION_EFLAGS);
-    /* in place, next to the RAM, in order; never merged with it */
+    /* next to the RAM and apart from it: single pages are kept in their own slots, found by
+     * every lookup, never merged with the RAM */
     r = page(0x40000000 + 16 * PG, 0x90000000 + 16 * PG, &tok[0]);
     assert_int_equal(region_add_owned(&f->rt, &r), REGION_OK);
     region_t s = page(0x30000000, 0x80002000, &tok[1]);
     assert_int_equal(region_add_owned(&f->rt, &s), REGION_OK);
-    assert_int_equal(f->rt.num, 3);
-    assert_int_equal(f->rt.r[0].gpa, 0x30000000);
-    assert_int_equal(f->rt.r[1].gpa, 0x40000000);
-    assert_int_equal(f->rt.r[2].gpa, 0x40000000 + 16 * PG);
-    /* an owner has one region: its contiguous neighbour with the same owner is refused */
-    region_t t2 = page(0x40000000 + 17 * PG, 0x90000000 + 17 * PG, &tok[0]);
-    assert_int_equal(region_add_owned(&f->rt, &t2), REGION_EOWNED);
+    assert_int_equal(f->rt.num, 1);
+    assert_int_equal(f->rt.r[0].len, 16 * PG);
+    region_t got;
+    assert_int_equal(region_info(&f->rt, 0x40000000 + 16 * PG + 8, &got), REGION_OK);
+    assert_true(got.gpa == 0x40000000 + 16 * PG && got.len == PG && got.owner == &tok[0]);
+    const region_t *found = region_find(&f->rt, 0x30000fff);
+    assert_true(found && found->gpa == 0x30000000 && found->owner == &tok[1]);
+    assert_true(mapped(f, 0x30000000) && mapped(f, 0x40000000 + 16 * PG));
+    assert_true(region_maps_host(&f->rt, 0x80002000, PG));
+    assert_false(region_maps_host(&f->rt, 0x80003000, PG));
+    /* nothing goes over them: an owned page, a region, a change of a range holding one */
+    assert_int_equal(region_add_owned(&f->rt, &s), REGION_EOVERLAP);
+    region_req_t over = {REGION_ADD, {0x30000000 - PG, 4 * PG, 0x91000000, REGION_RAM, RW}};
+    assert_int_equal(region_set_soft(&f->rt, 1, &over, &failed), REGION_EOVERLAP);
+    region_req_t grow = {REGION_ADD, {0x40000000 + 16 * PG, PG, 0x91000000, REGION_RAM, RW}};
+    assert_int_equal(region_set_soft(&f->rt, 1, &grow, &failed), REGION_EOVERLAP);
+    region_req_t del = {REGION_DELETE, {0x40000000, 17 * PG, REGION_NO_HOST, REGION_RAM, 0}};
+    assert_int_equal(region_set_soft(&f->rt, 1, &del, &failed), REGION_EOWNED);
+    region_req_t mod = {REGION_MODIFY, {0x30000000, PG, REGION_NO_HOST, REGION_RAM, REGION_R}};
+    assert_int_equal(region_set_soft(&f->rt, 1, &mod, &failed), REGION_EOWNED);
+    assert_true(mapped(f, 0x30000000) && mapped(f, 0x40000000 + 16 * PG));
     /* delete: the wrong owner, a part, the wrong place, a region without an owner */
     assert_int_equal(region_delete_owned(&f->rt, 0x30000000, PG, &tok[0]), REGION_ENOENT);
     assert_int_equal(region_delete_owned(&f->rt, 0x30000000, 2 * PG, &tok[1]), REGION_ENOENT);
     assert_int_equal(region_delete_owned(&f->rt, 0x30001000, PG, &tok[1]), REGION_ENOENT);
     assert_int_equal(region_delete_owned(&f->rt, 0x40000000, 16 * PG, NULL), REGION_ENOENT);
-    assert_int_equal(f->rt.num, 3);
+    assert_true(mapped(f, 0x30000000));
     assert_int_equal(region_delete_owned(&f->rt, 0x30000000, PG, &tok[1]), REGION_OK);
     assert_int_equal(region_delete_owned(&f->rt, 0x40000000 + 16 * PG, PG, &tok[0]), REGION_OK);
-    assert_int_equal(f->rt.num, 1);
+    assert_int_equal(region_info(&f->rt, 0x30000000, &got), REGION_ENOENT);
+    assert_false(region_maps_host(&f->rt, 0x80002000, PG));
     assert_false(mapped(f, 0x30000000));
     assert_true(mapped(f, 0x40000000));
-    /* a full table takes no more */
-    for (unsigned i = 1; i < REGION_MAX; i++) {
-        region_t p = page(0x100000000ULL + 2 * i * PG, 0x80000000, &tok[i % 8]);
-        p.owner = (char *)&tok[0] + i; /* a token per region */
+    /* a page is one page; and when every slot is taken, no more (a slot that frees takes the
+     * next page again) */
+    r = page(0x50000000, 0x80000000, &tok[2]);
+    r.len = 2 * PG;
+    assert_int_equal(region_add_owned(&f->rt, &r), REGION_EFLAGS);
+    static char owners[REGION_PAGES_MAX];
+    for (unsigned i = 0; i < REGION_PAGES_MAX; i++) {
+        region_t p = page(0x100000000ULL + 2 * i * PG, 0x80000000, NULL);
+        p.owner = &owners[i];
         assert_int_equal(region_add_owned(&f->rt, &p), REGION_OK);
     }
-    r = page(0x50000000, 0x80000000, &tok[0]);
+    r = page(0x50000000, 0x80000000, &tok[2]);
     assert_int_equal(region_add_owned(&f->rt, &r), REGION_EFULL);
+    assert_int_equal(region_delete_owned(&f->rt, 0x100000000ULL, PG, &owners[0]), REGION_OK);
+    assert_int_equal(region_add_owned(&f->rt, &r), REGION_OK);
+    assert_int_equal(f->rt.num, 1);
+    for (unsigned i = 1; i < REGION_PAGES_MAX; i++) { /* each where it was put */
+        region_t got2;
+        assert_int_equal(region_info(&f->rt, 0x100000000ULL + 2 * i * PG, &got2), REGION_OK);
+        assert_true(got2.owner == &owners[i]);
+    }
+    /* a VM's memory going away takes everything, pages and regions, out of stage 2 */
+    unsigned n = 0;
+    while (region_delete_first(&f->rt) == REGION_OK)
+        n++;
+    assert_int_equal(n, 1 + REGION_PAGES_MAX);
+    assert_int_equal(f->rt.num, 0);
+    assert_int_equal(f->rt.pages.live, 0);
+    assert_false(mapped(f, 0x40000000) || mapped(f, 0x50000000) || mapped(f, 0x100002000ULL));
     s2_destroy(&f->s2);
 }
 

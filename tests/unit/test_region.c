@@ -386,14 +386,15 @@ static void test_undo(void **state)
 /* A request that would have gone through but whose stage 2 was refused (at random). */
 static bool refused(int rc, bool valid) { return rc == REGION_ENOMEM && rec.fail_rate && valid; }
 
-/* Random requests against a per-page model of (mapped, hpa, flags), and a model stage 2 that
- * must agree with the table after every request; the second run refuses one stage-2 change in
- * five (a refused one has done half its range). */
+/* Random requests against a per-page model of (mapped, hpa, flags, owned), and a model stage 2
+ * that must agree with the table after every request; the second run refuses one stage-2 change
+ * in five (a refused one has done half its range). Owned single pages (grant mappings) come and
+ * go among the regions: kept in their own slots, or in the sorted table once those are full. */
 static void random_against_model(bool refusals)
 {
     enum { PAGES = 256 };
     static struct {
-        bool on;
+        bool on, owned;
         uint64_t hpa;
         unsigned flags;
     } m[PAGES];
@@ -409,14 +410,36 @@ static void random_against_model(bool refusals)
         if (first + n > PAGES)
             n = PAGES - first;
         unsigned flags = 1 + (unsigned)(rand() % 7);
-        unsigned op = (unsigned)(rand() % 3);
-        bool any = false, all = true;
+        unsigned op = (unsigned)(rand() % 4);
+        bool any = false, all = true, owned = false;
         for (unsigned k = 0; k < n; k++) {
             any |= m[first + k].on;
             all &= m[first + k].on;
+            owned |= m[first + k].owned;
         }
         int rc;
-        if (op == 0) {
+        if (op == 3) {
+            /* an owned page at first, added where nothing is, or deleted (its owner: &m[first];
+             * its frames never contiguous with another's, so nothing could merge) */
+            uint64_t gpa = base + first * PG, hpa = 0xa0000000 + 2 * first * PG;
+            if (m[first].owned) {
+                rc = region_delete_owned(t, gpa, PG, &m[first]);
+                if (!refused(rc, true))
+                    assert_int_equal(rc, REGION_OK);
+                if (!rc)
+                    m[first].on = m[first].owned = false;
+            } else {
+                region_t r = {gpa, PG, hpa, REGION_RAM, REGION_R | REGION_W, &m[first]};
+                rc = region_add_owned(t, &r);
+                if (rc == REGION_EFULL)
+                    continue;
+                if (!refused(rc, !m[first].on))
+                    assert_int_equal(rc, m[first].on ? REGION_EOVERLAP : REGION_OK);
+                if (!rc)
+                    m[first].on = m[first].owned = true, m[first].hpa = hpa,
+                    m[first].flags = REGION_R | REGION_W;
+            }
+        } else if (op == 0) {
             rc = set1(t,
                       add(base + first * PG, n * PG, 0x80000000 + first * PG, REGION_RAM, flags));
             if (rc == REGION_EFULL)
@@ -431,8 +454,8 @@ static void random_against_model(bool refusals)
             rc = set1(t, modify(base + first * PG, n * PG, flags));
             if (rc == REGION_EFULL)
                 continue;
-            if (!refused(rc, all))
-                assert_int_equal(rc, all ? REGION_OK : REGION_ENOENT);
+            if (!refused(rc, all && !owned))
+                assert_int_equal(rc, owned ? REGION_EOWNED : all ? REGION_OK : REGION_ENOENT);
             if (!rc)
                 for (unsigned k = 0; k < n; k++)
                     m[first + k].flags = flags;
@@ -440,8 +463,8 @@ static void random_against_model(bool refusals)
             rc = set1(t, del(base + first * PG, n * PG));
             if (rc == REGION_EFULL)
                 continue;
-            if (!refused(rc, all))
-                assert_int_equal(rc, all ? REGION_OK : REGION_ENOENT);
+            if (!refused(rc, all && !owned))
+                assert_int_equal(rc, owned ? REGION_EOWNED : all ? REGION_OK : REGION_ENOENT);
             if (!rc)
                 for (unsigned k = 0; k < n; k++)
                     m[first + k].on = false;

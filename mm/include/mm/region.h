@@ -62,7 +62,7 @@ enum {
     REGION_EFULL = -8,    /* the result needs more than REGION_MAX regions */
     REGION_EFLAGS = -9,   /* bad type or flag combination */
     REGION_EOP = -10,     /* unknown operation */
-    REGION_EOWNED = -11,  /* a guest's request touches a region septum owns */
+    REGION_EOWNED = -11,  /* a guest's request touches a region septum owns, or any one a page */
     REGION_ENOMEM = -12,  /* stage 2 could not follow (no table page left); undone */
     REGION_ELAST = REGION_ENOMEM,
 };
@@ -91,11 +91,27 @@ typedef struct region_ops {
     void *ctx;
 } region_ops_t;
 
+/* Single pages septum owns (grant mappings, grant-table frames: region_add_owned) are kept
+ * beside the sorted regions rather than among them: such a page never merges, splits or changes,
+ * so a slot and a bit mask hold it, and its coming and going shifts no array. To every lookup
+ * and check they are regions like the others (region_info, region_find, region_maps_host, the
+ * overlap checks); a MODIFY or DELETE through region_set_soft that covers one is refused with
+ * REGION_EOWNED, whoever asks: only region_delete_owned removes it. */
+#define REGION_PAGES_MAX 64
+#define REGION_PAGE_HASH 64 /* buckets of page addresses */
+typedef struct region_pages {
+    region_t p[REGION_PAGES_MAX];
+    uint64_t live;                /* which slots of p hold a page */
+    uint8_t at[REGION_PAGE_HASH]; /* live pages per bucket (a miss is one load); a page sits
+                                   * in its bucket's own slot when it is free */
+} region_pages_t;
+
 typedef struct region_table {
     region_t r[REGION_MAX]; /* sorted by gpa, non-overlapping, equal neighbours merged */
     unsigned num;
-    unsigned seq;  /* odd while a change is under way (region_info reads without the lock) */
-    unsigned hint; /* the index region_info found last, looked at first; any CPU writes it */
+    region_pages_t pages; /* owned single pages, disjoint from r */
+    unsigned seq;         /* odd while a change is under way (region_info reads without the lock) */
+    unsigned hint;        /* the index region_info found last, looked at first; any CPU writes it */
     uint64_t ipa_size;
     const region_ops_t *ops; /* may be NULL, and so may any of its callbacks */
 } region_table_t;
@@ -107,17 +123,20 @@ void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t 
 int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed);
 /* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index), after the unlock. */
 void region_set(region_table_t *t, unsigned n, const region_req_t *req);
-/* The fast path for a region septum owns (a grant mapping, a grant-table frame), without the
- * scratch copy region_set_soft builds: ADD of r (r->owner set, its host range vouched for by
- * the caller) where nothing is, as region_set_soft would (REGION_EOWNED if a neighbour has the
- * same owner, since an owner has one region); and DELETE of exactly the region [gpa, gpa + len)
- * of owner (REGION_ENOENT if that is not what is there). Stage 2 follows through ops->changed;
- * if it cannot, the change is undone (REGION_ENOMEM) and nothing changed. */
+/* A single page septum owns (a grant mapping, a grant-table frame), without the scratch copy
+ * region_set_soft builds: ADD of r (one page, r->owner set, its host range vouched for by the
+ * caller) where nothing is, into a free page slot (REGION_EFULL when none is left); and DELETE
+ * of exactly the page at gpa of owner (REGION_ENOENT if that is not what is there). Stage 2
+ * follows through ops->changed; if it cannot, the change is undone (REGION_ENOMEM) and nothing
+ * changed. */
 int region_add_owned(region_table_t *t, const region_t *r);
 int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const void *owner);
 /* A copy of the region containing gpa, or REGION_ENOENT: a consistent snapshot without the
  * lock (a sequence count; a reader retries while a change overlaps it). */
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out);
+/* Delete the table's first region, whichever it is (a VM's memory going away, region by
+ * region): REGION_OK, REGION_ENOENT once the table is empty, or REGION_ENOMEM (nothing changed). */
+int region_delete_first(region_table_t *t);
 /* Whether any region of the table is backed by host memory in [hpa, hpa + len) (under the
  * lock): a frame may be freed only when no VM's table maps it. */
 bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len);
