@@ -780,12 +780,18 @@ static bool idle_write_locked(vgic_t *g, unsigned vcpu, uint32_t first, unsigned
     return true;
 }
 
+/* A bitmap register written: the idle case on the words, else the general way. Locked. */
+static void state_write_locked(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
+{
+    if (!idle_write_locked(g, vcpu, first, op, val))
+        bits_write(g, vcpu, first, op, val);
+}
+
 memory_fault_result_t vgic_bitmap_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
                                         uint32_t val)
 {
     spin_lock(&g->lock);
-    if (!idle_write_locked(g, vcpu, first, op, val))
-        bits_write(g, vcpu, first, op, val);
+    state_write_locked(g, vcpu, first, op, val);
     spin_unlock(&g->lock);
     return FAULT_HANDLED;
 }
@@ -849,7 +855,7 @@ static memory_fault_result_t bitmap_access(vgic_t *g, unsigned vcpu, uint32_t fi
         return FAULT_HANDLED; /* no bit set: nothing to do */
     spin_lock(&g->lock);
     if (a->write) {
-        bits_write(g, vcpu, first, op, (uint32_t)a->value);
+        state_write_locked(g, vcpu, first, op, (uint32_t)a->value);
     } else {
         if (first < GIC_PRIV_NUM)
             vgic_sync_if_mine(g, vcpu);
