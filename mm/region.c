@@ -31,7 +31,7 @@ static const char *const region_errs[] = {
 _Static_assert(sizeof(region_errs) / sizeof(region_errs[0]) == 1 - REGION_ELAST,
                "one message per error");
 
-const char *region_strerror(int err)
+__attribute__((cold)) const char *region_strerror(int err)
 {
     if (err > 0 || err < REGION_ELAST)
         return "unknown error";
@@ -40,7 +40,8 @@ const char *region_strerror(int err)
 
 static bool has_host(region_type_t type) { return type != REGION_EMULATED; }
 
-void region_table_init(region_table_t *t, uint64_t ipa_size, const region_ops_t *ops)
+__attribute__((cold)) void region_table_init(region_table_t *t, uint64_t ipa_size,
+                                             const region_ops_t *ops)
 {
     memset(t, 0, sizeof(*t));
     t->ipa_size = ipa_size;
@@ -165,7 +166,7 @@ static unsigned first_after(const region_table_t *t, uint64_t gpa)
     return search(t->r, t->num, gpa);
 }
 
-const region_t *region_find(const region_table_t *t, uint64_t gpa)
+__attribute__((cold)) const region_t *region_find(const region_table_t *t, uint64_t gpa)
 {
     unsigned i = first_after(t, gpa);
     if (i < t->num && t->r[i].gpa <= gpa)
@@ -239,7 +240,7 @@ int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
     }
 }
 
-bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len)
+__attribute__((cold)) bool region_maps_host(const region_table_t *t, uint64_t hpa, uint64_t len)
 {
     bool hit = false;
     lock(t);
@@ -461,7 +462,8 @@ static void undo(region_table_t *t, const region_req_t *q, const build_t *was)
         o->changed(o->ctx, q->r.gpa, q->r.len, NULL, true);
 }
 
-int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsigned *failed)
+__attribute__((cold)) int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req,
+                                          unsigned *failed)
 {
     int rc = REGION_OK;
     write_begin(t);
@@ -492,13 +494,15 @@ static int changed(const region_table_t *t, uint64_t gpa, uint64_t len, const re
 
 int region_add_owned(region_table_t *t, const region_t *r)
 {
-    if (!r->owner || r->len != PAGE_SIZE)
+    /* a page of RAM (a grant, a grant-table frame) that may be read, and maybe written */
+    if (!r->owner || r->len != PAGE_SIZE || r->type != REGION_RAM || !(r->flags & REGION_R) ||
+        (r->flags & ~(REGION_R | REGION_W)))
         return REGION_EFLAGS;
-    int rc = check_range(t, r, true);
-    if (!rc)
-        rc = check_flags(r, true);
-    if (rc)
-        return rc;
+    if ((r->gpa | r->hpa) & ~PAGE_MASK)
+        return REGION_EALIGN;
+    if (r->gpa >= t->ipa_size || r->hpa > UINT64_MAX - PAGE_SIZE)
+        return REGION_ERANGE;
+    int rc = REGION_OK;
     write_begin(t);
     unsigned i = first_after(t, r->gpa);
     region_pages_t *s = &t->pages;
@@ -542,7 +546,7 @@ int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const voi
     return rc;
 }
 
-int region_delete_first(region_table_t *t)
+__attribute__((cold)) int region_delete_first(region_table_t *t)
 {
     if (t->num) {
         region_req_t q = {REGION_DELETE, {t->r[0].gpa, t->r[0].len, REGION_NO_HOST, REGION_RAM, 0}};
@@ -555,7 +559,7 @@ int region_delete_first(region_table_t *t)
     return REGION_ENOENT;
 }
 
-void region_set(region_table_t *t, unsigned n, const region_req_t *req)
+__attribute__((cold)) void region_set(region_table_t *t, unsigned n, const region_req_t *req)
 {
     unsigned failed = 0;
     int rc = region_set_soft(t, n, req, &failed);

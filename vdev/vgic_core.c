@@ -664,8 +664,10 @@ static bool deliverable(const virq_t *q)
 /* A set or clear register (or IGROUPR) of the 32 interrupts from first written with val. Only
  * the interrupts it changes are touched, and the list registers only when they must be: a
  * listed interrupt with a request, or one that became deliverable (then its vCPU fills, here or
- * when kicked); the rest is the interrupts' state and the kept words. */
-static void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
+ * when kicked); the rest is the interrupts' state and the kept words. Out of line: inlined
+ * into its one caller, it would make the idle path's frame its own. */
+static OUT_OF_LINE void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
+                                   uint32_t val)
 {
     /* a GICv2's SGIs are made pending and cleared per source, through GICD_SPENDSGIR and
      * GICD_CPENDSGIR: their ISPENDR0 and ICPENDR0 bits ignore writes */
@@ -780,18 +782,12 @@ static bool idle_write_locked(vgic_t *g, unsigned vcpu, uint32_t first, unsigned
     return true;
 }
 
-/* A bitmap register written: the idle case on the words, else the general way. Locked. */
-static void state_write_locked(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op, uint32_t val)
-{
-    if (!idle_write_locked(g, vcpu, first, op, val))
-        bits_write(g, vcpu, first, op, val);
-}
-
 memory_fault_result_t vgic_bitmap_write(vgic_t *g, unsigned vcpu, uint32_t first, unsigned op,
                                         uint32_t val)
 {
     spin_lock(&g->lock);
-    state_write_locked(g, vcpu, first, op, val);
+    if (!idle_write_locked(g, vcpu, first, op, val))
+        bits_write(g, vcpu, first, op, val);
     spin_unlock(&g->lock);
     return FAULT_HANDLED;
 }
@@ -853,17 +849,15 @@ static memory_fault_result_t bitmap_access(vgic_t *g, unsigned vcpu, uint32_t fi
                               __atomic_load_n(shadow_word(g, vcpu, first, op), __ATOMIC_RELAXED));
     if (a->write && op != OP_GROUP && !(uint32_t)a->value)
         return FAULT_HANDLED; /* no bit set: nothing to do */
+    if (a->write)
+        return vgic_bitmap_write(g, vcpu, first, op, (uint32_t)a->value);
     spin_lock(&g->lock);
-    if (a->write) {
-        state_write_locked(g, vcpu, first, op, (uint32_t)a->value);
-    } else {
-        if (first < GIC_PRIV_NUM)
-            vgic_sync_if_mine(g, vcpu);
-        else
-            for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
-                vgic_sync_if_mine(g, t);
-        a->value = bits_read(g, vcpu, first, op);
-    }
+    if (first < GIC_PRIV_NUM)
+        vgic_sync_if_mine(g, vcpu);
+    else
+        for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
+            vgic_sync_if_mine(g, t);
+    a->value = bits_read(g, vcpu, first, op);
     spin_unlock(&g->lock);
     return FAULT_HANDLED;
 }

@@ -124,11 +124,11 @@ int region_set_soft(region_table_t *t, unsigned n, const region_req_t *req, unsi
 /* Same, but an error is fatal for the VM: ops->fatal(ctx, err, index), after the unlock. */
 void region_set(region_table_t *t, unsigned n, const region_req_t *req);
 /* A single page septum owns (a grant mapping, a grant-table frame), without the scratch copy
- * region_set_soft builds: ADD of r (one page, r->owner set, its host range vouched for by the
- * caller) where nothing is, into a free page slot (REGION_EFULL when none is left); and DELETE
- * of exactly the page at gpa of owner (REGION_ENOENT if that is not what is there). Stage 2
- * follows through ops->changed; if it cannot, the change is undone (REGION_ENOMEM) and nothing
- * changed. */
+ * region_set_soft builds: ADD of r (one page of RAM, readable and maybe writable, r->owner set,
+ * its host range vouched for by the caller) where nothing is, into a free page slot (REGION_EFULL
+ * when none is left); and DELETE of exactly the page at gpa of owner (REGION_ENOENT if that is not
+ * what is there). Stage 2 follows through ops->changed; if it cannot, the change is undone
+ * (REGION_ENOMEM) and nothing changed. */
 int region_add_owned(region_table_t *t, const region_t *r);
 int region_delete_owned(region_table_t *t, uint64_t gpa, uint64_t len, const void *owner);
 /* A copy of the region containing gpa, or REGION_ENOENT: a consistent snapshot without the
