@@ -207,6 +207,8 @@ static void write_end(region_table_t *t)
  * whatever is read (num is read once and never exceeds REGION_MAX). */
 int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
 {
+    if (!t)
+        return REGION_ENOENT;
     for (;;) {
         unsigned seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
         if (seq & 1)
@@ -216,15 +218,16 @@ int region_info(const region_table_t *t, uint64_t gpa, region_t *out)
             n = REGION_MAX;
         /* the region found last first: lookups come in runs (a VM's RAM, a hypercall's frames) */
         unsigned was = __atomic_load_n(&t->hint, __ATOMIC_RELAXED), at = was;
-        const region_t *e = &t->r[at];
-        if (at >= n || e->gpa > gpa || gpa - e->gpa >= e->len) {
+        bool hit = at < n && t->r[at].gpa <= gpa && gpa - t->r[at].gpa < t->r[at].len;
+        if (!hit) {
             at = search(t->r, n, gpa);
-            e = at < n && t->r[at].gpa <= gpa ? &t->r[at] : NULL;
-            if (!e) {
-                int k = page_at(&t->pages, gpa);
-                e = k >= 0 ? &t->pages.p[k] : NULL;
-                at = was; /* a page is no index of r */
-            }
+            hit = at < n && t->r[at].gpa <= gpa;
+        }
+        const region_t *e = hit ? &t->r[at] : NULL;
+        if (!e) {
+            int k = page_at(&t->pages, gpa);
+            e = k >= 0 ? &t->pages.p[k] : NULL;
+            at = was; /* a page is no index of r */
         }
         if (e)
             *out = *e; /* the caller's: it counts only once the count below says so */
