@@ -247,16 +247,9 @@ static memory_fault_result_t gicd_access(vm_memory_t *mem, mem_access_t *a, void
             ((volatile uint32_t *)&g->w)[i] = (uint32_t)a->value;
             return FAULT_HANDLED;
         }
-        if (i < VGIC_WORDS_NUM) {
-            if (words_write_nothing(&g->w, i, (uint32_t)a->value))
-                return FAULT_HANDLED;
-            /* a bitmap register's word of SPIs (k: which, by INTID): straight to the change */
-            uint64_t b = i - GICD_IGROUPR / 4, k = b % VGIC_BLK;
-            if (b < 7 * VGIC_BLK && k - 1 < VGIC_INTID_NUM / 32 - 1)
-                return vgic_bitmap_write(g, a->vcpu, (uint32_t)k * 32, (unsigned)(b / VGIC_BLK),
-                                         (uint32_t)a->value);
-            return gicd_slow(mem, a, cookie);
-        }
+        if (i < VGIC_WORDS_NUM)
+            return words_write_nothing(&g->w, i, (uint32_t)a->value) ? FAULT_HANDLED
+                                                                     : gicd_slow(mem, a, cookie);
         /* half of an SPI's IROUTER written as it reads (what it holds, or what a guest wrote
          * when it sets only bits kept) */
         uint64_t r = i - (GICD_IROUTER + 8 * GIC_PRIV_NUM) / 4;

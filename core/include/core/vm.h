@@ -99,8 +99,6 @@ typedef struct vm_config {
 typedef struct vm {
     unsigned id;
     vm_config_t cfg;
-    region_table_t regions;
-    region_ops_t region_ops;
     vm_memory_t mem; /* reservations: where virtual devices live */
     s2_t s2;
     arch_vm_cfg_t arch;
@@ -125,6 +123,10 @@ typedef struct vm {
      * console septum serves in guest memory, such as Xen's PV console (core/xen/console.c).
      * True if it took the byte. */
     bool (*console_in)(struct vm *vm, char c);
+    /* last: the region table is large (sorted regions, owned pages), and the fields above are
+     * reached on every trap, at offsets a load's immediate still covers */
+    region_table_t regions;
+    region_ops_t region_ops;
 } vm_t;
 
 extern vm_t vms[VM_MAX];
