@@ -56,12 +56,27 @@ static uint64_t end_of(const region_t *r) { return r->gpa + r->len; }
  * mapping at 0x60000000) would share a bucket under a plain modulo. */
 static unsigned page_bucket(uint64_t gpa)
 {
-    _Static_assert(REGION_PAGE_HASH == 64, "six bits of the product");
-    return (unsigned)(((gpa / PAGE_SIZE) * 0x9e3779b97f4a7c15ULL) >> 58);
+    _Static_assert(REGION_PAGE_HASH == 128, "seven bits of the product");
+    return (unsigned)(((gpa / PAGE_SIZE) * 0x9e3779b97f4a7c15ULL) >> 57);
+}
+
+#define PAGE_WORDS (REGION_PAGES_MAX / 64)
+
+static bool page_live(const region_pages_t *s, unsigned i) { return s->live[i / 64] >> i % 64 & 1; }
+
+/* The first live slot from i on, or REGION_PAGES_MAX. */
+static unsigned page_next(const region_pages_t *s, unsigned i)
+{
+    for (unsigned w = i / 64; w < PAGE_WORDS; w++) {
+        uint64_t b = s->live[w] & (w == i / 64 ? ~0ULL << i % 64 : ~0ULL);
+        if (b)
+            return w * 64 + (unsigned)__builtin_ctzll(b);
+    }
+    return REGION_PAGES_MAX;
 }
 
 /* The slot of the owned page that holds gpa, or -1. region_info calls it without the lock: the
- * mask and the slots may be changing under it, but every index stays inside the arrays, and
+ * masks and the slots may be changing under it, but every index stays inside the arrays, and
  * the sequence count judges what was read. */
 static int page_at(const region_pages_t *s, uint64_t gpa)
 {
@@ -69,13 +84,11 @@ static int page_at(const region_pages_t *s, uint64_t gpa)
     if (!s->at[home])
         return -1;
     uint64_t page = gpa - gpa % PAGE_SIZE;
-    if ((s->live >> home & 1) && s->p[home].gpa == page)
+    if (page_live(s, home) && s->p[home].gpa == page)
         return (int)home; /* where page_put puts it when it can */
-    for (uint64_t b = s->live; b; b &= b - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(b);
+    for (unsigned i = page_next(s, 0); i < REGION_PAGES_MAX; i = page_next(s, i + 1))
         if (s->p[i].gpa == page)
             return (int)i;
-    }
     return -1;
 }
 
@@ -84,32 +97,35 @@ static bool pages_in(const region_pages_t *s, uint64_t gpa, uint64_t end)
 {
     if (end - gpa == PAGE_SIZE)
         return page_at(s, gpa) >= 0;
-    for (uint64_t b = s->live; b; b &= b - 1) {
-        const region_t *p = &s->p[__builtin_ctzll(b)];
-        if (p->gpa < end && gpa < end_of(p))
+    for (unsigned i = page_next(s, 0); i < REGION_PAGES_MAX; i = page_next(s, i + 1))
+        if (s->p[i].gpa < end && gpa < end_of(&s->p[i]))
             return true;
-    }
     return false;
 }
 
-/* A free slot for a page at gpa (some slot is free): its bucket's own if it can. */
+/* A free slot for a page at gpa, its bucket's own if it can; REGION_PAGES_MAX if none. */
 static unsigned page_slot(const region_pages_t *s, uint64_t gpa)
 {
     unsigned home = page_bucket(gpa);
     _Static_assert(REGION_PAGE_HASH == REGION_PAGES_MAX, "a bucket's home slot is its index");
-    return !(s->live >> home & 1) ? home : (unsigned)__builtin_ctzll(~s->live);
+    if (!page_live(s, home))
+        return home;
+    for (unsigned w = 0; w < PAGE_WORDS; w++)
+        if (~s->live[w])
+            return w * 64 + (unsigned)__builtin_ctzll(~s->live[w]);
+    return REGION_PAGES_MAX;
 }
 
 static void page_put(region_pages_t *s, unsigned i, const region_t *r)
 {
     s->p[i] = *r;
-    s->live |= 1ULL << i;
+    s->live[i / 64] |= 1ULL << i % 64;
     s->at[page_bucket(r->gpa)]++;
 }
 
 static void page_drop(region_pages_t *s, unsigned i)
 {
-    s->live &= ~(1ULL << i);
+    s->live[i / 64] &= ~(1ULL << i % 64);
     s->at[page_bucket(s->p[i].gpa)]--;
 }
 
@@ -249,10 +265,9 @@ __attribute__((cold)) bool region_maps_host(const region_table_t *t, uint64_t hp
     lock(t);
     for (unsigned i = 0; i < t->num && !hit; i++)
         hit = has_host(t->r[i].type) && t->r[i].hpa < hpa + len && hpa < t->r[i].hpa + t->r[i].len;
-    for (uint64_t b = t->pages.live; b && !hit; b &= b - 1) {
-        const region_t *p = &t->pages.p[__builtin_ctzll(b)];
-        hit = p->hpa < hpa + len && hpa < p->hpa + p->len;
-    }
+    for (unsigned i = page_next(&t->pages, 0); i < REGION_PAGES_MAX && !hit;
+         i = page_next(&t->pages, i + 1))
+        hit = t->pages.p[i].hpa < hpa + len && hpa < t->pages.p[i].hpa + t->pages.p[i].len;
     unlock(t);
     return hit;
 }
@@ -509,12 +524,12 @@ int region_add_owned(region_table_t *t, const region_t *r)
     write_begin(t);
     unsigned i = first_after(t, r->gpa);
     region_pages_t *s = &t->pages;
+    unsigned k;
     if ((i < t->num && t->r[i].gpa < end_of(r)) || page_at(s, r->gpa) >= 0) {
         rc = REGION_EOVERLAP;
-    } else if (!~s->live) {
+    } else if ((k = page_slot(s, r->gpa)) == REGION_PAGES_MAX) {
         rc = REGION_EFULL;
     } else {
-        unsigned k = page_slot(s, r->gpa);
         page_put(s, k, r);
         if (changed(t, r->gpa, r->len, &s->p[k], false)) {
             page_drop(s, k);
@@ -555,8 +570,9 @@ __attribute__((cold)) int region_delete_first(region_table_t *t)
         region_req_t q = {REGION_DELETE, {t->r[0].gpa, t->r[0].len, REGION_NO_HOST, REGION_RAM, 0}};
         return region_set_soft(t, 1, &q, NULL);
     }
-    if (t->pages.live) {
-        const region_t *p = &t->pages.p[__builtin_ctzll(t->pages.live)];
+    unsigned i = page_next(&t->pages, 0);
+    if (i < REGION_PAGES_MAX) {
+        const region_t *p = &t->pages.p[i];
         return region_delete_owned(t, p->gpa, p->len, p->owner);
     }
     return REGION_ENOENT;

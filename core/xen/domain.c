@@ -141,6 +141,8 @@ static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
  * owner: it never merges with its neighbours, so it is always deleted whole (which needs no
  * free slot in the region table and cannot fail for want of one), and the guest cannot change
  * it. */
+_Static_assert(REGION_PAGES_MAX >= GNTTAB_MAPTRACK_MAX + GNTTAB_MAX_FRAMES,
+               "a VM's owned pages hold all its grant mappings and its grant-table frames");
 static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, const void *owner)
 {
     region_t r = {gpa, PAGE_SIZE, hpa, REGION_RAM, flags, (void *)(uintptr_t)owner};

@@ -3,7 +3,8 @@
  * domain 1 lends at adjacent addresses and its read-only page, then attacks:
  *  - fills its region table (splitting its own RAM) and unmaps the middle grant: the unmap must
  *    really remove the page (a grant mapping never merges with its neighbours, so deleting it
- *    needs no free slot), not answer "okay" and leave it mapped;
+ *    needs no free slot), not answer "okay" and leave it mapped; and maps it again, which a
+ *    full region table does not stop (grant mappings are kept apart from the regions);
  *  - maps its own grant-table frame again and again elsewhere: each move replaces the old
  *    place, so it cannot fill the region table;
  *  - tries to make a grant mapping writable or delete it with SEPTUM_HC_REGION_SET: refused;
@@ -118,6 +119,10 @@ int main(const void *dtb)
     check("unmap the middle grant with the table full", unmap1(W + PAGE, h[1]) == GNTST_okay);
     check("the middle page is really gone", read_faults(W + PAGE));
     check("its neighbours are still there", !read_faults(W) && !read_faults(W + 2 * PAGE));
+    /* grant mappings are kept apart from its regions: a full table does not stop one */
+    check("the middle grant mapped again with the table full",
+          map1(W + PAGE, 9, false, &h[1]) == GNTST_okay && !read_faults(W + PAGE));
+    check("and unmapped again", unmap1(W + PAGE, h[1]) == GNTST_okay && read_faults(W + PAGE));
     for (unsigned i = 0; i < splits; i++)
         region(SEPTUM_REGION_OP_MODIFY, SPLITS + 2 * i * PAGE, PAGE,
                SEPTUM_REGION_R | SEPTUM_REGION_W | SEPTUM_REGION_X);

@@ -97,13 +97,13 @@ typedef struct region_ops {
  * and check they are regions like the others (region_info, region_find, region_maps_host, the
  * overlap checks); a MODIFY or DELETE through region_set_soft that covers one is refused with
  * REGION_EOWNED, whoever asks: only region_delete_owned removes it. */
-#define REGION_PAGES_MAX 64
-#define REGION_PAGE_HASH 64 /* buckets of page addresses */
+#define REGION_PAGES_MAX 128
+#define REGION_PAGE_HASH 128 /* buckets of page addresses */
 typedef struct region_pages {
     region_t p[REGION_PAGES_MAX];
-    uint64_t live;                /* which slots of p hold a page */
-    uint8_t at[REGION_PAGE_HASH]; /* live pages per bucket (a miss is one load); a page sits
-                                   * in its bucket's own slot when it is free */
+    uint64_t live[REGION_PAGES_MAX / 64]; /* which slots of p hold a page */
+    uint8_t at[REGION_PAGE_HASH];         /* live pages per bucket (a miss is one load); a page sits
+                                           * in its bucket's own slot when it is free */
 } region_pages_t;
 
 typedef struct region_table {
