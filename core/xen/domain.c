@@ -137,10 +137,9 @@ static bool env_host_addr_ok(void *ctx, domid_t d, uint64_t gpa)
     return host_addr_fits(xen_vm_of(d), gpa);
 }
 
-/* Map a frame septum vouches for (a grant, a grant-table frame) at gpa, as a region owned by
- * owner: it never merges with its neighbours, so it is always deleted whole (which needs no
- * free slot in the region table and cannot fail for want of one), and the guest cannot change
- * it. */
+/* Map a frame septum vouches for (a grant, a grant-table frame) at gpa, as a page owned by
+ * owner (one of the region table's page slots, apart from the VM's regions): it is always
+ * deleted whole, takes none of the VM's region slots, and the guest cannot change it. */
 _Static_assert(REGION_PAGES_MAX >= GNTTAB_MAPTRACK_MAX + GNTTAB_MAX_FRAMES,
                "a VM's owned pages hold all its grant mappings and its grant-table frames");
 static int map_foreign(vm_t *vm, uint64_t gpa, uint64_t hpa, unsigned flags, const void *owner)

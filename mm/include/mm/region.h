@@ -28,10 +28,11 @@ typedef struct region {
     unsigned flags;
     /* Who made the region, when it is not simply the VM's own memory: for an emulated region
      * the reservation behind it (mm/reserve.c); for a region septum maps on its own authority
-     * (a grant mapping, a grant-table frame) a token unique to that mapping. NULL otherwise.
-     * Set by ADD, kept by MODIFY; regions with different owners never merge, so an owned region
-     * is deleted whole (no split, no free slot needed), and a guest's own requests may not
-     * change it. Kept last so that initialisers that stop at flags leave it NULL. */
+     * (a grant mapping, a grant-table frame: a page slot, region_add_owned) a token unique to
+     * that mapping. NULL otherwise. Set by ADD, kept by MODIFY; regions with different owners
+     * never merge, so an owned region is deleted whole (no split, no free slot needed), and a
+     * guest's own requests may not change it. Kept last so that initialisers that stop at flags
+     * leave it NULL. */
     void *owner;
 } region_t;
 
