@@ -73,6 +73,13 @@ static vgic_words_t *words_of(vgic_t *g, unsigned vcpu, uint32_t intid)
     return intid < GIC_PRIV_NUM ? &g->cpu[vcpu].w : &g->w;
 }
 
+/* A set register's word and its twin, the clear register's, which reads the same. */
+static void set_twins(uint32_t *word, uint32_t v)
+{
+    __atomic_store_n(word, v, __ATOMIC_RELAXED);
+    __atomic_store_n(&word[VGIC_TWIN], v, __ATOMIC_RELAXED);
+}
+
 /* After q's pending or active state changed (q is intid's, vcpu's if private): its bits in the
  * kept ISPENDR/ICPENDR and ISACTIVER/ICACTIVER words, which a read gives unless a list register
  * of the reading vCPU holds one of the word's interrupts (see "register emulation"). Locked. */
@@ -83,10 +90,8 @@ void vgic_keep_state(vgic_t *g, unsigned vcpu, uint32_t intid, const virq_t *q)
     uint32_t bit = 1U << (intid % 32);
     uint32_t p = (w->pend[i] & ~bit) | (q->pending ? bit : 0);
     uint32_t a = (w->act[i] & ~bit) | (q->active ? bit : 0);
-    __atomic_store_n(&w->pend[i], p, __ATOMIC_RELAXED);
-    __atomic_store_n(&w->pend_c[i], p, __ATOMIC_RELAXED);
-    __atomic_store_n(&w->act[i], a, __ATOMIC_RELAXED);
-    __atomic_store_n(&w->act_c[i], a, __ATOMIC_RELAXED);
+    set_twins(&w->pend[i], p);
+    set_twins(&w->act[i], a);
 }
 
 /* q (intid, vcpu's if private) goes in or out of a list register. Locked. */
@@ -103,11 +108,14 @@ static void set_listed(vgic_t *g, unsigned vcpu, virq_t *q, uint32_t intid, bool
 /* Priorities are written by the guest without the lock (one store of a byte or of a word of
  * four): whoever reads one under the lock sees the old value or the new, as the guest's write
  * could have landed just before or after. */
+static const uint8_t *prio_byte(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
+{
+    return (const uint8_t *)(intid < GIC_PRIV_NUM ? c->w.prio : g->w.prio) + intid;
+}
+
 static unsigned prio(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
 {
-    const uint8_t *p = intid < GIC_PRIV_NUM ? (const uint8_t *)c->w.prio
-                                            : (const uint8_t *)g->w.prio;
-    return ((const volatile uint8_t *)p)[intid];
+    return *(const volatile uint8_t *)prio_byte(g, c, intid);
 }
 
 static uint32_t gicd_ctlr(const vgic_t *g)
@@ -189,11 +197,6 @@ static void give_back_source(const vgic_t *g, virq_t *q, uint32_t intid, uint64_
  * empty for the vector. A parked register's physical interrupt is therefore never active, and
  * one holding the EOI bit always is: phys_active says which.
  */
-
-static const uint8_t *prio_byte(const vgic_t *g, const vgic_cpu_t *c, uint32_t intid)
-{
-    return (const uint8_t *)(intid < GIC_PRIV_NUM ? c->w.prio : g->w.prio) + intid;
-}
 
 /* Whether q, listed in one of vcpu's registers, may be made pending there by the vector. */
 static bool fast_ok(const vgic_t *g, const virq_t *q, uint32_t intid, unsigned vcpu)
@@ -738,9 +741,7 @@ static OUT_OF_LINE void bits_write(vgic_t *g, unsigned vcpu, uint32_t first, uns
     if (op == OP_GROUP)
         vgic_word_set(words_of(g, vcpu, first), GICD_IGROUPR / 4 + first / 32, val);
     else if (w) {
-        uint32_t now = op == OP_SENABLE ? was | val : was & ~val;
-        __atomic_store_n(w, now, __ATOMIC_RELAXED);
-        __atomic_store_n(&w[VGIC_TWIN], now, __ATOMIC_RELAXED); /* ICENABLER reads the same */
+        set_twins(w, op == OP_SENABLE ? was | val : was & ~val);
     }
     for (unsigned t = 0; t < g->vm->cfg.vcpu_num; t++)
         if (notify >> t & 1)
@@ -777,8 +778,7 @@ static bool idle_write_locked(vgic_t *g, unsigned vcpu, uint32_t first, unsigned
         else
             q->pending = op == OP_SPEND;
     }
-    __atomic_store_n(word, now, __ATOMIC_RELAXED);
-    __atomic_store_n(&word[VGIC_TWIN], now, __ATOMIC_RELAXED); /* the clear register reads alike */
+    set_twins(word, now);
     return true;
 }
 
