@@ -8,6 +8,7 @@
  * has more to do than the engine does at once is continued as Xen continues it
  * (core/xen/hypercall.c).
  */
+#include <arch/copy.h>
 #include <arch/insn.h>
 #include <arch/page.h>
 #include <errno.h>
@@ -207,10 +208,19 @@ static void env_relax(void *ctx)
     cpu_relax();
 }
 
-static const gnttab_env_t xen_env = {env_from,      env_to,         env_own_frame, env_host_addr_ok,
-                                     env_map,       env_unmap,      env_frame_map, env_frame_unmap,
-                                     env_may_talk,  env_relax,      NULL,          NULL,
-                                     env_array_map, env_array_unmap};
+static const gnttab_env_t xen_env = {.copy_from_guest = env_from,
+                                     .copy_to_guest = env_to,
+                                     .own_frame = env_own_frame,
+                                     .host_addr_ok = env_host_addr_ok,
+                                     .map = env_map,
+                                     .unmap = env_unmap,
+                                     .frame_map = env_frame_map,
+                                     .frame_unmap = env_frame_unmap,
+                                     .may_talk = env_may_talk,
+                                     .relax = env_relax,
+                                     .array_map = env_array_map,
+                                     .array_unmap = env_array_unmap,
+                                     .copy = arch_copy};
 
 /* ---- the hypercalls that touch grant state ---- */
 

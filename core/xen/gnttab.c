@@ -337,7 +337,10 @@ static int16_t copy_one(gnttab_t *g, gnttab_dom_t *me, struct gnttab_copy *op)
         return st;
     st = copy_side(g, me, &op->dest, op->flags & GNTCOPY_dest_gref, true, &dst, &pd);
     if (st == GNTST_okay) {
-        memmove(dst + op->dest.offset, src + op->source.offset, op->len);
+        if (g->env->copy)
+            g->env->copy(dst + op->dest.offset, src + op->source.offset, op->len);
+        else
+            memmove(dst + op->dest.offset, src + op->source.offset, op->len);
         g->env->frame_unmap(g->env->ctx, dst);
     }
     g->env->frame_unmap(g->env->ctx, src);

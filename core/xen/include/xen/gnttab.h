@@ -75,6 +75,9 @@ typedef struct gnttab_env {
      * looked at, so the guest changing the array meanwhile changes nothing that was checked. */
     void *(*array_map)(void *ctx, domid_t dom, uint64_t gpa, size_t len, bool write);
     void (*array_unmap)(void *ctx, void *ptr);
+    /* Optional (NULL: memmove): GNTTABOP_copy's copy of len bytes between two frames frame_map
+     * gave, which may overlap (a copy within one frame). */
+    void (*copy)(void *dst, const void *src, size_t len);
 } gnttab_env_t;
 
 typedef struct gnttab_dom gnttab_dom_t;
