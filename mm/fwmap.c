@@ -164,8 +164,17 @@ int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsig
             pt_map(el2, va, r[i].start, r[i].end - r[i].start, PT_R | PT_W) != 0)
             return -ENOMEM; /* what is mapped stays: unused, and never reached */
     }
-    for (unsigned i = 0; i < n; i++)
-        fwmap_direct_map.r[i] = r[i];
+    /* the largest range first: the guests' frames are almost all in it, and every lookup on a
+     * hypercall's path (fwmap_direct) then ends at its first compare */
+    for (unsigned i = 0; i < n; i++) {
+        unsigned k = i;
+        while (k && fwmap_direct_map.r[k - 1].end - fwmap_direct_map.r[k - 1].start <
+                        r[i].end - r[i].start) {
+            fwmap_direct_map.r[k] = fwmap_direct_map.r[k - 1];
+            k--;
+        }
+        fwmap_direct_map.r[k] = r[i];
+    }
     fwmap_direct_map.off = off;
     fwmap_direct_map.num = n;
     return 0;
