@@ -43,8 +43,8 @@ _Static_assert(FWMAP_MAX <= 32, "a slice's live maps are one uint32_t bit mask")
 static uint64_t slice_base(unsigned cpu);
 static bool has_page_slots(void);
 
-int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
-               unsigned (*cpu_index)(void))
+__attribute__((cold)) int fwmap_init(pt_t *el2, uint64_t va_base, uint64_t va_size, unsigned cpus,
+                                     unsigned (*cpu_index)(void))
 {
     if ((va_base | va_size) & (PAGE_SIZE - 1) || !va_size || !cpus || cpus > FWMAP_CPUS ||
         (va_size / cpus) % PAGE_SIZE)
@@ -145,7 +145,8 @@ static int map_at(fwslice_t *sl, unsigned slot, uint64_t va, uint64_t hpa, uint6
     return EOK;
 }
 
-int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r, unsigned n)
+__attribute__((cold)) int fwmap_direct_init(pt_t *el2, uint64_t va_base, const fwmap_range_t *r,
+                                            unsigned n)
 {
     fwmap_direct_map = (fwmap_direct_t){0};
     if (!n || n > FWMAP_DIRECT_MAX || va_base % (1ULL << 30))
