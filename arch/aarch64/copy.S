@@ -35,22 +35,10 @@ arch_copy:
     stp     q2, q3, [sp, #32]
     and     x4, x2, #~511           /* whole rounds of 512 bytes */
     and     x2, x2, #511            /* the rest, for memmove */
-1:  ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
+1:  .rept   8                       /* 512 bytes */
     ld1     {v0.16b-v3.16b}, [x1], #64
     st1     {v0.16b-v3.16b}, [x0], #64
-    ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
-    ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
-    ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
-    ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
-    ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
-    ld1     {v0.16b-v3.16b}, [x1], #64
-    st1     {v0.16b-v3.16b}, [x0], #64
+    .endr
     subs    x4, x4, #512
     b.ne    1b
     ldp     q2, q3, [sp, #32]
