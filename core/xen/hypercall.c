@@ -41,7 +41,7 @@ static void continue_call(arch_regs_t *f, uint64_t x0, uint64_t x1, uint64_t x2)
 
 /* CONSOLEIO_write: 0 once every byte is out, as Xen answers; -EFAULT at a byte that does not
  * translate (what came before it is out). */
-static void console_io(vcpu_t *v, arch_regs_t *f)
+__attribute__((cold, noinline)) static void console_io(vcpu_t *v, arch_regs_t *f)
 {
     uint64_t cmd = f->x[0], count = f->x[1] & 0xffffffffUL, buf = f->x[2];
     if (cmd != CONSOLEIO_write) {
