@@ -109,6 +109,8 @@ static void copies(const char *granted)
     check("copy of 1000 bytes at odd offsets", copy_matches(3, 2001, 1000, false));
     check("copy of 512 and of 511 bytes",
           copy_matches(512, 1024, 512, false) && copy_matches(7, 9, 511, false));
+    check("copy of 64 and of 100 bytes",
+          copy_matches(0, 64, 64, false) && copy_matches(33, 3000, 100, false));
     check("copy of one byte", copy_matches(4095, 0, 1, false));
     check("copy within a page, forward over itself", copy_matches(100, 0, 3000, true));
     check("copy within a page, backward over itself", copy_matches(0, 100, 3000, true));
