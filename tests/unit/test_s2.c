@@ -439,10 +439,10 @@ static void test_fwmap_direct(void **state)
     assert_int_equal((uint64_t)(uintptr_t)fwmap_direct(0x80001008, 8), dm + 0x1008);
     assert_int_equal((uint64_t)(uintptr_t)fwmap_direct(0xbfff0000, PG), dm + 0x3fff0000);
     assert_int_equal(fwmap_direct_map.r[0].start, 0x80300000); /* the largest is looked at first */
-    assert_null(fwmap_direct(0x801ff000, 2 * PG)); /* runs into the hole */
-    assert_null(fwmap_direct(0x80200000, PG));     /* in the hole */
-    assert_null(fwmap_direct(0xc0000000, PG));     /* past RAM */
-    assert_null(fwmap_direct(0x7ffff000, 2 * PG)); /* starts before it */
+    assert_null(fwmap_direct(0x801ff000, 2 * PG));             /* runs into the hole */
+    assert_null(fwmap_direct(0x80200000, PG));                 /* in the hole */
+    assert_null(fwmap_direct(0xc0000000, PG));                 /* past RAM */
+    assert_null(fwmap_direct(0x7ffff000, 2 * PG));             /* starts before it */
 
     assert_int_equal(set1(f, REGION_ADD, 0x40000000, 16 * PG, 0x80000000, REGION_RAM, RWX), 0);
     assert_int_equal(set1(f, REGION_ADD, 0x40100000, PG, 0x80200000, REGION_RAM, RWX), 0);
