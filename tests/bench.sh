@@ -117,7 +117,7 @@ fi
 # varies by a few percent with what that VM is doing: the median of three runs.
 lxen=$BUILD/logs/bench-xen-gntdev.log
 runs=()
-for run in 1 2 3; do
+for _ in 1 2 3; do
   timeout -k 5 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 \
     -m 1G -smp 2 -icount shift=0,sleep=off -display none -nic none -no-reboot -monitor none \
     -serial "file:$lxen" -kernel "$BUILD/septum.bin" -initrd "$BUILD/systems/xen-bench.pack" \
