@@ -150,24 +150,15 @@ static uint64_t *leaf_entry(s2_t *s2, uint64_t gpa)
     return e;
 }
 
-int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
+/* Every change but one page in a kept table that is built: the walk, which may build, free or
+ * replace tables (so the remembered leaf table is forgotten first). */
+static __attribute__((noinline)) int changed_walk(s2_t *s2, uint64_t gpa, uint64_t len,
+                                                  const region_t *r, unsigned prot, bool undo)
 {
-    unsigned prot = prot_of(r);
+    s2->leaf_table = NULL;
     s2->undoing = undo;
     int rc;
-    /* One page where the tables are kept and built already (a grant mapping, again): its leaf
-     * entry alone, written into an invalid entry or cleared; anything else takes the walk. */
-    uint64_t *e = s2->keep_tables && len == PT_PAGE_SIZE ? leaf_entry(s2, gpa) : NULL;
-    if (!e)
-        s2->leaf_table = NULL; /* the paths below may free or replace a table */
-    if (e && !prot) {
-        if (pte_is_valid(*e))
-            pt_leaf_clear(&s2->pt, e, gpa);
-        rc = 0;
-    } else if (e && !pte_is_valid(*e)) {
-        pt_leaf_set(&s2->pt, e, r->hpa + (gpa - r->gpa), prot);
-        rc = 0;
-    } else if (!prot) {
+    if (!prot) {
         rc = s2->keep_tables ? pt_unmap_keep(&s2->pt, gpa, len) : pt_unmap(&s2->pt, gpa, len);
     } else {
         uint64_t hpa = r->hpa + (gpa - r->gpa);
@@ -179,6 +170,23 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
     s2->undoing = false;
     s2->error = rc;
     return rc;
+}
+
+int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool undo)
+{
+    unsigned prot = prot_of(r);
+    /* One page where the tables are kept and built already (a grant mapping, again): its leaf
+     * entry alone, written into an invalid entry or cleared. It cannot fail, and takes no table
+     * page (so neither the undo allowance nor the error matter to it). */
+    uint64_t *e = s2->keep_tables && len == PT_PAGE_SIZE ? leaf_entry(s2, gpa) : NULL;
+    if (!e || (prot && pte_is_valid(*e)))
+        return changed_walk(s2, gpa, len, r, prot, undo);
+    s2->error = 0;
+    if (prot)
+        pt_leaf_set(&s2->pt, e, r->hpa + (gpa - r->gpa), prot);
+    else if (pte_is_valid(*e))
+        pt_leaf_clear(&s2->pt, e, gpa);
+    return 0;
 }
 
 unsigned s2_prune(s2_t *s2)
