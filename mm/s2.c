@@ -176,8 +176,8 @@ int s2_changed(s2_t *s2, uint64_t gpa, uint64_t len, const region_t *r, bool und
 {
     unsigned prot = prot_of(r);
     /* One page where the tables are kept and built already (a grant mapping, again): its leaf
-     * entry alone, written into an invalid entry or cleared. It cannot fail, and takes no table
-     * page (so neither the undo allowance nor the error matter to it). */
+     * entry alone, written into an invalid entry or cleared. It cannot fail and takes no table
+     * page, so the undo allowance does not matter to it. */
     uint64_t *e = s2->keep_tables && len == PT_PAGE_SIZE ? leaf_entry(s2, gpa) : NULL;
     if (!e || (prot && pte_is_valid(*e)))
         return changed_walk(s2, gpa, len, r, prot, undo);

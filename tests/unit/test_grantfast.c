@@ -4,9 +4,9 @@
  * mapping finds the budget spent, and still refusing what does not fit), the owned-region fast
  * path of the region table (region_add_owned / region_delete_owned: single pages in their own
  * slots, seen by every lookup and check, with the same rules as region_set_soft, undone whole
- * when stage 2 cannot follow), stage-2 TLB invalidation on
- * this CPU only while no other CPU has loaded the VMID, and the firmware-map page slots (a page is
- * mapped at its slot's place again, and gone after the unmap).
+ * when stage 2 cannot follow), stage-2 TLB invalidation on this CPU only while no other CPU
+ * has loaded the VMID, and the firmware-map page slots (a page is mapped at its slot's place
+ * again, and gone after the unmap).
  */
 #include <setjmp.h>
 #include <stdarg.h>

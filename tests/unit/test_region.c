@@ -389,7 +389,7 @@ static bool refused(int rc, bool valid) { return rc == REGION_ENOMEM && rec.fail
 /* Random requests against a per-page model of (mapped, hpa, flags, owned), and a model stage 2
  * that must agree with the table after every request; the second run refuses one stage-2 change
  * in five (a refused one has done half its range). Owned single pages (grant mappings) come and
- * go among the regions: kept in their own slots, or in the sorted table once those are full. */
+ * go among the regions, in their own slots (a request that finds them all taken is skipped). */
 static void random_against_model(bool refusals)
 {
     enum { PAGES = 256 };

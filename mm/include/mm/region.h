@@ -63,7 +63,7 @@ enum {
     REGION_EFULL = -8,    /* the result needs more than REGION_MAX regions */
     REGION_EFLAGS = -9,   /* bad type or flag combination */
     REGION_EOP = -10,     /* unknown operation */
-    REGION_EOWNED = -11,  /* a guest's request touches a region septum owns; any, an owned page */
+    REGION_EOWNED = -11,  /* a guest's request touches a region septum owns (anyone's, a page) */
     REGION_ENOMEM = -12,  /* stage 2 could not follow (no table page left); undone */
     REGION_ELAST = REGION_ENOMEM,
 };
