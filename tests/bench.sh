@@ -57,6 +57,9 @@ gmap=$(get '^\[bench\] bench: grant map\+unmap pair: ([0-9]+) instructions alone
 gbatch=$(get '^\[bench\] bench: grant map\+unmap pair: [0-9]+ instructions alone, ([0-9]+) per pair in batches of 16$')
 gfar=$(get '^\[bench\] bench: grant map\+unmap pair at 0x60000000: ([0-9]+) instructions$')
 glone=$(get '^\[bench\] bench: grant map\+unmap pair alone in the grant window: ([0-9]+) instructions$')
+# what each call of a pair costs before its operation does anything, beside a Xen call that does
+# nothing, as "N; M instructions" (" (FAILED)" after it if either was answered otherwise)
+gfloor=$(sed -nE 's/^\[bench\] bench: grant-table call refused at its first check: ([0-9]+) instructions; a Xen call that does nothing: ([0-9]+)(.*)$/\1; \2 instructions\3/p' "$log" | head -n 1)
 evsend=$(get '^\[bench\] bench: event channel send to a peer on another CPU: ([0-9]+) instructions.*$')
 evwake=$(get "^\\[bench\\] bench: event channel delivery, WFI to the handler: [0-9]+ instructions \\(mean [0-9]+\\), septum's at least ([0-9]+)\$")
 evtotal=$(get '^\[bench\] bench: event channel send to delivery in the peer: ([0-9]+) instructions$')
@@ -159,6 +162,7 @@ echo "| grant map + unmap pair (another VM's page), one operation per hypercall,
 echo "| grant map + unmap pair at 0x60000000, a hole of the VM's address space | $gfar instructions | $gv_gfar | ≤ 1,000 | — | 5,173 |"
 echo "| grant map + unmap pair alone in the grant window, 512 MiB in | $glone instructions | $gv_glone | ≤ 1,000 | — | 5,173 |"
 echo "| grant map + unmap pair, amortised over batches of 16 | $gbatch instructions | | ≤ 500 | — | |"
+echo "| a grant-table call refused at its first check (an unmap of a handle never given): the fixed part of each call of a pair; a Xen call that does nothing (vm_assist) | ${gfloor:-not measured} | | | | |"
 echo "| Linux gntdev map + unmap of another Linux VM's page from user space (xen-demo bench, mean of 200; median of 3 runs), virtual time | | ${gntdev_row:-not measured (see $lxen)} | | — | |"
 echo "| event-channel send to delivery in the peer (another VM on another CPU): the sender's EVTCHNOP_send + septum's part of the peer's wake from WFI (least of 100) | $evtotal instructions ($evsend + $evwake) | | | | |"
 echo "| GNTTABOP_copy of a 4 KiB page between a VM's own pages | $copy bytes per instruction | | ≥ 4 | — | |"
