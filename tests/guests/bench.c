@@ -425,7 +425,8 @@ static void bench_grants(void)
                  (unsigned long)alone, (unsigned long)batch, GNT_BATCH, bad ? " (FAILED)" : "");
     /* what a call of the pair costs before its operation does anything: a grant-table call
      * refused at its first check (an unmap of a handle never given), beside a Xen call that does
-     * nothing (vm_assist of a command there is none of), the same loop around each */
+     * nothing (vm_assist of a command there is none of); the guest's own instructions around
+     * each call count, as in the pair's figure */
     int wrong = 0;
     uint64_t f0 = insns();
     for (unsigned r = 0; r < GNT_ROUNDS; r++) {
