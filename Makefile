@@ -430,7 +430,8 @@ $(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
 # make fuzz: every harness for FUZZ_LONG_RUNS inputs (not part of make test), two at a time
 # with make -j2, each growing its corpus in $(BUILD)/fuzz/corpus/X; fuzz_sysdesc starts from the
 # descriptions of configs/ and tests/system/configs/, fuzz_board from QEMU's DTBs. A crash
-# leaves its input in $(BUILD)/fuzz/ (rerun: the harness with that file as its argument).
+# leaves its input in $(BUILD)/fuzz/ (rerun: the harness with that file as its argument); once
+# mended, the input goes into tests/fuzz/regress/<harness>/, which make test runs first.
 FUZZ_LONG_RUNS ?= 10000000
 # fuzz_gnttab runs about 650 inputs a second and fuzz_xenmem about 800 (the others 3,000 to
 # 1,000,000): a tenth of the count, or 10^7 would take each three to four hours

@@ -58,12 +58,17 @@ done
 # (TESTS="vms linux" runs those system-test files only, after the unit tests: a quick loop
 # while working on one room; make test runs everything)
 [ -n "${TESTS:-}" ] && FUZZ_BINS=""
+# An input a harness once stopped on is kept in tests/fuzz/regress/<harness>/ and run first.
 for bin in ${FUZZ_BINS:-}; do
   name=$(basename "$bin")
   log=$LOGS/unit/$name.log
   runs=${FUZZ_RUNS:-20000}
-  if timeout -k 5 600 "$bin" -runs="$runs" -seed=1 -max_len=2048 >"$log" 2>&1; then
-    report PASS "fuzz/$name" "$runs inputs"
+  regress=(tests/fuzz/regress/"${name#fuzz_}"/*)
+  [ -e "${regress[0]}" ] || regress=()
+  : >"$log"
+  if { [ ${#regress[@]} -eq 0 ] || timeout -k 5 600 "$bin" "${regress[@]}" >>"$log" 2>&1; } &&
+    timeout -k 5 600 "$bin" -runs="$runs" -seed=1 -max_len=2048 >>"$log" 2>&1; then
+    report PASS "fuzz/$name" "$([ ${#regress[@]} -gt 0 ] && echo "${#regress[@]} kept + ")$runs inputs"
   else
     report FAIL "fuzz/$name" "see $log"
   fi

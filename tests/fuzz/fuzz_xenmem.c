@@ -210,13 +210,20 @@ static uint8_t *guest_byte(unsigned id, uint64_t va, bool write)
     return (uint8_t *)(uintptr_t)(r.hpa + (ipa - r.gpa));
 }
 
-static void guest_write(unsigned id, uint64_t va, const void *src, size_t len)
+/* The guest's stores of len bytes at va: those its stages let it write. Whether all were, that
+ * is, whether a call reading va then reads src (a post-condition on what the guest asked holds
+ * only then: otherwise the call reads what was there before). */
+static bool guest_write(unsigned id, uint64_t va, const void *src, size_t len)
 {
+    bool all = true;
     for (size_t i = 0; i < len; i++) {
         uint8_t *p = guest_byte(id, va + i, true);
         if (p)
             *p = ((const uint8_t *)src)[i];
+        else
+            all = false;
     }
+    return all;
 }
 
 static bool guest_read(unsigned id, uint64_t va, void *dst, size_t len)
@@ -518,16 +525,15 @@ static void call_add_to_physmap(unsigned id, vcpu_t *v)
     uint64_t arg = pick_va();
     uint8_t b = byte();
     struct xen_add_to_physmap x = {pick_dom(id), 0, spaces[b & 3], idxs[(b >> 2) & 7], pick_gfn()};
-    if (!(b & 0x80))
-        guest_write(id, arg, &x, sizeof(x));
+    bool asked = !(b & 0x80) && guest_write(id, arg, &x, sizeof(x));
     unsigned holes = xen_holes(&vms[id]);
     before_call(id);
     long rc = xen_add_to_physmap(v, arg);
     after_call(id);
     assert(xen_holes(&vms[id]) == holes);
-    if (rc == 0 && !(b & 0x80) && x.space == XENMAPSPACE_shared_info)
+    if (rc == 0 && asked && x.space == XENMAPSPACE_shared_info)
         assert(xen_shared_info(&vms[id]));
-    if (rc == 0 && !(b & 0x80) && x.space == XENMAPSPACE_grant_table) {
+    if (rc == 0 && asked && x.space == XENMAPSPACE_grant_table) {
         region_t r;
         assert(region_info(&vms[id].regions, x.gpfn * PG, &r) == REGION_OK && r.owner);
     }
@@ -559,8 +565,7 @@ static void call_reservation(unsigned id, vcpu_t *v, unsigned op)
     uint64_t start = b & 0x10 ? byte() % 8 : 0;
     uint32_t order = b & 0x20 ? (b & 0x40 ? 9 : 0xffffffff) : 0;
     struct xen_memory_reservation r = {list, pick_count(n), order, 0, pick_dom(id)};
-    if (!(b & 0x80))
-        guest_write(id, arg, &r, sizeof(r));
+    bool asked = !(b & 0x80) && guest_write(id, arg, &r, sizeof(r));
     unsigned holes = xen_holes(&vms[id]);
     before_call(id);
     long rc = xen_reservation_op(v, op | start << MEMOP_EXTENT_SHIFT, arg);
@@ -571,7 +576,7 @@ static void call_reservation(unsigned id, vcpu_t *v, unsigned op)
         return;
     }
     assert((uint64_t)rc >= start);
-    if (!(b & 0x80)) /* what it read is what the guest wrote */
+    if (asked) /* what it read is what the guest wrote */
         assert((uint64_t)rc <= (r.nr_extents > start ? r.nr_extents : start));
     uint64_t done = (uint64_t)rc - start;
     if (op == XENMEM_decrease_reservation)
@@ -613,8 +618,7 @@ static void call_hvm_op(unsigned id, vcpu_t *v)
     uint64_t arg = pick_va();
     uint64_t cmd = b & 1 ? HVMOP_set_param : (b & 2 ? byte() : HVMOP_get_param);
     struct xen_hvm_param p = {pick_dom(id), byte() % (HVM_NR_PARAMS + 2), 0x5a5a};
-    if (!(b & 0x80))
-        guest_write(id, arg, &p, sizeof(p));
+    bool asked = !(b & 0x80) && guest_write(id, arg, &p, sizeof(p));
     before_call(id);
     if (cmd == HVMOP_get_param)
         allow_va(id, arg, sizeof(p));
@@ -623,7 +627,7 @@ static void call_hvm_op(unsigned id, vcpu_t *v)
     if (cmd == HVMOP_set_param)
         assert(rc != 0);
     struct xen_hvm_param q;
-    if (rc == 0 && !(b & 0x80) && guest_read(id, arg, &q, sizeof(q)))
+    if (rc == 0 && asked && guest_read(id, arg, &q, sizeof(q)))
         assert(q.index == p.index && q.value == fvm[id].param[p.index]);
 }
 
