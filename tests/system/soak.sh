@@ -13,10 +13,15 @@
 soak_log() { # soak_log NAME OPS: the victim's progress and the size of septum's output
   local name=$1 ops=$2 log=$LOGS/system/$1.log gaps tenths lines
   [ -s "$log" ] || return 0
-  # one victim progress line at least between the hostile's start and each of its tenths
+  # one victim progress line at least between the hostile's start and each of its tenths; a
+  # tenth is its first progress line only: the hostile VM writes random stretches of its own
+  # memory to the console, which may hold a progress line already printed (or its format)
   read -r gaps tenths < <(awk '
     /^\[hostile\] anchor: mapped/ { run = 1; v = 0; next }
-    /^\[hostile\] progress: / { if (run && !v) g++; n++; v = 0; next }
+    /^\[hostile\] progress: [0-9]+ of [0-9]+ operations$/ {
+      if ($3 + 0 <= last) next
+      last = $3 + 0
+      if (run && !v) g++; n++; v = 0; next }
     /^\[victim\] round [0-9]+: / { v = 1 }
     END { print g + 0, n + 0 }' "$log")
   if [ "$tenths" -eq 10 ] && [ "$gaps" -eq 0 ]; then
