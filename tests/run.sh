@@ -26,6 +26,12 @@ report() { # report RESULT NAME [DETAIL]
   esac
   printf '%-4s %s%s\n' "$1" "$2" "${3:+  ($3)}"
 }
+# show_log LOG: after a failed system test, the lines that say why, so a run whose logs are
+# gone (CI on another machine) still shows them: failed checks, errors, and the last lines.
+show_log() {
+  { grep -Ea -m 8 -- 'FAILED|WRONG|PANIC|^error:|unexpected|timed out' "$1"; tail -n 4 "$1"; } 2>/dev/null |
+    awk '!seen[$0]++' | cut -c1-160 | sed 's/^/     | /'
+}
 
 unit_only=0
 if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
@@ -146,7 +152,7 @@ qemu_case() {
   done
   if [ -z "$why" ] && [ $rc -eq 124 ]; then why="timed out after ${limit}s"; fi
   if [ -z "$why" ] && [ "$rc" != "$want_rc" ]; then why="QEMU exit $rc, expected $want_rc"; fi
-  if [ -n "$why" ]; then report FAIL "system/$name" "$why; console in $log"; else report PASS "system/$name"; fi
+  if [ -n "$why" ]; then report FAIL "system/$name" "$why; console in $log"; show_log "$log"; else report PASS "system/$name"; fi
 }
 
 # make_run_case NAME SECONDS SYSTEM KEYS-FILE CHECK...: `make run SYSTEM=...` in a terminal
@@ -212,7 +218,7 @@ make_run_case() {
         if [ -z "$la" ] || [ -z "$lb" ] || [ "$lb" -le "$la" ]; then why="no line matching '$rb' after '$ra'"; break; fi ;;
     esac
   done
-  if [ -n "$why" ]; then report FAIL "system/$name" "$why; terminal in $log"; else report PASS "system/$name"; fi
+  if [ -n "$why" ]; then report FAIL "system/$name" "$why; terminal in $log"; show_log "$log"; else report PASS "system/$name"; fi
 }
 
 if [ $unit_only -eq 0 ]; then
