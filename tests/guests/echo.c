@@ -60,7 +60,7 @@ int main(const void *dtb)
             guest_printf("got: %s\n", done[shown % 4]);
             shown++;
         } else {
-            __asm__ volatile("wfi");
+            guest_wfi_unless(shown < lines_done);
         }
     }
     guest_printf("done after %u receive interrupts\n", (unsigned)irqs);

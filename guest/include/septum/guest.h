@@ -53,6 +53,17 @@ void guest_gic_eoi(uint32_t iar);
 static inline uint32_t guest_gic_intid(uint32_t iar) { return iar & 0x3ff; }
 /* Sleep on the virtual timer (through the virtual GIC, with IRQs masked: no handler needed). */
 void guest_sleep_ms(uint64_t ms);
+/* In a loop that takes interrupts (IRQs unmasked), wait for the next one unless `ready` (an
+ * expression) already holds. IRQs are masked around the look: an interrupt whose handler would
+ * have made it true between the look and a plain WFI leaves the vCPU asleep until some other
+ * interrupt comes; masked, it stays pending, ends the WFI, and is taken after. */
+#define guest_wfi_unless(ready)                                                                    \
+    do {                                                                                           \
+        __asm__ volatile("msr daifset, #2" ::: "memory");                                          \
+        if (!(ready))                                                                              \
+            __asm__ volatile("wfi" ::: "memory");                                                  \
+        __asm__ volatile("msr daifclr, #2; isb" ::: "memory");                                     \
+    } while (0)
 
 /* The bootargs from the device tree ("" if none). */
 const char *guest_bootargs(void);
