@@ -58,7 +58,8 @@ int main(const void *dtb)
     expect("CPU_ON(1)", psci_cpu_on(1, entry, top), 0);
     /* ON_PENDING (-5) until vCPU 1 first runs, ALREADY_ON (-4) after: both are right */
     int64_t again = psci_cpu_on(1, entry, top);
-    guest_printf("CPU_ON(1) again: %ld%s\n", (long)again, again == -4 || again == -5 ? "" : " (WRONG)");
+    guest_printf("CPU_ON(1) again: %ld%s\n", (long)again,
+                 again == -4 || again == -5 ? "" : " (WRONG)");
     failed += again != -4 && again != -5;
     while (!seen_context)
         ;
