@@ -135,13 +135,9 @@ bool evtchn_is_pending(evtchn_port_t port)
 uint32_t evtchn_wait(evtchn_port_t port, uint32_t seen)
 {
     for (;;) {
-        /* masked around the look, so an upcall between it and the WFI still ends the WFI */
-        __asm__ volatile("msr daifset, #2" ::: "memory");
         uint32_t now = evtchn_events[port % 64];
-        if (now != seen) {
-            __asm__ volatile("msr daifclr, #2" ::: "memory");
+        if (now != seen)
             return now;
-        }
-        __asm__ volatile("wfi; msr daifclr, #2; isb" ::: "memory");
+        guest_wfi_unless(evtchn_events[port % 64] != seen);
     }
 }
