@@ -261,7 +261,24 @@ void guest_gic_eoi(uint32_t iar)
         __asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"((uint64_t)iar));
 }
 
-/* ---- sleeping on the virtual timer ---- */
+/* ---- waiting: spinning on the counter, sleeping on the virtual timer ---- */
+
+static uint64_t counter(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
+    return v;
+}
+
+bool guest_wait_for(bool (*cond)(void), unsigned seconds)
+{
+    uint64_t freq;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    uint64_t end = counter() + seconds * freq;
+    while (!cond() && counter() < end)
+        ;
+    return cond();
+}
 
 void guest_sleep_ms(uint64_t ms)
 {

@@ -29,7 +29,7 @@ report() { # report RESULT NAME [DETAIL]
 # show_log LOG: after a failed system test, the lines that say why, so a run whose logs are
 # gone (CI on another machine) still shows them: failed checks, errors, and the last lines.
 show_log() {
-  { grep -Ea -m 8 -- 'FAILED|WRONG|PANIC|^error:|unexpected|timed out' "$1"; tail -n 4 "$1"; } 2>/dev/null |
+  { grep -Ea -m 8 -- 'FAILED|WRONG|PANIC|^error:|unexpected' "$1"; tail -n 4 "$1"; } 2>/dev/null |
     awk '!seen[$0]++' | cut -c1-160 | sed 's/^/     | /'
 }
 

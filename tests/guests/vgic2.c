@@ -114,21 +114,10 @@ static void check(const char *what, bool ok)
     failed += !ok;
 }
 
-/* Wait until cond() or `seconds` of counter time. The bound is a guard against hanging, not a
- * check: it is generous (a loaded host may not run this vCPU, or the one it waits for, for
- * seconds at a time) except where nothing must happen (QUIET: "not within a second"). */
-#define GUARD 30
-#define QUIET 1
-static bool wait_for(bool (*cond)(void), unsigned seconds)
-{
-    uint64_t end = now() + seconds * sysreg_r(cntfrq_el0);
-    while (!cond() && now() < end)
-        ; /* no WFI: nothing might ever wake it */
-    return cond();
-}
-
 static bool sixteen(void) { return order_n >= 16; }
 static bool never(void) { return false; }
+static unsigned sgi_round; /* the SGI round trip vCPU 0 waits on */
+static bool round_answered(void) { return count[0][SGI_ANS] > sgi_round; }
 static bool two_50(void) { return count[0][50] >= 2; }
 static bool got_52(void) { return count[0][52] >= 1; }
 static bool v1_filtered(void) { return count[1][SGI_FILTER] >= 1; }
@@ -205,7 +194,7 @@ int main(const void *dtb)
     check("16 interrupts pending",
           (r32(GICD + ISPENDR + 4) >> 8 & 0xff) == 0xff && (r32(GICD + ISPENDR) & 0xff) == 0xff);
     __asm__ volatile("msr daifclr, #2" ::: "memory");
-    wait_for(sixteen, GUARD);
+    guest_wait_for(sixteen, GUEST_WAIT_GUARD);
     bool once = true, sorted = true;
     for (unsigned k = 0; k < 8; k++)
         once &= count[0][k] == 1 && count[0][40 + k] == 1;
@@ -233,14 +222,14 @@ int main(const void *dtb)
     w8(GICD + IPRIORITYR + 53, 0x80);
     w32(GICD + ISPENDR + 4, 3U << (52 - 32));
     w32(GICD + ICPENDR + 4, 1U << (53 - 32));
-    wait_for(never, QUIET); /* a second in which it must not come back */
+    guest_wait_for(never, 1); /* a second in which it must not come back */
     disable_in_handler = false;
     check("disable-active: delivered once while disabled", count[0][50] == 1);
     check("disable-active: still pending, not active",
           (r32(GICD + ISPENDR + 4) >> (50 - 32) & 1) &&
               !(r32(GICD + ISACTIVER + 4) >> (50 - 32) & 1));
     w32(GICD + ISENABLER + 4, 1U << (50 - 32));
-    wait_for(two_50, GUARD);
+    guest_wait_for(two_50, GUEST_WAIT_GUARD);
     check("disable-active: delivered again once enabled", count[0][50] == 2);
     check("idle: pending while disabled, not delivered",
           count[0][52] == 0 && count[0][53] == 0 && (r32(GICD + ISPENDR + 4) >> 20 & 3) == 1 &&
@@ -249,7 +238,7 @@ int main(const void *dtb)
     check("idle: enabled, as both enable registers read",
           (r32(GICD + ISENABLER + 4) >> 20 & 3) == 2 && (r32(GICD + ICENABLER + 4) >> 20 & 3) == 2);
     w32(GICD + ISENABLER + 4, 1U << (52 - 32)); /* pending: delivered now */
-    wait_for(got_52, GUARD);
+    guest_wait_for(got_52, GUEST_WAIT_GUARD);
     check("idle: the pending one delivered once enabled, the cleared one never",
           count[0][52] == 1 && count[0][53] == 0);
     w32(GICD + ICENABLER + 4, 3U << (52 - 32));
@@ -274,10 +263,9 @@ int main(const void *dtb)
           v1_prio0 == 0x40808080 && r32(GICD + IPRIORITYR) == 0x50607080);
     unsigned lost = 0;
     for (unsigned i = 0; i < NSGI_ROUND; i++) {
+        sgi_round = i;
         w32(GICD + SGIR, 2U << 16 | SGI_REQ); /* to vCPU 1 */
-        uint64_t end = now() + GUARD * sysreg_r(cntfrq_el0);
-        while (count[0][SGI_ANS] <= i && now() < end)
-            ;
+        guest_wait_for(round_answered, GUEST_WAIT_GUARD);
         if (count[0][SGI_ANS] <= i || count[0][SGI_ANS] > i + 1) {
             guest_printf("sgi: round %u: %u answers, %u received by vcpu 1\n", i,
                          (unsigned)count[0][SGI_ANS], (unsigned)count[1][SGI_REQ]);
@@ -293,8 +281,8 @@ int main(const void *dtb)
     /* the "all but self" filter: vCPU 1 only (vCPU 0 has it enabled too) */
     w32(GICD + ISENABLER, 1U << SGI_FILTER);
     w32(GICD + SGIR, SGIR_OTHERS | SGI_FILTER);
-    wait_for(v1_filtered, GUARD);
-    wait_for(never, QUIET);
+    guest_wait_for(v1_filtered, GUEST_WAIT_GUARD);
+    guest_wait_for(never, 1);
     check("sgi: all-but-self reached vcpu 1 only",
           count[1][SGI_FILTER] == 1 && count[0][SGI_FILTER] == 0);
 
@@ -312,7 +300,7 @@ int main(const void *dtb)
     tick_at[0] = now();
     sysreg_w(cntv_tval_el0, tick_period);
     sysreg_w(cntv_ctl_el0, 1);
-    wait_for(all_ticks, GUARD);
+    guest_wait_for(all_ticks, GUEST_WAIT_GUARD);
     uint64_t lo = ~0UL, hi = 0, freq = sysreg_r(cntfrq_el0);
     for (unsigned i = 1; i < ticks; i++) {
         uint64_t d = tick_at[i] - tick_at[i - 1];

@@ -53,6 +53,12 @@ void guest_gic_eoi(uint32_t iar);
 static inline uint32_t guest_gic_intid(uint32_t iar) { return iar & 0x3ff; }
 /* Sleep on the virtual timer (through the virtual GIC, with IRQs masked: no handler needed). */
 void guest_sleep_ms(uint64_t ms);
+/* Spin (no WFI: nothing might wake it) until cond() holds or `seconds` of counter time pass;
+ * whether it holds. A guard against hanging, not a timing check: what should happen gets
+ * GUEST_WAIT_GUARD seconds (a loaded host may not run this vCPU, or the one it waits for, for
+ * seconds at a time); "nothing happens within a second" gets 1. */
+#define GUEST_WAIT_GUARD 30
+bool guest_wait_for(bool (*cond)(void), unsigned seconds);
 /* In a loop that takes interrupts (IRQs unmasked), wait for the next one unless `ready` (an
  * expression) already holds. IRQs are masked around the look: an interrupt whose handler would
  * have made it true between the look and a plain WFI leaves the vCPU asleep until some other
